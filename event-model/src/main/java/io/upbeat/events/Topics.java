@@ -1,0 +1,44 @@
+package io.upbeat.events;
+
+import java.util.regex.Pattern;
+
+/**
+ * Names of Upbeat's Kafka topics. Every name starts with an optional prefix, so that several
+ * installations (or test classes) can share one cluster without sharing topics.
+ *
+ * @param prefix prepended to every topic name; letters, digits, {@code . _ -}, at most 100 chars
+ */
+public record Topics(String prefix) {
+  private static final Pattern LEGAL = Pattern.compile("[A-Za-z0-9._-]{0,100}");
+
+  /** Intake's validated events, keyed so that a busy app spreads over partitions. */
+  public static final String EVENTS = "upbeat.events";
+
+  /** App-token hashes and revocations, compacted: the table intake authenticates from. */
+  public static final String APP_TOKENS = "upbeat.app-tokens";
+
+  /** Records a processor could not decode, with the reason, so they never block a partition. */
+  public static final String EVENTS_DEAD_LETTER = "upbeat.events.dlq";
+
+  public Topics {
+    if (prefix == null) {
+      prefix = "";
+    }
+    if (!LEGAL.matcher(prefix).matches()) {
+      throw new IllegalArgumentException(
+          "topic prefix must be at most 100 of letters, digits, '.', '_', '-': " + prefix);
+    }
+  }
+
+  public String events() {
+    return prefix + EVENTS;
+  }
+
+  public String appTokens() {
+    return prefix + APP_TOKENS;
+  }
+
+  public String eventsDeadLetter() {
+    return prefix + EVENTS_DEAD_LETTER;
+  }
+}

@@ -1,0 +1,153 @@
+package io.upbeat.localstack;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.Feature;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Kafka cluster (broker and KRaft controller in one process) running inside this
+ * JVM, on Kafka's own server code. Its log directory is formatted once, as {@code kafka-storage
+ * format} does, and kept: a broker started again on the same directory finds its topics, records
+ * and committed offsets. Ports are chosen free at each start.
+ */
+public final class KafkaBroker implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(KafkaBroker.class);
+  private static final int NODE_ID = 1;
+  private static final String CONTROLLER_LISTENER = "CONTROLLER";
+  private static final int BIND_ATTEMPTS = 3;
+
+  private final Path logDir;
+  private final KafkaRaftServer server;
+  private final int port;
+
+  private KafkaBroker(Path logDir, KafkaRaftServer server, int port) {
+    this.logDir = logDir;
+    this.server = server;
+    this.port = port;
+  }
+
+  /**
+   * Starts a broker whose data lives in {@code logDir}, formatting the directory first if it has
+   * never been formatted. Blocks until the broker accepts clients.
+   *
+   * @param overrides broker settings that replace the defaults (e.g. {@code num.partitions})
+   */
+  public static KafkaBroker start(Path logDir, Map<String, String> overrides) {
+    try {
+      Files.createDirectories(logDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create Kafka log directory " + logDir, e);
+    }
+    RuntimeException last = null;
+    for (int attempt = 1; attempt <= BIND_ATTEMPTS; attempt++) {
+      int brokerPort = FreePorts.pick();
+      int controllerPort = FreePorts.pick();
+      KafkaConfig config = config(logDir, brokerPort, controllerPort, overrides);
+      formatOnce(logDir, config);
+      KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+      try {
+        server.startup();
+        log.info("Kafka broker on 127.0.0.1:{} with data in {}", brokerPort, logDir);
+        return new KafkaBroker(logDir, server, brokerPort);
+      } catch (RuntimeException e) {
+        // Most likely a port taken between pick() and bind: shut down what started, try new ports.
+        last = e;
+        log.warn("Kafka broker failed to start (attempt {}): {}", attempt, e.toString());
+        server.shutdown();
+        server.awaitShutdown();
+      }
+    }
+    throw new IllegalStateException("Kafka broker did not start in " + logDir, last);
+  }
+
+  private static KafkaConfig config(
+      Path logDir, int brokerPort, int controllerPort, Map<String, String> overrides) {
+    Properties props = new Properties();
+    props.put("process.roles", "broker,controller");
+    props.put("node.id", String.valueOf(NODE_ID));
+    // Static voters: the controller's port may change between starts without re-formatting.
+    props.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
+    props.put(
+        "listeners",
+        "PLAINTEXT://127.0.0.1:"
+            + brokerPort
+            + ","
+            + CONTROLLER_LISTENER
+            + "://127.0.0.1:"
+            + controllerPort);
+    props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+    props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    props.put("controller.listener.names", CONTROLLER_LISTENER);
+    props.put("inter.broker.listener.name", "PLAINTEXT");
+    props.put("log.dirs", logDir.toAbsolutePath().toString());
+    // One node: every internal topic has one replica.
+    props.put("offsets.topic.replication.factor", "1");
+    props.put("offsets.topic.num.partitions", "4");
+    props.put("transaction.state.log.replication.factor", "1");
+    props.put("transaction.state.log.min.isr", "1");
+    props.put("transaction.state.log.num.partitions", "4");
+    props.put("share.coordinator.state.topic.replication.factor", "1");
+    props.put("share.coordinator.state.topic.min.isr", "1");
+    props.put("group.initial.rebalance.delay.ms", "0");
+    // Services declare the topics they use, with their partition counts and settings.
+    props.put("auto.create.topics.enable", "false");
+    props.put("num.partitions", "4");
+    props.putAll(overrides);
+    return KafkaConfig.fromProps(props, false);
+  }
+
+  private static void formatOnce(Path logDir, KafkaConfig config) {
+    if (Files.exists(logDir.resolve("meta.properties"))) {
+      return;
+    }
+    try {
+      new Formatter()
+          .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
+          .setNodeId(NODE_ID)
+          .setClusterId(Uuid.randomUuid().toString())
+          .setDirectories(List.of(logDir.toAbsolutePath().toString()))
+          .setMetadataLogDirectory(logDir.toAbsolutePath().toString())
+          .setControllerListenerName(CONTROLLER_LISTENER)
+          .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+          .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+          .run();
+      log.info("Formatted Kafka storage in {}", logDir);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot format Kafka storage in " + logDir, e);
+    }
+  }
+
+  /** {@code host:port} for {@code bootstrap.servers}. */
+  public String bootstrapServers() {
+    return "127.0.0.1:" + port;
+  }
+
+  public Path logDir() {
+    return logDir;
+  }
+
+  /**
+   * Stops the broker cleanly (controlled shutdown, logs flushed), so a restart recovers nothing.
+   */
+  @Override
+  public void close() {
+    server.shutdown();
+    server.awaitShutdown();
+    log.info("Kafka broker stopped");
+  }
+}

@@ -1,0 +1,72 @@
+package io.upbeat.localstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ITKafkaBroker {
+  @TempDir Path dir;
+
+  @Test
+  void keepsTopicsAndRecordsAcrossRestartOnTheSameDirectory() throws Exception {
+    Path logDir = dir.resolve("kafka");
+    try (KafkaBroker broker = KafkaBroker.start(logDir, Map.of())) {
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+        admin.createTopics(List.of(new NewTopic("kept", 2, (short) 1))).all().get();
+      }
+      try (KafkaProducer<String, String> producer = producer(broker)) {
+        producer.send(new ProducerRecord<>("kept", 0, "k", "before restart")).get();
+      }
+    }
+
+    try (KafkaBroker broker = KafkaBroker.start(logDir, Map.of())) {
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+        assertThat(admin.listTopics().names().get()).contains("kept");
+      }
+      assertThat(readAll(broker, new TopicPartition("kept", 0))).containsExactly("before restart");
+    }
+  }
+
+  private static KafkaProducer<String, String> producer(KafkaBroker broker) {
+    return new KafkaProducer<>(
+        Map.of("bootstrap.servers", broker.bootstrapServers(), "acks", "all"),
+        new StringSerializer(),
+        new StringSerializer());
+  }
+
+  private static List<String> readAll(KafkaBroker broker, TopicPartition tp) {
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(
+            Map.of("bootstrap.servers", broker.bootstrapServers()),
+            new StringDeserializer(),
+            new StringDeserializer())) {
+      consumer.assign(Set.of(tp));
+      consumer.seekToBeginning(Set.of(tp));
+      long end = consumer.endOffsets(Set.of(tp)).get(tp);
+      List<String> values = new ArrayList<>();
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (consumer.position(tp) < end && System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+          values.add(r.value());
+        }
+      }
+      return values;
+    }
+  }
+}

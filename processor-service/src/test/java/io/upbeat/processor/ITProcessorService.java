@@ -1,0 +1,60 @@
+package io.upbeat.processor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.upbeat.localstack.junit.LocalStackExtension;
+import io.upbeat.localstack.junit.TestHttp;
+import io.upbeat.localstack.junit.TestStack;
+import io.upbeat.storage.Schema;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.postgresql.ds.PGSimpleDataSource;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/** processor-service on real Kafka and PostgreSQL, after the schema owner has migrated. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class ITProcessorService {
+  @RegisterExtension static final LocalStackExtension stack = new LocalStackExtension();
+
+  @DynamicPropertySource
+  static void stackProperties(DynamicPropertyRegistry registry) {
+    // What api-service does at its start: apply the migrations.
+    Schema.flyway(dataSource(stack.stack())).migrate();
+    stack.springProperties().forEach((k, v) -> registry.add(k, () -> v));
+  }
+
+  @LocalServerPort int port;
+
+  @Test
+  void isReadyWithDatabaseAndKafka() {
+    HttpResponse<String> readiness = TestHttp.get(url("/actuator/health/readiness"));
+    assertThat(readiness.statusCode()).isEqualTo(200);
+    assertThat(readiness.body())
+        .contains("\"status\":\"UP\"")
+        .contains("\"db\"")
+        .contains("\"kafka\"");
+  }
+
+  @Test
+  void exposesPrometheusMetricsTaggedWithTheService() {
+    HttpResponse<String> metrics = TestHttp.get(url("/actuator/prometheus"));
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    assertThat(metrics.body()).contains("application=\"processor-service\"");
+  }
+
+  static PGSimpleDataSource dataSource(TestStack s) {
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setUrl(s.jdbcUrl());
+    ds.setUser(s.username());
+    ds.setPassword(s.password());
+    return ds;
+  }
+
+  private String url(String path) {
+    return "http://127.0.0.1:" + port + path;
+  }
+}

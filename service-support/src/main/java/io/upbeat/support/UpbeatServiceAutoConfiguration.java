@@ -1,0 +1,48 @@
+package io.upbeat.support;
+
+import io.upbeat.support.kafka.KafkaHealthIndicator;
+import io.upbeat.support.web.ContractErrorController;
+import io.upbeat.support.web.ErrorBodyAdvice;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.webmvc.error.ErrorController;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.core.KafkaAdmin;
+
+/** What every Upbeat service gets: the contract's error body and a Kafka health indicator. */
+@AutoConfiguration(
+    beforeName = "org.springframework.boot.webmvc.autoconfigure.error.ErrorMvcAutoConfiguration",
+    afterName = "org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration")
+public class UpbeatServiceAutoConfiguration {
+
+  @Bean
+  @ConditionalOnWebApplication
+  ErrorController contractErrorController() {
+    return new ContractErrorController();
+  }
+
+  @Bean
+  @ConditionalOnWebApplication
+  ErrorBodyAdvice errorBodyAdvice() {
+    return new ErrorBodyAdvice();
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(KafkaAdmin.class)
+  static class KafkaHealthConfiguration {
+    @Bean(name = "kafkaHealthIndicator")
+    @ConditionalOnBean(KafkaAdmin.class)
+    KafkaHealthIndicator kafkaHealthIndicator(KafkaAdmin kafkaAdmin) {
+      Map<String, Object> config = new HashMap<>(kafkaAdmin.getConfigurationProperties());
+      config.put("request.timeout.ms", 2000);
+      config.put("default.api.timeout.ms", 2000);
+      return new KafkaHealthIndicator(config, Duration.ofSeconds(2));
+    }
+  }
+}
