@@ -44,6 +44,9 @@ public final class PostgresServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create PostgreSQL directories", e);
     }
+    if (keepData) {
+      stopStaleServer(dataDir);
+    }
     IOException last = null;
     for (int attempt = 1; attempt <= BIND_ATTEMPTS; attempt++) {
       try {
@@ -68,6 +71,37 @@ public final class PostgresServer implements AutoCloseable {
       }
     }
     throw new UncheckedIOException("PostgreSQL did not start in " + dataDir, last);
+  }
+
+  /**
+   * Stops a server that a previous launcher started on {@code dataDir} and left running (the
+   * launcher was killed), so this start can take the directory over. PostgreSQL's smart shutdown
+   * (SIGTERM) first; if it lingers, SIGKILL, from which PostgreSQL recovers by replaying its WAL.
+   */
+  static void stopStaleServer(Path dataDir) {
+    Path pidFile = dataDir.resolve("postmaster.pid");
+    if (!Files.isRegularFile(pidFile)) {
+      return;
+    }
+    long pid;
+    try {
+      pid = Long.parseLong(Files.readAllLines(pidFile).getFirst().trim());
+    } catch (IOException | RuntimeException e) {
+      return; // Unreadable: PostgreSQL itself will judge the file at start.
+    }
+    ProcessHandle.of(pid)
+        .filter(ProcessHandle::isAlive)
+        .filter(p -> p.info().command().map(c -> c.endsWith("postgres")).orElse(false))
+        .ifPresent(
+            p -> {
+              log.warn("Stopping PostgreSQL (pid {}) left running on {}", pid, dataDir);
+              p.destroy();
+              try {
+                p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+              } catch (Exception e) {
+                p.destroyForcibly();
+              }
+            });
   }
 
   public int port() {

@@ -1,5 +1,6 @@
 package io.upbeat.support;
 
+import io.upbeat.support.dev.ExitWithParent;
 import io.upbeat.support.kafka.KafkaHealthIndicator;
 import io.upbeat.support.web.ContractErrorController;
 import io.upbeat.support.web.ErrorBodyAdvice;
@@ -9,13 +10,17 @@ import java.util.Map;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.core.KafkaAdmin;
 
-/** What every Upbeat service gets: the contract's error body and a Kafka health indicator. */
+/**
+ * What every Upbeat service gets: the contract's error body, a Kafka health indicator, and under
+ * {@code ./upbeat dev} an exit when the launcher dies.
+ */
 @AutoConfiguration(
     beforeName = "org.springframework.boot.webmvc.autoconfigure.error.ErrorMvcAutoConfiguration",
     afterName = "org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration")
@@ -31,6 +36,12 @@ public class UpbeatServiceAutoConfiguration {
   @ConditionalOnWebApplication
   ErrorBodyAdvice errorBodyAdvice() {
     return new ErrorBodyAdvice();
+  }
+
+  @Bean
+  @ConditionalOnProperty(name = "upbeat.dev.exit-with-parent", havingValue = "true")
+  ExitWithParent exitWithParent() {
+    return new ExitWithParent(System.in);
   }
 
   @Configuration(proxyBeanMethods = false)

@@ -175,16 +175,23 @@ public final class DevLauncher {
     env.put("SPRING_DATASOURCE_USERNAME", DB_USER);
     env.put("SPRING_DATASOURCE_PASSWORD", DB_PASSWORD);
     env.put("UPBEAT_WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true");
+    // Services stop by themselves if this launcher dies without stopping them (e.g. SIGKILL).
+    env.put("UPBEAT_DEV_EXIT_WITH_PARENT", "true");
     Path log = options.dataDir().resolve("logs").resolve(name + ".log");
     services.add(ServiceProcess.start(name, jar, port, serviceJvmOptions(), env, log));
   }
 
   private static List<String> serviceJvmOptions() {
     String custom = System.getenv("UPBEAT_DEV_JAVA_OPTS");
-    if (custom == null || custom.isBlank()) {
-      return DEFAULT_SERVICE_JVM_OPTIONS;
+    if (custom != null && !custom.isBlank()) {
+      return List.of(custom.trim().split("\\s+"));
     }
-    return List.of(custom.trim().split("\\s+"));
+    List<String> options = new ArrayList<>(DEFAULT_SERVICE_JVM_OPTIONS);
+    if (Runtime.version().feature() >= 24) {
+      // Kafka's client still uses sun.misc.Unsafe, which Java 24+ warns about at every start.
+      options.add("--sun-misc-unsafe-memory-access=allow");
+    }
+    return options;
   }
 
   /** Returns the first service that died or timed out, or null when all are ready or stopping. */

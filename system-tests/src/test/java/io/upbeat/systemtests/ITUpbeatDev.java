@@ -1,0 +1,284 @@
+package io.upbeat.systemtests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.upbeat.localstack.FreePorts;
+import io.upbeat.localstack.junit.TestHttp;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ./upbeat dev} as a developer runs it: the real script, the real jars, real Kafka and
+ * PostgreSQL. It must reach READY with all three services healthy, stop on SIGTERM with exit code 0
+ * leaving no process behind, and find its data again on the next start.
+ */
+class ITUpbeatDev {
+  private static final Pattern INFRA = Pattern.compile("postgres=(\\S+) kafka=(\\S+)");
+  private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
+
+  @TempDir Path dataDir;
+  private Dev running;
+
+  @AfterEach
+  void killLeftovers() {
+    if (running != null) {
+      running.process.descendants().forEach(ProcessHandle::destroyForcibly);
+      running.process.destroyForcibly();
+    }
+  }
+
+  @Test
+  void runsStopsCleanlyAndKeepsItsDataAcrossRestarts() throws Exception {
+    int api = FreePorts.pick();
+    int intake = FreePorts.pick();
+    int processor = FreePorts.pick();
+
+    Dev first = start(api, intake, processor);
+    assertThat(first.readyLine())
+        .isEqualTo(
+            "READY api=http://127.0.0.1:%d intake=http://127.0.0.1:%d".formatted(api, intake));
+    for (int port : List.of(api, intake, processor)) {
+      assertHealthy(port);
+    }
+    writeMarkers(first);
+    Set<ProcessHandle> started = startedProcesses(first);
+    assertThat(started).hasSizeGreaterThanOrEqualTo(4); // three services and PostgreSQL
+
+    assertThat(stop(first)).isZero();
+    assertNothingLeft(started);
+    for (int port : List.of(api, intake, processor)) {
+      assertThat(FreePorts.inUse(port)).as("port %d released", port).isFalse();
+    }
+
+    Dev second = start(api, intake, processor);
+    assertHealthy(api);
+    assertMarkersSurvived(second);
+    assertThat(stop(second)).isZero();
+  }
+
+  @Test
+  void aKilledLauncherLeavesNothingRunningAndTheNextStartRecovers() throws Exception {
+    int api = FreePorts.pick();
+    Dev first = start(api, FreePorts.pick(), FreePorts.pick());
+    writeMarkers(first);
+    Set<ProcessHandle> started = startedProcesses(first);
+
+    first.process.destroyForcibly(); // SIGKILL: no shutdown hook runs
+    running = null;
+
+    // Services notice their launcher is gone and stop by themselves.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                started.stream()
+                    .filter(p -> p.info().commandLine().orElse("").contains("-service.jar"))
+                    .noneMatch(ProcessHandle::isAlive));
+
+    // PostgreSQL was left running; the next start takes its data directory over.
+    Dev second = start(api, FreePorts.pick(), FreePorts.pick());
+    assertMarkersSurvived(second);
+    assertThat(stop(second)).isZero();
+    assertNothingLeft(started);
+  }
+
+  @Test
+  void refusesAPortThatIsTaken() throws Exception {
+    try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Process p = launch(taken.getLocalPort(), FreePorts.pick(), FreePorts.pick());
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.exitValue()).isEqualTo(1);
+      assertThat(output).contains("port " + taken.getLocalPort()).contains("--api-port");
+    }
+  }
+
+  /** The launcher's children, and daemons it started that left its process tree (PostgreSQL). */
+  private Set<ProcessHandle> startedProcesses(Dev dev) {
+    Set<ProcessHandle> all = new java.util.HashSet<>(dev.process.descendants().toList());
+    ProcessHandle.allProcesses()
+        .filter(p -> p.info().commandLine().orElse("").contains(dataDir.toString()))
+        .forEach(all::add);
+    return all;
+  }
+
+  /** Every process the launcher started is gone (allowing the kernel a moment to reap them). */
+  private static void assertNothingLeft(Set<ProcessHandle> started) {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(alive(started)).isEmpty());
+  }
+
+  private static List<String> alive(Set<ProcessHandle> processes) {
+    return processes.stream()
+        .filter(ProcessHandle::isAlive)
+        .map(p -> p.pid() + " " + p.info().commandLine().orElse("?"))
+        .toList();
+  }
+
+  private void assertHealthy(int port) {
+    String base = "http://127.0.0.1:" + port + "/actuator/";
+    for (String path : List.of("health", "health/liveness", "health/readiness")) {
+      HttpResponse<String> r = TestHttp.get(base + path);
+      assertThat(r.statusCode()).as("%s on %d", path, port).isEqualTo(200);
+      assertThat(r.body()).contains("\"status\":\"UP\"");
+    }
+    assertThat(TestHttp.get(base + "prometheus").statusCode()).isEqualTo(200);
+  }
+
+  private static void writeMarkers(Dev dev) throws Exception {
+    try (Connection c = DriverManager.getConnection(dev.jdbcUrl, "upbeat", "upbeat");
+        Statement s = c.createStatement()) {
+      s.execute(
+          "INSERT INTO orgs (id, slug, name) VALUES ('00000000-0000-0000-0000-0000000000aa',"
+              + " 'kept-org', 'Kept')");
+    }
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", dev.kafka))) {
+      admin.createTopics(List.of(new NewTopic("kept-topic", 1, (short) 1))).all().get();
+    }
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(
+            Map.of("bootstrap.servers", dev.kafka, "acks", "all"),
+            new StringSerializer(),
+            new StringSerializer())) {
+      producer.send(new ProducerRecord<>("kept-topic", "k", "kept-record")).get();
+    }
+  }
+
+  private static void assertMarkersSurvived(Dev dev) throws SQLException {
+    try (Connection c = DriverManager.getConnection(dev.jdbcUrl, "upbeat", "upbeat");
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT name FROM orgs WHERE slug = 'kept-org'")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1)).isEqualTo("Kept");
+    }
+    TopicPartition tp = new TopicPartition("kept-topic", 0);
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(
+            Map.of("bootstrap.servers", dev.kafka),
+            new StringDeserializer(),
+            new StringDeserializer())) {
+      consumer.assign(List.of(tp));
+      consumer.seekToBeginning(List.of(tp));
+      List<String> values = new CopyOnWriteArrayList<>();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+                return values.contains("kept-record");
+              });
+    }
+  }
+
+  private Process launch(int api, int intake, int processor) throws IOException {
+    Path root = Repository.root();
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            "bash",
+            root.resolve("upbeat").toString(),
+            "dev",
+            "--data-dir",
+            dataDir.toString(),
+            "--api-port",
+            String.valueOf(api),
+            "--intake-port",
+            String.valueOf(intake),
+            "--processor-port",
+            String.valueOf(processor));
+    pb.directory(root.toFile());
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    // The build that runs this test has just built the jars; never nest a second build.
+    pb.environment().put("UPBEAT_SKIP_BUILD", "1");
+    pb.redirectErrorStream(true);
+    return pb.start();
+  }
+
+  private Dev start(int api, int intake, int processor) throws IOException {
+    Process process = launch(api, intake, processor);
+    Dev dev = new Dev(process);
+    running = dev;
+    Thread reader = new Thread(dev::readOutput, "upbeat-dev-output");
+    reader.setDaemon(true);
+    reader.start();
+    await()
+        .atMost(START_TIMEOUT)
+        .pollInterval(Duration.ofMillis(200))
+        .failFast("upbeat dev exited", () -> !process.isAlive())
+        .until(() -> dev.readyLine() != null);
+    assertThat(dev.jdbcUrl).as("infrastructure line").isNotNull();
+    return dev;
+  }
+
+  private int stop(Dev dev) throws InterruptedException {
+    dev.process.destroy(); // SIGTERM
+    assertThat(dev.process.waitFor(90, TimeUnit.SECONDS))
+        .as("stopped within 90 s; output:%n%s", String.join("\n", dev.output))
+        .isTrue();
+    running = null;
+    return dev.process.exitValue();
+  }
+
+  private static final class Dev {
+    final Process process;
+    final List<String> output = new CopyOnWriteArrayList<>();
+    volatile String jdbcUrl;
+    volatile String kafka;
+
+    Dev(Process process) {
+      this.process = process;
+    }
+
+    void readOutput() {
+      try (BufferedReader in =
+          new BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = in.readLine()) != null) {
+          System.out.println("[upbeat dev] " + line);
+          output.add(line);
+          Matcher m = INFRA.matcher(line);
+          if (m.find()) {
+            jdbcUrl = m.group(1);
+            kafka = m.group(2);
+          }
+        }
+      } catch (IOException e) {
+        // The process ended.
+      }
+    }
+
+    String readyLine() {
+      return output.stream().filter(l -> l.startsWith("READY ")).findFirst().orElse(null);
+    }
+  }
+}
