@@ -2,29 +2,14 @@ package io.upbeat.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.upbeat.localstack.junit.LocalStackExtension;
 import io.upbeat.localstack.junit.TestHttp;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /** api-service on the real embedded PostgreSQL: it migrates the schema and reports itself ready. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class ITApiService {
-  @RegisterExtension static final LocalStackExtension stack = new LocalStackExtension();
-
-  @DynamicPropertySource
-  static void stackProperties(DynamicPropertyRegistry registry) {
-    stack.springProperties().forEach((k, v) -> registry.add(k, () -> v));
-  }
-
-  @LocalServerPort int port;
+class ITApiService extends ApiIntegrationTest {
   @Autowired JdbcTemplate jdbc;
 
   @Test
@@ -32,8 +17,7 @@ class ITApiService {
     Integer version =
         jdbc.queryForObject(
             "SELECT max(version::int) FROM flyway_schema_history WHERE success", Integer.class);
-    assertThat(version).isGreaterThanOrEqualTo(1);
-    assertThat(jdbc.queryForObject("SELECT count(*) FROM orgs", Integer.class)).isZero();
+    assertThat(version).isGreaterThanOrEqualTo(2);
   }
 
   @Test
@@ -52,15 +36,30 @@ class ITApiService {
   }
 
   @Test
-  void unknownPathsAnswerTheContractErrorBody() {
-    HttpResponse<String> response = TestHttp.get(url("/api/v1/nothing-here"));
-    assertThat(response.statusCode()).isEqualTo(404);
-    assertThat(response.headers().firstValue("Content-Type"))
+  void unknownPathsOfASignedInCallerAnswerTheContractErrorBody() {
+    String key = api.newAccount("Paths").apiKey();
+    ApiClient.Response response = api.get("/api/v1/nothing-here", key);
+    assertThat(response.status()).isEqualTo(404);
+    assertThat(response.raw().headers().firstValue("Content-Type"))
         .hasValueSatisfying(ct -> assertThat(ct).startsWith("application/json"));
-    assertThat(response.body()).contains("\"error\":\"not_found\"").contains("\"details\":[]");
+    assertThat(response.text("/error")).isEqualTo("not_found");
+    assertThat(response.json().at("/details").isArray()).isTrue();
   }
 
-  private String url(String path) {
-    return "http://127.0.0.1:" + port + path;
+  @Test
+  void servesItsOpenApiDescription() {
+    ApiClient.Response docs = api.get("/v3/api-docs", null);
+    assertThat(docs.status()).isEqualTo(200);
+    assertThat(docs.json().at("/paths").propertyNames())
+        .contains(
+            "/api/v1/signup",
+            "/api/v1/login",
+            "/api/v1/me",
+            "/api/v1/orgs/{orgId}/members",
+            "/api/v1/orgs/{orgId}/apps",
+            "/api/v1/apps",
+            "/api/v1/apps/{appId}",
+            "/api/v1/apps/{appId}/tokens/rotate");
+    assertThat(TestHttp.get(url("/swagger-ui.html")).statusCode()).isIn(200, 302);
   }
 }

@@ -4,6 +4,7 @@ import io.upbeat.support.dev.ExitWithParent;
 import io.upbeat.support.kafka.KafkaHealthIndicator;
 import io.upbeat.support.web.ContractErrorController;
 import io.upbeat.support.web.ErrorBodyAdvice;
+import io.upbeat.support.web.StrictJson;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -36,6 +37,11 @@ public class UpbeatServiceAutoConfiguration {
   @ConditionalOnWebApplication
   ErrorBodyAdvice errorBodyAdvice() {
     return new ErrorBodyAdvice();
+  }
+
+  @Bean
+  StrictJson strictJson() {
+    return new StrictJson();
   }
 
   @Bean

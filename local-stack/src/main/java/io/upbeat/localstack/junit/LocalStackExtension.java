@@ -62,6 +62,10 @@ public final class LocalStackExtension implements ParameterResolver {
     props.put("spring.datasource.url", s.jdbcUrl());
     props.put("spring.datasource.username", s.username());
     props.put("spring.datasource.password", s.password());
+    // Spring caches test contexts for the whole run; small pools keep them within PostgreSQL's
+    // connection limit.
+    props.put("spring.datasource.hikari.maximum-pool-size", "4");
+    props.put("spring.datasource.hikari.minimum-idle", "1");
     props.put("upbeat.kafka.topic-prefix", s.topicPrefix());
     return props;
   }

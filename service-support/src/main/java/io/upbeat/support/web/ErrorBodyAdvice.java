@@ -91,6 +91,12 @@ public class ErrorBodyAdvice extends ResponseEntityExceptionHandler {
 
   private static ApiException unreadable(HttpMessageNotReadableException e) {
     Throwable cause = e.getMostSpecificCause();
+    if (cause instanceof JacksonException jackson
+        && jackson.getPath().isEmpty()
+        && String.valueOf(jackson.getOriginalMessage()).startsWith("Trailing token")) {
+      // Something after the top-level value: not one JSON document, so not valid JSON.
+      return new ApiException(ErrorCode.INVALID_JSON, "The request body is not valid JSON.");
+    }
     if (cause instanceof JacksonException jackson && !(cause instanceof StreamReadException)) {
       // Well-formed JSON whose value does not fit the expected shape: name the field.
       String field = JsonPaths.render(jackson.getPath());

@@ -1,9 +1,12 @@
 package io.upbeat.support.web;
 
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.time.Duration;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Builds error responses in the contract's format. */
 public final class ErrorResponses {
@@ -24,6 +27,21 @@ public final class ErrorResponses {
       builder.header(HttpHeaders.RETRY_AFTER, String.valueOf(retryAfterSeconds(retryAfter)));
     }
     return builder.body(body);
+  }
+
+  /**
+   * Writes the error to a raw servlet response, for code that runs before Spring MVC (security
+   * filters, entry points).
+   */
+  public static void write(HttpServletResponse response, ApiException e) throws IOException {
+    response.setStatus(e.code().status().value());
+    response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+    response.setCharacterEncoding("UTF-8");
+    if (e.retryAfter() != null) {
+      response.setHeader(
+          HttpHeaders.RETRY_AFTER, String.valueOf(retryAfterSeconds(e.retryAfter())));
+    }
+    JsonMapper.shared().writeValue(response.getOutputStream(), e.body());
   }
 
   /** Whole seconds, rounded up, at least 1: a client told "0" would retry at once. */

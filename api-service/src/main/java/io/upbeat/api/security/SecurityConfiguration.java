@@ -1,0 +1,160 @@
+package io.upbeat.api.security;
+
+import io.upbeat.api.accounts.LoginService;
+import io.upbeat.support.web.ApiException;
+import io.upbeat.support.web.ErrorCode;
+import io.upbeat.support.web.ErrorResponses;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.List;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.security.authentication.AuthenticationProvider;
+import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.AuthenticationException;
+import org.springframework.security.core.authority.SimpleGrantedAuthority;
+import org.springframework.security.crypto.factory.PasswordEncoderFactories;
+import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.UsernamePasswordAuthenticationFilter;
+import org.springframework.security.web.authentication.WebAuthenticationDetails;
+import org.springframework.security.web.csrf.CookieCsrfTokenRepository;
+import org.springframework.security.web.csrf.CsrfTokenRequestAttributeHandler;
+import org.springframework.security.web.util.matcher.RequestMatcher;
+
+/**
+ * Who may call what. Scripts authenticate each request with a bearer API key; browsers sign in
+ * through the login form and then carry a session cookie (kept in PostgreSQL, shared by every
+ * instance), with CSRF protection on every state-changing request they make. Errors of
+ * authentication (401) and authorization (403) carry the contract's error body.
+ */
+@Configuration(proxyBeanMethods = false)
+class SecurityConfiguration {
+
+  @Bean
+  SecurityFilterChain api(
+      HttpSecurity http, CredentialLookup credentials, AuthenticationProvider passwordLogin)
+      throws Exception {
+    RequestMatcher bearer = BearerAuthenticationFilter::hasBearer;
+    http.authorizeHttpRequests(
+            a ->
+                a.requestMatchers(
+                        "/actuator/health",
+                        "/actuator/health/**",
+                        "/actuator/prometheus",
+                        "/actuator/info")
+                    .permitAll()
+                    .requestMatchers(HttpMethod.POST, "/api/v1/signup", "/api/v1/login")
+                    .permitAll()
+                    .requestMatchers("/v3/api-docs", "/v3/api-docs/**", "/swagger-ui/**")
+                    .permitAll()
+                    .requestMatchers("/swagger-ui.html", "/login", "/error")
+                    .permitAll()
+                    .anyRequest()
+                    .hasAuthority(BearerAuthenticationFilter.ROLE_USER))
+        .addFilterBefore(
+            new BearerAuthenticationFilter(credentials), UsernamePasswordAuthenticationFilter.class)
+        .authenticationProvider(passwordLogin)
+        .formLogin(
+            f ->
+                f.loginPage("/login")
+                    .usernameParameter("email")
+                    .failureHandler(this::formLoginFailed))
+        .logout(l -> l.logoutSuccessUrl("/login?logout"))
+        // Browsers read the token from the XSRF-TOKEN cookie and send it as X-XSRF-TOKEN.
+        // Bearer-key requests carry no ambient credential, so they need no CSRF token; nor do the
+        // JSON sign-up and login, which browsers cannot post cross-site without CORS consent.
+        .csrf(
+            c ->
+                c.csrfTokenRepository(CookieCsrfTokenRepository.withHttpOnlyFalse())
+                    .csrfTokenRequestHandler(new CsrfTokenRequestAttributeHandler())
+                    .ignoringRequestMatchers(bearer)
+                    .ignoringRequestMatchers(
+                        request ->
+                            HttpMethod.POST.matches(request.getMethod())
+                                && List.of("/api/v1/signup", "/api/v1/login")
+                                    .contains(request.getRequestURI())))
+        .exceptionHandling(
+            e ->
+                e.authenticationEntryPoint(
+                        (request, response, ex) -> {
+                          response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
+                          ErrorResponses.write(
+                              response,
+                              new ApiException(
+                                  ErrorCode.UNAUTHORIZED,
+                                  "Sign in, or send Authorization: Bearer <api key>."));
+                        })
+                    .accessDeniedHandler(
+                        (request, response, ex) ->
+                            ErrorResponses.write(
+                                response,
+                                new ApiException(ErrorCode.FORBIDDEN, forbiddenMessage(request)))));
+    return http.build();
+  }
+
+  private static String forbiddenMessage(HttpServletRequest request) {
+    if (BearerAuthenticationFilter.hasBearer(request)
+        && request
+            .getHeader(HttpHeaders.AUTHORIZATION)
+            .substring(7)
+            .trim()
+            .startsWith(Secrets.CI_TOKEN_PREFIX)) {
+      return "A CI token may only post releases.";
+    }
+    return "This request was refused: a browser session needs a valid CSRF token.";
+  }
+
+  private void formLoginFailed(
+      HttpServletRequest request,
+      jakarta.servlet.http.HttpServletResponse response,
+      AuthenticationException exception)
+      throws java.io.IOException {
+    if (exception.getCause() instanceof ApiException api && api.code() == ErrorCode.RATE_LIMITED) {
+      ErrorResponses.write(response, api);
+      return;
+    }
+    response.sendRedirect(request.getContextPath() + "/login?error");
+  }
+
+  @Bean
+  PasswordEncoder passwordEncoder() {
+    // bcrypt by default, stored as "{bcrypt}..."; other ids stay readable and are upgraded on
+    // login.
+    return PasswordEncoderFactories.createDelegatingPasswordEncoder();
+  }
+
+  @Bean
+  AuthenticationProvider passwordLogin(LoginService logins) {
+    return new PasswordLoginProvider(logins);
+  }
+
+  /** The browser form's e-mail and password, checked (and throttled) like the JSON login. */
+  private record PasswordLoginProvider(LoginService logins) implements AuthenticationProvider {
+    @Override
+    public Authentication authenticate(Authentication authentication) {
+      String address =
+          authentication.getDetails() instanceof WebAuthenticationDetails d
+              ? d.getRemoteAddress()
+              : "unknown";
+      try {
+        CurrentUser user =
+            logins.authenticate(
+                authentication.getName(), String.valueOf(authentication.getCredentials()), address);
+        return UsernamePasswordAuthenticationToken.authenticated(
+            user, null, List.of(new SimpleGrantedAuthority(BearerAuthenticationFilter.ROLE_USER)));
+      } catch (ApiException e) {
+        throw new BadCredentialsException(e.getMessage(), e);
+      }
+    }
+
+    @Override
+    public boolean supports(Class<?> authentication) {
+      return UsernamePasswordAuthenticationToken.class.isAssignableFrom(authentication);
+    }
+  }
+}

@@ -1,0 +1,158 @@
+package io.upbeat.api.tokens;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.upbeat.events.AppTokenCodec;
+import io.upbeat.events.AppTokenRecord;
+import io.upbeat.events.TokenDigest;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Delivers the token outbox to the compacted app-token topic, in order: a live token as its record,
+ * a revoked one as a tombstone, both keyed by the token's SHA-256. One instance publishes at a time
+ * (a PostgreSQL advisory lock), so a token's creation can never overtake its revocation. Rows are
+ * deleted only after Kafka acknowledged them; a failed run is retried by the next.
+ */
+@Component
+class TokenPublisher {
+  private static final Logger log = LoggerFactory.getLogger(TokenPublisher.class);
+
+  /** Advisory lock id: "upbeat tokens" */
+  private static final long LOCK = 0x7570626561740001L;
+
+  private static final int BATCH = 500;
+  private static final Duration SEND_TIMEOUT = Duration.ofSeconds(10);
+
+  private final JdbcClient jdbc;
+  private final TransactionTemplate tx;
+  private final KafkaTemplate<String, byte[]> kafka;
+  private final KafkaAdmin admin;
+  private final NewTopic topic;
+  private final Counter published;
+  private final Timer publishTime;
+  private final AtomicLong pending = new AtomicLong();
+  private volatile boolean topicEnsured;
+
+  TokenPublisher(
+      JdbcClient jdbc,
+      TransactionTemplate tx,
+      KafkaTemplate<String, byte[]> kafka,
+      KafkaAdmin admin,
+      NewTopic appTokensTopic,
+      MeterRegistry meters) {
+    this.jdbc = jdbc;
+    this.tx = tx;
+    this.kafka = kafka;
+    this.admin = admin;
+    this.topic = appTokensTopic;
+    this.published = meters.counter("upbeat.tokens.published");
+    this.publishTime = meters.timer("upbeat.tokens.publish");
+    meters.gauge("upbeat.tokens.outbox.pending", pending);
+  }
+
+  @Scheduled(
+      fixedDelayString = "${upbeat.tokens.publish-interval:250ms}",
+      initialDelayString = "${upbeat.tokens.publish-interval:250ms}")
+  void publishPending() {
+    try {
+      ensureTopic();
+      Integer sent = tx.execute(status -> publishBatch());
+      if (sent != null && sent > 0) {
+        log.debug("Published {} app-token changes", sent);
+      }
+    } catch (RuntimeException e) {
+      log.warn("App-token publication failed; will retry: {}", e.toString());
+    }
+  }
+
+  private int publishBatch() {
+    Boolean locked =
+        jdbc.sql("SELECT pg_try_advisory_xact_lock(:lock)")
+            .param("lock", LOCK)
+            .query(Boolean.class)
+            .single();
+    if (!Boolean.TRUE.equals(locked)) {
+      return 0; // another instance is publishing
+    }
+    List<Change> changes =
+        jdbc.sql(
+                """
+                SELECT id, token_hash, app_id, kind, revoked, created_at
+                FROM app_token_outbox ORDER BY id LIMIT :limit
+                """)
+            .param("limit", BATCH)
+            .query(
+                (rs, n) ->
+                    new Change(
+                        rs.getLong(1),
+                        rs.getBytes(2),
+                        rs.getObject(3, UUID.class),
+                        rs.getString(4),
+                        rs.getBoolean(5),
+                        rs.getTimestamp(6).toInstant()))
+            .list();
+    if (!changes.isEmpty()) {
+      publishTime.record(() -> send(changes));
+      jdbc.sql("DELETE FROM app_token_outbox WHERE id <= :last")
+          .param("last", changes.getLast().id())
+          .update();
+      published.increment(changes.size());
+    }
+    pending.set(jdbc.sql("SELECT count(*) FROM app_token_outbox").query(Long.class).single());
+    return changes.size();
+  }
+
+  private void send(List<Change> changes) {
+    var futures =
+        changes.stream()
+            .map(
+                c ->
+                    kafka.send(
+                        new ProducerRecord<>(
+                            topic.name(),
+                            TokenDigest.hex(c.tokenHash()),
+                            c.revoked()
+                                ? null
+                                : AppTokenCodec.encode(
+                                    new AppTokenRecord(c.appId(), c.kind(), c.at())))))
+            .toList();
+    kafka.flush();
+    try {
+      for (var f : futures) {
+        f.get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while publishing tokens", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("Kafka did not acknowledge the token changes", e);
+    }
+  }
+
+  private void ensureTopic() {
+    if (!topicEnsured) {
+      admin.createOrModifyTopics(topic);
+      topicEnsured = true;
+    }
+  }
+
+  private record Change(
+      long id, byte[] tokenHash, UUID appId, String kind, boolean revoked, java.time.Instant at) {}
+}

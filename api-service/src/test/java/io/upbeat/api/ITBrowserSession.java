@@ -1,0 +1,114 @@
+package io.upbeat.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.upbeat.api.ApiClient.Account;
+import java.io.IOException;
+import java.net.CookieManager;
+import java.net.HttpCookie;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Browsers sign in with the login form and then use a session cookie; every state-changing request
+ * they make needs the CSRF token, which a page on another site cannot read.
+ */
+class ITBrowserSession extends ApiIntegrationTest {
+  private final CookieManager cookies = new CookieManager();
+  private final HttpClient browser =
+      HttpClient.newBuilder()
+          .cookieHandler(cookies)
+          .followRedirects(HttpClient.Redirect.NEVER)
+          .build();
+
+  @Test
+  void formLoginGivesASessionThatNeedsCsrfToChangeAnything() throws Exception {
+    Account alice = api.newAccount("Browser Org");
+
+    HttpResponse<String> page = send(HttpRequest.newBuilder(uri("/login")).GET());
+    assertThat(page.statusCode()).isEqualTo(200);
+    String csrf = csrfCookie();
+
+    HttpResponse<String> login =
+        send(
+            HttpRequest.newBuilder(uri("/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "email=%s&password=%s&_csrf=%s"
+                            .formatted(enc(alice.email()), enc(alice.password()), enc(csrf)))));
+    assertThat(login.statusCode()).isEqualTo(302);
+    assertThat(login.headers().firstValue("Location"))
+        .hasValueSatisfying(l -> assertThat(l).doesNotContain("error"));
+    assertThat(cookies.getCookieStore().getCookies())
+        .extracting(HttpCookie::getName)
+        .contains("SESSION");
+
+    HttpResponse<String> me = send(HttpRequest.newBuilder(uri("/api/v1/me")).GET());
+    assertThat(me.statusCode()).isEqualTo(200);
+    assertThat(me.body()).contains(alice.email());
+
+    String createApp = "{\"name\": \"from-browser\"}";
+    HttpResponse<String> withoutToken =
+        send(
+            HttpRequest.newBuilder(uri("/api/v1/orgs/" + alice.orgId() + "/apps"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(createApp)));
+    assertThat(withoutToken.statusCode()).isEqualTo(403);
+    assertThat(withoutToken.body()).contains("\"error\":\"forbidden\"");
+
+    HttpResponse<String> withToken =
+        send(
+            HttpRequest.newBuilder(uri("/api/v1/orgs/" + alice.orgId() + "/apps"))
+                .header("Content-Type", "application/json")
+                .header("X-XSRF-TOKEN", csrfCookie())
+                .POST(HttpRequest.BodyPublishers.ofString(createApp)));
+    assertThat(withToken.statusCode()).isEqualTo(201);
+  }
+
+  @Test
+  void aWrongPasswordOnTheFormSignsNobodyIn() throws Exception {
+    Account alice = api.newAccount("Browser Wrong");
+    send(HttpRequest.newBuilder(uri("/login")).GET());
+
+    HttpResponse<String> login =
+        send(
+            HttpRequest.newBuilder(uri("/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "email=%s&password=wrong-password&_csrf=%s"
+                            .formatted(enc(alice.email()), enc(csrfCookie())))));
+
+    assertThat(login.statusCode()).isEqualTo(302);
+    assertThat(login.headers().firstValue("Location"))
+        .hasValueSatisfying(l -> assertThat(l).contains("error"));
+    assertThat(send(HttpRequest.newBuilder(uri("/api/v1/me")).GET()).statusCode()).isEqualTo(401);
+  }
+
+  private String csrfCookie() {
+    return cookies.getCookieStore().getCookies().stream()
+        .filter(c -> c.getName().equals("XSRF-TOKEN"))
+        .map(HttpCookie::getValue)
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no XSRF-TOKEN cookie"));
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder request)
+      throws IOException, InterruptedException {
+    return browser.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private URI uri(String path) {
+    return URI.create(url(path));
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+}

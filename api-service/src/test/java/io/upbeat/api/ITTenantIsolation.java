@@ -1,0 +1,94 @@
+package io.upbeat.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.upbeat.api.ApiClient.Account;
+import io.upbeat.api.ApiClient.Response;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Another org's ids get a stranger nothing: every org- and app-scoped endpoint answers 404 {@code
+ * not_found}, exactly as for ids that do not exist, and no foreign data appears in any body, lists
+ * included.
+ */
+class ITTenantIsolation extends ApiIntegrationTest {
+  private Account owner;
+  private Account stranger;
+  private String appId;
+  private String appName;
+
+  @BeforeEach
+  void twoTenants() {
+    owner = api.newAccount("Owner Org " + UUID.randomUUID());
+    stranger = api.newAccount("Stranger Org");
+    appName = "secret-project-" + UUID.randomUUID();
+    appId =
+        api.post(
+                "/api/v1/orgs/" + owner.orgId() + "/apps",
+                owner.apiKey(),
+                "{\"name\": \"%s\"}".formatted(appName))
+            .text("/id");
+  }
+
+  record Call(String method, String path, String body) {}
+
+  private List<Call> scopedCalls(String orgId, String app) {
+    return List.of(
+        new Call("GET", "/api/v1/orgs/" + orgId + "/members", null),
+        new Call("POST", "/api/v1/orgs/" + orgId + "/members", "{\"email\": \"x@example.com\"}"),
+        new Call("POST", "/api/v1/orgs/" + orgId + "/apps", "{\"name\": \"intruder\"}"),
+        new Call("GET", "/api/v1/apps/" + app, null),
+        new Call("POST", "/api/v1/apps/" + app + "/tokens/rotate", "{\"kind\": \"secret\"}"),
+        new Call("POST", "/api/v1/apps/" + app + "/tokens/rotate", "{\"kind\": \"ci\"}"));
+  }
+
+  @Test
+  void everyScopedEndpointHidesAnotherOrgsIds() {
+    for (Call call : scopedCalls(owner.orgId().toString(), appId)) {
+      Response r = send(call, stranger.apiKey());
+      assertThat(r.status()).as("%s %s", call.method(), call.path()).isEqualTo(404);
+      assertThat(r.text("/error")).isEqualTo("not_found");
+      assertThat(r.body())
+          .doesNotContain(owner.email(), appName, owner.orgId().toString(), "Owner Org");
+    }
+    // Nothing changed for the owner: no member, app or token was added by the stranger.
+    Response members = api.get("/api/v1/orgs/" + owner.orgId() + "/members", owner.apiKey());
+    assertThat(members.json().at("/items")).hasSize(1);
+    assertThat(api.get("/api/v1/apps", owner.apiKey()).json().at("/items")).hasSize(1);
+  }
+
+  @Test
+  void foreignIdsLookExactlyLikeMissingOnes() {
+    String missingOrg = UUID.randomUUID().toString();
+    String missingApp = UUID.randomUUID().toString();
+    List<Call> foreign = scopedCalls(owner.orgId().toString(), appId);
+    List<Call> missing = scopedCalls(missingOrg, missingApp);
+    List<Call> malformed = scopedCalls("not-a-uuid", "42");
+    for (int i = 0; i < foreign.size(); i++) {
+      Response a = send(foreign.get(i), stranger.apiKey());
+      Response b = send(missing.get(i), stranger.apiKey());
+      Response c = send(malformed.get(i), stranger.apiKey());
+      assertThat(a.body()).isEqualTo(b.body()).isEqualTo(c.body());
+      assertThat(c.status()).isEqualTo(404);
+    }
+  }
+
+  @Test
+  void listsShowOnlyTheCallersOwnData() {
+    Response apps = api.get("/api/v1/apps", stranger.apiKey());
+    assertThat(apps.json().at("/items")).isEmpty();
+    Response me = api.get("/api/v1/me", stranger.apiKey());
+    assertThat(me.json().at("/orgs").findValuesAsString("id"))
+        .containsExactly(stranger.orgId().toString());
+    assertThat(me.body()).doesNotContain(owner.orgId().toString(), owner.email());
+  }
+
+  private Response send(Call call, String key) {
+    return call.method().equals("GET")
+        ? api.get(call.path(), key)
+        : api.post(call.path(), key, call.body());
+  }
+}
