@@ -194,6 +194,10 @@ class ITAccounts extends ApiIntegrationTest {
     assertThat(none.status()).isEqualTo(401);
     assertThat(none.text("/error")).isEqualTo("unauthorized");
     assertThat(none.raw().headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+    // Refused and API-key requests never start a session (a row per request otherwise).
+    assertThat(none.raw().headers().allValues("Set-Cookie")).isEmpty();
+    String key = api.newAccount("No session").apiKey();
+    assertThat(api.get("/api/v1/me", key).raw().headers().allValues("Set-Cookie")).isEmpty();
 
     Response forged = api.get("/api/v1/me", "ub_key_" + "A".repeat(43));
     assertThat(forged.status()).isEqualTo(401);

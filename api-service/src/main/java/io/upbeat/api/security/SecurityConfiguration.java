@@ -65,6 +65,8 @@ class SecurityConfiguration {
                     .usernameParameter("email")
                     .failureHandler(this::formLoginFailed))
         .logout(l -> l.logoutSuccessUrl("/login?logout"))
+        // No session for a request that was refused: only a successful login starts one.
+        .requestCache(c -> c.disable())
         // Browsers read the token from the XSRF-TOKEN cookie and send it as X-XSRF-TOKEN.
         // Bearer-key requests carry no ambient credential, so they need no CSRF token; nor do the
         // JSON sign-up and login, which browsers cannot post cross-site without CORS consent.
