@@ -17,6 +17,9 @@ public record Topics(String prefix) {
   /** App-token hashes and revocations, compacted: the table intake authenticates from. */
   public static final String APP_TOKENS = "upbeat.app-tokens";
 
+  /** Partitions of the app-token topic: small, read whole by every intake instance. */
+  public static final int APP_TOKENS_PARTITIONS = 3;
+
   /** Records a processor could not decode, with the reason, so they never block a partition. */
   public static final String EVENTS_DEAD_LETTER = "upbeat.events.dlq";
 

@@ -48,6 +48,15 @@ public final class KafkaBroker implements AutoCloseable {
    * @param overrides broker settings that replace the defaults (e.g. {@code num.partitions})
    */
   public static KafkaBroker start(Path logDir, Map<String, String> overrides) {
+    return start(logDir, overrides, 0, 0);
+  }
+
+  /**
+   * Like {@link #start(Path, Map)} on fixed ports (0 = pick a free one), so a test can stop a
+   * broker and bring it back where its clients expect it.
+   */
+  public static KafkaBroker start(
+      Path logDir, Map<String, String> overrides, int fixedBrokerPort, int fixedControllerPort) {
     try {
       Files.createDirectories(logDir);
     } catch (IOException e) {
@@ -55,8 +64,8 @@ public final class KafkaBroker implements AutoCloseable {
     }
     RuntimeException last = null;
     for (int attempt = 1; attempt <= BIND_ATTEMPTS; attempt++) {
-      int brokerPort = FreePorts.pick();
-      int controllerPort = FreePorts.pick();
+      int brokerPort = fixedBrokerPort > 0 ? fixedBrokerPort : FreePorts.pick();
+      int controllerPort = fixedControllerPort > 0 ? fixedControllerPort : FreePorts.pick();
       KafkaConfig config = config(logDir, brokerPort, controllerPort, overrides);
       formatOnce(logDir, config);
       KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
@@ -130,6 +139,10 @@ public final class KafkaBroker implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("cannot format Kafka storage in " + logDir, e);
     }
+  }
+
+  public int port() {
+    return port;
   }
 
   /** {@code host:port} for {@code bootstrap.servers}. */

@@ -22,7 +22,7 @@ class TokenTopicConfiguration {
   @Bean
   NewTopic appTokensTopic(Topics topics) {
     return TopicBuilder.name(topics.appTokens())
-        .partitions(3)
+        .partitions(Topics.APP_TOKENS_PARTITIONS)
         .config(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)
         .build();
   }

@@ -1,0 +1,390 @@
+package io.upbeat.events;
+
+import java.io.ByteArrayOutputStream;
+import java.io.StringWriter;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.json.JsonFactory;
+
+/**
+ * The value format of {@link Topics#EVENTS}: one {@link EventBatch} as JSON with a schema version
+ * ({@code "v"}). Evolution rules: a reader ignores fields it does not know, and a writer may add
+ * optional fields freely; removing or retyping a field, or changing a meaning, needs a new version,
+ * which readers refuse until they are taught it (processors send such records to the dead-letter
+ * topic rather than guess).
+ */
+public final class EventBatchCodec {
+  public static final int VERSION = 1;
+
+  private static final JsonFactory JSON = new JsonFactory();
+
+  private EventBatchCodec() {}
+
+  public static byte[] encode(EventBatch batch) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256 + batch.size() * 256);
+    try (JsonGenerator g = JSON.createGenerator(ObjectWriteContext.empty(), out)) {
+      g.writeStartObject();
+      g.writeNumberProperty("v", VERSION);
+      g.writeStringProperty("batch_id", batch.batchId().toString());
+      g.writeStringProperty("app_id", batch.appId().toString());
+      g.writeStringProperty("received_at", batch.receivedAt().toString());
+      writeService(g, batch.service());
+      g.writeArrayPropertyStart("transactions");
+      for (TransactionEvent t : batch.transactions()) {
+        writeTransaction(g, t);
+      }
+      g.writeEndArray();
+      g.writeArrayPropertyStart("errors");
+      for (ErrorEvent e : batch.errors()) {
+        writeError(g, e);
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    }
+    return out.toByteArray();
+  }
+
+  private static void writeService(JsonGenerator g, ServiceInfo s) {
+    g.writeObjectPropertyStart("service");
+    g.writeStringProperty("name", s.name());
+    g.writeStringProperty("environment", s.environment());
+    optional(g, "version", s.version());
+    optional(g, "agent_name", s.agentName());
+    optional(g, "agent_version", s.agentVersion());
+    optional(g, "language", s.language());
+    optional(g, "host", s.host());
+    g.writeEndObject();
+  }
+
+  private static void writeTransaction(JsonGenerator g, TransactionEvent t) {
+    g.writeStartObject();
+    optional(g, "id", t.id());
+    optional(g, "trace_id", t.traceId());
+    g.writeStringProperty("name", t.name());
+    g.writeStringProperty("type", t.type());
+    g.writeStringProperty("timestamp", t.timestamp().toString());
+    g.writeNumberProperty("duration_ms", t.durationMs());
+    optional(g, "result", t.result());
+    optional(g, "outcome", t.outcome());
+    if (!t.spans().isEmpty()) {
+      g.writeArrayPropertyStart("spans");
+      for (Span s : t.spans()) {
+        g.writeStartObject();
+        optional(g, "name", s.name());
+        optional(g, "type", s.type());
+        if (s.startMs() != null) {
+          g.writeNumberProperty("start_ms", s.startMs());
+        }
+        if (s.durationMs() != null) {
+          g.writeNumberProperty("duration_ms", s.durationMs());
+        }
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+    }
+    rawContext(g, t.contextJson());
+    g.writeEndObject();
+  }
+
+  private static void writeError(JsonGenerator g, ErrorEvent e) {
+    g.writeStartObject();
+    optional(g, "id", e.id());
+    g.writeStringProperty("timestamp", e.timestamp().toString());
+    optional(g, "transaction_id", e.transactionId());
+    optional(g, "transaction_name", e.transactionName());
+    optional(g, "level", e.level());
+    optional(g, "culprit", e.culprit());
+    g.writeName("exception");
+    writeException(g, e.exception());
+    if (e.fingerprint() != null) {
+      g.writeArrayPropertyStart("fingerprint");
+      for (String part : e.fingerprint()) {
+        g.writeString(part);
+      }
+      g.writeEndArray();
+    }
+    rawContext(g, e.contextJson());
+    g.writeEndObject();
+  }
+
+  private static void writeException(JsonGenerator g, ExceptionInfo x) {
+    g.writeStartObject();
+    g.writeStringProperty("type", x.type());
+    optional(g, "message", x.message());
+    g.writeArrayPropertyStart("stacktrace");
+    for (StackFrame f : x.stacktrace()) {
+      g.writeStartObject();
+      optional(g, "module", f.module());
+      optional(g, "function", f.function());
+      optional(g, "filename", f.filename());
+      optional(g, "path", f.path());
+      if (f.lineno() != null) {
+        g.writeNumberProperty("lineno", f.lineno());
+      }
+      if (f.inApp() != null) {
+        g.writeBooleanProperty("in_app", f.inApp());
+      }
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    if (x.cause() != null) {
+      g.writeName("cause");
+      writeException(g, x.cause());
+    }
+    g.writeEndObject();
+  }
+
+  private static void optional(JsonGenerator g, String name, String value) {
+    if (value != null) {
+      g.writeStringProperty(name, value);
+    }
+  }
+
+  private static void rawContext(JsonGenerator g, String json) {
+    if (json != null) {
+      g.writeName("context");
+      g.writeRawValue(json);
+    }
+  }
+
+  /**
+   * @throws IllegalArgumentException if {@code bytes} is not a batch of a version this reader
+   *     understands, or lacks a required field
+   */
+  public static EventBatch decode(byte[] bytes) {
+    try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), bytes)) {
+      expect(p.nextToken(), JsonToken.START_OBJECT, "batch");
+      Integer version = null;
+      UUID batchId = null;
+      UUID appId = null;
+      Instant receivedAt = null;
+      ServiceInfo service = null;
+      List<TransactionEvent> transactions = List.of();
+      List<ErrorEvent> errors = List.of();
+      while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+        String name = p.currentName();
+        JsonToken t = p.nextToken();
+        switch (name) {
+          case "v" -> version = t == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : null;
+          case "batch_id" -> batchId = UUID.fromString(p.getString());
+          case "app_id" -> appId = UUID.fromString(p.getString());
+          case "received_at" -> receivedAt = Instant.parse(p.getString());
+          case "service" -> service = readService(p);
+          case "transactions" -> transactions = readArray(p, EventBatchCodec::readTransaction);
+          case "errors" -> errors = readArray(p, EventBatchCodec::readError);
+          default -> p.skipChildren();
+        }
+      }
+      if (version == null || version != VERSION) {
+        throw new IllegalArgumentException("unsupported event batch version: " + version);
+      }
+      return new EventBatch(batchId, appId, receivedAt, service, transactions, errors);
+    } catch (JacksonException | DateTimeParseException | NullPointerException e) {
+      throw new IllegalArgumentException("not a valid event batch: " + e.getMessage(), e);
+    }
+  }
+
+  private static ServiceInfo readService(JsonParser p) {
+    expect(p.currentToken(), JsonToken.START_OBJECT, "service");
+    String name = null;
+    String environment = null;
+    String version = null;
+    String agentName = null;
+    String agentVersion = null;
+    String language = null;
+    String host = null;
+    while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+      String field = p.currentName();
+      p.nextToken();
+      switch (field) {
+        case "name" -> name = p.getString();
+        case "environment" -> environment = p.getString();
+        case "version" -> version = p.getString();
+        case "agent_name" -> agentName = p.getString();
+        case "agent_version" -> agentVersion = p.getString();
+        case "language" -> language = p.getString();
+        case "host" -> host = p.getString();
+        default -> p.skipChildren();
+      }
+    }
+    return new ServiceInfo(name, environment, version, agentName, agentVersion, language, host);
+  }
+
+  private static TransactionEvent readTransaction(JsonParser p) {
+    expect(p.currentToken(), JsonToken.START_OBJECT, "transaction");
+    String id = null;
+    String traceId = null;
+    String name = null;
+    String type = null;
+    Instant timestamp = null;
+    double duration = Double.NaN;
+    String result = null;
+    String outcome = null;
+    List<Span> spans = List.of();
+    String context = null;
+    while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+      String field = p.currentName();
+      p.nextToken();
+      switch (field) {
+        case "id" -> id = p.getString();
+        case "trace_id" -> traceId = p.getString();
+        case "name" -> name = p.getString();
+        case "type" -> type = p.getString();
+        case "timestamp" -> timestamp = Instant.parse(p.getString());
+        case "duration_ms" -> duration = p.getDoubleValue();
+        case "result" -> result = p.getString();
+        case "outcome" -> outcome = p.getString();
+        case "spans" -> spans = readArray(p, EventBatchCodec::readSpan);
+        case "context" -> context = copy(p);
+        default -> p.skipChildren();
+      }
+    }
+    if (Double.isNaN(duration)) {
+      throw new IllegalArgumentException("transaction without duration_ms");
+    }
+    return new TransactionEvent(
+        id, traceId, name, type, timestamp, duration, result, outcome, spans, context);
+  }
+
+  private static Span readSpan(JsonParser p) {
+    expect(p.currentToken(), JsonToken.START_OBJECT, "span");
+    String name = null;
+    String type = null;
+    Double start = null;
+    Double duration = null;
+    while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+      String field = p.currentName();
+      p.nextToken();
+      switch (field) {
+        case "name" -> name = p.getString();
+        case "type" -> type = p.getString();
+        case "start_ms" -> start = p.getDoubleValue();
+        case "duration_ms" -> duration = p.getDoubleValue();
+        default -> p.skipChildren();
+      }
+    }
+    return new Span(name, type, start, duration);
+  }
+
+  private static ErrorEvent readError(JsonParser p) {
+    expect(p.currentToken(), JsonToken.START_OBJECT, "error");
+    String id = null;
+    Instant timestamp = null;
+    String transactionId = null;
+    String transactionName = null;
+    String level = null;
+    String culprit = null;
+    ExceptionInfo exception = null;
+    List<String> fingerprint = null;
+    String context = null;
+    while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+      String field = p.currentName();
+      p.nextToken();
+      switch (field) {
+        case "id" -> id = p.getString();
+        case "timestamp" -> timestamp = Instant.parse(p.getString());
+        case "transaction_id" -> transactionId = p.getString();
+        case "transaction_name" -> transactionName = p.getString();
+        case "level" -> level = p.getString();
+        case "culprit" -> culprit = p.getString();
+        case "exception" -> exception = readException(p);
+        case "fingerprint" -> fingerprint = readArray(p, JsonParser::getString);
+        case "context" -> context = copy(p);
+        default -> p.skipChildren();
+      }
+    }
+    return new ErrorEvent(
+        id,
+        timestamp,
+        transactionId,
+        transactionName,
+        level,
+        culprit,
+        exception,
+        fingerprint,
+        context);
+  }
+
+  private static ExceptionInfo readException(JsonParser p) {
+    expect(p.currentToken(), JsonToken.START_OBJECT, "exception");
+    String type = null;
+    String message = null;
+    List<StackFrame> frames = List.of();
+    ExceptionInfo cause = null;
+    while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+      String field = p.currentName();
+      JsonToken t = p.nextToken();
+      switch (field) {
+        case "type" -> type = p.getString();
+        case "message" -> message = p.getString();
+        case "stacktrace" -> frames = readArray(p, EventBatchCodec::readFrame);
+        case "cause" -> cause = t == JsonToken.VALUE_NULL ? null : readException(p);
+        default -> p.skipChildren();
+      }
+    }
+    return new ExceptionInfo(type, message, frames, cause);
+  }
+
+  private static StackFrame readFrame(JsonParser p) {
+    expect(p.currentToken(), JsonToken.START_OBJECT, "frame");
+    String module = null;
+    String function = null;
+    String filename = null;
+    String path = null;
+    Integer lineno = null;
+    Boolean inApp = null;
+    while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+      String field = p.currentName();
+      p.nextToken();
+      switch (field) {
+        case "module" -> module = p.getString();
+        case "function" -> function = p.getString();
+        case "filename" -> filename = p.getString();
+        case "path" -> path = p.getString();
+        case "lineno" -> lineno = p.getIntValue();
+        case "in_app" -> inApp = p.getBooleanValue();
+        default -> p.skipChildren();
+      }
+    }
+    return new StackFrame(module, function, filename, path, lineno, inApp);
+  }
+
+  private interface Reader<T> {
+    T read(JsonParser p);
+  }
+
+  private static <T> List<T> readArray(JsonParser p, Reader<T> element) {
+    expect(p.currentToken(), JsonToken.START_ARRAY, "array");
+    List<T> items = new ArrayList<>();
+    while (p.nextToken() != JsonToken.END_ARRAY) {
+      items.add(element.read(p));
+    }
+    return items;
+  }
+
+  private static String copy(JsonParser p) {
+    if (p.currentToken() == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = JSON.createGenerator(ObjectWriteContext.empty(), out)) {
+      g.copyCurrentStructure(p);
+    }
+    return out.toString();
+  }
+
+  private static void expect(JsonToken actual, JsonToken expected, String what) {
+    if (actual != expected) {
+      throw new IllegalArgumentException(what + ": expected " + expected + ", got " + actual);
+    }
+  }
+}

@@ -1,0 +1,111 @@
+package io.upbeat.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class EventBatchCodecTest {
+  static EventBatch fullBatch() {
+    ExceptionInfo cause = new ExceptionInfo("java.io.IOException", "disk", List.of(), null);
+    ExceptionInfo npe =
+        new ExceptionInfo(
+            "java.lang.NullPointerException",
+            "user is null",
+            List.of(
+                new StackFrame(
+                    "com.shop.UserService",
+                    "find",
+                    "UserService.java",
+                    "src/main/java/com/shop/UserService.java",
+                    42,
+                    true),
+                new StackFrame(null, null, null, null, null, null)),
+            cause);
+    return new EventBatch(
+        UUID.randomUUID(),
+        UUID.randomUUID(),
+        Instant.parse("2026-11-26T10:15:31Z"),
+        new ServiceInfo("shop-web", null, "2026.11.26-3", "upbeat-java", "0.1.0", "java", "web-1"),
+        List.of(
+            new TransactionEvent(
+                "a1b2c3",
+                "0af7651916cd43dd8448eb211c80319c",
+                "GET /users/{id}",
+                "request",
+                Instant.parse("2026-11-26T10:15:30.123Z"),
+                12.5,
+                "HTTP 2xx",
+                "success",
+                List.of(new Span("SELECT FROM users", "db.postgresql.query", 1.2, 3.4)),
+                "{\"request\":{\"method\":\"GET\",\"url\":\"/users/42\"},\"tags\":{\"region\":\"eu\"}}"),
+            new TransactionEvent(
+                null,
+                null,
+                "job",
+                "scheduled",
+                Instant.parse("2026-11-26T10:15:30Z"),
+                0,
+                null,
+                null,
+                null,
+                null)),
+        List.of(
+            new ErrorEvent(
+                "e1",
+                Instant.parse("2026-11-26T10:15:30.200Z"),
+                "a1b2c3",
+                "GET /users/{id}",
+                "error",
+                "com.shop.UserService.find",
+                npe,
+                List.of("db", "timeout"),
+                "{}"),
+            new ErrorEvent(
+                null,
+                Instant.parse("2026-11-26T10:15:30.300Z"),
+                null,
+                null,
+                null,
+                null,
+                new ExceptionInfo("Boom", null, null, null),
+                null,
+                null)));
+  }
+
+  @Test
+  void roundTripsEveryField() {
+    EventBatch batch = fullBatch();
+    assertThat(EventBatchCodec.decode(EventBatchCodec.encode(batch))).isEqualTo(batch);
+    assertThat(batch.service().environment()).isEqualTo("production");
+    assertThat(batch.size()).isEqualTo(4);
+  }
+
+  @Test
+  void readersIgnoreFieldsAddedLater() {
+    String json =
+        new String(EventBatchCodec.encode(fullBatch()), StandardCharsets.UTF_8)
+            .replace("\"transactions\":[{", "\"transactions\":[{\"new_field\":[1,{\"x\":2}],");
+    assertThat(EventBatchCodec.decode(json.getBytes(StandardCharsets.UTF_8)).transactions())
+        .hasSize(2);
+  }
+
+  @Test
+  void refusesUnknownVersionsAndBrokenRecords() {
+    String json = new String(EventBatchCodec.encode(fullBatch()), StandardCharsets.UTF_8);
+    for (String bad :
+        List.of(
+            json.replace("\"v\":1", "\"v\":2"),
+            json.replace("\"app_id\"", "\"other\""),
+            json.substring(0, json.length() / 2),
+            "[]",
+            "")) {
+      assertThatThrownBy(() -> EventBatchCodec.decode(bad.getBytes(StandardCharsets.UTF_8)))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+}

@@ -1,0 +1,187 @@
+package io.upbeat.intake.config;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.upbeat.events.Topics;
+import io.upbeat.intake.auth.AppTokenTable;
+import io.upbeat.intake.auth.TokenFeed;
+import io.upbeat.intake.publish.GroupCommitPublisher;
+import io.upbeat.intake.publish.PublisherMetrics;
+import io.upbeat.intake.ratelimit.AppRateLimiter;
+import io.upbeat.intake.validate.IntakeLimits;
+import io.upbeat.intake.validate.PayloadParser;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.config.TopicBuilder;
+
+/** Wires intake's plain-Java parts to Spring, Kafka and Micrometer. */
+@Configuration(proxyBeanMethods = false)
+class IntakeConfiguration {
+  /** Kafka's largest record: a 5 MiB request re-encoded, with room to spare. */
+  static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
+  @Bean
+  Clock clock() {
+    return Clock.systemUTC();
+  }
+
+  @Bean
+  Topics topics(@Value("${upbeat.kafka.topic-prefix:}") String prefix) {
+    return new Topics(prefix);
+  }
+
+  @Bean
+  IntakeLimits intakeLimits(IntakeProperties properties) {
+    return properties.limits().toLimits();
+  }
+
+  @Bean
+  PayloadParser payloadParser(IntakeLimits limits) {
+    return new PayloadParser(limits);
+  }
+
+  @Bean
+  AppRateLimiter appRateLimiter(IntakeProperties properties, IntakeLimits limits) {
+    return new AppRateLimiter(
+        properties.eventsPerSecondPerApp(), limits.maxEvents(), System::nanoTime);
+  }
+
+  /** Events are kept 7 days: the late-event window, so a processor can always catch up. */
+  @Bean
+  NewTopic eventsTopic(Topics topics, IntakeProperties properties) {
+    return TopicBuilder.name(topics.events())
+        .partitions(properties.eventsTopicPartitions())
+        .config(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(Duration.ofDays(7).toMillis()))
+        .config(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_RECORD_BYTES))
+        .build();
+  }
+
+  /** Declared here too, so intake starts cleanly before api-service ever ran. */
+  @Bean
+  NewTopic appTokensTopic(Topics topics) {
+    return TopicBuilder.name(topics.appTokens())
+        .partitions(Topics.APP_TOKENS_PARTITIONS)
+        .config(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)
+        .build();
+  }
+
+  @Bean
+  AppTokenTable appTokenTable() {
+    return new AppTokenTable();
+  }
+
+  @Bean
+  TokenFeedLifecycle tokenFeed(
+      KafkaConnectionDetails kafka, Topics topics, AppTokenTable table, MeterRegistry meters) {
+    Map<String, Object> config = new HashMap<>();
+    config.put("bootstrap.servers", String.join(",", kafka.getConsumer().getBootstrapServers()));
+    config.put("client.id", "intake-tokens-" + UUID.randomUUID());
+    KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+    return new TokenFeedLifecycle(new TokenFeed(consumer, topics.appTokens(), table, meters));
+  }
+
+  @Bean
+  HealthIndicator appTokensHealthIndicator(TokenFeedLifecycle feed) {
+    return () ->
+        feed.feed().caughtUp()
+            ? Health.up().build()
+            : Health.outOfService().withDetail("reason", "loading app tokens").build();
+  }
+
+  @Bean(destroyMethod = "close")
+  GroupCommitPublisher publisher(
+      KafkaConnectionDetails kafka, IntakeProperties properties, MeterRegistry meters) {
+    IntakeProperties.Publish publish = properties.publish();
+    String instance = UUID.randomUUID().toString();
+    AtomicInteger generation = new AtomicInteger();
+    Map<String, Object> base = new HashMap<>();
+    base.put(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        String.join(",", kafka.getProducer().getBootstrapServers()));
+    base.put(ProducerConfig.ACKS_CONFIG, "all");
+    base.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    base.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    base.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_RECORD_BYTES);
+    base.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    base.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    // Kafka slow or down must surface within the request's budget, never hang it: a request
+    // waits 3/4 of it for a transaction to take it, and once taken at most 1/4 more for the
+    // outcome; the producer's own time-outs fit inside.
+    Duration budget = publish.timeout();
+    Duration wait = budget.multipliedBy(3).dividedBy(4);
+    Duration grace = budget.minus(wait);
+    int kafkaTimeoutMs = (int) Math.max(250, budget.toMillis() / 2);
+    base.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, kafkaTimeoutMs);
+    base.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, kafkaTimeoutMs);
+    base.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, kafkaTimeoutMs);
+    base.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30_000);
+    return new GroupCommitPublisher(
+        () -> {
+          Map<String, Object> config = new HashMap<>(base);
+          config.put(
+              ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+              "upbeat-intake-" + instance + "-" + generation.incrementAndGet());
+          return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+        },
+        publish.workers(),
+        publish.queueCapacity(),
+        publish.maxRequestsPerTransaction(),
+        publish.linger(),
+        wait,
+        grace,
+        new PublisherMetrics(meters));
+  }
+
+  /** Runs the token feed on its own thread for the life of the application. */
+  static final class TokenFeedLifecycle implements SmartLifecycle {
+    private final TokenFeed feed;
+    private Thread thread;
+
+    TokenFeedLifecycle(TokenFeed feed) {
+      this.feed = feed;
+    }
+
+    TokenFeed feed() {
+      return feed;
+    }
+
+    @Override
+    public void start() {
+      thread = Thread.ofPlatform().daemon().name("intake-token-feed").start(feed);
+    }
+
+    @Override
+    public void stop() {
+      feed.stop();
+      try {
+        thread.join(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    @Override
+    public boolean isRunning() {
+      return thread != null && thread.isAlive();
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package io.upbeat.intake.config;
+
+import io.upbeat.intake.validate.IntakeLimits;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * intake-service's settings ({@code upbeat.intake.*}), bound here and handed to the plain-Java
+ * parts as their own types.
+ */
+@ConfigurationProperties("upbeat.intake")
+public record IntakeProperties(
+    @DefaultValue Limits limits,
+    @DefaultValue("20000") double eventsPerSecondPerApp,
+    @DefaultValue Publish publish,
+    @DefaultValue("12") int eventsTopicPartitions) {
+
+  /** The contract's limits; every one configurable. */
+  public record Limits(
+      @DefaultValue("5MB") org.springframework.util.unit.DataSize maxBody,
+      @DefaultValue("10000") int maxEvents,
+      @DefaultValue("1000") int maxSpans,
+      @DefaultValue("500") int maxFrames,
+      @DefaultValue("10") int maxCauseDepth,
+      @DefaultValue("16KB") org.springframework.util.unit.DataSize maxContext,
+      @DefaultValue("10000") int maxStringChars,
+      @DefaultValue("7d") Duration maxAge,
+      @DefaultValue("5m") Duration maxFuture) {
+
+    IntakeLimits toLimits() {
+      return new IntakeLimits(
+          maxBody.toBytes(),
+          maxEvents,
+          maxSpans,
+          maxFrames,
+          maxCauseDepth,
+          (int) maxContext.toBytes(),
+          maxStringChars,
+          maxAge,
+          maxFuture);
+    }
+  }
+
+  /**
+   * How requests reach Kafka.
+   *
+   * @param timeout how long a request waits for Kafka before it is answered 503
+   * @param workers concurrent Kafka transactions (one transactional producer each)
+   * @param linger how long a transaction waits for more requests after the first
+   * @param maxRequestsPerTransaction requests committed together at most
+   * @param queueCapacity requests waiting for a transaction at most; beyond, 503 at once
+   */
+  public record Publish(
+      @DefaultValue("2s") Duration timeout,
+      @DefaultValue("2") int workers,
+      @DefaultValue("2ms") Duration linger,
+      @DefaultValue("256") int maxRequestsPerTransaction,
+      @DefaultValue("4096") int queueCapacity) {}
+}

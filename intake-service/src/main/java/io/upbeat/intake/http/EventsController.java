@@ -1,0 +1,202 @@
+package io.upbeat.intake.http;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.upbeat.events.EventBatch;
+import io.upbeat.events.EventBatchCodec;
+import io.upbeat.events.Topics;
+import io.upbeat.intake.auth.AppTokenTable;
+import io.upbeat.intake.publish.GroupCommitPublisher;
+import io.upbeat.intake.ratelimit.AppRateLimiter;
+import io.upbeat.intake.validate.IntakeLimits;
+import io.upbeat.intake.validate.LimitedInputStream;
+import io.upbeat.intake.validate.ParseOutcome;
+import io.upbeat.intake.validate.PayloadParser;
+import io.upbeat.support.web.ApiException;
+import io.upbeat.support.web.ErrorBody;
+import io.upbeat.support.web.ErrorCode;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code POST /v1/events}: authenticate the agent's secret token, read and validate the body, and
+ * enqueue every event into Kafka in one record. 202 only after Kafka acknowledged it; any other
+ * answer means nothing was enqueued.
+ */
+@RestController
+class EventsController {
+  private static final String BEARER = "Bearer ";
+  private static final Duration UNAVAILABLE_RETRY = Duration.ofSeconds(1);
+
+  private final AppTokenTable tokens;
+  private final PayloadParser parser;
+  private final AppRateLimiter rateLimiter;
+  private final GroupCommitPublisher publisher;
+  private final IntakeLimits limits;
+  private final Topics topics;
+  private final Clock clock;
+  private final IntakeMetrics metrics;
+
+  EventsController(
+      AppTokenTable tokens,
+      PayloadParser parser,
+      AppRateLimiter rateLimiter,
+      GroupCommitPublisher publisher,
+      IntakeLimits limits,
+      Topics topics,
+      Clock clock,
+      MeterRegistry meters) {
+    this.tokens = tokens;
+    this.parser = parser;
+    this.rateLimiter = rateLimiter;
+    this.publisher = publisher;
+    this.limits = limits;
+    this.topics = topics;
+    this.clock = clock;
+    this.metrics = new IntakeMetrics(meters);
+  }
+
+  record Accepted(Counts accepted) {}
+
+  record Counts(int transactions, int errors) {}
+
+  @PostMapping("/v1/events")
+  ResponseEntity<Accepted> events(HttpServletRequest request) throws IOException {
+    try {
+      return accept(request);
+    } catch (ApiException e) {
+      metrics.rejected(e.code());
+      throw e;
+    }
+  }
+
+  private ResponseEntity<Accepted> accept(HttpServletRequest request) throws IOException {
+    UUID app = authenticate(request.getHeader(HttpHeaders.AUTHORIZATION));
+    requireJson(request.getContentType());
+    boolean gzip = gzip(request.getHeader(HttpHeaders.CONTENT_ENCODING));
+    if (!gzip && request.getContentLengthLong() > limits.maxBodyBytes()) {
+      throw tooLarge("The request body is larger than " + limits.maxBodyBytes() + " bytes.");
+    }
+    if (!rateLimiter.mayTry(app)) {
+      throw rateLimited(rateLimiter.tryTake(app, 1));
+    }
+
+    LimitedInputStream raw =
+        new LimitedInputStream(request.getInputStream(), limits.maxBodyBytes());
+    LimitedInputStream body = raw;
+    ParseOutcome outcome;
+    try {
+      InputStream decoded = gzip ? new GZIPInputStream(raw, 8192) : raw;
+      body = gzip ? new LimitedInputStream(decoded, limits.maxBodyBytes()) : raw;
+      outcome = parser.parse(body, app, UUID.randomUUID(), clock.instant());
+    } catch (ZipException | java.io.EOFException e) {
+      throw new ApiException(
+          ErrorCode.INVALID_JSON, "The body is not valid gzip (Content-Encoding: gzip).");
+    } finally {
+      metrics.bytesIn(raw.count(), body.count());
+    }
+
+    EventBatch batch =
+        switch (outcome) {
+          case ParseOutcome.Valid v -> v.batch();
+          case ParseOutcome.InvalidJson j ->
+              throw new ApiException(ErrorCode.INVALID_JSON, j.message());
+          case ParseOutcome.InvalidPayload p ->
+              throw new ApiException(
+                  ErrorCode.INVALID_PAYLOAD, invalidMessage(p.details()), p.details());
+          case ParseOutcome.TooLarge t -> throw tooLarge(t.message());
+        };
+
+    Duration wait = rateLimiter.tryTake(app, batch.size());
+    if (!wait.isZero()) {
+      throw rateLimited(wait);
+    }
+    ProducerRecord<byte[], byte[]> record =
+        new ProducerRecord<>(topics.events(), null, EventBatchCodec.encode(batch));
+    // No key: the sticky partitioner spreads every app over all partitions (no hot partition)
+    // while filling each batch; the app id travels in the value and in this header.
+    record.headers().add("upbeat-app", app.toString().getBytes(StandardCharsets.UTF_8));
+    switch (publisher.publish(record)) {
+      case COMMITTED -> {}
+      case FAILED, REJECTED ->
+          throw new ApiException(
+              ErrorCode.UNAVAILABLE,
+              "The event queue is not accepting events right now; retry later.",
+              List.of(),
+              UNAVAILABLE_RETRY);
+    }
+    metrics.accepted(batch.transactions().size(), batch.errors().size());
+    return ResponseEntity.status(HttpStatus.ACCEPTED)
+        .body(new Accepted(new Counts(batch.transactions().size(), batch.errors().size())));
+  }
+
+  private UUID authenticate(String header) {
+    if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+      throw new ApiException(
+          ErrorCode.UNAUTHORIZED, "Send the app's secret token as Authorization: Bearer <token>.");
+    }
+    return tokens
+        .appFor(header.substring(BEARER.length()).trim())
+        .orElseThrow(
+            () -> new ApiException(ErrorCode.UNAUTHORIZED, "The secret token is not valid."));
+  }
+
+  private static void requireJson(String contentType) {
+    if (contentType != null) {
+      try {
+        if (MediaType.APPLICATION_JSON.isCompatibleWith(MediaType.parseMediaType(contentType))
+            && !MediaType.parseMediaType(contentType).isWildcardType()) {
+          return;
+        }
+      } catch (org.springframework.util.InvalidMimeTypeException e) {
+        // Falls through to 415.
+      }
+    }
+    throw new ApiException(
+        ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Send the events as Content-Type: application/json.");
+  }
+
+  private static boolean gzip(String encoding) {
+    if (encoding == null || encoding.isBlank() || encoding.equalsIgnoreCase("identity")) {
+      return false;
+    }
+    if (encoding.trim().toLowerCase(Locale.ROOT).equals("gzip")) {
+      return true;
+    }
+    throw new ApiException(
+        ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Encoding must be gzip or absent.");
+  }
+
+  private static ApiException tooLarge(String message) {
+    return new ApiException(ErrorCode.PAYLOAD_TOO_LARGE, message);
+  }
+
+  private static ApiException rateLimited(Duration wait) {
+    return new ApiException(
+        ErrorCode.RATE_LIMITED,
+        "This app is sending more events per second than allowed; retry later.",
+        List.of(),
+        wait);
+  }
+
+  private static String invalidMessage(List<ErrorBody.Detail> details) {
+    return details.size() == 1
+        ? "One field of the request is invalid."
+        : "Fields of the request are invalid (" + details.size() + " shown).";
+  }
+}

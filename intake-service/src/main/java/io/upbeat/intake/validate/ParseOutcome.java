@@ -1,0 +1,20 @@
+package io.upbeat.intake.validate;
+
+import io.upbeat.events.EventBatch;
+import io.upbeat.support.web.ErrorBody;
+import java.util.List;
+
+/** The result of reading one intake request body. */
+public sealed interface ParseOutcome {
+  /** Every event is valid; nothing has been enqueued yet. */
+  record Valid(EventBatch batch) implements ParseOutcome {}
+
+  /** Not one JSON document (syntax, encoding, duplicate keys, trailing data, empty). */
+  record InvalidJson(String message) implements ParseOutcome {}
+
+  /** Valid JSON that breaks the contract; at most 50 details, each naming the field. */
+  record InvalidPayload(List<ErrorBody.Detail> details) implements ParseOutcome {}
+
+  /** Over a size limit (body bytes after decompression, or event count). */
+  record TooLarge(String message) implements ParseOutcome {}
+}

@@ -1,0 +1,626 @@
+package io.upbeat.intake.validate;
+
+import io.upbeat.events.ErrorEvent;
+import io.upbeat.events.EventBatch;
+import io.upbeat.events.ExceptionInfo;
+import io.upbeat.events.ServiceInfo;
+import io.upbeat.events.Span;
+import io.upbeat.events.StackFrame;
+import io.upbeat.events.TransactionEvent;
+import io.upbeat.support.web.ErrorBody;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.json.JsonFactory;
+
+/**
+ * Reads and validates an intake request body in one streaming pass (no document tree), and turns it
+ * into the canonical {@link EventBatch}. Strict JSON: duplicate keys, trailing data, comments and
+ * NaN are refused; types are never coerced. Unknown fields are skipped. Problems are collected with
+ * their JSON paths, up to 50, and nothing is produced unless the whole body is valid.
+ *
+ * <p>Thread-safe; one instance serves every request.
+ */
+public final class PayloadParser {
+  private static final Pattern SERVICE_NAME = Pattern.compile("[A-Za-z0-9 _.-]{1,100}");
+  private static final int MAX_FINGERPRINT_PARTS = 64;
+
+  private final JsonFactory json =
+      JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+  private final IntakeLimits limits;
+
+  public PayloadParser(IntakeLimits limits) {
+    this.limits = limits;
+  }
+
+  /**
+   * Parses {@code body} for {@code appId}; {@code now} judges the events' timestamps.
+   *
+   * @param body the decompressed body; a {@link BodyTooLargeException} from it becomes {@link
+   *     ParseOutcome.TooLarge}
+   */
+  public ParseOutcome parse(InputStream body, UUID appId, UUID batchId, Instant now) {
+    Run run = new Run(now);
+    try (JsonParser p = json.createParser(ObjectReadContext.empty(), body)) {
+      JsonToken first = p.nextToken();
+      if (first == null) {
+        return new ParseOutcome.InvalidJson("The request body is empty.");
+      }
+      EventBatch batch = run.root(p, appId, batchId);
+      if (p.nextToken() != null) {
+        return new ParseOutcome.InvalidJson("The request body has data after the JSON value.");
+      }
+      if (run.problems.isEmpty()) {
+        return new ParseOutcome.Valid(batch);
+      }
+      return new ParseOutcome.InvalidPayload(List.copyOf(run.problems));
+    } catch (TooManyEvents e) {
+      return new ParseOutcome.TooLarge(
+          "The request has more than " + limits.maxEvents() + " events.");
+    } catch (EnoughProblems e) {
+      return new ParseOutcome.InvalidPayload(List.copyOf(run.problems));
+    } catch (JacksonException e) {
+      if (BodyTooLargeException.isCause(e)) {
+        return new ParseOutcome.TooLarge(
+            "The request body is larger than " + limits.maxBodyBytes() + " bytes.");
+      }
+      return new ParseOutcome.InvalidJson("The request body is not valid JSON.");
+    }
+  }
+
+  /** One request's parsing state. */
+  private final class Run {
+    private final Instant now;
+    private final Instant oldest;
+    private final Instant newest;
+    private final List<ErrorBody.Detail> problems = new ArrayList<>();
+    private int events;
+
+    Run(Instant now) {
+      this.now = now;
+      this.oldest = now.minus(limits.maxAge());
+      this.newest = now.plus(limits.maxFuture());
+    }
+
+    void problem(JsonPath path, String problem) {
+      problems.add(new ErrorBody.Detail(path.toString(), problem));
+      if (problems.size() >= ErrorBody.MAX_DETAILS) {
+        throw new EnoughProblems();
+      }
+    }
+
+    EventBatch root(JsonParser p, UUID appId, UUID batchId) {
+      if (p.currentToken() != JsonToken.START_OBJECT) {
+        p.skipChildren();
+        problem(JsonPath.ROOT, "must be an object");
+        return null;
+      }
+      ServiceInfo service = null;
+      boolean sawService = false;
+      List<TransactionEvent> transactions = new ArrayList<>();
+      List<ErrorEvent> errors = new ArrayList<>();
+      while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+        String name = p.currentName();
+        p.nextToken();
+        switch (name) {
+          case "service" -> {
+            sawService = true;
+            service = service(p, JsonPath.ROOT.field("service"));
+          }
+          case "transactions" ->
+              array(
+                  p,
+                  JsonPath.ROOT.field("transactions"),
+                  (q, path) -> {
+                    count();
+                    TransactionEvent t = transaction(q, path);
+                    if (t != null) {
+                      transactions.add(t);
+                    }
+                  });
+          case "errors" ->
+              array(
+                  p,
+                  JsonPath.ROOT.field("errors"),
+                  (q, path) -> {
+                    count();
+                    ErrorEvent e = error(q, path);
+                    if (e != null) {
+                      errors.add(e);
+                    }
+                  });
+          default -> p.skipChildren();
+        }
+      }
+      if (!sawService) {
+        problem(JsonPath.ROOT.field("service"), "is required");
+      }
+      if (!problems.isEmpty() || service == null) {
+        return null;
+      }
+      return new EventBatch(batchId, appId, now, service, transactions, errors);
+    }
+
+    private void count() {
+      if (++events > limits.maxEvents()) {
+        throw new TooManyEvents();
+      }
+    }
+
+    ServiceInfo service(JsonParser p, JsonPath path) {
+      if (!object(p, path)) {
+        return null;
+      }
+      String name = null;
+      String environment = null;
+      String version = null;
+      String agentName = null;
+      String agentVersion = null;
+      String language = null;
+      String host = null;
+      while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+        String field = p.currentName();
+        p.nextToken();
+        JsonPath at = path.field(field);
+        switch (field) {
+          case "name" -> name = string(p, at, 100);
+          case "environment" -> environment = string(p, at, 100);
+          case "version" -> version = string(p, at, 200);
+          case "agent" -> {
+            if (object(p, at)) {
+              while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                String f = p.currentName();
+                p.nextToken();
+                switch (f) {
+                  case "name" -> agentName = string(p, at.field(f), 100);
+                  case "version" -> agentVersion = string(p, at.field(f), 100);
+                  default -> p.skipChildren();
+                }
+              }
+            }
+          }
+          case "language" -> language = string(p, at, 100);
+          case "host" -> host = string(p, at, 255);
+          default -> p.skipChildren();
+        }
+      }
+      if (name == null) {
+        problem(path.field("name"), "is required");
+        return null;
+      }
+      if (!SERVICE_NAME.matcher(name).matches()) {
+        problem(path.field("name"), "must be 1-100 of letters, digits, space, '_', '.', '-'");
+        return null;
+      }
+      if (environment != null && environment.isEmpty()) {
+        problem(path.field("environment"), "must not be empty");
+      }
+      return new ServiceInfo(name, environment, version, agentName, agentVersion, language, host);
+    }
+
+    TransactionEvent transaction(JsonParser p, JsonPath path) {
+      if (!object(p, path)) {
+        return null;
+      }
+      int before = problems.size();
+      String id = null;
+      String traceId = null;
+      String name = null;
+      String type = null;
+      Instant timestamp = null;
+      Double duration = null;
+      String result = null;
+      String outcome = null;
+      List<Span> spans = List.of();
+      String context = null;
+      while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+        String field = p.currentName();
+        p.nextToken();
+        JsonPath at = path.field(field);
+        switch (field) {
+          case "id" -> id = string(p, at, limits.maxStringChars());
+          case "trace_id" -> traceId = string(p, at, limits.maxStringChars());
+          case "name" -> name = string(p, at, 1024);
+          case "type" -> type = string(p, at, 64);
+          case "timestamp" -> timestamp = timestamp(p, at);
+          case "duration_ms" -> duration = number(p, at, 0, 86_400_000);
+          case "result" -> result = string(p, at, limits.maxStringChars());
+          case "outcome" -> outcome = string(p, at, limits.maxStringChars());
+          case "spans" -> spans = spans(p, at);
+          case "context" -> context = context(p, at);
+          default -> p.skipChildren();
+        }
+      }
+      required(path, "name", name);
+      required(path, "type", type);
+      required(path, "timestamp", timestamp);
+      required(path, "duration_ms", duration);
+      nonEmpty(path, "name", name);
+      nonEmpty(path, "type", type);
+      if (problems.size() > before) {
+        return null;
+      }
+      return new TransactionEvent(
+          id, traceId, name, type, timestamp, duration, result, outcome, spans, context);
+    }
+
+    List<Span> spans(JsonParser p, JsonPath path) {
+      List<Span> spans = new ArrayList<>();
+      array(
+          p,
+          path,
+          (q, at) -> {
+            if (spans.size() == limits.maxSpans()) {
+              problem(path, "must have at most " + limits.maxSpans() + " spans");
+            }
+            if (!object(q, at)) {
+              return;
+            }
+            String name = null;
+            String type = null;
+            Double start = null;
+            Double duration = null;
+            while (q.nextToken() == JsonToken.PROPERTY_NAME) {
+              String field = q.currentName();
+              q.nextToken();
+              JsonPath f = at.field(field);
+              switch (field) {
+                case "name" -> name = string(q, f, 1024);
+                case "type" -> type = string(q, f, 64);
+                case "start_ms" -> start = number(q, f, 0, 86_400_000);
+                case "duration_ms" -> duration = number(q, f, 0, 86_400_000);
+                default -> q.skipChildren();
+              }
+            }
+            spans.add(new Span(name, type, start, duration));
+          });
+      return spans;
+    }
+
+    ErrorEvent error(JsonParser p, JsonPath path) {
+      if (!object(p, path)) {
+        return null;
+      }
+      int before = problems.size();
+      String id = null;
+      Instant timestamp = null;
+      String transactionId = null;
+      String transactionName = null;
+      String level = null;
+      String culprit = null;
+      ExceptionInfo exception = null;
+      List<String> fingerprint = null;
+      String context = null;
+      while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+        String field = p.currentName();
+        p.nextToken();
+        JsonPath at = path.field(field);
+        switch (field) {
+          case "id" -> id = string(p, at, limits.maxStringChars());
+          case "timestamp" -> timestamp = timestamp(p, at);
+          case "transaction_id" -> transactionId = string(p, at, limits.maxStringChars());
+          case "transaction_name" -> transactionName = string(p, at, 1024);
+          case "level" -> level = string(p, at, 64);
+          case "culprit" -> culprit = string(p, at, limits.maxStringChars());
+          case "exception" -> exception = exception(p, at, 0);
+          case "fingerprint" -> fingerprint = fingerprint(p, at);
+          case "context" -> context = context(p, at);
+          default -> p.skipChildren();
+        }
+      }
+      required(path, "timestamp", timestamp);
+      if (exception == null && problems.size() == before) {
+        problem(path.field("exception").field("type"), "is required");
+      }
+      if (problems.size() > before) {
+        return null;
+      }
+      return new ErrorEvent(
+          id,
+          timestamp,
+          transactionId,
+          transactionName,
+          level,
+          culprit,
+          exception,
+          fingerprint,
+          context);
+    }
+
+    ExceptionInfo exception(JsonParser p, JsonPath path, int depth) {
+      if (p.currentToken() == JsonToken.VALUE_NULL) {
+        return null;
+      }
+      if (!object(p, path)) {
+        return null;
+      }
+      if (depth > limits.maxCauseDepth()) {
+        p.skipChildren();
+        problem(path, "must not nest causes deeper than " + limits.maxCauseDepth());
+        return null;
+      }
+      int before = problems.size();
+      String type = null;
+      String message = null;
+      List<StackFrame> frames = List.of();
+      ExceptionInfo cause = null;
+      while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+        String field = p.currentName();
+        p.nextToken();
+        JsonPath at = path.field(field);
+        switch (field) {
+          case "type" -> type = string(p, at, 1024);
+          case "message" -> message = string(p, at, limits.maxStringChars());
+          case "stacktrace" -> frames = frames(p, at);
+          case "cause" -> cause = exception(p, at, depth + 1);
+          default -> p.skipChildren();
+        }
+      }
+      required(path, "type", type);
+      nonEmpty(path, "type", type);
+      if (problems.size() > before) {
+        return null;
+      }
+      return new ExceptionInfo(type, message, frames, cause);
+    }
+
+    List<StackFrame> frames(JsonParser p, JsonPath path) {
+      List<StackFrame> frames = new ArrayList<>();
+      array(
+          p,
+          path,
+          (q, at) -> {
+            if (frames.size() == limits.maxFrames()) {
+              problem(path, "must have at most " + limits.maxFrames() + " frames");
+            }
+            if (!object(q, at)) {
+              return;
+            }
+            String module = null;
+            String function = null;
+            String filename = null;
+            String filePath = null;
+            Integer lineno = null;
+            Boolean inApp = null;
+            while (q.nextToken() == JsonToken.PROPERTY_NAME) {
+              String field = q.currentName();
+              q.nextToken();
+              JsonPath f = at.field(field);
+              switch (field) {
+                case "module" -> module = string(q, f, limits.maxStringChars());
+                case "function" -> function = string(q, f, limits.maxStringChars());
+                case "filename" -> filename = string(q, f, limits.maxStringChars());
+                case "path" -> filePath = string(q, f, limits.maxStringChars());
+                case "lineno" -> lineno = integer(q, f);
+                case "in_app" -> inApp = bool(q, f);
+                default -> q.skipChildren();
+              }
+            }
+            frames.add(new StackFrame(module, function, filename, filePath, lineno, inApp));
+          });
+      return frames;
+    }
+
+    List<String> fingerprint(JsonParser p, JsonPath path) {
+      if (p.currentToken() == JsonToken.VALUE_NULL) {
+        return null;
+      }
+      List<String> parts = new ArrayList<>();
+      array(
+          p,
+          path,
+          (q, at) -> {
+            if (parts.size() == MAX_FINGERPRINT_PARTS) {
+              problem(path, "must have at most " + MAX_FINGERPRINT_PARTS + " parts");
+            }
+            String part = string(q, at, 1024);
+            if (part == null && q.currentToken() == JsonToken.VALUE_NULL) {
+              problem(at, "must be a string");
+            } else if (part != null) {
+              parts.add(part);
+            }
+          });
+      if (parts.isEmpty() && problems.isEmpty()) {
+        problem(path, "must have at least one part, or be null");
+      }
+      return parts;
+    }
+
+    /** The {@code context} object as compact JSON, refused beyond the size limit. */
+    String context(JsonParser p, JsonPath path) {
+      if (p.currentToken() == JsonToken.VALUE_NULL) {
+        return null;
+      }
+      if (!object(p, path)) {
+        return null;
+      }
+      ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+      try (JsonGenerator g = json.createGenerator(ObjectWriteContext.empty(), out)) {
+        g.copyCurrentStructure(p);
+      }
+      if (out.size() > limits.maxContextBytes()) {
+        problem(path, "must be at most " + limits.maxContextBytes() + " bytes");
+        return null;
+      }
+      return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private interface Element {
+      void read(JsonParser p, JsonPath path);
+    }
+
+    /** Reads an array (null counts as empty), giving each element its indexed path. */
+    void array(JsonParser p, JsonPath path, Element element) {
+      if (p.currentToken() == JsonToken.VALUE_NULL) {
+        return;
+      }
+      if (p.currentToken() != JsonToken.START_ARRAY) {
+        p.skipChildren();
+        problem(path, "must be an array");
+        return;
+      }
+      int i = 0;
+      while (p.nextToken() != JsonToken.END_ARRAY) {
+        element.read(p, path.at(i++));
+      }
+    }
+
+    /** Whether the current value is an object; otherwise reports it and skips the value. */
+    boolean object(JsonParser p, JsonPath path) {
+      if (p.currentToken() == JsonToken.START_OBJECT) {
+        return true;
+      }
+      p.skipChildren();
+      problem(path, "must be an object");
+      return false;
+    }
+
+    String string(JsonParser p, JsonPath path, int maxChars) {
+      JsonToken t = p.currentToken();
+      if (t == JsonToken.VALUE_NULL) {
+        return null;
+      }
+      if (t != JsonToken.VALUE_STRING) {
+        p.skipChildren();
+        problem(path, "must be a string");
+        return null;
+      }
+      String s = p.getString();
+      int max = Math.min(maxChars, limits.maxStringChars());
+      if (s.length() > max) {
+        problem(path, "must be at most " + max + " characters");
+        return null;
+      }
+      return s;
+    }
+
+    Double number(JsonParser p, JsonPath path, double min, double max) {
+      JsonToken t = p.currentToken();
+      if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
+        if (t != JsonToken.VALUE_NULL) {
+          p.skipChildren();
+        }
+        problem(path, "must be a number >= " + format(min) + " and <= " + format(max));
+        return null;
+      }
+      double v = p.getDoubleValue();
+      if (!(v >= min && v <= max)) {
+        problem(path, "must be a number >= " + format(min) + " and <= " + format(max));
+        return null;
+      }
+      return v;
+    }
+
+    Integer integer(JsonParser p, JsonPath path) {
+      JsonToken t = p.currentToken();
+      if (t == JsonToken.VALUE_NULL) {
+        return null;
+      }
+      if (t != JsonToken.VALUE_NUMBER_INT
+          || p.getNumberType() != JsonParser.NumberType.INT
+          || p.getIntValue() < 0) {
+        p.skipChildren();
+        problem(path, "must be an integer >= 0");
+        return null;
+      }
+      return p.getIntValue();
+    }
+
+    Boolean bool(JsonParser p, JsonPath path) {
+      JsonToken t = p.currentToken();
+      if (t == JsonToken.VALUE_NULL) {
+        return null;
+      }
+      if (t != JsonToken.VALUE_TRUE && t != JsonToken.VALUE_FALSE) {
+        p.skipChildren();
+        problem(path, "must be true or false");
+        return null;
+      }
+      return t == JsonToken.VALUE_TRUE;
+    }
+
+    Instant timestamp(JsonParser p, JsonPath path) {
+      JsonToken t = p.currentToken();
+      if (t != JsonToken.VALUE_STRING) {
+        if (t != JsonToken.VALUE_NULL) {
+          p.skipChildren();
+        }
+        problem(path, "must be an RFC 3339 timestamp string");
+        return null;
+      }
+      Instant at;
+      try {
+        at =
+            OffsetDateTime.parse(p.getString(), DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+      } catch (DateTimeParseException e) {
+        problem(path, "must be an RFC 3339 timestamp with a time zone");
+        return null;
+      }
+      if (at.isBefore(oldest)) {
+        problem(path, "must not be more than " + limits.maxAge().toDays() + " days old");
+        return null;
+      }
+      if (at.isAfter(newest)) {
+        problem(path, "must not be more than " + limits.maxFuture().toMinutes() + " minutes ahead");
+        return null;
+      }
+      return at;
+    }
+
+    void required(JsonPath path, String field, Object value) {
+      if (value == null && !reported(path.field(field))) {
+        problem(path.field(field), "is required");
+      }
+    }
+
+    void nonEmpty(JsonPath path, String field, String value) {
+      if (value != null && value.isEmpty()) {
+        problem(path.field(field), "must not be empty");
+      }
+    }
+
+    /** Whether a problem was already reported for this exact field (wrong type, say). */
+    private boolean reported(JsonPath path) {
+      String field = path.toString();
+      for (ErrorBody.Detail d : problems) {
+        if (d.field().equals(field)) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  private static String format(double v) {
+    return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
+  }
+
+  /** Stops parsing once the error body is full. */
+  private static final class EnoughProblems extends RuntimeException {
+    EnoughProblems() {
+      super(null, null, false, false);
+    }
+  }
+
+  /** Stops parsing as soon as the event count passes the limit. */
+  private static final class TooManyEvents extends RuntimeException {
+    TooManyEvents() {
+      super(null, null, false, false);
+    }
+  }
+}
