@@ -8,6 +8,8 @@ import io.upbeat.localstack.junit.TestHttp;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -17,6 +19,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -109,6 +113,114 @@ class ITUpbeatDev {
     assertMarkersSurvived(second);
     assertThat(stop(second)).isZero();
     assertNothingLeft(started);
+  }
+
+  @Test
+  void agentsKeepSendingWhilePostgresIsDownAndRotatedTokensAreRefused() throws Exception {
+    int api = FreePorts.pick();
+    int intake = FreePorts.pick();
+    Dev dev = start(api, intake, FreePorts.pick());
+    String apiUrl = "http://127.0.0.1:" + api;
+    String events = "http://127.0.0.1:" + intake + "/v1/events";
+
+    String signup =
+        postJson(
+            apiUrl + "/api/v1/signup",
+            null,
+            "{\"email\":\"e2e@example.com\",\"password\":\"long enough password\","
+                + "\"org_name\":\"E2E\"}",
+            201);
+    String key = field(signup, "api_key");
+    String org = field(signup.substring(signup.indexOf("\"org\"")), "id");
+    String app =
+        postJson(apiUrl + "/api/v1/orgs/" + org + "/apps", key, "{\"name\":\"shop\"}", 201);
+    String secret = field(app, "secret_token");
+    String appId = field(app, "id");
+
+    // The token reaches intake through Kafka, within seconds.
+    await().atMost(Duration.ofSeconds(30)).until(() -> sendEvents(events, secret) == 202);
+
+    // PostgreSQL frozen (SIGSTOP): intake does not need it.
+    List<ProcessHandle> postgres = postgresProcesses();
+    assertThat(postgres).isNotEmpty();
+    signal("STOP", postgres);
+    try {
+      for (int i = 0; i < 3; i++) {
+        long start = System.nanoTime();
+        assertThat(sendEvents(events, secret)).isEqualTo(202);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+      }
+    } finally {
+      signal("CONT", postgres);
+    }
+
+    // Rotation through the API: the old token is refused by intake within 30 s.
+    String rotated =
+        postJson(
+            apiUrl + "/api/v1/apps/" + appId + "/tokens/rotate", key, "{\"kind\":\"secret\"}", 200);
+    String newSecret = field(rotated, "token");
+    long rotatedAt = System.nanoTime();
+    await().atMost(Duration.ofSeconds(30)).until(() -> sendEvents(events, secret) == 401);
+    assertThat(Duration.ofNanos(System.nanoTime() - rotatedAt)).isLessThan(Duration.ofSeconds(30));
+    await().atMost(Duration.ofSeconds(30)).until(() -> sendEvents(events, newSecret) == 202);
+
+    assertThat(stop(dev)).isZero();
+  }
+
+  private List<ProcessHandle> postgresProcesses() {
+    List<ProcessHandle> postmasters =
+        ProcessHandle.allProcesses()
+            .filter(
+                p ->
+                    p.info()
+                        .commandLine()
+                        .orElse("")
+                        .contains(dataDir.resolve("postgres").toString()))
+            .toList();
+    List<ProcessHandle> all = new ArrayList<>(postmasters);
+    postmasters.forEach(p -> p.descendants().forEach(all::add));
+    return all;
+  }
+
+  private static void signal(String signal, List<ProcessHandle> processes) throws Exception {
+    for (ProcessHandle p : processes) {
+      new ProcessBuilder("kill", "-" + signal, String.valueOf(p.pid())).start().waitFor();
+    }
+  }
+
+  private static int sendEvents(String url, String token) {
+    String now = Instant.now().toString();
+    String body =
+        "{\"service\":{\"name\":\"shop\"},\"transactions\":[{\"name\":\"GET /\","
+            + "\"type\":\"request\",\"timestamp\":\""
+            + now
+            + "\",\"duration_ms\":5}]}";
+    return TestHttp.send(
+            HttpRequest.newBuilder(URI.create(url))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)))
+        .statusCode();
+  }
+
+  private static String postJson(String url, String key, String json, int expected) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(url))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json));
+    if (key != null) {
+      b.header("Authorization", "Bearer " + key);
+    }
+    HttpResponse<String> r = TestHttp.send(b);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(expected);
+    return r.body();
+  }
+
+  /** The first string value of {@code name} in a flat-enough JSON text. */
+  private static String field(String json, String name) {
+    Matcher m = Pattern.compile("\"" + name + "\":\"([^\"]+)\"").matcher(json);
+    assertThat(m.find()).as("%s in %s", name, json).isTrue();
+    return m.group(1);
   }
 
   @Test
