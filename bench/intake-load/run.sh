@@ -243,8 +243,7 @@ intake_leg() {
     exec ./upbeat dev --data-dir "$UPBEAT_DATA" --api-port "$API_PORT" \
     --intake-port "$INTAKE_PORT" --processor-port "$PROCESSOR_PORT") >"$logf" 2>&1 &
   UPBEAT_PID=$!
-  local i
-  for i in $(seq 1 2400); do # 240 s; the launcher itself gives up after 180 s
+  for _ in $(seq 1 2400); do # 240 s; the launcher itself gives up after 180 s
     grep -q '^READY ' "$logf" && break
     kill -0 "$UPBEAT_PID" 2>/dev/null || { tail -20 "$logf" >&2; SKIP_REASON="./upbeat dev exited before READY (log: $logf)"; return 1; }
     sleep 0.1
@@ -263,9 +262,11 @@ intake_leg() {
   resp="$(curl -sS -f -X POST "$api/signup" -H 'Content-Type: application/json' \
     -d "{\"email\":\"bench-$(date +%s)-$$@example.com\",\"password\":\"bench-$RANDOM-$RANDOM-pw\",\"org_name\":\"Load bench\"}")" ||
     { SKIP_REASON="POST /api/v1/signup failed"; return 1; }
-  api_key="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])' <<<"$resp")" &&
-    org_id="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["org"]["id"])' <<<"$resp")" ||
-    { SKIP_REASON="unexpected signup answer: $resp"; return 1; }
+  if ! api_key="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])' <<<"$resp")" ||
+    ! org_id="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["org"]["id"])' <<<"$resp")"; then
+    SKIP_REASON="unexpected signup answer: $resp"
+    return 1
+  fi
   resp="$(curl -sS -f -X POST "$api/orgs/$org_id/apps" -H 'Content-Type: application/json' \
     -H "Authorization: Bearer $api_key" -d '{"name":"load-bench"}')" ||
     { SKIP_REASON="POST /api/v1/orgs/$org_id/apps failed"; return 1; }
@@ -275,7 +276,7 @@ intake_leg() {
   # api-service publishes new tokens to intake through Kafka, so the first requests may be refused
   # for a moment: wait until one real batch is accepted (also proves the contract before loading).
   local url="http://127.0.0.1:$INTAKE_PORT/v1/events" status="" body="$OUT/intake-probe.txt"
-  for i in $(seq 1 120); do # 60 s
+  for _ in $(seq 1 120); do # 60 s
     status="$(curl -sS -o "$body" -w '%{http_code}' -X POST "$url" \
       -H 'Content-Type: application/json' -H "Authorization: Bearer $token" \
       --data-binary "@$OUT/payloads/intake/batch-0000.json")" || status="000"

@@ -2,6 +2,7 @@ package io.upbeat.intake.publish;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +33,11 @@ public final class PublisherMetrics {
   }
 
   void queueDepth(Supplier<Number> depth) {
-    registry.gauge("upbeat.intake.publish.queue", depth, s -> s.get().doubleValue());
+    // A strong reference: the supplier is a lambda nobody else holds.
+    Gauge.builder("upbeat.intake.publish.queue", depth, s -> s.get().doubleValue())
+        .description("Requests waiting for a Kafka transaction")
+        .strongReference(true)
+        .register(registry);
   }
 
   void enqueued(long nanos) {

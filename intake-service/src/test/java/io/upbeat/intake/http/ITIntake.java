@@ -241,7 +241,8 @@ class ITIntake {
         .contains("result=\"invalid_json\"")
         .contains("upbeat_intake_events_accepted_total")
         .contains("upbeat_intake_bytes_total")
-        .contains("upbeat_intake_enqueue_seconds");
+        .contains("upbeat_intake_enqueue_seconds")
+        .contains("upbeat_intake_publish_queue{application=\"intake-service\"} 0.0");
     String readiness =
         TestHttp.get("http://127.0.0.1:" + port + "/actuator/health/readiness").body();
     assertThat(readiness).contains("\"appTokens\"").contains("\"status\":\"UP\"");
