@@ -19,9 +19,12 @@ local label = os.getenv("LABEL") or "load"
 local prepared = {}
 local cursor = 0
 
--- Per-thread counter of answers outside 2xx. Global, because done() runs in another Lua state and
--- can only read a thread's globals through thread:get(). wrk's own errors.status counts only >= 400.
+-- Per-thread tallies. Globals, because done() runs in another Lua state and can only read a
+-- thread's globals through thread:get(). wrk's own errors.status counts only >= 400, and says
+-- nothing of which status or why; the first refused body is kept to show the server's reason.
 non2xx = 0
+statuses = {}
+first_rejection = nil
 
 local threads = {}
 
@@ -60,26 +63,41 @@ function request()
 end
 
 function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
   if status < 200 or status > 299 then
     non2xx = non2xx + 1
+    if not first_rejection then
+      first_rejection = status .. " " .. string.sub(body or "", 1, 300)
+    end
   end
 end
 
 function done(summary, latency, requests)
-  local rejected = 0
+  local rejected, by_status, rejection = 0, {}, nil
   for _, t in ipairs(threads) do
     rejected = rejected + (t:get("non2xx") or 0)
+    for status, n in pairs(t:get("statuses") or {}) do
+      by_status[status] = (by_status[status] or 0) + n
+    end
+    rejection = rejection or t:get("first_rejection")
   end
+  local codes = {}
+  for status in pairs(by_status) do codes[#codes + 1] = status end
+  table.sort(codes)
+  for i, status in ipairs(codes) do codes[i] = status .. ":" .. by_status[status] end
   local seconds = summary.duration / 1e6
   local accepted = summary.requests - rejected
   local e = summary.errors
   io.write(string.format(
     "RESULT label=%s requests=%d seconds=%.2f rps=%.1f items=%d items_per_s=%.1f " ..
     "p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f max_ms=%.2f non2xx=%d timeouts=%d socket_errors=%d " ..
-    "bytes_read=%d\n",
+    "bytes_read=%d statuses=%s\n",
     label, summary.requests, seconds, summary.requests / seconds,
     accepted * items_per_request, accepted * items_per_request / seconds,
     latency:percentile(50) / 1000, latency:percentile(90) / 1000,
     latency:percentile(99) / 1000, latency.max / 1000,
-    rejected, e.timeout, e.connect + e.read + e.write, summary.bytes))
+    rejected, e.timeout, e.connect + e.read + e.write, summary.bytes, table.concat(codes, ",")))
+  if rejection then
+    io.write("REJECTED " .. string.gsub(rejection, "[\r\n]", " ") .. "\n")
+  end
 end

@@ -5,7 +5,7 @@
 # Markdown table (requests/s, items/s, p50/p99 latency, server RSS and CPU) and the intake/Zipkin
 # ratio for items/s. See README.md for what each row means and why Zipkin runs in two profiles.
 #
-# Usage: bench/intake-load/run.sh            (about 4 minutes with the defaults)
+# Usage: bench/intake-load/run.sh            (3 to 4 minutes with the defaults)
 #        DURATION=10 LEGS=zipkin bench/intake-load/run.sh
 # Exit: 0 all legs measured, 3 a leg was skipped (reason printed), anything else the harness failed.
 set -euo pipefail
@@ -31,6 +31,10 @@ PROCESSOR_PORT="${PROCESSOR_PORT:-8081}"
 # Production-like flags for every server JVM, the same for Zipkin and Upbeat. The dev launcher's
 # own defaults (-XX:TieredStopAtLevel=1, SerialGC) favour start-up and would understate throughput.
 SERVER_JAVA_OPTS="${SERVER_JAVA_OPTS:--Xmx512m -XX:+UseParallelGC}"
+# Intake limits each app to upbeat.intake.events-per-second-per-app (20000 by default) and answers
+# 429 beyond; the benchmark sends as one app, so by default the limit is lifted to measure intake
+# itself. Set it empty to keep intake's own default, or to a number to test the limiter.
+INTAKE_EVENTS_PER_SECOND="${INTAKE_EVENTS_PER_SECOND-100000000}"
 
 CACHE="$HERE/.cache"
 OUT="$CACHE/last-run"                 # payloads, wrk output and server logs of the latest run
@@ -127,7 +131,18 @@ port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # Measurement
 
 rss_mb() { awk -v k="$2:" '$1 == k {printf "%d", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# utime + stime of the given PIDs, in clock ticks (a PID that is gone counts 0).
+cpu_ticks() {
+  local pid sum=0
+  for pid in "$@"; do
+    sum=$((sum + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$sum"
+}
+# Busy and total ticks of the whole machine, all cores.
+machine_ticks() { awk '/^cpu / {t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t}' /proc/stat; }
+# pct TICKS SECONDS: CPU use in % of one core (200 = both cores of this machine).
+pct() { awk -v d="$1" -v s="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%d", 100 * d / hz / s}'; }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
 # run_wrk LABEL URL PAYLOAD_DIR TOKEN SECONDS: one wrk run; prints its RESULT line.
@@ -139,37 +154,51 @@ run_wrk() {
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --timeout 10s --latency \
     -s "$HERE/post.lua" "$url" >"$out" 2>&1 || { cat "$out" >&2; return 1; }
   grep '^RESULT ' "$out" || { cat "$out" >&2; return 1; }
+  grep '^REJECTED ' "$out" || true
 }
 
-# load_server NAME URL PAYLOAD_DIR TOKEN PID: warm-up, measured run, RSS and CPU; adds a row.
+# load_server NAME URL PAYLOAD_DIR TOKEN PID [OTHER_PIDS]: warm-up, measured run, RSS and CPU of
+# PID, CPU of OTHER_PIDS (processes the server needs, competing for the same cores); adds a row.
 ROWS=()
+NOTES=()
 declare -A ITEMS_PER_S
 load_server() {
-  local name="$1" url="$2" dir="$3" token="$4" pid="$5"
+  local name="$1" url="$2" dir="$3" token="$4" pid="$5" others="${6:-}"
   log "$name: warm-up ${WARMUP}s"
   run_wrk "$name-warmup" "$url" "$dir" "$token" "$WARMUP" >/dev/null || return 1
   log "$name: measuring ${DURATION}s ($CONNECTIONS connections, $THREADS wrk threads)"
-  local t0 c0 t1 c1 result
-  t0=$(date +%s.%N); c0=$(cpu_ticks "$pid")
+  local t0 c0 o0 m0 t1 c1 o1 m1 result other_pids=()
+  read -ra other_pids <<<"$others"
+  t0=$(date +%s.%N); c0=$(cpu_ticks "$pid"); o0=$(cpu_ticks "${other_pids[@]}"); m0=$(machine_ticks)
   result="$(run_wrk "$name" "$url" "$dir" "$token" "$DURATION")" || return 1
-  t1=$(date +%s.%N); c1=$(cpu_ticks "$pid")
+  t1=$(date +%s.%N); c1=$(cpu_ticks "$pid"); o1=$(cpu_ticks "${other_pids[@]}"); m1=$(machine_ticks)
   kill -0 "$pid" 2>/dev/null || { log "$name: the server died during the load"; return 1; }
-  local rss hwm cpu body_kb
+  local rejected
+  rejected="$(grep '^REJECTED ' <<<"$result" || true)"
+  result="$(grep '^RESULT ' <<<"$result")"
+  if [[ -n "$rejected" ]]; then
+    NOTES+=("- $name refused $(field non2xx "$result") of $(field requests "$result") requests \
+(statuses $(field statuses "$result")); first refusal: \`${rejected#REJECTED }\`")
+  fi
+  local rss hwm secs cpu other machine body_kb
   rss=$(rss_mb "$pid" VmRSS); hwm=$(rss_mb "$pid" VmHWM)
-  # CPU of the server process alone, in % of one core (200% = both cores).
-  cpu=$(awk -v d=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v s="$(echo "$t1 $t0" | awk '{print $1 - $2}')" \
-    'BEGIN {printf "%d", 100 * d / hz / s}')
+  secs=$(awk -v a="$t1" -v b="$t0" 'BEGIN {print a - b}')
+  cpu=$(pct $((c1 - c0)) "$secs")
+  other=-; [[ -z "$others" ]] || other=$(pct $((o1 - o0)) "$secs")
+  # The machine's busy share of all cores, scaled the same way: near 200 means CPU-bound.
+  machine=$(awk -v a="$m0" -v b="$m1" -v n="$(nproc)" \
+    'BEGIN {split(a, x, " "); split(b, y, " "); printf "%d", 100 * n * (y[1] - x[1]) / (y[2] - x[2])}' </dev/null)
   body_kb=$(find "$dir" -name 'batch-*.json' -exec cat {} + | wc -c | awk -v n="$BATCHES" '{printf "%.1f", $1 / n / 1024}')
   echo "$result" >>"$OUT/results.txt"
   log "$result"
   ITEMS_PER_S[$name]="$(field items_per_s "$result")"
   ROWS+=("| $name | $(field rps "$result") | $(field items_per_s "$result") | $(field p50_ms "$result") \
 | $(field p99_ms "$result") | $(field non2xx "$result") | $(($(field timeouts "$result") + $(field socket_errors "$result"))) \
-| $rss | $hwm | $cpu | $body_kb |")
+| $rss | $hwm | $cpu | $other | $machine | $body_kb |")
 }
 
 SKIPPED=()
-skip() { log "SKIPPED $1: $2"; SKIPPED+=("$1: $2"); ROWS+=("| $1 | skipped: $2 | | | | | | | | | |"); }
+skip() { log "SKIPPED $1: $2"; SKIPPED+=("$1: $2"); ROWS+=("| $1 | skipped: $2 | | | | | | | | | | | |"); }
 
 # ---------------------------------------------------------------------------------------------
 # Zipkin
@@ -178,8 +207,8 @@ skip() { log "SKIPPED $1: $2"; SKIPPED+=("$1: $2"); ROWS+=("| $1 | skipped: $2 |
 # unbounded executor) and its in-memory storage stores far fewer spans per second than the
 # collector accepts here: under closed-loop load the backlog fills any heap and throughput then
 # collapses into full GCs. "decode" is the stable baseline: HTTP, JSON decoding of every span and
-# the sampling decision (rate 0, so nothing is stored). "mem" is Zipkin as configured by default
-# (every span stored in memory), showing that collapse.
+# the sampling decision (rate 0, so nothing is stored). "mem" stores every span in memory, as
+# Zipkin does by default, and shows that collapse.
 zipkin_env() {
   case "$1" in
     decode) echo "COLLECTOR_SAMPLE_RATE=0.0" ;;
@@ -189,13 +218,14 @@ zipkin_env() {
 }
 
 zipkin_leg() {
-  local profile="$1" name="zipkin-$1" logf="$OUT/zipkin-$1.log"
+  local profile="$1" name="zipkin-$1" logf="$OUT/zipkin-$1.log" settings
+  settings="$(zipkin_env "$profile")" # separate from `local`, so an unknown profile stops the run
   port_in_use "$ZIPKIN_PORT" && { skip "$name" "port $ZIPKIN_PORT is already in use"; return 0; }
-  log "$name: starting Zipkin $ZIPKIN_VERSION ($(zipkin_env "$profile"))"
+  log "$name: starting Zipkin $ZIPKIN_VERSION ($settings)"
   # The ports[0] properties bind Zipkin to loopback only (QUERY_PORT alone listens on all
   # addresses); Spring replaces the whole list, so port and protocol are repeated.
   # shellcheck disable=SC2046,SC2086
-  env STORAGE_TYPE=mem $(zipkin_env "$profile") \
+  env STORAGE_TYPE=mem $settings \
     "$JAVA_HOME/bin/java" $SERVER_JAVA_OPTS \
     "-Darmeria.ports[0].ip=127.0.0.1" "-Darmeria.ports[0].port=$ZIPKIN_PORT" \
     "-Darmeria.ports[0].protocols=http" \
@@ -237,9 +267,15 @@ intake_leg() {
   done
 
   UPBEAT_DATA="$(mktemp -d)"
-  local logf="$OUT/upbeat-dev.log"
-  log "intake: starting ./upbeat dev (service JVMs: $SERVER_JAVA_OPTS)"
-  (cd "$ROOT" && UPBEAT_SKIP_BUILD=1 UPBEAT_DEV_JAVA_OPTS="$SERVER_JAVA_OPTS" \
+  local logf="$OUT/upbeat-dev.log" opts="$SERVER_JAVA_OPTS"
+  # A system property rather than an environment variable: it shows in the process list and in
+  # this log. api-service and the processor get it too and ignore it.
+  [[ -z "$INTAKE_EVENTS_PER_SECOND" ]] ||
+    opts="$opts -Dupbeat.intake.events-per-second-per-app=$INTAKE_EVENTS_PER_SECOND"
+  log "intake: starting ./upbeat dev (service JVMs: $opts)"
+  # The launcher JVM hosts the Kafka broker: full JIT there too, not the dev start-up flags.
+  (cd "$ROOT" && UPBEAT_SKIP_BUILD=1 UPBEAT_DEV_JAVA_OPTS="$opts" \
+    UPBEAT_LAUNCHER_JAVA_OPTS="${LAUNCHER_JAVA_OPTS:--Xmx1g -XX:+UseParallelGC}" \
     exec ./upbeat dev --data-dir "$UPBEAT_DATA" --api-port "$API_PORT" \
     --intake-port "$INTAKE_PORT" --processor-port "$PROCESSOR_PORT") >"$logf" 2>&1 &
   UPBEAT_PID=$!
@@ -290,7 +326,16 @@ intake_leg() {
   fi
   log "intake: probe accepted: $(head -c 200 "$body")"
 
-  load_server intake "$url" "$OUT/payloads/intake" "$token" "$intake_pid" ||
+  # The rest of the platform, which shares the cores with intake during the run: the launcher
+  # (Kafka's broker runs in it), api-service, the processor, PostgreSQL and its backends.
+  local others="" p
+  for p in "$UPBEAT_PID" $(pgrep -P "$UPBEAT_PID") $(pgrep -f -- "$UPBEAT_DATA"); do
+    others="$others $p $(pgrep -P "$p" | tr '\n' ' ')"
+  done
+  others="$(tr ' ' '\n' <<<"$others" | grep -E '^[0-9]+$' | grep -vx "$intake_pid" | sort -u | tr '\n' ' ')"
+  log "intake: pid $intake_pid; rest of the platform: $(wc -w <<<"$others") processes"
+
+  load_server intake "$url" "$OUT/payloads/intake" "$token" "$intake_pid" "$others" ||
     { SKIP_REASON="the load run failed (see $OUT)"; return 1; }
   stop_pid "$UPBEAT_PID" 60
   UPBEAT_PID=""
@@ -322,21 +367,27 @@ for leg in $LEGS; do
   esac
 done
 
+limit_note=""
+[[ " $LEGS " != *" intake "* ]] ||
+  limit_note=" intake's per-app limit: ${INTAKE_EVENTS_PER_SECOND:-its default} events/s;"
 {
   echo
   echo "Load: $CONNECTIONS connections, $THREADS wrk threads, ${WARMUP}s warm-up + ${DURATION}s measured" \
     "per server, $BATCH_SIZE items per request, $BATCHES distinct bodies; server JVMs: $SERVER_JAVA_OPTS" \
-    "(Java $JAVA_MAJOR); $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)."
+    "(Java $JAVA_MAJOR);$limit_note $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)."
   echo
-  echo "| Server | Requests/s | Items/s | p50 ms | p99 ms | Non-2xx | Timeouts + socket errors | RSS MB (end) | Peak RSS MB | Server CPU % | KB per request |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| Server | Requests/s | Items/s | p50 ms | p99 ms | Non-2xx | Timeouts + socket errors" \
+    "| RSS MB (end) | Peak RSS MB | Server CPU % | Platform CPU % | Machine CPU % | KB per request |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${ROWS[@]}"
   echo
-  for base in zipkin-decode zipkin-mem; do
-    if [[ -n "${ITEMS_PER_S[intake]:-}" && -n "${ITEMS_PER_S[$base]:-}" ]]; then
-      echo "Items/s, intake / $base: $(awk -v a="${ITEMS_PER_S[intake]}" -v b="${ITEMS_PER_S[$base]}" 'BEGIN {printf "%.2f", a / b}')"
-    fi
-  done
+  [[ ${#NOTES[@]} -eq 0 ]] || { printf '%s\n' "${NOTES[@]}"; echo; }
+  # Only against zipkin-decode: zipkin-mem is no steady state (see README.md), so a ratio to it
+  # would depend on how long the run lasted.
+  if [[ -n "${ITEMS_PER_S[intake]:-}" && -n "${ITEMS_PER_S[zipkin-decode]:-}" ]]; then
+    echo "Items/s, intake / zipkin-decode: $(awk -v a="${ITEMS_PER_S[intake]}" \
+      -v b="${ITEMS_PER_S[zipkin-decode]}" 'BEGIN {printf "%.2f", a / b}')"
+  fi
 } | tee "$OUT/results.md"
 
 [[ ${#SKIPPED[@]} -eq 0 ]] || exit 3

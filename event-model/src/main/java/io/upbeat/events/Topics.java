@@ -1,5 +1,6 @@
 package io.upbeat.events;
 
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -19,6 +20,13 @@ public record Topics(String prefix) {
 
   /** Partitions of the app-token topic: small, read whole by every intake instance. */
   public static final int APP_TOKENS_PARTITIONS = 3;
+
+  /**
+   * Settings of the app-token topic, for whichever service creates it first: compacted, so it keeps
+   * the latest record per token digest and a reader from the beginning gets exactly the live
+   * tokens.
+   */
+  public static final Map<String, String> APP_TOKENS_CONFIG = Map.of("cleanup.policy", "compact");
 
   /** Records a processor could not decode, with the reason, so they never block a partition. */
   public static final String EVENTS_DEAD_LETTER = "upbeat.events.dlq";

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.transaction.annotation.Transactional;
@@ -53,6 +54,16 @@ class MembersController {
 
   record Members(List<Member> items) {}
 
+  /** Reads columns user id, email, name, role, status. */
+  private static final RowMapper<Member> MEMBER =
+      (rs, n) ->
+          new Member(
+              rs.getObject(1, UUID.class),
+              rs.getString(2),
+              rs.getString(3),
+              rs.getString(4),
+              rs.getString(5));
+
   @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
   @ResponseStatus(HttpStatus.CREATED)
   @Transactional
@@ -63,16 +74,10 @@ class MembersController {
     UUID org = access.org(user, orgId).orgId();
     String email = Emails.normalize(request.email());
     Optional<Member> existing =
-        jdbc.sql("SELECT id, email, name FROM users WHERE lower(email) = :email")
+        jdbc.sql(
+                "SELECT id, email, name, 'member', 'member' FROM users WHERE lower(email) = :email")
             .param("email", email)
-            .query(
-                (rs, n) ->
-                    new Member(
-                        rs.getObject(1, UUID.class),
-                        rs.getString(2),
-                        rs.getString(3),
-                        "member",
-                        "member"))
+            .query(MEMBER)
             .optional();
     if (existing.isPresent()) {
       int added =
@@ -115,14 +120,7 @@ class MembersController {
                 ORDER BY 6, 2
                 """)
             .param("org", org)
-            .query(
-                (rs, n) ->
-                    new Member(
-                        rs.getObject(1, UUID.class),
-                        rs.getString(2),
-                        rs.getString(3),
-                        rs.getString(4),
-                        rs.getString(5)))
+            .query(MEMBER)
             .list();
     return new Members(items);
   }

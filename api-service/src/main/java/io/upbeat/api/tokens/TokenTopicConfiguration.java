@@ -2,7 +2,6 @@ package io.upbeat.api.tokens;
 
 import io.upbeat.events.Topics;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.config.TopicConfig;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -15,15 +14,12 @@ class TokenTopicConfiguration {
     return new Topics(prefix);
   }
 
-  /**
-   * Compacted: the topic keeps the latest record per token digest, so a reader from the beginning
-   * gets exactly the live tokens. The replication factor is the broker's default.
-   */
+  /** See {@link Topics#APP_TOKENS_CONFIG}; the replication factor is the broker's default. */
   @Bean
   NewTopic appTokensTopic(Topics topics) {
     return TopicBuilder.name(topics.appTokens())
         .partitions(Topics.APP_TOKENS_PARTITIONS)
-        .config(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)
+        .configs(Topics.APP_TOKENS_CONFIG)
         .build();
   }
 }

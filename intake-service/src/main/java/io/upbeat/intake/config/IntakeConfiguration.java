@@ -79,7 +79,7 @@ class IntakeConfiguration {
   NewTopic appTokensTopic(Topics topics) {
     return TopicBuilder.name(topics.appTokens())
         .partitions(Topics.APP_TOKENS_PARTITIONS)
-        .config(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)
+        .configs(Topics.APP_TOKENS_CONFIG)
         .build();
   }
 

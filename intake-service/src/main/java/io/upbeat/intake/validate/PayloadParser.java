@@ -12,9 +12,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -563,11 +560,8 @@ public final class PayloadParser {
         problem(path, "must be an RFC 3339 timestamp string");
         return null;
       }
-      Instant at;
-      try {
-        at =
-            OffsetDateTime.parse(p.getString(), DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
-      } catch (DateTimeParseException e) {
+      Instant at = Rfc3339.parse(p.getString());
+      if (at == null) {
         problem(path, "must be an RFC 3339 timestamp with a time zone");
         return null;
       }
