@@ -18,6 +18,21 @@ public record Topics(String prefix) {
   /** App-token hashes and revocations, compacted: the table intake authenticates from. */
   public static final String APP_TOKENS = "upbeat.app-tokens";
 
+  /** Default partitions of the events topic: the ceiling on processor instances. */
+  public static final int EVENTS_PARTITIONS = 12;
+
+  /** The largest events record: one 5 MiB request re-encoded, with room to spare. */
+  public static final int EVENTS_MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
+  /**
+   * Settings of the events topic, for whichever service creates it first: records are kept 7 days,
+   * the late-event window, so a processor can always catch up.
+   */
+  public static final Map<String, String> EVENTS_CONFIG =
+      Map.of(
+          "retention.ms", String.valueOf(7L * 24 * 3600 * 1000),
+          "max.message.bytes", String.valueOf(EVENTS_MAX_RECORD_BYTES));
+
   /** Partitions of the app-token topic: small, read whole by every intake instance. */
   public static final int APP_TOKENS_PARTITIONS = 3;
 

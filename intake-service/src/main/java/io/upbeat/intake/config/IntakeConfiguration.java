@@ -19,7 +19,6 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -35,9 +34,6 @@ import org.springframework.kafka.config.TopicBuilder;
 /** Wires intake's plain-Java parts to Spring, Kafka and Micrometer. */
 @Configuration(proxyBeanMethods = false)
 class IntakeConfiguration {
-  /** Kafka's largest record: a 5 MiB request re-encoded, with room to spare. */
-  static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
-
   @Bean
   Clock clock() {
     return Clock.systemUTC();
@@ -64,13 +60,12 @@ class IntakeConfiguration {
         properties.eventsPerSecondPerApp(), limits.maxEvents(), System::nanoTime);
   }
 
-  /** Events are kept 7 days: the late-event window, so a processor can always catch up. */
+  /** See {@link Topics#EVENTS_CONFIG}. */
   @Bean
   NewTopic eventsTopic(Topics topics, IntakeProperties properties) {
     return TopicBuilder.name(topics.events())
         .partitions(properties.eventsTopicPartitions())
-        .config(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(Duration.ofDays(7).toMillis()))
-        .config(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(MAX_RECORD_BYTES))
+        .configs(Topics.EVENTS_CONFIG)
         .build();
   }
 
@@ -120,7 +115,7 @@ class IntakeConfiguration {
     base.put(ProducerConfig.ACKS_CONFIG, "all");
     base.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     base.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    base.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_RECORD_BYTES);
+    base.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.EVENTS_MAX_RECORD_BYTES);
     base.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
     base.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     // Kafka slow or down must surface within the request's budget, never hang it: a request

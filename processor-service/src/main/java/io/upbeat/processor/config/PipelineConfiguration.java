@@ -1,0 +1,108 @@
+package io.upbeat.processor.config;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.upbeat.events.Topics;
+import io.upbeat.processor.consume.MetricsPipeline;
+import io.upbeat.processor.metrics.MetricsStore;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.config.TopicBuilder;
+
+/** Wires the processor's pipelines to Kafka, PostgreSQL and Micrometer. */
+@Configuration(proxyBeanMethods = false)
+class PipelineConfiguration {
+  static final String METRICS_PIPELINE = "metrics";
+
+  @Bean
+  Clock clock() {
+    return Clock.systemUTC();
+  }
+
+  @Bean
+  Topics topics(@Value("${upbeat.kafka.topic-prefix:}") String prefix) {
+    return new Topics(prefix);
+  }
+
+  /** Declared here too, so the processor may start before intake ever ran. */
+  @Bean
+  NewTopic eventsTopic(Topics topics) {
+    return TopicBuilder.name(topics.events())
+        .partitions(Topics.EVENTS_PARTITIONS)
+        .configs(Topics.EVENTS_CONFIG)
+        .build();
+  }
+
+  @Bean
+  PipelineLifecycle metricsPipeline(
+      KafkaConnectionDetails kafka,
+      Topics topics,
+      DataSource dataSource,
+      ProcessorProperties properties,
+      Clock clock,
+      MeterRegistry meters) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        String.join(",", kafka.getConsumer().getBootstrapServers()));
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, "upbeat-processor-" + METRICS_PIPELINE);
+    // Offsets live in PostgreSQL with the effects; Kafka's committed offsets are not used.
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    // Only committed intake transactions: an aborted request was answered 503 and must not count.
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 200);
+    config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.EVENTS_MAX_RECORD_BYTES);
+    KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    MetricsPipeline pipeline =
+        new MetricsPipeline(
+            consumer,
+            topics.events(),
+            new MetricsStore(dataSource, METRICS_PIPELINE),
+            clock,
+            properties.flushInterval(),
+            properties.minuteRetentionDays(),
+            meters);
+    return new PipelineLifecycle(pipeline);
+  }
+
+  /** Runs a pipeline on its own thread for the life of the application. */
+  static final class PipelineLifecycle implements SmartLifecycle {
+    private final MetricsPipeline pipeline;
+    private Thread thread;
+
+    PipelineLifecycle(MetricsPipeline pipeline) {
+      this.pipeline = pipeline;
+    }
+
+    @Override
+    public void start() {
+      thread = Thread.ofPlatform().name("processor-metrics").start(pipeline);
+    }
+
+    @Override
+    public void stop() {
+      pipeline.stop();
+      try {
+        thread.join(30_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    @Override
+    public boolean isRunning() {
+      return thread != null && thread.isAlive();
+    }
+  }
+}

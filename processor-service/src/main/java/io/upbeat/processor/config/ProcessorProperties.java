@@ -1,0 +1,26 @@
+package io.upbeat.processor.config;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The processor's settings ({@code upbeat.processor.*}).
+ *
+ * @param flushInterval how often aggregates and offsets are written to PostgreSQL (the freshness of
+ *     the metrics)
+ * @param minuteRetentionDays days of 1-minute metrics kept
+ */
+@ConfigurationProperties("upbeat.processor")
+record ProcessorProperties(
+    @DefaultValue("1s") Duration flushInterval, @DefaultValue("7") int minuteRetentionDays) {
+  ProcessorProperties {
+    if (flushInterval.isNegative() || flushInterval.isZero()) {
+      throw new IllegalArgumentException("flush interval must be positive: " + flushInterval);
+    }
+    if (minuteRetentionDays < 1) {
+      throw new IllegalArgumentException(
+          "1-minute retention must be at least 1 day: " + minuteRetentionDays);
+    }
+  }
+}

@@ -1,0 +1,292 @@
+package io.upbeat.processor.consume;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.upbeat.events.EventBatch;
+import io.upbeat.events.EventBatchCodec;
+import io.upbeat.processor.metrics.MetricsStore;
+import io.upbeat.processor.metrics.MetricsStore.PartitionFlush;
+import io.upbeat.processor.metrics.MinuteAggregator;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the events topic into per-minute response-time metrics, exactly once: each partition's
+ * aggregates since the last flush are written together with the offset they reach, in one
+ * PostgreSQL transaction (Kafka's "offsets outside Kafka" pattern), and on assignment each
+ * partition resumes from its stored offset. A crash at any moment loses only what was not
+ * committed, and that is read again. While PostgreSQL is unreachable consumption pauses, the
+ * pending aggregates are kept and the flush is retried with backoff.
+ */
+public final class MetricsPipeline implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(MetricsPipeline.class);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
+  private final Consumer<byte[], byte[]> consumer;
+  private final String topic;
+  private final MetricsStore store;
+  private final Clock clock;
+  private final Duration flushInterval;
+  private final int retentionDays;
+  private final Map<Integer, PartitionState> partitions =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  // Assigned partitions whose stored offsets could not be read yet: paused until they are.
+  private final java.util.Set<Integer> unresolved = new java.util.HashSet<>();
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  private final Counter transactions;
+  private final Counter undecodable;
+  private final Counter expired;
+  private final Timer flushTime;
+  private Instant lastFlush;
+  private Duration backoff = Duration.ZERO;
+  private LocalDate partitionsEnsuredFor;
+
+  public MetricsPipeline(
+      Consumer<byte[], byte[]> consumer,
+      String topic,
+      MetricsStore store,
+      Clock clock,
+      Duration flushInterval,
+      int retentionDays,
+      MeterRegistry meters) {
+    this.consumer = consumer;
+    this.topic = topic;
+    this.store = store;
+    this.clock = clock;
+    this.flushInterval = flushInterval;
+    this.retentionDays = retentionDays;
+    this.transactions = meters.counter("upbeat.processor.transactions");
+    this.undecodable = meters.counter("upbeat.processor.records.undecodable");
+    this.expired = meters.counter("upbeat.processor.transactions.expired");
+    this.flushTime = meters.timer("upbeat.processor.flush");
+    this.lastFlush = clock.instant();
+  }
+
+  /** One assigned partition: where it started, where it is, what it has not written yet. */
+  private static final class PartitionState {
+    Long committedOffset;
+    long position;
+    final MinuteAggregator aggregator = new MinuteAggregator();
+
+    PartitionState(Long committedOffset) {
+      this.committedOffset = committedOffset;
+      this.position = committedOffset == null ? -1 : committedOffset;
+    }
+
+    boolean hasProgress() {
+      return position >= 0 && (committedOffset == null || position > committedOffset);
+    }
+  }
+
+  @Override
+  public void run() {
+    try {
+      consumer.subscribe(List.of(topic), new Rebalance());
+      while (running.get()) {
+        ensurePartitions();
+        var records = pollOrWakeUp();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+          PartitionState state = partitions.get(r.partition());
+          if (state == null) {
+            continue; // revoked during this poll
+          }
+          accept(state, r);
+          state.position = r.offset() + 1;
+        }
+        if (Duration.between(lastFlush, clock.instant()).compareTo(flushInterval.plus(backoff))
+            >= 0) {
+          flush(List.copyOf(partitions.keySet()));
+        }
+      }
+      flush(List.copyOf(partitions.keySet()));
+    } finally {
+      consumer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  private Iterable<ConsumerRecord<byte[], byte[]>> pollOrWakeUp() {
+    try {
+      return consumer.poll(Duration.ofMillis(200));
+    } catch (WakeupException e) {
+      if (running.get()) {
+        throw e;
+      }
+      return List.of(); // stop(): fall through to the final flush
+    }
+  }
+
+  private void accept(PartitionState state, ConsumerRecord<byte[], byte[]> r) {
+    EventBatch batch;
+    try {
+      batch = EventBatchCodec.decode(r.value());
+    } catch (IllegalArgumentException | NullPointerException e) {
+      // Never block the partition on a record it cannot read; counted, skipped.
+      undecodable.increment();
+      log.warn(
+          "Skipping undecodable record {}-{}@{}: {}",
+          r.topic(),
+          r.partition(),
+          r.offset(),
+          e.getMessage());
+      return;
+    }
+    // Minutes older than the retention have no table partition to go to: dropped, counted.
+    Instant oldest =
+        LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC)
+            .minusDays(retentionDays)
+            .atStartOfDay()
+            .toInstant(ZoneOffset.UTC);
+    int added = state.aggregator.add(batch, oldest);
+    transactions.increment(added);
+    expired.increment(batch.transactions().size() - added);
+  }
+
+  /**
+   * Writes the given partitions' progress in one transaction; on failure keeps it and backs off.
+   */
+  private void flush(Collection<Integer> which) {
+    lastFlush = clock.instant();
+    List<PartitionFlush> flushes = new ArrayList<>();
+    for (int p : which) {
+      PartitionState s = partitions.get(p);
+      if (s != null && s.hasProgress()) {
+        flushes.add(new PartitionFlush(p, s.committedOffset, s.position, s.aggregator.pending()));
+      }
+    }
+    if (flushes.isEmpty()) {
+      return;
+    }
+    long start = System.nanoTime();
+    try {
+      store.commit(topic, flushes);
+      flushTime.record(Duration.ofNanos(System.nanoTime() - start));
+      for (PartitionFlush f : flushes) {
+        PartitionState s = partitions.get(f.partition());
+        s.committedOffset = f.nextOffset();
+        s.aggregator.clear();
+      }
+      if (!backoff.isZero()) {
+        log.info("PostgreSQL is back; resuming consumption");
+        consumer.resume(consumer.paused());
+        backoff = Duration.ZERO;
+      }
+    } catch (MetricsStore.FencedException e) {
+      log.warn("{}; dropping its uncommitted state and seeking back", e.getMessage());
+      reload(which);
+    } catch (SQLException | RuntimeException e) {
+      backoff =
+          backoff.isZero() ? Duration.ofMillis(500) : min(backoff.multipliedBy(2), MAX_BACKOFF);
+      log.warn(
+          "Flush to PostgreSQL failed ({}); pausing consumption, retrying in {}",
+          e.toString(),
+          backoff);
+      consumer.pause(consumer.assignment());
+    }
+  }
+
+  /** Forgets uncommitted state and restarts the partitions from their stored offsets. */
+  private void reload(Collection<Integer> which) {
+    assign(which);
+  }
+
+  /**
+   * Starts the partitions from their stored offsets (or the topic's beginning). If PostgreSQL
+   * cannot say where they are, they stay paused until it can.
+   */
+  private void assign(Collection<Integer> which) {
+    List<TopicPartition> tps = which.stream().map(p -> new TopicPartition(topic, p)).toList();
+    Map<Integer, Long> offsets;
+    try {
+      offsets = store.offsets(topic, which);
+    } catch (SQLException e) {
+      log.warn("Cannot read stored offsets ({}); partitions {} wait", e.toString(), which);
+      which.forEach(unresolved::add);
+      which.forEach(partitions::remove);
+      consumer.pause(tps);
+      return;
+    }
+    List<TopicPartition> fromStart = new ArrayList<>();
+    for (int p : which) {
+      unresolved.remove(p);
+      Long offset = offsets.get(p);
+      partitions.put(p, new PartitionState(offset));
+      TopicPartition tp = new TopicPartition(topic, p);
+      if (offset == null) {
+        fromStart.add(tp);
+      } else {
+        consumer.seek(tp, offset);
+      }
+    }
+    if (!fromStart.isEmpty()) {
+      consumer.seekToBeginning(fromStart);
+    }
+    if (backoff.isZero()) {
+      consumer.resume(tps);
+    }
+  }
+
+  private void ensurePartitions() {
+    LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+    if (today.equals(partitionsEnsuredFor)) {
+      return;
+    }
+    try {
+      store.ensureDailyPartitions(today.minusDays(retentionDays), today.plusDays(2));
+      partitionsEnsuredFor = today;
+    } catch (SQLException e) {
+      log.warn("Cannot create metric partitions yet: {}", e.toString());
+    }
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  /** Partitions this pipeline currently processes (for tests and health). */
+  public int assignedPartitions() {
+    return partitions.size();
+  }
+
+  public void stop() {
+    running.set(false);
+    consumer.wakeup();
+  }
+
+  private final class Rebalance implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+      assign(assigned.stream().map(TopicPartition::partition).toList());
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+      List<Integer> ids = revoked.stream().map(TopicPartition::partition).toList();
+      flush(ids);
+      ids.forEach(partitions::remove);
+      ids.forEach(unresolved::remove);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> lost) {
+      lost.forEach(tp -> partitions.remove(tp.partition()));
+      lost.forEach(tp -> unresolved.remove(tp.partition()));
+    }
+  }
+}

@@ -1,0 +1,68 @@
+package io.upbeat.processor.metrics;
+
+import io.upbeat.events.EventBatch;
+import io.upbeat.events.TransactionEvent;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Accumulates one partition's transactions since its last flush, by {@link MetricKey}: the minute
+ * of each event's own timestamp, so late events land in their own buckets.
+ */
+public final class MinuteAggregator {
+  private final Map<MetricKey, MinuteStats> pending = new HashMap<>();
+  private long transactions;
+
+  /**
+   * Adds the batch's transactions whose minute is not before {@code oldestMinute}.
+   *
+   * @return how many were added
+   */
+  public int add(EventBatch batch, Instant oldestMinute) {
+    String environment = batch.service().environment();
+    int added = 0;
+    for (TransactionEvent t : batch.transactions()) {
+      if (t.timestamp().isBefore(oldestMinute)) {
+        continue;
+      }
+      MetricKey key =
+          new MetricKey(
+              batch.appId(),
+              environment,
+              t.type(),
+              t.name(),
+              t.timestamp().truncatedTo(ChronoUnit.MINUTES));
+      pending.computeIfAbsent(key, k -> new MinuteStats()).add(t.durationMs(), failed(t));
+      transactions++;
+      added++;
+    }
+    return added;
+  }
+
+  /** A transaction failed if its agent said so, or, without an outcome, if it was an HTTP 5xx. */
+  static boolean failed(TransactionEvent t) {
+    if (t.outcome() != null) {
+      return t.outcome().equalsIgnoreCase("failure");
+    }
+    return t.result() != null && t.result().startsWith("HTTP 5");
+  }
+
+  public Map<MetricKey, MinuteStats> pending() {
+    return pending;
+  }
+
+  public long transactions() {
+    return transactions;
+  }
+
+  public boolean isEmpty() {
+    return pending.isEmpty();
+  }
+
+  public void clear() {
+    pending.clear();
+    transactions = 0;
+  }
+}
