@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.upbeat.events.Topics;
 import io.upbeat.processor.consume.MetricsPipeline;
 import io.upbeat.processor.metrics.MetricsStore;
+import io.upbeat.processor.metrics.NameLimiter;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
@@ -11,7 +12,10 @@ import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.context.SmartLifecycle;
@@ -32,6 +36,16 @@ class PipelineConfiguration {
   @Bean
   Topics topics(@Value("${upbeat.kafka.topic-prefix:}") String prefix) {
     return new Topics(prefix);
+  }
+
+  /** Undecodable records, kept 30 days for inspection. */
+  @Bean
+  NewTopic deadLetterTopic(Topics topics) {
+    return TopicBuilder.name(topics.eventsDeadLetter())
+        .partitions(3)
+        .config("retention.ms", String.valueOf(30L * 24 * 3600 * 1000))
+        .config("max.message.bytes", String.valueOf(Topics.EVENTS_MAX_RECORD_BYTES))
+        .build();
   }
 
   /** Declared here too, so the processor may start before intake ever ran. */
@@ -64,9 +78,21 @@ class PipelineConfiguration {
     config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.EVENTS_MAX_RECORD_BYTES);
     KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    Map<String, Object> producerConfig = new HashMap<>();
+    producerConfig.put(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        String.join(",", kafka.getProducer().getBootstrapServers()));
+    producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+    producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    producerConfig.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.EVENTS_MAX_RECORD_BYTES);
+    KafkaProducer<byte[], byte[]> deadLetters =
+        new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
     MetricsPipeline pipeline =
         new MetricsPipeline(
             consumer,
+            deadLetters,
+            topics.eventsDeadLetter(),
+            new NameLimiter(properties.maxTransactionNamesPerMinute()),
             topics.events(),
             new MetricsStore(dataSource, METRICS_PIPELINE),
             clock,

@@ -10,10 +10,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param flushInterval how often aggregates and offsets are written to PostgreSQL (the freshness of
  *     the metrics)
  * @param minuteRetentionDays days of 1-minute metrics kept
+ * @param maxTransactionNamesPerMinute distinct transaction names per app and minute; the rest are
+ *     counted under {@code _other}
  */
 @ConfigurationProperties("upbeat.processor")
 record ProcessorProperties(
-    @DefaultValue("1s") Duration flushInterval, @DefaultValue("7") int minuteRetentionDays) {
+    @DefaultValue("1s") Duration flushInterval,
+    @DefaultValue("7") int minuteRetentionDays,
+    @DefaultValue("1000") int maxTransactionNamesPerMinute) {
   ProcessorProperties {
     if (flushInterval.isNegative() || flushInterval.isZero()) {
       throw new IllegalArgumentException("flush interval must be positive: " + flushInterval);

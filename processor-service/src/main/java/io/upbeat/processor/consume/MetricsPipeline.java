@@ -3,11 +3,14 @@ package io.upbeat.processor.consume;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.EventBatchCodec;
 import io.upbeat.processor.metrics.MetricsStore;
 import io.upbeat.processor.metrics.MetricsStore.PartitionFlush;
 import io.upbeat.processor.metrics.MinuteAggregator;
+import io.upbeat.processor.metrics.NameLimiter;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,6 +25,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -40,6 +45,9 @@ public final class MetricsPipeline implements Runnable {
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
   private final Consumer<byte[], byte[]> consumer;
+  private final Producer<byte[], byte[]> deadLetters;
+  private final String deadLetterTopic;
+  private final NameLimiter names;
   private final String topic;
   private final MetricsStore store;
   private final Clock clock;
@@ -52,14 +60,22 @@ public final class MetricsPipeline implements Runnable {
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final Counter transactions;
   private final Counter undecodable;
+  private final Counter folded;
   private final Counter expired;
   private final Timer flushTime;
   private Instant lastFlush;
   private Duration backoff = Duration.ZERO;
   private LocalDate partitionsEnsuredFor;
 
+  /**
+   * @param deadLetters where records that cannot be decoded go, with the reason in headers
+   * @param names the cardinality guard on transaction names
+   */
   public MetricsPipeline(
       Consumer<byte[], byte[]> consumer,
+      Producer<byte[], byte[]> deadLetters,
+      String deadLetterTopic,
+      NameLimiter names,
       String topic,
       MetricsStore store,
       Clock clock,
@@ -67,13 +83,18 @@ public final class MetricsPipeline implements Runnable {
       int retentionDays,
       MeterRegistry meters) {
     this.consumer = consumer;
+    this.deadLetters = deadLetters;
+    this.deadLetterTopic = deadLetterTopic;
+    this.names = names;
     this.topic = topic;
     this.store = store;
     this.clock = clock;
     this.flushInterval = flushInterval;
     this.retentionDays = retentionDays;
     this.transactions = meters.counter("upbeat.processor.transactions");
-    this.undecodable = meters.counter("upbeat.processor.records.undecodable");
+    this.undecodable = meters.counter("upbeat.processor.records.deadlettered");
+    this.folded = meters.counter("upbeat.processor.transactions.folded");
+    new KafkaClientMetrics(consumer).bindTo(meters);
     this.expired = meters.counter("upbeat.processor.transactions.expired");
     this.flushTime = meters.timer("upbeat.processor.flush");
     this.lastFlush = clock.instant();
@@ -83,9 +104,10 @@ public final class MetricsPipeline implements Runnable {
   private static final class PartitionState {
     Long committedOffset;
     long position;
-    final MinuteAggregator aggregator = new MinuteAggregator();
+    final MinuteAggregator aggregator;
 
-    PartitionState(Long committedOffset) {
+    PartitionState(Long committedOffset, NameLimiter names) {
+      this.aggregator = new MinuteAggregator(names);
       this.committedOffset = committedOffset;
       this.position = committedOffset == null ? -1 : committedOffset;
     }
@@ -118,6 +140,7 @@ public final class MetricsPipeline implements Runnable {
       flush(List.copyOf(partitions.keySet()));
     } finally {
       consumer.close(Duration.ofSeconds(5));
+      deadLetters.close(Duration.ofSeconds(5));
     }
   }
 
@@ -137,14 +160,9 @@ public final class MetricsPipeline implements Runnable {
     try {
       batch = EventBatchCodec.decode(r.value());
     } catch (IllegalArgumentException | NullPointerException e) {
-      // Never block the partition on a record it cannot read; counted, skipped.
-      undecodable.increment();
-      log.warn(
-          "Skipping undecodable record {}-{}@{}: {}",
-          r.topic(),
-          r.partition(),
-          r.offset(),
-          e.getMessage());
+      // Never block the partition on a record it cannot read: it goes to the dead-letter topic
+      // with the reason (flushed before the offset moves past it), and processing goes on.
+      deadLetter(r, e);
       return;
     }
     // Minutes older than the retention have no table partition to go to: dropped, counted.
@@ -153,9 +171,29 @@ public final class MetricsPipeline implements Runnable {
             .minusDays(retentionDays)
             .atStartOfDay()
             .toInstant(ZoneOffset.UTC);
+    long foldedBefore = state.aggregator.folded();
     int added = state.aggregator.add(batch, oldest);
+    folded.increment(state.aggregator.folded() - foldedBefore);
     transactions.increment(added);
     expired.increment(batch.transactions().size() - added);
+  }
+
+  private void deadLetter(ConsumerRecord<byte[], byte[]> r, RuntimeException reason) {
+    undecodable.increment();
+    log.warn(
+        "Dead-lettering undecodable record {}-{}@{}: {}",
+        r.topic(),
+        r.partition(),
+        r.offset(),
+        reason.getMessage());
+    ProducerRecord<byte[], byte[]> dead =
+        new ProducerRecord<>(deadLetterTopic, null, r.key(), r.value());
+    dead.headers()
+        .add("upbeat-reason", String.valueOf(reason.getMessage()).getBytes(StandardCharsets.UTF_8))
+        .add(
+            "upbeat-source",
+            (r.topic() + "-" + r.partition() + "@" + r.offset()).getBytes(StandardCharsets.UTF_8));
+    deadLetters.send(dead);
   }
 
   /**
@@ -175,6 +213,7 @@ public final class MetricsPipeline implements Runnable {
     }
     long start = System.nanoTime();
     try {
+      deadLetters.flush(); // dead letters are durable before offsets move past their records
       store.commit(topic, flushes);
       flushTime.record(Duration.ofNanos(System.nanoTime() - start));
       for (PartitionFlush f : flushes) {
@@ -226,7 +265,7 @@ public final class MetricsPipeline implements Runnable {
     for (int p : which) {
       unresolved.remove(p);
       Long offset = offsets.get(p);
-      partitions.put(p, new PartitionState(offset));
+      partitions.put(p, new PartitionState(offset, names));
       TopicPartition tp = new TopicPartition(topic, p);
       if (offset == null) {
         fromStart.add(tp);

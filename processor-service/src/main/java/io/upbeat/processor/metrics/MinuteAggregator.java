@@ -13,7 +13,13 @@ import java.util.Map;
  */
 public final class MinuteAggregator {
   private final Map<MetricKey, MinuteStats> pending = new HashMap<>();
+  private final NameLimiter names;
   private long transactions;
+  private long folded;
+
+  public MinuteAggregator(NameLimiter names) {
+    this.names = names;
+  }
 
   /**
    * Adds the batch's transactions whose minute is not before {@code oldestMinute}.
@@ -27,13 +33,12 @@ public final class MinuteAggregator {
       if (t.timestamp().isBefore(oldestMinute)) {
         continue;
       }
-      MetricKey key =
-          new MetricKey(
-              batch.appId(),
-              environment,
-              t.type(),
-              t.name(),
-              t.timestamp().truncatedTo(ChronoUnit.MINUTES));
+      Instant minute = t.timestamp().truncatedTo(ChronoUnit.MINUTES);
+      String name = names.admit(batch.appId(), minute, t.name());
+      if (!name.equals(t.name())) {
+        folded++;
+      }
+      MetricKey key = new MetricKey(batch.appId(), environment, t.type(), name, minute);
       pending.computeIfAbsent(key, k -> new MinuteStats()).add(t.durationMs(), failed(t));
       transactions++;
       added++;
@@ -57,6 +62,11 @@ public final class MinuteAggregator {
     return transactions;
   }
 
+  /** Transactions whose name was folded into {@link NameLimiter#OTHER} since the last clear. */
+  public long folded() {
+    return folded;
+  }
+
   public boolean isEmpty() {
     return pending.isEmpty();
   }
@@ -64,5 +74,6 @@ public final class MinuteAggregator {
   public void clear() {
     pending.clear();
     transactions = 0;
+    folded = 0;
   }
 }

@@ -11,6 +11,7 @@ import io.upbeat.events.TransactionEvent;
 import io.upbeat.localstack.junit.LocalStackExtension;
 import io.upbeat.localstack.junit.TestStack;
 import io.upbeat.processor.metrics.MetricsStore;
+import io.upbeat.processor.metrics.NameLimiter;
 import io.upbeat.storage.Schema;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -64,8 +65,53 @@ class ITMetricsPipeline {
     db = ds;
     Schema.flyway(db).migrate();
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", s.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get();
+      admin
+          .createTopics(
+              List.of(
+                  new NewTopic(topic, PARTITIONS, (short) 1),
+                  new NewTopic(deadLetterTopic(), 1, (short) 1)))
+          .all()
+          .get();
     }
+  }
+
+  private String deadLetterTopic() {
+    return s.topic("upbeat.events.dlq");
+  }
+
+  @Test
+  void sendsUndecodableRecordsToTheDeadLetterTopicWithoutBlocking() throws Exception {
+    produce(3);
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(
+            Map.of("bootstrap.servers", s.bootstrapServers()),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      producer.send(new ProducerRecord<>(topic, 0, null, "{\"v\":99}".getBytes())).get();
+    }
+    produce(3);
+    Running run = start(db);
+    awaitTotals();
+    run.stop();
+
+    try (KafkaConsumer<byte[], byte[]> dlq = consumer("dlq-reader")) {
+      dlq.subscribe(List.of(deadLetterTopic()));
+      List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> dead =
+          new ArrayList<>();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                dlq.poll(Duration.ofMillis(200)).forEach(dead::add);
+                return !dead.isEmpty();
+              });
+      assertThat(new String(dead.getFirst().value())).isEqualTo("{\"v\":99}");
+      assertThat(new String(dead.getFirst().headers().lastHeader("upbeat-reason").value()))
+          .contains("version");
+      assertThat(new String(dead.getFirst().headers().lastHeader("upbeat-source").value()))
+          .isEqualTo(topic + "-0@1");
+    }
+    assertThat(storedOffsets()).isEqualTo(endOffsets());
   }
 
   @Test
@@ -189,6 +235,7 @@ class ITMetricsPipeline {
             "group.id", group,
             "enable.auto.commit", "false",
             "isolation.level", "read_committed",
+            "auto.offset.reset", "earliest",
             "max.poll.records", "7"),
         new ByteArrayDeserializer(),
         new ByteArrayDeserializer());
@@ -199,6 +246,12 @@ class ITMetricsPipeline {
     MetricsPipeline pipeline =
         new MetricsPipeline(
             consumer("processor-" + s.topicPrefix()),
+            new KafkaProducer<>(
+                Map.of("bootstrap.servers", s.bootstrapServers(), "acks", "all"),
+                new ByteArraySerializer(),
+                new ByteArraySerializer()),
+            deadLetterTopic(),
+            new NameLimiter(1000),
             topic,
             new MetricsStore(target, "metrics"),
             Clock.systemUTC(),
