@@ -116,6 +116,15 @@ public final class EventBatchCodec {
     g.writeEndObject();
   }
 
+  /** One exception (with its causes) as JSON, in the same shape as inside a batch. */
+  public static String exceptionJson(ExceptionInfo exception) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    try (JsonGenerator g = JSON.createGenerator(ObjectWriteContext.empty(), out)) {
+      writeException(g, exception);
+    }
+    return out.toString();
+  }
+
   private static void writeException(JsonGenerator g, ExceptionInfo x) {
     g.writeStartObject();
     g.writeStringProperty("type", x.type());

@@ -3,9 +3,12 @@ package io.upbeat.systemtests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.upbeat.events.ErrorEvent;
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.EventBatchCodec;
+import io.upbeat.events.ExceptionInfo;
 import io.upbeat.events.ServiceInfo;
+import io.upbeat.events.StackFrame;
 import io.upbeat.events.TransactionEvent;
 import io.upbeat.localstack.FreePorts;
 import io.upbeat.localstack.junit.LocalStackExtension;
@@ -90,6 +93,21 @@ class ITProcessorCrash {
         .atMost(Duration.ofSeconds(120))
         .untilAsserted(() -> assertThat(storedCount(s)).isEqualTo(expectedCount));
     assertThat(storedSum(s)).isEqualTo(expectedSum);
+    // The errors pipeline, with its own offsets, is exact too: one error per batch, one group.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        queryDouble(
+                                s,
+                                "SELECT coalesce(sum(count), 0) FROM error_groups WHERE app_id = '"
+                                    + app
+                                    + "'")
+                            .longValue())
+                    .isEqualTo(BATCHES));
+    assertThat(queryDouble(s, "SELECT count(*) FROM error_groups WHERE app_id = '" + app + "'"))
+        .isEqualTo(1.0);
   }
 
   private static double sumOfDurations() {
@@ -130,7 +148,21 @@ class ITProcessorCrash {
                 Instant.now(),
                 new ServiceInfo("shop", null, null, null, null, null, null),
                 txns,
-                List.of());
+                List.of(
+                    new ErrorEvent(
+                        null,
+                        minute.plusSeconds(b % 60),
+                        null,
+                        null,
+                        "error",
+                        null,
+                        new ExceptionInfo(
+                            "java.lang.IllegalStateException",
+                            "batch " + b,
+                            List.of(new StackFrame("com.shop.Jobs", "run", null, null, b, true)),
+                            null),
+                        null,
+                        null)));
         producer
             .send(new ProducerRecord<>(s.topic("upbeat.events"), EventBatchCodec.encode(batch)))
             .get();

@@ -2,12 +2,17 @@ package io.upbeat.processor.config;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.upbeat.events.Topics;
-import io.upbeat.processor.consume.MetricsPipeline;
+import io.upbeat.processor.consume.EventPipeline;
+import io.upbeat.processor.consume.OffsetLedger;
+import io.upbeat.processor.errors.ErrorStore;
+import io.upbeat.processor.errors.ErrorWork;
 import io.upbeat.processor.metrics.MetricsStore;
+import io.upbeat.processor.metrics.MetricsWork;
 import io.upbeat.processor.metrics.NameLimiter;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -27,6 +32,7 @@ import org.springframework.kafka.config.TopicBuilder;
 @Configuration(proxyBeanMethods = false)
 class PipelineConfiguration {
   static final String METRICS_PIPELINE = "metrics";
+  static final String ERRORS_PIPELINE = "errors";
 
   @Bean
   Clock clock() {
@@ -65,55 +71,91 @@ class PipelineConfiguration {
       ProcessorProperties properties,
       Clock clock,
       MeterRegistry meters) {
+    return new PipelineLifecycle(
+        new EventPipeline<>(
+            METRICS_PIPELINE,
+            consumer(kafka, METRICS_PIPELINE),
+            deadLetterProducer(kafka),
+            topics.eventsDeadLetter(),
+            topics.events(),
+            new MetricsStore(
+                dataSource,
+                new OffsetLedger(dataSource, METRICS_PIPELINE),
+                properties.minuteRetentionDays()),
+            MetricsWork.factory(
+                new NameLimiter(properties.maxTransactionNamesPerMinute()),
+                clock,
+                properties.minuteRetentionDays(),
+                meters),
+            clock,
+            properties.flushInterval(),
+            meters));
+  }
+
+  @Bean
+  PipelineLifecycle errorsPipeline(
+      KafkaConnectionDetails kafka,
+      Topics topics,
+      DataSource dataSource,
+      ProcessorProperties properties,
+      Clock clock,
+      MeterRegistry meters) {
+    return new PipelineLifecycle(
+        new EventPipeline<>(
+            ERRORS_PIPELINE,
+            consumer(kafka, ERRORS_PIPELINE),
+            deadLetterProducer(kafka),
+            topics.eventsDeadLetter(),
+            topics.events(),
+            new ErrorStore(
+                new OffsetLedger(dataSource, ERRORS_PIPELINE), properties.occurrencesPerGroup()),
+            ErrorWork.factory(properties.occurrencesPerGroup(), meters),
+            clock,
+            properties.flushInterval(),
+            meters));
+  }
+
+  /** A consumer for one pipeline: its own group, offsets outside Kafka, committed records only. */
+  private static KafkaConsumer<byte[], byte[]> consumer(
+      KafkaConnectionDetails kafka, String pipeline) {
     Map<String, Object> config = new HashMap<>();
     config.put(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
         String.join(",", kafka.getConsumer().getBootstrapServers()));
-    config.put(ConsumerConfig.GROUP_ID_CONFIG, "upbeat-processor-" + METRICS_PIPELINE);
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, "upbeat-processor-" + pipeline);
     // Offsets live in PostgreSQL with the effects; Kafka's committed offsets are not used.
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     // Only committed intake transactions: an aborted request was answered 503 and must not count.
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 200);
     config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.EVENTS_MAX_RECORD_BYTES);
-    KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    Map<String, Object> producerConfig = new HashMap<>();
-    producerConfig.put(
+    config.put(ConsumerConfig.CLIENT_ID_CONFIG, "processor-" + pipeline + "-" + UUID.randomUUID());
+    return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  private static KafkaProducer<byte[], byte[]> deadLetterProducer(KafkaConnectionDetails kafka) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(
         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
         String.join(",", kafka.getProducer().getBootstrapServers()));
-    producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-    producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    producerConfig.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.EVENTS_MAX_RECORD_BYTES);
-    KafkaProducer<byte[], byte[]> deadLetters =
-        new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
-    MetricsPipeline pipeline =
-        new MetricsPipeline(
-            consumer,
-            deadLetters,
-            topics.eventsDeadLetter(),
-            new NameLimiter(properties.maxTransactionNamesPerMinute()),
-            topics.events(),
-            new MetricsStore(dataSource, METRICS_PIPELINE),
-            clock,
-            properties.flushInterval(),
-            properties.minuteRetentionDays(),
-            meters);
-    return new PipelineLifecycle(pipeline);
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.EVENTS_MAX_RECORD_BYTES);
+    return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
   /** Runs a pipeline on its own thread for the life of the application. */
   static final class PipelineLifecycle implements SmartLifecycle {
-    private final MetricsPipeline pipeline;
+    private final EventPipeline<?> pipeline;
     private Thread thread;
 
-    PipelineLifecycle(MetricsPipeline pipeline) {
+    PipelineLifecycle(EventPipeline<?> pipeline) {
       this.pipeline = pipeline;
     }
 
     @Override
     public void start() {
-      thread = Thread.ofPlatform().name("processor-metrics").start(pipeline);
+      thread = Thread.ofPlatform().name("processor-" + pipeline.name()).start(pipeline);
     }
 
     @Override

@@ -12,15 +12,22 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param minuteRetentionDays days of 1-minute metrics kept
  * @param maxTransactionNamesPerMinute distinct transaction names per app and minute; the rest are
  *     counted under {@code _other}
+ * @param occurrencesPerGroup the newest occurrences of each error group kept in full (counts stay
+ *     exact)
  */
 @ConfigurationProperties("upbeat.processor")
 record ProcessorProperties(
     @DefaultValue("1s") Duration flushInterval,
     @DefaultValue("7") int minuteRetentionDays,
-    @DefaultValue("1000") int maxTransactionNamesPerMinute) {
+    @DefaultValue("1000") int maxTransactionNamesPerMinute,
+    @DefaultValue("100") int occurrencesPerGroup) {
   ProcessorProperties {
     if (flushInterval.isNegative() || flushInterval.isZero()) {
       throw new IllegalArgumentException("flush interval must be positive: " + flushInterval);
+    }
+    if (occurrencesPerGroup < 1) {
+      throw new IllegalArgumentException(
+          "occurrences per group must be at least 1: " + occurrencesPerGroup);
     }
     if (minuteRetentionDays < 1) {
       throw new IllegalArgumentException(

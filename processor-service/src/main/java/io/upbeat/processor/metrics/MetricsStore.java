@@ -1,5 +1,7 @@
 package io.upbeat.processor.metrics;
 
+import io.upbeat.processor.consume.OffsetLedger;
+import io.upbeat.processor.consume.WorkStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,101 +12,53 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 
 /**
- * The processor's writes to PostgreSQL for one pipeline: the minute metrics it produced and the
- * offsets they came from, always in one transaction. Before writing a partition it checks that the
- * stored offset is still the one it started from, so a processor that lost the partition to another
- * (a rebalance while it was flushing) cannot write twice.
+ * The metrics pipeline's writes: each partition's minute aggregates merged into that partition's
+ * rows, and its offset, in one transaction (see {@link OffsetLedger} for the fencing).
  */
-public final class MetricsStore {
+public final class MetricsStore implements WorkStore<MetricsWork> {
   private static final DateTimeFormatter DAY = DateTimeFormatter.BASIC_ISO_DATE;
 
   private final DataSource dataSource;
-  private final String pipeline;
+  private final OffsetLedger ledger;
+  private final int retentionDays;
 
-  public MetricsStore(DataSource dataSource, String pipeline) {
+  public MetricsStore(DataSource dataSource, OffsetLedger ledger, int retentionDays) {
     this.dataSource = dataSource;
-    this.pipeline = pipeline;
+    this.ledger = ledger;
+    this.retentionDays = retentionDays;
   }
 
-  /** What one partition contributes to a commit. */
-  public record PartitionFlush(
-      int partition, Long startOffset, long nextOffset, Map<MetricKey, MinuteStats> stats) {}
-
-  /** The partition was written by someone else since this processor read its offset. */
-  public static final class FencedException extends RuntimeException {
-    FencedException(int partition) {
-      super("partition " + partition + " was taken over by another processor", null, false, false);
-    }
-  }
-
-  /** The stored next offset of each partition that has one. */
+  @Override
   public Map<Integer, Long> offsets(String topic, Collection<Integer> partitions)
       throws SQLException {
-    Map<Integer, Long> offsets = new HashMap<>();
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps =
-            c.prepareStatement(
-                "SELECT partition, next_offset FROM processor_offsets"
-                    + " WHERE pipeline = ? AND topic = ? AND partition = ANY (?)")) {
-      ps.setString(1, pipeline);
-      ps.setString(2, topic);
-      ps.setArray(3, c.createArrayOf("integer", partitions.toArray()));
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          offsets.put(rs.getInt(1), rs.getLong(2));
-        }
-      }
-    }
-    return offsets;
+    return ledger.offsets(topic, partitions);
   }
 
-  /**
-   * Merges every partition's stats into their rows and moves the partitions' offsets, atomically.
-   *
-   * @throws FencedException if a partition's stored offset is no longer its start offset
-   */
-  public void commit(String topic, List<PartitionFlush> flushes) throws SQLException {
-    try (Connection c = dataSource.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        for (PartitionFlush f : flushes) {
-          fence(c, topic, f);
-          mergeStats(c, f);
-          writeOffset(c, topic, f);
-        }
-        c.commit();
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      }
-    }
+  @Override
+  public void commit(String topic, List<Flush<MetricsWork>> flushes) throws SQLException {
+    ledger.inTransaction(
+        c -> {
+          for (Flush<MetricsWork> f : flushes) {
+            ledger.fence(c, topic, f.partition(), f.startOffset());
+            mergeStats(c, f.partition(), f.work().aggregator().pending());
+            ledger.advance(c, topic, f.partition(), f.nextOffset());
+          }
+        });
   }
 
-  private void fence(Connection c, String topic, PartitionFlush f) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT next_offset FROM processor_offsets"
-                + " WHERE pipeline = ? AND topic = ? AND partition = ? FOR UPDATE")) {
-      ps.setString(1, pipeline);
-      ps.setString(2, topic);
-      ps.setInt(3, f.partition());
-      try (ResultSet rs = ps.executeQuery()) {
-        Long stored = rs.next() ? rs.getLong(1) : null;
-        if (!java.util.Objects.equals(stored, f.startOffset())) {
-          throw new FencedException(f.partition());
-        }
-      }
-    }
+  @Override
+  public void prepare(LocalDate today) throws SQLException {
+    ensureDailyPartitions(today.minusDays(retentionDays), today.plusDays(2));
   }
 
-  private static void mergeStats(Connection c, PartitionFlush f) throws SQLException {
-    if (f.stats().isEmpty()) {
+  private static void mergeStats(Connection c, int partition, Map<MetricKey, MinuteStats> stats)
+      throws SQLException {
+    if (stats.isEmpty()) {
       return;
     }
     try (PreparedStatement read =
@@ -123,10 +77,10 @@ public final class MetricsStore {
                   min_ms = EXCLUDED.min_ms, max_ms = EXCLUDED.max_ms,
                   failures = EXCLUDED.failures, sketch = EXCLUDED.sketch
                 """)) {
-      for (Map.Entry<MetricKey, MinuteStats> e : f.stats().entrySet()) {
+      for (Map.Entry<MetricKey, MinuteStats> e : stats.entrySet()) {
         MetricKey k = e.getKey();
         MinuteStats merged = e.getValue();
-        bindKey(read, k, f.partition());
+        bindKey(read, k, partition);
         try (ResultSet rs = read.executeQuery()) {
           if (rs.next()) {
             MinuteStats stored =
@@ -141,7 +95,7 @@ public final class MetricsStore {
             merged = stored;
           }
         }
-        bindKey(write, k, f.partition());
+        bindKey(write, k, partition);
         write.setLong(7, merged.count());
         write.setDouble(8, merged.sum());
         write.setDouble(9, merged.min());
@@ -162,23 +116,6 @@ public final class MetricsStore {
     ps.setString(4, k.name());
     ps.setTimestamp(5, Timestamp.from(k.minute()));
     ps.setInt(6, partition);
-  }
-
-  private void writeOffset(Connection c, String topic, PartitionFlush f) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            """
-            INSERT INTO processor_offsets (pipeline, topic, partition, next_offset, updated_at)
-            VALUES (?, ?, ?, ?, now())
-            ON CONFLICT (pipeline, topic, partition)
-            DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()
-            """)) {
-      ps.setString(1, pipeline);
-      ps.setString(2, topic);
-      ps.setInt(3, f.partition());
-      ps.setLong(4, f.nextOffset());
-      ps.executeUpdate();
-    }
   }
 
   /**

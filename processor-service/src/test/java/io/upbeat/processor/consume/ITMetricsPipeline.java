@@ -11,6 +11,7 @@ import io.upbeat.events.TransactionEvent;
 import io.upbeat.localstack.junit.LocalStackExtension;
 import io.upbeat.localstack.junit.TestStack;
 import io.upbeat.processor.metrics.MetricsStore;
+import io.upbeat.processor.metrics.MetricsWork;
 import io.upbeat.processor.metrics.NameLimiter;
 import io.upbeat.storage.Schema;
 import java.sql.Connection;
@@ -213,7 +214,7 @@ class ITMetricsPipeline {
   }
 
   private Map<Integer, Long> storedOffsets() throws Exception {
-    return new MetricsStore(db, "metrics").offsets(topic, List.of(0, 1, 2));
+    return new OffsetLedger(db, "metrics").offsets(topic, List.of(0, 1, 2));
   }
 
   private Map<Integer, Long> endOffsets() {
@@ -243,26 +244,27 @@ class ITMetricsPipeline {
 
   private Running start(DataSource target) {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    MetricsPipeline pipeline =
-        new MetricsPipeline(
+    EventPipeline<MetricsWork> pipeline =
+        new EventPipeline<>(
+            "metrics",
             consumer("processor-" + s.topicPrefix()),
             new KafkaProducer<>(
                 Map.of("bootstrap.servers", s.bootstrapServers(), "acks", "all"),
                 new ByteArraySerializer(),
                 new ByteArraySerializer()),
             deadLetterTopic(),
-            new NameLimiter(1000),
             topic,
-            new MetricsStore(target, "metrics"),
+            new MetricsStore(target, new OffsetLedger(target, "metrics"), 7),
+            MetricsWork.factory(new NameLimiter(1000), Clock.systemUTC(), 7, meters),
             Clock.systemUTC(),
             Duration.ofMillis(200),
-            7,
             meters);
     Thread thread = Thread.ofPlatform().start(pipeline);
     return new Running(pipeline, thread, meters);
   }
 
-  private record Running(MetricsPipeline pipeline, Thread thread, SimpleMeterRegistry meters) {
+  private record Running(
+      EventPipeline<MetricsWork> pipeline, Thread thread, SimpleMeterRegistry meters) {
     void stop() throws InterruptedException {
       pipeline.stop();
       thread.join(30_000);

@@ -6,10 +6,6 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.EventBatchCodec;
-import io.upbeat.processor.metrics.MetricsStore;
-import io.upbeat.processor.metrics.MetricsStore.PartitionFlush;
-import io.upbeat.processor.metrics.MinuteAggregator;
-import io.upbeat.processor.metrics.NameLimiter;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -22,6 +18,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -33,81 +30,78 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns the events topic into per-minute response-time metrics, exactly once: each partition's
- * aggregates since the last flush are written together with the offset they reach, in one
+ * Runs one pipeline of the processor (metrics, errors) over the events topic, exactly once: each
+ * partition's work since the last flush is written together with the offset it reaches, in one
  * PostgreSQL transaction (Kafka's "offsets outside Kafka" pattern), and on assignment each
  * partition resumes from its stored offset. A crash at any moment loses only what was not
  * committed, and that is read again. While PostgreSQL is unreachable consumption pauses, the
  * pending aggregates are kept and the flush is retried with backoff.
  */
-public final class MetricsPipeline implements Runnable {
-  private static final Logger log = LoggerFactory.getLogger(MetricsPipeline.class);
+public final class EventPipeline<W extends PartitionWork> implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(EventPipeline.class);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
   private final Consumer<byte[], byte[]> consumer;
   private final Producer<byte[], byte[]> deadLetters;
   private final String deadLetterTopic;
-  private final NameLimiter names;
   private final String topic;
-  private final MetricsStore store;
+  private final WorkStore<W> store;
+  private final Supplier<W> newWork;
+  private final String name;
   private final Clock clock;
   private final Duration flushInterval;
-  private final int retentionDays;
-  private final Map<Integer, PartitionState> partitions =
+  private final Map<Integer, PartitionState<W>> partitions =
       new java.util.concurrent.ConcurrentHashMap<>();
   // Assigned partitions whose stored offsets could not be read yet: paused until they are.
   private final java.util.Set<Integer> unresolved = new java.util.HashSet<>();
   private final AtomicBoolean running = new AtomicBoolean(true);
-  private final Counter transactions;
   private final Counter undecodable;
-  private final Counter folded;
-  private final Counter expired;
   private final Timer flushTime;
   private Instant lastFlush;
   private Duration backoff = Duration.ZERO;
   private LocalDate partitionsEnsuredFor;
 
   /**
+   * @param name the pipeline's name, in its metrics and logs
    * @param deadLetters where records that cannot be decoded go, with the reason in headers
-   * @param names the cardinality guard on transaction names
+   * @param newWork makes one partition's work
    */
-  public MetricsPipeline(
+  public EventPipeline(
+      String name,
       Consumer<byte[], byte[]> consumer,
       Producer<byte[], byte[]> deadLetters,
       String deadLetterTopic,
-      NameLimiter names,
       String topic,
-      MetricsStore store,
+      WorkStore<W> store,
+      Supplier<W> newWork,
       Clock clock,
       Duration flushInterval,
-      int retentionDays,
       MeterRegistry meters) {
+    this.name = name;
     this.consumer = consumer;
     this.deadLetters = deadLetters;
     this.deadLetterTopic = deadLetterTopic;
-    this.names = names;
     this.topic = topic;
     this.store = store;
+    this.newWork = newWork;
     this.clock = clock;
     this.flushInterval = flushInterval;
-    this.retentionDays = retentionDays;
-    this.transactions = meters.counter("upbeat.processor.transactions");
-    this.undecodable = meters.counter("upbeat.processor.records.deadlettered");
-    this.folded = meters.counter("upbeat.processor.transactions.folded");
-    new KafkaClientMetrics(consumer).bindTo(meters);
-    this.expired = meters.counter("upbeat.processor.transactions.expired");
-    this.flushTime = meters.timer("upbeat.processor.flush");
+    this.undecodable = meters.counter("upbeat.processor.records.deadlettered", "pipeline", name);
+    this.flushTime = meters.timer("upbeat.processor.flush", "pipeline", name);
+    new KafkaClientMetrics(
+            consumer, java.util.List.of(io.micrometer.core.instrument.Tag.of("pipeline", name)))
+        .bindTo(meters);
     this.lastFlush = clock.instant();
   }
 
   /** One assigned partition: where it started, where it is, what it has not written yet. */
-  private static final class PartitionState {
+  private static final class PartitionState<W> {
     Long committedOffset;
     long position;
-    final MinuteAggregator aggregator;
+    final W work;
 
-    PartitionState(Long committedOffset, NameLimiter names) {
-      this.aggregator = new MinuteAggregator(names);
+    PartitionState(Long committedOffset, W work) {
+      this.work = work;
       this.committedOffset = committedOffset;
       this.position = committedOffset == null ? -1 : committedOffset;
     }
@@ -125,7 +119,7 @@ public final class MetricsPipeline implements Runnable {
         ensurePartitions();
         var records = pollOrWakeUp();
         for (ConsumerRecord<byte[], byte[]> r : records) {
-          PartitionState state = partitions.get(r.partition());
+          PartitionState<W> state = partitions.get(r.partition());
           if (state == null) {
             continue; // revoked during this poll
           }
@@ -155,7 +149,7 @@ public final class MetricsPipeline implements Runnable {
     }
   }
 
-  private void accept(PartitionState state, ConsumerRecord<byte[], byte[]> r) {
+  private void accept(PartitionState<W> state, ConsumerRecord<byte[], byte[]> r) {
     EventBatch batch;
     try {
       batch = EventBatchCodec.decode(r.value());
@@ -165,17 +159,7 @@ public final class MetricsPipeline implements Runnable {
       deadLetter(r, e);
       return;
     }
-    // Minutes older than the retention have no table partition to go to: dropped, counted.
-    Instant oldest =
-        LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC)
-            .minusDays(retentionDays)
-            .atStartOfDay()
-            .toInstant(ZoneOffset.UTC);
-    long foldedBefore = state.aggregator.folded();
-    int added = state.aggregator.add(batch, oldest);
-    folded.increment(state.aggregator.folded() - foldedBefore);
-    transactions.increment(added);
-    expired.increment(batch.transactions().size() - added);
+    state.work.add(batch);
   }
 
   private void deadLetter(ConsumerRecord<byte[], byte[]> r, RuntimeException reason) {
@@ -201,11 +185,11 @@ public final class MetricsPipeline implements Runnable {
    */
   private void flush(Collection<Integer> which) {
     lastFlush = clock.instant();
-    List<PartitionFlush> flushes = new ArrayList<>();
+    List<WorkStore.Flush<W>> flushes = new ArrayList<>();
     for (int p : which) {
-      PartitionState s = partitions.get(p);
+      PartitionState<W> s = partitions.get(p);
       if (s != null && s.hasProgress()) {
-        flushes.add(new PartitionFlush(p, s.committedOffset, s.position, s.aggregator.pending()));
+        flushes.add(new WorkStore.Flush<>(p, s.committedOffset, s.position, s.work));
       }
     }
     if (flushes.isEmpty()) {
@@ -216,17 +200,17 @@ public final class MetricsPipeline implements Runnable {
       deadLetters.flush(); // dead letters are durable before offsets move past their records
       store.commit(topic, flushes);
       flushTime.record(Duration.ofNanos(System.nanoTime() - start));
-      for (PartitionFlush f : flushes) {
-        PartitionState s = partitions.get(f.partition());
+      for (WorkStore.Flush<W> f : flushes) {
+        PartitionState<W> s = partitions.get(f.partition());
         s.committedOffset = f.nextOffset();
-        s.aggregator.clear();
+        s.work.clear();
       }
       if (!backoff.isZero()) {
         log.info("PostgreSQL is back; resuming consumption");
         consumer.resume(consumer.paused());
         backoff = Duration.ZERO;
       }
-    } catch (MetricsStore.FencedException e) {
+    } catch (OffsetLedger.FencedException e) {
       log.warn("{}; dropping its uncommitted state and seeking back", e.getMessage());
       reload(which);
     } catch (SQLException | RuntimeException e) {
@@ -265,7 +249,7 @@ public final class MetricsPipeline implements Runnable {
     for (int p : which) {
       unresolved.remove(p);
       Long offset = offsets.get(p);
-      partitions.put(p, new PartitionState(offset, names));
+      partitions.put(p, new PartitionState<>(offset, newWork.get()));
       TopicPartition tp = new TopicPartition(topic, p);
       if (offset == null) {
         fromStart.add(tp);
@@ -287,15 +271,19 @@ public final class MetricsPipeline implements Runnable {
       return;
     }
     try {
-      store.ensureDailyPartitions(today.minusDays(retentionDays), today.plusDays(2));
+      store.prepare(today);
       partitionsEnsuredFor = today;
     } catch (SQLException e) {
-      log.warn("Cannot create metric partitions yet: {}", e.toString());
+      log.warn("Pipeline {} cannot prepare the day's tables yet: {}", name, e.toString());
     }
   }
 
   private static Duration min(Duration a, Duration b) {
     return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  public String name() {
+    return name;
   }
 
   /** Partitions this pipeline currently processes (for tests and health). */

@@ -1,0 +1,108 @@
+package io.upbeat.processor.consume;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import javax.sql.DataSource;
+
+/**
+ * A pipeline's offsets in {@code processor_offsets} ("offsets outside Kafka"): read on assignment,
+ * and checked and moved inside the transaction that writes the effects.
+ */
+public final class OffsetLedger {
+  private final DataSource dataSource;
+  private final String pipeline;
+
+  public OffsetLedger(DataSource dataSource, String pipeline) {
+    this.dataSource = dataSource;
+    this.pipeline = pipeline;
+  }
+
+  /** The partition was written by another processor since this one read its offset. */
+  public static final class FencedException extends RuntimeException {
+    FencedException(int partition) {
+      super("partition " + partition + " was taken over by another processor", null, false, false);
+    }
+  }
+
+  public Map<Integer, Long> offsets(String topic, Collection<Integer> partitions)
+      throws SQLException {
+    Map<Integer, Long> offsets = new HashMap<>();
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT partition, next_offset FROM processor_offsets"
+                    + " WHERE pipeline = ? AND topic = ? AND partition = ANY (?)")) {
+      ps.setString(1, pipeline);
+      ps.setString(2, topic);
+      ps.setArray(3, c.createArrayOf("integer", partitions.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          offsets.put(rs.getInt(1), rs.getLong(2));
+        }
+      }
+    }
+    return offsets;
+  }
+
+  /** Locks the partition's offset row and checks it still holds {@code expected}. */
+  public void fence(Connection c, String topic, int partition, Long expected) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT next_offset FROM processor_offsets"
+                + " WHERE pipeline = ? AND topic = ? AND partition = ? FOR UPDATE")) {
+      ps.setString(1, pipeline);
+      ps.setString(2, topic);
+      ps.setInt(3, partition);
+      try (ResultSet rs = ps.executeQuery()) {
+        Long stored = rs.next() ? rs.getLong(1) : null;
+        if (!Objects.equals(stored, expected)) {
+          throw new FencedException(partition);
+        }
+      }
+    }
+  }
+
+  public void advance(Connection c, String topic, int partition, long nextOffset)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            """
+            INSERT INTO processor_offsets (pipeline, topic, partition, next_offset, updated_at)
+            VALUES (?, ?, ?, ?, now())
+            ON CONFLICT (pipeline, topic, partition)
+            DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()
+            """)) {
+      ps.setString(1, pipeline);
+      ps.setString(2, topic);
+      ps.setInt(3, partition);
+      ps.setLong(4, nextOffset);
+      ps.executeUpdate();
+    }
+  }
+
+  /** Runs {@code body} in one transaction on a fresh connection. */
+  public void inTransaction(SqlBody body) throws SQLException {
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        body.run(c);
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    }
+  }
+
+  /** Work inside a transaction. */
+  @FunctionalInterface
+  public interface SqlBody {
+    void run(Connection c) throws SQLException;
+  }
+}

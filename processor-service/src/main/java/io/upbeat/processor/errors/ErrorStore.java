@@ -1,0 +1,168 @@
+package io.upbeat.processor.errors;
+
+import io.upbeat.processor.consume.OffsetLedger;
+import io.upbeat.processor.consume.WorkStore;
+import io.upbeat.processor.errors.ErrorWork.GroupKey;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * The errors pipeline's writes: group upserts (exact counts, first and last seen and release),
+ * hourly counts, the newest occurrences in full, and the offsets, in one transaction. Groups are
+ * shared by every partition and processor, so rows are written in one global order (app, then
+ * fingerprint) to rule out deadlocks between processors.
+ */
+public final class ErrorStore implements WorkStore<ErrorWork> {
+  private final OffsetLedger ledger;
+  private final int keep;
+
+  public ErrorStore(OffsetLedger ledger, int occurrencesPerGroup) {
+    this.ledger = ledger;
+    this.keep = occurrencesPerGroup;
+  }
+
+  @Override
+  public Map<Integer, Long> offsets(String topic, Collection<Integer> partitions)
+      throws SQLException {
+    return ledger.offsets(topic, partitions);
+  }
+
+  @Override
+  public void commit(String topic, List<Flush<ErrorWork>> flushes) throws SQLException {
+    Map<GroupKey, GroupDelta> merged = new TreeMap<>();
+    for (Flush<ErrorWork> f : flushes) {
+      f.work()
+          .groups()
+          .forEach(
+              (k, d) ->
+                  merged.merge(
+                      k,
+                      d,
+                      (a, b) -> {
+                        GroupDelta sum = new GroupDelta(keep);
+                        sum.merge(a);
+                        sum.merge(b);
+                        return sum;
+                      }));
+    }
+    ledger.inTransaction(
+        c -> {
+          for (Flush<ErrorWork> f : flushes) {
+            ledger.fence(c, topic, f.partition(), f.startOffset());
+          }
+          for (Map.Entry<GroupKey, GroupDelta> e : merged.entrySet()) {
+            UUID group = upsertGroup(c, e.getKey(), e.getValue());
+            addHourly(c, group, e.getValue());
+            addOccurrences(c, group, e.getValue());
+          }
+          for (Flush<ErrorWork> f : flushes) {
+            ledger.advance(c, topic, f.partition(), f.nextOffset());
+          }
+        });
+  }
+
+  private static UUID upsertGroup(Connection c, GroupKey key, GroupDelta d) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            """
+            INSERT INTO error_groups (id, app_id, fingerprint, type, message, culprit, count,
+              first_seen, last_seen, first_release, last_release)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (app_id, fingerprint) DO UPDATE SET
+              count = error_groups.count + EXCLUDED.count,
+              first_seen = LEAST(error_groups.first_seen, EXCLUDED.first_seen),
+              first_release = CASE WHEN EXCLUDED.first_seen < error_groups.first_seen
+                THEN EXCLUDED.first_release ELSE error_groups.first_release END,
+              last_seen = GREATEST(error_groups.last_seen, EXCLUDED.last_seen),
+              last_release = CASE WHEN EXCLUDED.last_seen >= error_groups.last_seen
+                THEN EXCLUDED.last_release ELSE error_groups.last_release END,
+              type = CASE WHEN EXCLUDED.last_seen >= error_groups.last_seen
+                THEN EXCLUDED.type ELSE error_groups.type END,
+              message = CASE WHEN EXCLUDED.last_seen >= error_groups.last_seen
+                THEN EXCLUDED.message ELSE error_groups.message END,
+              culprit = CASE WHEN EXCLUDED.last_seen >= error_groups.last_seen
+                THEN EXCLUDED.culprit ELSE error_groups.culprit END
+            RETURNING id
+            """)) {
+      ps.setObject(1, UUID.randomUUID());
+      ps.setObject(2, key.app());
+      ps.setString(3, key.fingerprint());
+      ps.setString(4, d.type);
+      ps.setString(5, d.message);
+      ps.setString(6, d.culprit);
+      ps.setLong(7, d.count);
+      ps.setTimestamp(8, Timestamp.from(d.firstSeen));
+      ps.setTimestamp(9, Timestamp.from(d.lastSeen));
+      ps.setString(10, d.firstRelease);
+      ps.setString(11, d.lastRelease);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getObject(1, UUID.class);
+      }
+    }
+  }
+
+  private static void addHourly(Connection c, UUID group, GroupDelta d) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO error_hourly (group_id, hour, count) VALUES (?, ?, ?)"
+                + " ON CONFLICT (group_id, hour) DO UPDATE SET count = error_hourly.count + EXCLUDED.count")) {
+      for (var h : d.hourly.entrySet()) {
+        ps.setObject(1, group);
+        ps.setTimestamp(2, Timestamp.from(h.getKey()));
+        ps.setLong(3, h.getValue());
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  /** Adds the delta's newest occurrences, then keeps only the group's newest {@code keep}. */
+  private void addOccurrences(Connection c, UUID group, GroupDelta d) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            """
+            INSERT INTO error_occurrences (group_id, occurred_at, event_id, environment, release,
+              transaction_name, message, exception, context)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb)
+            """)) {
+      for (GroupDelta.Occurrence o : d.newest) {
+        ps.setObject(1, group);
+        ps.setTimestamp(2, Timestamp.from(o.at()));
+        ps.setString(3, o.eventId());
+        ps.setString(4, o.environment());
+        ps.setString(5, o.release());
+        ps.setString(6, o.transactionName());
+        ps.setString(7, o.message());
+        ps.setString(8, o.exceptionJson());
+        if (o.contextJson() == null) {
+          ps.setNull(9, Types.VARCHAR);
+        } else {
+          ps.setString(9, o.contextJson());
+        }
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+    try (PreparedStatement trim =
+        c.prepareStatement(
+            """
+            DELETE FROM error_occurrences WHERE id IN (
+              SELECT id FROM error_occurrences WHERE group_id = ?
+              ORDER BY occurred_at DESC, id DESC OFFSET ?)
+            """)) {
+      trim.setObject(1, group);
+      trim.setInt(2, keep);
+      trim.executeUpdate();
+    }
+  }
+}

@@ -1,0 +1,113 @@
+package io.upbeat.processor.errors;
+
+import io.upbeat.events.ErrorEvent;
+import io.upbeat.events.EventBatchCodec;
+import io.upbeat.events.StackFrame;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What one flush adds to one error group: exact count, first and last seen with their releases,
+ * counts per hour, and the newest occurrences in full (at most {@code keep}).
+ */
+final class GroupDelta {
+  /** One occurrence as stored. */
+  record Occurrence(
+      Instant at,
+      String eventId,
+      String environment,
+      String release,
+      String transactionName,
+      String message,
+      String exceptionJson,
+      String contextJson) {}
+
+  private static final Comparator<Occurrence> NEWEST_FIRST =
+      Comparator.comparing(Occurrence::at).reversed();
+
+  private final int keep;
+  String type;
+  String message;
+  String culprit;
+  long count;
+  Instant firstSeen;
+  Instant lastSeen;
+  String firstRelease;
+  String lastRelease;
+  final Map<Instant, Long> hourly = new TreeMap<>();
+  final List<Occurrence> newest = new ArrayList<>();
+
+  GroupDelta(int keep) {
+    this.keep = keep;
+  }
+
+  void add(ErrorEvent e, String environment, String release) {
+    Instant at = e.timestamp();
+    count++;
+    hourly.merge(at.truncatedTo(ChronoUnit.HOURS), 1L, Long::sum);
+    if (firstSeen == null || at.isBefore(firstSeen)) {
+      firstSeen = at;
+      firstRelease = release;
+    }
+    if (lastSeen == null || !at.isBefore(lastSeen)) {
+      lastSeen = at;
+      lastRelease = release;
+      type = e.exception().type();
+      message = e.exception().message();
+      culprit = e.culprit() != null ? e.culprit() : culprit(e);
+    }
+    if (newest.size() < keep || at.isAfter(newest.getLast().at())) {
+      newest.add(
+          new Occurrence(
+              at,
+              e.id(),
+              environment,
+              release,
+              e.transactionName(),
+              e.exception().message(),
+              EventBatchCodec.exceptionJson(e.exception()),
+              e.contextJson()));
+      newest.sort(NEWEST_FIRST);
+      if (newest.size() > keep) {
+        newest.removeLast();
+      }
+    }
+  }
+
+  /** The first in-app frame as {@code module.function}, the usual "where it broke". */
+  private static String culprit(ErrorEvent e) {
+    for (StackFrame f : e.exception().stacktrace()) {
+      if (Boolean.TRUE.equals(f.inApp()) && f.module() != null) {
+        return f.function() == null ? f.module() : f.module() + "." + f.function();
+      }
+    }
+    return null;
+  }
+
+  /** Folds another delta of the same group into this one. */
+  void merge(GroupDelta other) {
+    count += other.count;
+    other.hourly.forEach((h, n) -> hourly.merge(h, n, Long::sum));
+    if (firstSeen == null || other.firstSeen.isBefore(firstSeen)) {
+      firstSeen = other.firstSeen;
+      firstRelease = other.firstRelease;
+    }
+    if (lastSeen == null || !other.lastSeen.isBefore(lastSeen)) {
+      lastSeen = other.lastSeen;
+      lastRelease = other.lastRelease;
+      type = other.type;
+      message = other.message;
+      culprit = other.culprit;
+    }
+    newest.addAll(other.newest);
+    newest.sort(NEWEST_FIRST);
+    while (newest.size() > keep) {
+      newest.removeLast();
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package io.upbeat.processor.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.upbeat.events.EventBatch;
+import io.upbeat.processor.consume.PartitionWork;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.function.Supplier;
+
+/** One partition's transactions since the last flush, aggregated by minute. */
+public final class MetricsWork implements PartitionWork {
+  private final MinuteAggregator aggregator;
+  private final Clock clock;
+  private final int retentionDays;
+  private final Counters counters;
+
+  private MetricsWork(NameLimiter names, Clock clock, int retentionDays, Counters counters) {
+    this.aggregator = new MinuteAggregator(names);
+    this.clock = clock;
+    this.retentionDays = retentionDays;
+    this.counters = counters;
+  }
+
+  /** Makes the work of each partition; the guard and the counters are shared by all. */
+  public static Supplier<MetricsWork> factory(
+      NameLimiter names, Clock clock, int retentionDays, MeterRegistry meters) {
+    Counters counters =
+        new Counters(
+            meters.counter("upbeat.processor.transactions"),
+            meters.counter("upbeat.processor.transactions.expired"),
+            meters.counter("upbeat.processor.transactions.folded"));
+    return () -> new MetricsWork(names, clock, retentionDays, counters);
+  }
+
+  private record Counters(Counter transactions, Counter expired, Counter folded) {}
+
+  @Override
+  public void add(EventBatch batch) {
+    // Minutes older than the retention have no table partition to go to: dropped, counted.
+    Instant oldest =
+        LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC)
+            .minusDays(retentionDays)
+            .atStartOfDay()
+            .toInstant(ZoneOffset.UTC);
+    long foldedBefore = aggregator.folded();
+    int added = aggregator.add(batch, oldest);
+    counters.folded().increment(aggregator.folded() - foldedBefore);
+    counters.transactions().increment(added);
+    counters.expired().increment(batch.transactions().size() - added);
+  }
+
+  public MinuteAggregator aggregator() {
+    return aggregator;
+  }
+
+  @Override
+  public void clear() {
+    aggregator.clear();
+  }
+}
