@@ -9,6 +9,8 @@ import io.upbeat.processor.errors.ErrorWork;
 import io.upbeat.processor.metrics.MetricsStore;
 import io.upbeat.processor.metrics.MetricsWork;
 import io.upbeat.processor.metrics.NameLimiter;
+import io.upbeat.processor.rollup.RollupScheduler;
+import io.upbeat.processor.rollup.Rollups;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
@@ -113,6 +115,20 @@ class PipelineConfiguration {
             clock,
             properties.flushInterval(),
             meters));
+  }
+
+  @Bean
+  RollupScheduler rollupScheduler(
+      DataSource dataSource, ProcessorProperties properties, Clock clock, MeterRegistry meters) {
+    return new RollupScheduler(
+        new Rollups(
+            dataSource,
+            new Rollups.Retention(
+                properties.minuteRetentionDays(),
+                properties.hourRetentionDays(),
+                properties.dayRetentionDays())),
+        clock,
+        meters);
   }
 
   /** A consumer for one pipeline: its own group, offsets outside Kafka, committed records only. */

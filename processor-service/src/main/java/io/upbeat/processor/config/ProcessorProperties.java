@@ -12,6 +12,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param minuteRetentionDays days of 1-minute metrics kept
  * @param maxTransactionNamesPerMinute distinct transaction names per app and minute; the rest are
  *     counted under {@code _other}
+ * @param hourRetentionDays days of hourly metrics kept
+ * @param dayRetentionDays days of daily metrics kept
  * @param occurrencesPerGroup the newest occurrences of each error group kept in full (counts stay
  *     exact)
  */
@@ -19,6 +21,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 record ProcessorProperties(
     @DefaultValue("1s") Duration flushInterval,
     @DefaultValue("7") int minuteRetentionDays,
+    @DefaultValue("90") int hourRetentionDays,
+    @DefaultValue("730") int dayRetentionDays,
     @DefaultValue("1000") int maxTransactionNamesPerMinute,
     @DefaultValue("100") int occurrencesPerGroup) {
   ProcessorProperties {
@@ -28,6 +32,11 @@ record ProcessorProperties(
     if (occurrencesPerGroup < 1) {
       throw new IllegalArgumentException(
           "occurrences per group must be at least 1: " + occurrencesPerGroup);
+    }
+    if (hourRetentionDays < minuteRetentionDays || dayRetentionDays < hourRetentionDays) {
+      throw new IllegalArgumentException(
+          "retention must not shrink from minutes to hours to days: %d, %d, %d"
+              .formatted(minuteRetentionDays, hourRetentionDays, dayRetentionDays));
     }
     if (minuteRetentionDays < 1) {
       throw new IllegalArgumentException(

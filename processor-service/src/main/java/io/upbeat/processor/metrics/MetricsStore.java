@@ -2,6 +2,7 @@ package io.upbeat.processor.metrics;
 
 import io.upbeat.processor.consume.OffsetLedger;
 import io.upbeat.processor.consume.WorkStore;
+import io.upbeat.processor.rollup.Rollups;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -47,6 +48,17 @@ public final class MetricsStore implements WorkStore<MetricsWork> {
             ledger.fence(c, topic, f.partition(), f.startOffset());
             mergeStats(c, f.partition(), f.work().aggregator().pending());
             ledger.advance(c, topic, f.partition(), f.nextOffset());
+          }
+          // The hours these minutes belong to must be rolled up (again); in bucket order, so
+          // processors marking the same hours never deadlock.
+          java.util.SortedSet<java.time.Instant> hours = new java.util.TreeSet<>();
+          for (Flush<MetricsWork> f : flushes) {
+            for (MetricKey k : f.work().aggregator().pending().keySet()) {
+              hours.add(k.minute().truncatedTo(java.time.temporal.ChronoUnit.HOURS));
+            }
+          }
+          for (java.time.Instant hour : hours) {
+            Rollups.markDirty(c, "1h", hour);
           }
         });
   }

@@ -152,6 +152,41 @@ class ITMetricsPipeline {
     }
   }
 
+  @Test
+  void pausesWhilePostgresIsDownAndResumesWithNothingLost() throws Exception {
+    Switchable flaky = new Switchable(db);
+    Running run = start(flaky);
+    produce(10);
+    awaitTotals();
+
+    flaky.down = true;
+    long countBefore = expectedCount;
+    produce(10);
+    // Nothing can be written while PostgreSQL is down...
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> storedTotal() == countBefore);
+    // ...and once it is back, the same run writes everything, once.
+    flaky.down = false;
+    awaitTotals();
+    run.stop();
+    assertThat(storedOffsets()).isEqualTo(endOffsets());
+  }
+
+  private long storedTotal() throws Exception {
+    try (Connection c = db.getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT coalesce(sum(count), 0) FROM txn_metrics_1m WHERE app_id = '"
+                    + app
+                    + "'")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
   private void awaitTotals() {
     await()
         .atMost(Duration.ofSeconds(60))
