@@ -1,16 +1,20 @@
 package io.upbeat.support;
 
+import io.upbeat.events.Topics;
 import io.upbeat.support.dev.ExitWithParent;
 import io.upbeat.support.kafka.KafkaHealthIndicator;
 import io.upbeat.support.web.ContractErrorController;
 import io.upbeat.support.web.ErrorBodyAdvice;
 import io.upbeat.support.web.StrictJson;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.webmvc.error.ErrorController;
@@ -42,6 +46,20 @@ public class UpbeatServiceAutoConfiguration {
   @Bean
   StrictJson strictJson() {
     return new StrictJson();
+  }
+
+  /** Time for every service's logic; tests replace it. */
+  @Bean
+  @ConditionalOnMissingBean
+  Clock clock() {
+    return Clock.systemUTC();
+  }
+
+  /** Kafka topic names, with the installation's prefix ({@code upbeat.kafka.topic-prefix}). */
+  @Bean
+  @ConditionalOnMissingBean
+  Topics topics(@Value("${upbeat.kafka.topic-prefix:}") String prefix) {
+    return new Topics(prefix);
   }
 
   @Bean

@@ -2,18 +2,12 @@ package io.upbeat.api.tokens;
 
 import io.upbeat.events.Topics;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.config.TopicBuilder;
 
 @Configuration(proxyBeanMethods = false)
 class TokenTopicConfiguration {
-  @Bean
-  Topics topics(@Value("${upbeat.kafka.topic-prefix:}") String prefix) {
-    return new Topics(prefix);
-  }
-
   /** See {@link Topics#APP_TOKENS_CONFIG}; the replication factor is the broker's default. */
   @Bean
   NewTopic appTokensTopic(Topics topics) {

@@ -9,7 +9,6 @@ import io.upbeat.intake.publish.PublisherMetrics;
 import io.upbeat.intake.ratelimit.AppRateLimiter;
 import io.upbeat.intake.validate.IntakeLimits;
 import io.upbeat.intake.validate.PayloadParser;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -22,7 +21,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
@@ -34,16 +32,6 @@ import org.springframework.kafka.config.TopicBuilder;
 /** Wires intake's plain-Java parts to Spring, Kafka and Micrometer. */
 @Configuration(proxyBeanMethods = false)
 class IntakeConfiguration {
-  @Bean
-  Clock clock() {
-    return Clock.systemUTC();
-  }
-
-  @Bean
-  Topics topics(@Value("${upbeat.kafka.topic-prefix:}") String prefix) {
-    return new Topics(prefix);
-  }
-
   @Bean
   IntakeLimits intakeLimits(IntakeProperties properties) {
     return properties.limits().toLimits();

@@ -23,7 +23,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
@@ -35,16 +34,6 @@ import org.springframework.kafka.config.TopicBuilder;
 class PipelineConfiguration {
   static final String METRICS_PIPELINE = "metrics";
   static final String ERRORS_PIPELINE = "errors";
-
-  @Bean
-  Clock clock() {
-    return Clock.systemUTC();
-  }
-
-  @Bean
-  Topics topics(@Value("${upbeat.kafka.topic-prefix:}") String prefix) {
-    return new Topics(prefix);
-  }
 
   /** Undecodable records, kept 30 days for inspection. */
   @Bean
