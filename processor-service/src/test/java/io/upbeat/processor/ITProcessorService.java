@@ -36,7 +36,11 @@ class ITProcessorService {
     assertThat(readiness.body())
         .contains("\"status\":\"UP\"")
         .contains("\"db\"")
-        .contains("\"kafka\"");
+        .contains("\"kafka\"")
+        .contains("\"pipelines\"");
+    HttpResponse<String> liveness = TestHttp.get(url("/actuator/health/liveness"));
+    assertThat(liveness.statusCode()).isEqualTo(200);
+    assertThat(liveness.body()).contains("\"pipelines\"");
   }
 
   @Test

@@ -13,6 +13,7 @@ import io.upbeat.processor.rollup.RollupScheduler;
 import io.upbeat.processor.rollup.Rollups;
 import java.time.Clock;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -23,6 +24,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
@@ -118,6 +121,24 @@ class PipelineConfiguration {
                 properties.dayRetentionDays())),
         clock,
         meters);
+  }
+
+  /**
+   * DOWN when a pipeline's thread has died: the process would look healthy while nothing is
+   * processed, so this is part of liveness and the orchestrator restarts the service.
+   */
+  @Bean
+  HealthIndicator pipelinesHealthIndicator(List<PipelineLifecycle> pipelines) {
+    return () -> {
+      Health.Builder health = Health.up();
+      for (PipelineLifecycle p : pipelines) {
+        if (!p.isRunning()) {
+          health.down();
+        }
+        health.withDetail(p.pipeline.name(), p.isRunning() ? "running" : "stopped");
+      }
+      return health.build();
+    };
   }
 
   /** A consumer for one pipeline: its own group, offsets outside Kafka, committed records only. */
