@@ -33,7 +33,7 @@ class ITProcessorSchemaCheck {
         .hasMessageContaining("api-service");
 
     // Nothing was created: the processor only reads the schema history.
-    Flyway flyway = Schema.flyway(ITProcessorService.dataSource(stack.stack()));
+    Flyway flyway = Schema.flyway(stack.stack().dataSource());
     assertThat(flyway.info().applied()).isEmpty();
   }
 }

@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.upbeat.localstack.junit.LocalStackExtension;
 import io.upbeat.localstack.junit.TestHttp;
-import io.upbeat.localstack.junit.TestStack;
 import io.upbeat.storage.Schema;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.postgresql.ds.PGSimpleDataSource;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -23,7 +21,7 @@ class ITProcessorService {
   @DynamicPropertySource
   static void stackProperties(DynamicPropertyRegistry registry) {
     // What api-service does at its start: apply the migrations.
-    Schema.flyway(dataSource(stack.stack())).migrate();
+    Schema.flyway(stack.stack().dataSource()).migrate();
     stack.springProperties().forEach((k, v) -> registry.add(k, () -> v));
   }
 
@@ -48,14 +46,6 @@ class ITProcessorService {
     HttpResponse<String> metrics = TestHttp.get(url("/actuator/prometheus"));
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.body()).contains("application=\"processor-service\"");
-  }
-
-  static PGSimpleDataSource dataSource(TestStack s) {
-    PGSimpleDataSource ds = new PGSimpleDataSource();
-    ds.setUrl(s.jdbcUrl());
-    ds.setUser(s.username());
-    ds.setPassword(s.password());
-    return ds;
   }
 
   private String url(String path) {

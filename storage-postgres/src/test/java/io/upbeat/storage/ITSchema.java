@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.upbeat.localstack.junit.LocalStackExtension;
-import io.upbeat.localstack.junit.TestStack;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -18,14 +17,13 @@ import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.postgresql.ds.PGSimpleDataSource;
 
 class ITSchema {
   @RegisterExtension final LocalStackExtension stack = new LocalStackExtension();
 
   @Test
   void migratesAFreshDatabaseToTheAccountTables() throws SQLException {
-    DataSource ds = dataSource(stack.stack());
+    DataSource ds = stack.stack().dataSource();
     Schema.flyway(ds).migrate();
 
     try (Connection c = ds.getConnection()) {
@@ -41,7 +39,7 @@ class ITSchema {
 
   @Test
   void tokenColumnsAcceptOnlySha256Digests() throws SQLException {
-    DataSource ds = dataSource(stack.stack());
+    DataSource ds = stack.stack().dataSource();
     Schema.flyway(ds).migrate();
     try (Connection c = ds.getConnection();
         Statement s = c.createStatement()) {
@@ -68,7 +66,7 @@ class ITSchema {
 
   @Test
   void awaitMigratedFailsWithAClearMessageWhenTheOwnerNeverMigrates() {
-    DataSource ds = dataSource(stack.stack());
+    DataSource ds = stack.stack().dataSource();
     FakeTime time = new FakeTime();
 
     assertThatThrownBy(
@@ -80,7 +78,7 @@ class ITSchema {
 
   @Test
   void awaitMigratedWaitsForTheOwnerThenValidates() {
-    DataSource ds = dataSource(stack.stack());
+    DataSource ds = stack.stack().dataSource();
     Flyway flyway = Schema.flyway(ds);
     FakeTime time = new FakeTime();
     // The schema owner migrates while this service is waiting.
@@ -98,21 +96,13 @@ class ITSchema {
 
   @Test
   void awaitMigratedReturnsAtOnceOnAMigratedDatabase() {
-    DataSource ds = dataSource(stack.stack());
+    DataSource ds = stack.stack().dataSource();
     Schema.flyway(ds).migrate();
     FakeTime time = new FakeTime();
 
     Schema.awaitMigrated(Schema.flyway(ds), Duration.ofMinutes(1), time, time);
 
     assertThat(time.slept).isZero();
-  }
-
-  private static DataSource dataSource(TestStack s) {
-    PGSimpleDataSource ds = new PGSimpleDataSource();
-    ds.setUrl(s.jdbcUrl());
-    ds.setUser(s.username());
-    ds.setPassword(s.password());
-    return ds;
   }
 
   /** A clock that only moves when the code under test sleeps. */

@@ -29,13 +29,13 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The processor's exactly-once promise under real crashes: the processor jar runs in its own JVM
@@ -61,10 +61,7 @@ class ITProcessorCrash {
   @Test
   void sigkillAtRandomMomentsNeitherLosesNorDoubleCounts() throws Exception {
     TestStack s = stack.stack();
-    PGSimpleDataSource db = new PGSimpleDataSource();
-    db.setUrl(s.jdbcUrl());
-    db.setUser(s.username());
-    db.setPassword(s.password());
+    DataSource db = s.dataSource();
     Schema.flyway(db).migrate(); // what api-service does at its start
 
     Random random = new Random(42);

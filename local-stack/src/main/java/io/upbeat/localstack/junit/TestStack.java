@@ -1,5 +1,8 @@
 package io.upbeat.localstack.junit;
 
+import javax.sql.DataSource;
+import org.postgresql.ds.PGSimpleDataSource;
+
 /**
  * Where one test class's Kafka topics and PostgreSQL database live.
  *
@@ -7,6 +10,15 @@ package io.upbeat.localstack.junit;
  */
 public record TestStack(
     String bootstrapServers, String jdbcUrl, String username, String password, String topicPrefix) {
+
+  /** A data source for this class's database (no pool: tests open few connections). */
+  public DataSource dataSource() {
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setUrl(jdbcUrl);
+    ds.setUser(username);
+    ds.setPassword(password);
+    return ds;
+  }
 
   /** {@code name} with this class's prefix. */
   public String topic(String name) {

@@ -212,7 +212,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       }
     } catch (OffsetLedger.FencedException e) {
       log.warn("{}; dropping its uncommitted state and seeking back", e.getMessage());
-      reload(which);
+      assign(which); // forgets the uncommitted state, restarts from stored offsets
     } catch (SQLException | RuntimeException e) {
       backoff =
           backoff.isZero() ? Duration.ofMillis(500) : min(backoff.multipliedBy(2), MAX_BACKOFF);
@@ -222,11 +222,6 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
           backoff);
       consumer.pause(consumer.assignment());
     }
-  }
-
-  /** Forgets uncommitted state and restarts the partitions from their stored offsets. */
-  private void reload(Collection<Integer> which) {
-    assign(which);
   }
 
   /**

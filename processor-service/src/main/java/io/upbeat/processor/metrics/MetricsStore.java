@@ -10,7 +10,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Collection;
 import java.util.List;
@@ -138,19 +137,8 @@ public final class MetricsStore implements WorkStore<MetricsWork> {
     try (Connection c = dataSource.getConnection();
         Statement s = c.createStatement()) {
       for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
-        try {
-          s.execute(
-              "CREATE TABLE IF NOT EXISTS txn_metrics_1m_%s PARTITION OF txn_metrics_1m FOR VALUES FROM ('%s') TO ('%s')"
-                  .formatted(
-                      d.format(DAY),
-                      d.atStartOfDay().atOffset(ZoneOffset.UTC),
-                      d.plusDays(1).atStartOfDay().atOffset(ZoneOffset.UTC)));
-        } catch (SQLException e) {
-          // Another processor created it at the same moment ("duplicate_table").
-          if (!"42P07".equals(e.getSQLState())) {
-            throw e;
-          }
-        }
+        Rollups.createPartition(
+            s, "txn_metrics_1m", d.format(DAY), d.atStartOfDay(), d.plusDays(1).atStartOfDay());
       }
     }
   }

@@ -213,7 +213,7 @@ public final class Rollups {
       for (LocalDate d = today.minusDays(retention.hourDays());
           !d.isAfter(today.plusDays(2));
           d = d.plusDays(1)) {
-        create(
+        createPartition(
             s,
             "txn_metrics_1h",
             d.toString().replace("-", ""),
@@ -224,7 +224,7 @@ public final class Rollups {
       for (YearMonth m = first;
           !m.isAfter(YearMonth.from(today).plusMonths(1));
           m = m.plusMonths(1)) {
-        create(
+        createPartition(
             s,
             "txn_metrics_1d",
             m.toString().replace("-", ""),
@@ -237,7 +237,11 @@ public final class Rollups {
     }
   }
 
-  private static void create(
+  /**
+   * Creates partition {@code table_suffix} of {@code table} for [from, to) in UTC, unless it exists
+   * (also when another processor creates it at the same moment).
+   */
+  public static void createPartition(
       Statement s,
       String table,
       String suffix,
@@ -254,7 +258,7 @@ public final class Rollups {
                   from.atOffset(ZoneOffset.UTC),
                   to.atOffset(ZoneOffset.UTC)));
     } catch (SQLException e) {
-      if (!"42P07".equals(e.getSQLState())) { // created by another processor meanwhile
+      if (!"42P07".equals(e.getSQLState())) { // duplicate_table: created meanwhile
         throw e;
       }
     }

@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -35,7 +36,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The errors pipeline on the real broker and database: occurrences of one bug from several
@@ -54,10 +54,7 @@ class ITErrorsPipeline {
   void groupsErrorsExactlyAcrossPartitionsReleasesAndRestarts() throws Exception {
     TestStack s = stack.stack();
     String topic = s.topic("upbeat.events");
-    PGSimpleDataSource db = new PGSimpleDataSource();
-    db.setUrl(s.jdbcUrl());
-    db.setUser(s.username());
-    db.setPassword(s.password());
+    DataSource db = s.dataSource();
     Schema.flyway(db).migrate();
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", s.bootstrapServers()))) {
       admin
@@ -134,7 +131,7 @@ class ITErrorsPipeline {
     return values;
   }
 
-  private void awaitGroups(PGSimpleDataSource db, long npeCount, long fingerprintedCount) {
+  private void awaitGroups(DataSource db, long npeCount, long fingerprintedCount) {
     await()
         .atMost(Duration.ofSeconds(60))
         .untilAsserted(
@@ -204,7 +201,7 @@ class ITErrorsPipeline {
     }
   }
 
-  private Running start(TestStack s, String topic, PGSimpleDataSource db) {
+  private Running start(TestStack s, String topic, DataSource db) {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     EventPipeline<ErrorWork> pipeline =
         new EventPipeline<>(

@@ -36,7 +36,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The metrics pipeline on the real embedded Kafka and PostgreSQL: counts and sums come out exact
@@ -59,11 +58,7 @@ class ITMetricsPipeline {
   void setUp() throws Exception {
     s = stack.stack();
     topic = s.topic("upbeat.events");
-    PGSimpleDataSource ds = new PGSimpleDataSource();
-    ds.setUrl(s.jdbcUrl());
-    ds.setUser(s.username());
-    ds.setPassword(s.password());
-    db = ds;
+    db = s.dataSource();
     Schema.flyway(db).migrate();
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", s.bootstrapServers()))) {
       admin

@@ -30,9 +30,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * Minute rows from two partitions roll up into exact hourly and daily rows whose quantiles stay
@@ -46,17 +46,14 @@ class ITRollups {
   // Yesterday 02:00 to 04:00 UTC: two hours of one day, whatever time the test runs.
   private final Instant hour0 =
       now.truncatedTo(ChronoUnit.DAYS).minus(Duration.ofDays(1)).plus(Duration.ofHours(2));
-  private PGSimpleDataSource db;
+  private DataSource db;
   private MetricsStore store;
   private final long[] started = new long[2];
 
   @Test
   void rollsMinutesIntoHoursAndDaysExactlyAndFollowsLateData() throws Exception {
     TestStack s = stack.stack();
-    db = new PGSimpleDataSource();
-    db.setUrl(s.jdbcUrl());
-    db.setUser(s.username());
-    db.setPassword(s.password());
+    db = s.dataSource();
     Schema.flyway(db).migrate();
     store = new MetricsStore(db, new OffsetLedger(db, "metrics"), 7);
     LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
