@@ -170,6 +170,27 @@ public final class EventBatchCodec {
    *     understands, or lacks a required field
    */
   public static EventBatch decode(byte[] bytes) {
+    return decode(bytes, Parts.ALL);
+  }
+
+  /**
+   * What a reader needs from a batch: what it leaves out is skipped without being materialized (the
+   * metrics pipeline reads no errors, spans or context; the errors pipeline no transactions).
+   */
+  public record Parts(boolean transactions, boolean transactionDetails, boolean errors) {
+    public static final Parts ALL = new Parts(true, true, true);
+
+    /** Transactions without their spans and context. */
+    public static final Parts TRANSACTION_TIMINGS = new Parts(true, false, false);
+
+    public static final Parts ERRORS = new Parts(false, false, true);
+  }
+
+  /**
+   * Decodes only the given parts; the others come back as empty lists (transactions without details
+   * have no spans and no context).
+   */
+  public static EventBatch decode(byte[] bytes, Parts parts) {
     try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), bytes)) {
       expect(p.nextToken(), JsonToken.START_OBJECT, "batch");
       Integer version = null;
@@ -186,10 +207,24 @@ public final class EventBatchCodec {
           case "v" -> version = t == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : null;
           case "batch_id" -> batchId = UUID.fromString(p.getString());
           case "app_id" -> appId = UUID.fromString(p.getString());
-          case "received_at" -> receivedAt = Instant.parse(p.getString());
+          case "received_at" -> receivedAt = instant(p.getString());
           case "service" -> service = readService(p);
-          case "transactions" -> transactions = readArray(p, EventBatchCodec::readTransaction);
-          case "errors" -> errors = readArray(p, EventBatchCodec::readError);
+          case "transactions" -> {
+            if (!parts.transactions()) {
+              p.skipChildren();
+            } else if (parts.transactionDetails()) {
+              transactions = readArray(p, q -> readTransaction(q, true));
+            } else {
+              transactions = readArray(p, q -> readTransaction(q, false));
+            }
+          }
+          case "errors" -> {
+            if (parts.errors()) {
+              errors = readArray(p, EventBatchCodec::readError);
+            } else {
+              p.skipChildren();
+            }
+          }
           default -> p.skipChildren();
         }
       }
@@ -228,7 +263,7 @@ public final class EventBatchCodec {
     return new ServiceInfo(name, environment, version, agentName, agentVersion, language, host);
   }
 
-  private static TransactionEvent readTransaction(JsonParser p) {
+  private static TransactionEvent readTransaction(JsonParser p, boolean details) {
     expect(p.currentToken(), JsonToken.START_OBJECT, "transaction");
     String id = null;
     String traceId = null;
@@ -248,12 +283,24 @@ public final class EventBatchCodec {
         case "trace_id" -> traceId = p.getString();
         case "name" -> name = p.getString();
         case "type" -> type = p.getString();
-        case "timestamp" -> timestamp = Instant.parse(p.getString());
+        case "timestamp" -> timestamp = instant(p.getString());
         case "duration_ms" -> duration = p.getDoubleValue();
         case "result" -> result = p.getString();
         case "outcome" -> outcome = p.getString();
-        case "spans" -> spans = readArray(p, EventBatchCodec::readSpan);
-        case "context" -> context = copy(p);
+        case "spans" -> {
+          if (details) {
+            spans = readArray(p, EventBatchCodec::readSpan);
+          } else {
+            p.skipChildren();
+          }
+        }
+        case "context" -> {
+          if (details) {
+            context = copy(p);
+          } else {
+            p.skipChildren();
+          }
+        }
         default -> p.skipChildren();
       }
     }
@@ -300,7 +347,7 @@ public final class EventBatchCodec {
       p.nextToken();
       switch (field) {
         case "id" -> id = p.getString();
-        case "timestamp" -> timestamp = Instant.parse(p.getString());
+        case "timestamp" -> timestamp = instant(p.getString());
         case "transaction_id" -> transactionId = p.getString();
         case "transaction_name" -> transactionName = p.getString();
         case "level" -> level = p.getString();
@@ -365,6 +412,12 @@ public final class EventBatchCodec {
       }
     }
     return new StackFrame(module, function, filename, path, lineno, inApp);
+  }
+
+  /** Timestamps as this codec writes them, on the fast path; anything else the JDK's way. */
+  private static Instant instant(String text) {
+    Instant fast = Rfc3339.parse(text);
+    return fast != null ? fast : Instant.parse(text);
   }
 
   private interface Reader<T> {

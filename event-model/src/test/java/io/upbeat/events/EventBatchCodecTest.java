@@ -86,6 +86,39 @@ class EventBatchCodecTest {
   }
 
   @Test
+  void decodesOnlyThePartsAReaderAsksFor() {
+    EventBatch batch = fullBatch();
+    byte[] bytes = EventBatchCodec.encode(batch);
+
+    EventBatch timings = EventBatchCodec.decode(bytes, EventBatchCodec.Parts.TRANSACTION_TIMINGS);
+    assertThat(timings.errors()).isEmpty();
+    assertThat(timings.transactions()).hasSameSizeAs(batch.transactions());
+    for (int i = 0; i < batch.transactions().size(); i++) {
+      TransactionEvent full = batch.transactions().get(i);
+      TransactionEvent lean = timings.transactions().get(i);
+      assertThat(lean)
+          .isEqualTo(
+              new TransactionEvent(
+                  full.id(),
+                  full.traceId(),
+                  full.name(),
+                  full.type(),
+                  full.timestamp(),
+                  full.durationMs(),
+                  full.result(),
+                  full.outcome(),
+                  List.of(),
+                  null));
+    }
+
+    EventBatch errors = EventBatchCodec.decode(bytes, EventBatchCodec.Parts.ERRORS);
+    assertThat(errors.transactions()).isEmpty();
+    assertThat(errors.errors()).isEqualTo(batch.errors());
+    assertThat(errors.service()).isEqualTo(batch.service());
+    assertThat(errors.receivedAt()).isEqualTo(batch.receivedAt());
+  }
+
+  @Test
   void readersIgnoreFieldsAddedLater() {
     String json =
         new String(EventBatchCodec.encode(fullBatch()), StandardCharsets.UTF_8)

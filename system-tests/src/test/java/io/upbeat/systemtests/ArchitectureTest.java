@@ -23,6 +23,7 @@ class ArchitectureTest {
   private static final Map<String, String> MODULES =
       Map.of(
           "event-model", "io.upbeat.events",
+          "metrics-model", "io.upbeat.metrics",
           "storage-postgres", "io.upbeat.storage",
           "service-support", "io.upbeat.support",
           "local-stack", "io.upbeat.localstack",
@@ -83,7 +84,7 @@ class ArchitectureTest {
   void coreModulesStayPlainJava() {
     noClasses()
         .that()
-        .resideInAnyPackage("io.upbeat.events..", "io.upbeat.storage..")
+        .resideInAnyPackage("io.upbeat.events..", "io.upbeat.metrics..", "io.upbeat.storage..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("org.springframework..")
@@ -95,7 +96,11 @@ class ArchitectureTest {
   void sharedModulesNeverDependOnServices() {
     noClasses()
         .that()
-        .resideInAnyPackage("io.upbeat.events..", "io.upbeat.storage..", "io.upbeat.support..")
+        .resideInAnyPackage(
+            "io.upbeat.events..",
+            "io.upbeat.metrics..",
+            "io.upbeat.storage..",
+            "io.upbeat.support..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("io.upbeat.intake..", "io.upbeat.processor..", "io.upbeat.api..")

@@ -3,6 +3,7 @@ package io.upbeat.intake.validate;
 import io.upbeat.events.ErrorEvent;
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.ExceptionInfo;
+import io.upbeat.events.Rfc3339;
 import io.upbeat.events.ServiceInfo;
 import io.upbeat.events.Span;
 import io.upbeat.events.StackFrame;

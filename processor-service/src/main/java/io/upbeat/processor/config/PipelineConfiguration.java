@@ -1,6 +1,7 @@
 package io.upbeat.processor.config;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.upbeat.events.EventBatchCodec;
 import io.upbeat.events.Topics;
 import io.upbeat.processor.consume.EventPipeline;
 import io.upbeat.processor.consume.OffsetLedger;
@@ -68,6 +69,7 @@ class PipelineConfiguration {
     return new PipelineLifecycle(
         new EventPipeline<>(
             METRICS_PIPELINE,
+            EventBatchCodec.Parts.TRANSACTION_TIMINGS,
             consumer(kafka, METRICS_PIPELINE),
             deadLetterProducer(kafka),
             topics.eventsDeadLetter(),
@@ -97,6 +99,7 @@ class PipelineConfiguration {
     return new PipelineLifecycle(
         new EventPipeline<>(
             ERRORS_PIPELINE,
+            EventBatchCodec.Parts.ERRORS,
             consumer(kafka, ERRORS_PIPELINE),
             deadLetterProducer(kafka),
             topics.eventsDeadLetter(),

@@ -48,6 +48,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   private final WorkStore<W> store;
   private final Supplier<W> newWork;
   private final String name;
+  private final EventBatchCodec.Parts parts;
   private final Clock clock;
   private final Duration flushInterval;
   private final Map<Integer, PartitionState<W>> partitions =
@@ -56,6 +57,8 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   private final java.util.Set<Integer> unresolved = new java.util.HashSet<>();
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final Counter undecodable;
+  private final Counter recordsRead;
+  private final Counter rowsWritten;
   private final Timer flushTime;
   private Instant lastFlush;
   private Duration backoff = Duration.ZERO;
@@ -63,11 +66,13 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
 
   /**
    * @param name the pipeline's name, in its metrics and logs
+   * @param parts what of each batch this pipeline reads (the rest is skipped, not decoded)
    * @param deadLetters where records that cannot be decoded go, with the reason in headers
    * @param newWork makes one partition's work
    */
   public EventPipeline(
       String name,
+      EventBatchCodec.Parts parts,
       Consumer<byte[], byte[]> consumer,
       Producer<byte[], byte[]> deadLetters,
       String deadLetterTopic,
@@ -78,6 +83,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       Duration flushInterval,
       MeterRegistry meters) {
     this.name = name;
+    this.parts = parts;
     this.consumer = consumer;
     this.deadLetters = deadLetters;
     this.deadLetterTopic = deadLetterTopic;
@@ -88,6 +94,8 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     this.flushInterval = flushInterval;
     this.undecodable = meters.counter("upbeat.processor.records.deadlettered", "pipeline", name);
     this.flushTime = meters.timer("upbeat.processor.flush", "pipeline", name);
+    this.recordsRead = meters.counter("upbeat.processor.records", "pipeline", name);
+    this.rowsWritten = meters.counter("upbeat.processor.rows.written", "pipeline", name);
     new KafkaClientMetrics(
             consumer, java.util.List.of(io.micrometer.core.instrument.Tag.of("pipeline", name)))
         .bindTo(meters);
@@ -125,6 +133,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
           }
           accept(state, r);
           state.position = r.offset() + 1;
+          recordsRead.increment();
         }
         if (Duration.between(lastFlush, clock.instant()).compareTo(flushInterval.plus(backoff))
             >= 0) {
@@ -152,7 +161,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   private void accept(PartitionState<W> state, ConsumerRecord<byte[], byte[]> r) {
     EventBatch batch;
     try {
-      batch = EventBatchCodec.decode(r.value());
+      batch = EventBatchCodec.decode(r.value(), parts);
     } catch (IllegalArgumentException | NullPointerException e) {
       // Never block the partition on a record it cannot read: it goes to the dead-letter topic
       // with the reason (flushed before the offset moves past it), and processing goes on.
@@ -198,7 +207,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     long start = System.nanoTime();
     try {
       deadLetters.flush(); // dead letters are durable before offsets move past their records
-      store.commit(topic, flushes);
+      rowsWritten.increment(store.commit(topic, flushes));
       flushTime.record(Duration.ofNanos(System.nanoTime() - start));
       for (WorkStore.Flush<W> f : flushes) {
         PartitionState<W> s = partitions.get(f.partition());

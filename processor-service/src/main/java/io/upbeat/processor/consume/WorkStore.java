@@ -20,9 +20,10 @@ public interface WorkStore<W extends PartitionWork> {
   /**
    * Writes every partition's work and moves its offset, in one transaction.
    *
+   * @return the rows of effects written (minute rows, error groups), for the pipeline's metrics
    * @throws OffsetLedger.FencedException if a partition's stored offset is not its start offset
    */
-  void commit(String topic, List<Flush<W>> flushes) throws SQLException;
+  int commit(String topic, List<Flush<W>> flushes) throws SQLException;
 
   /** Called once a day before writing, e.g. to create the day's table partitions. */
   default void prepare(LocalDate today) throws SQLException {}

@@ -37,7 +37,7 @@ public final class ErrorStore implements WorkStore<ErrorWork> {
   }
 
   @Override
-  public void commit(String topic, List<Flush<ErrorWork>> flushes) throws SQLException {
+  public int commit(String topic, List<Flush<ErrorWork>> flushes) throws SQLException {
     Map<GroupKey, GroupDelta> merged = new TreeMap<>();
     for (Flush<ErrorWork> f : flushes) {
       f.work()
@@ -68,6 +68,7 @@ public final class ErrorStore implements WorkStore<ErrorWork> {
             ledger.advance(c, topic, f.partition(), f.nextOffset());
           }
         });
+    return merged.size();
   }
 
   private static UUID upsertGroup(Connection c, GroupKey key, GroupDelta d) throws SQLException {

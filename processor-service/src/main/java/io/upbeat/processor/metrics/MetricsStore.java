@@ -1,5 +1,6 @@
 package io.upbeat.processor.metrics;
 
+import io.upbeat.metrics.DurationStats;
 import io.upbeat.processor.consume.OffsetLedger;
 import io.upbeat.processor.consume.WorkStore;
 import io.upbeat.processor.rollup.Rollups;
@@ -8,12 +9,13 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Timestamp;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import javax.sql.DataSource;
 
 /**
@@ -40,12 +42,15 @@ public final class MetricsStore implements WorkStore<MetricsWork> {
   }
 
   @Override
-  public void commit(String topic, List<Flush<MetricsWork>> flushes) throws SQLException {
+  public int commit(String topic, List<Flush<MetricsWork>> flushes) throws SQLException {
+    int[] rows = {0};
     ledger.inTransaction(
         c -> {
           for (Flush<MetricsWork> f : flushes) {
             ledger.fence(c, topic, f.partition(), f.startOffset());
-            mergeStats(c, f.partition(), f.work().aggregator().pending());
+          }
+          rows[0] = mergeStats(c, flushes);
+          for (Flush<MetricsWork> f : flushes) {
             ledger.advance(c, topic, f.partition(), f.nextOffset());
           }
           // The hours these minutes belong to must be rolled up (again); in bucket order, so
@@ -60,6 +65,7 @@ public final class MetricsStore implements WorkStore<MetricsWork> {
             Rollups.markDirty(c, "1h", hour);
           }
         });
+    return rows[0];
   }
 
   @Override
@@ -67,66 +73,145 @@ public final class MetricsStore implements WorkStore<MetricsWork> {
     ensureDailyPartitions(today.minusDays(retentionDays), today.plusDays(2));
   }
 
-  private static void mergeStats(Connection c, int partition, Map<MetricKey, MinuteStats> stats)
+  /** Rows per statement: bounds the size of one round trip's arrays. */
+  private static final int CHUNK = 4_000;
+
+  /**
+   * Merges each partition's pending stats into its stored rows: one round trip reads every stored
+   * row the flush touches, the merge happens here (sketches do not merge in SQL), and one upsert
+   * writes them back, both through arrays, so the cost per flush is two statements per {@link
+   * #CHUNK} rows however many keys there are.
+   */
+  private static int mergeStats(Connection c, List<Flush<MetricsWork>> flushes)
       throws SQLException {
-    if (stats.isEmpty()) {
-      return;
-    }
-    try (PreparedStatement read =
-            c.prepareStatement(
-                "SELECT count, sum_ms, min_ms, max_ms, failures, sketch FROM txn_metrics_1m"
-                    + " WHERE app_id = ? AND environment = ? AND txn_type = ? AND txn_name = ?"
-                    + " AND bucket = ? AND source_partition = ?");
-        PreparedStatement write =
-            c.prepareStatement(
-                """
-                INSERT INTO txn_metrics_1m (app_id, environment, txn_type, txn_name, bucket,
-                  source_partition, count, sum_ms, min_ms, max_ms, failures, sketch)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (app_id, environment, txn_type, txn_name, bucket, source_partition)
-                DO UPDATE SET count = EXCLUDED.count, sum_ms = EXCLUDED.sum_ms,
-                  min_ms = EXCLUDED.min_ms, max_ms = EXCLUDED.max_ms,
-                  failures = EXCLUDED.failures, sketch = EXCLUDED.sketch
-                """)) {
-      for (Map.Entry<MetricKey, MinuteStats> e : stats.entrySet()) {
-        MetricKey k = e.getKey();
-        MinuteStats merged = e.getValue();
-        bindKey(read, k, partition);
-        try (ResultSet rs = read.executeQuery()) {
-          if (rs.next()) {
-            MinuteStats stored =
-                MinuteStats.of(
-                    rs.getLong(1),
-                    rs.getDouble(2),
-                    rs.getDouble(3),
-                    rs.getDouble(4),
-                    rs.getLong(5),
-                    rs.getBytes(6));
-            stored.merge(merged);
-            merged = stored;
-          }
-        }
-        bindKey(write, k, partition);
-        write.setLong(7, merged.count());
-        write.setDouble(8, merged.sum());
-        write.setDouble(9, merged.min());
-        write.setDouble(10, merged.max());
-        write.setLong(11, merged.failures());
-        write.setBytes(12, merged.sketch().toBytes());
-        write.addBatch();
+    List<Row> rows = new ArrayList<>();
+    for (Flush<MetricsWork> f : flushes) {
+      for (Map.Entry<MetricKey, DurationStats> e : f.work().aggregator().pending().entrySet()) {
+        rows.add(new Row(e.getKey(), f.partition(), e.getValue()));
       }
-      write.executeBatch();
+    }
+    for (int from = 0; from < rows.size(); from += CHUNK) {
+      List<Row> chunk = rows.subList(from, Math.min(rows.size(), from + CHUNK));
+      readStored(c, chunk);
+      write(c, chunk);
+    }
+    return rows.size();
+  }
+
+  /** One key's row of one source partition: the pending stats, then merged with the stored. */
+  private static final class Row {
+    final MetricKey key;
+    final int partition;
+    DurationStats stats;
+
+    Row(MetricKey key, int partition, DurationStats pending) {
+      this.key = key;
+      this.partition = partition;
+      this.stats = pending;
     }
   }
 
-  private static void bindKey(PreparedStatement ps, MetricKey k, int partition)
+  private static void readStored(Connection c, List<Row> rows) throws SQLException {
+    try (PreparedStatement read =
+        c.prepareStatement(
+            """
+            SELECT k.i, m.count, m.sum_ms, m.min_ms, m.max_ms, m.failures, m.sketch
+            FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::int[])
+                 WITH ORDINALITY AS k(app_id, environment, txn_type, txn_name, epoch, part, i)
+            JOIN txn_metrics_1m m
+              ON m.app_id = k.app_id AND m.environment = k.environment
+             AND m.txn_type = k.txn_type AND m.txn_name = k.txn_name
+             AND m.bucket = to_timestamp(k.epoch) AND m.source_partition = k.part
+            """)) {
+      bindKeys(c, read, rows);
+      try (ResultSet rs = read.executeQuery()) {
+        while (rs.next()) {
+          Row row = rows.get((int) rs.getLong(1) - 1);
+          DurationStats stored =
+              DurationStats.of(
+                  rs.getLong(2),
+                  rs.getDouble(3),
+                  rs.getDouble(4),
+                  rs.getDouble(5),
+                  rs.getLong(6),
+                  rs.getBytes(7));
+          stored.merge(row.stats);
+          row.stats = stored;
+        }
+      }
+    }
+  }
+
+  private static void write(Connection c, List<Row> rows) throws SQLException {
+    int n = rows.size();
+    Long[] counts = new Long[n];
+    Double[] sums = new Double[n];
+    Double[] mins = new Double[n];
+    Double[] maxes = new Double[n];
+    Long[] failures = new Long[n];
+    byte[][] sketches = new byte[n][];
+    for (int i = 0; i < n; i++) {
+      DurationStats s = rows.get(i).stats;
+      counts[i] = s.count();
+      sums[i] = s.sum();
+      mins[i] = s.min();
+      maxes[i] = s.max();
+      failures[i] = s.failures();
+      sketches[i] = s.sketch().toBytes();
+    }
+    try (PreparedStatement write =
+        c.prepareStatement(
+            """
+            INSERT INTO txn_metrics_1m (app_id, environment, txn_type, txn_name, bucket,
+              source_partition, count, sum_ms, min_ms, max_ms, failures, sketch)
+            SELECT app_id, environment, txn_type, txn_name, to_timestamp(epoch), part,
+                   count, sum_ms, min_ms, max_ms, failures, sketch
+            FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::int[],
+                        ?::bigint[], ?::float8[], ?::float8[], ?::float8[], ?::bigint[],
+                        ?::bytea[])
+                 AS r(app_id, environment, txn_type, txn_name, epoch, part,
+                      count, sum_ms, min_ms, max_ms, failures, sketch)
+            ON CONFLICT (app_id, environment, txn_type, txn_name, bucket, source_partition)
+            DO UPDATE SET count = EXCLUDED.count, sum_ms = EXCLUDED.sum_ms,
+              min_ms = EXCLUDED.min_ms, max_ms = EXCLUDED.max_ms,
+              failures = EXCLUDED.failures, sketch = EXCLUDED.sketch
+            """)) {
+      bindKeys(c, write, rows);
+      write.setArray(7, c.createArrayOf("bigint", counts));
+      write.setArray(8, c.createArrayOf("float8", sums));
+      write.setArray(9, c.createArrayOf("float8", mins));
+      write.setArray(10, c.createArrayOf("float8", maxes));
+      write.setArray(11, c.createArrayOf("bigint", failures));
+      write.setArray(12, c.createArrayOf("bytea", sketches));
+      write.executeUpdate();
+    }
+  }
+
+  /** Parameters 1 to 6: the rows' keys as arrays (minutes as epoch seconds). */
+  private static void bindKeys(Connection c, PreparedStatement ps, List<Row> rows)
       throws SQLException {
-    ps.setObject(1, k.appId());
-    ps.setString(2, k.environment());
-    ps.setString(3, k.type());
-    ps.setString(4, k.name());
-    ps.setTimestamp(5, Timestamp.from(k.minute()));
-    ps.setInt(6, partition);
+    int n = rows.size();
+    UUID[] apps = new UUID[n];
+    String[] environments = new String[n];
+    String[] types = new String[n];
+    String[] names = new String[n];
+    Long[] minutes = new Long[n];
+    Integer[] partitions = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      Row r = rows.get(i);
+      apps[i] = r.key.appId();
+      environments[i] = r.key.environment();
+      types[i] = r.key.type();
+      names[i] = r.key.name();
+      minutes[i] = r.key.minute().getEpochSecond();
+      partitions[i] = r.partition;
+    }
+    ps.setArray(1, c.createArrayOf("uuid", apps));
+    ps.setArray(2, c.createArrayOf("text", environments));
+    ps.setArray(3, c.createArrayOf("text", types));
+    ps.setArray(4, c.createArrayOf("text", names));
+    ps.setArray(5, c.createArrayOf("bigint", minutes));
+    ps.setArray(6, c.createArrayOf("int", partitions));
   }
 
   /**

@@ -2,6 +2,7 @@ package io.upbeat.processor.metrics;
 
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.TransactionEvent;
+import io.upbeat.metrics.DurationStats;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
@@ -12,7 +13,7 @@ import java.util.Map;
  * of each event's own timestamp, so late events land in their own buckets.
  */
 public final class MinuteAggregator {
-  private final Map<MetricKey, MinuteStats> pending = new HashMap<>();
+  private final Map<MetricKey, DurationStats> pending = new HashMap<>();
   private final NameLimiter names;
   private long transactions;
   private long folded;
@@ -39,7 +40,7 @@ public final class MinuteAggregator {
         folded++;
       }
       MetricKey key = new MetricKey(batch.appId(), environment, t.type(), name, minute);
-      pending.computeIfAbsent(key, k -> new MinuteStats()).add(t.durationMs(), failed(t));
+      pending.computeIfAbsent(key, k -> new DurationStats()).add(t.durationMs(), failed(t));
       transactions++;
       added++;
     }
@@ -54,7 +55,7 @@ public final class MinuteAggregator {
     return t.result() != null && t.result().startsWith("HTTP 5");
   }
 
-  public Map<MetricKey, MinuteStats> pending() {
+  public Map<MetricKey, DurationStats> pending() {
     return pending;
   }
 

@@ -1,7 +1,7 @@
 package io.upbeat.processor.rollup;
 
+import io.upbeat.metrics.DurationStats;
 import io.upbeat.processor.metrics.MetricKey;
-import io.upbeat.processor.metrics.MinuteStats;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -95,7 +95,8 @@ public final class Rollups {
       try (Connection c = dataSource.getConnection()) {
         c.setAutoCommit(false);
         try {
-          Map<MetricKey, MinuteStats> merged = read(c, source, d.bucket(), d.bucket().plus(width));
+          Map<MetricKey, DurationStats> merged =
+              read(c, source, d.bucket(), d.bucket().plus(width));
           write(c, "txn_metrics_" + level, d.bucket(), merged);
           if (nextLevel != null) {
             markDirty(c, nextLevel, d.bucket().truncatedTo(ChronoUnit.DAYS));
@@ -121,9 +122,9 @@ public final class Rollups {
   /**
    * Every row of {@code source} in [from, to), merged by key with the bucket set to {@code from}.
    */
-  private static Map<MetricKey, MinuteStats> read(
+  private static Map<MetricKey, DurationStats> read(
       Connection c, String source, Instant from, Instant to) throws SQLException {
-    Map<MetricKey, MinuteStats> merged = new HashMap<>();
+    Map<MetricKey, DurationStats> merged = new HashMap<>();
     try (PreparedStatement ps =
         c.prepareStatement(
             "SELECT app_id, environment, txn_type, txn_name, count, sum_ms, min_ms, max_ms,"
@@ -141,15 +142,15 @@ public final class Rollups {
                   rs.getString(3),
                   rs.getString(4),
                   from);
-          MinuteStats row =
-              MinuteStats.of(
+          DurationStats row =
+              DurationStats.of(
                   rs.getLong(5),
                   rs.getDouble(6),
                   rs.getDouble(7),
                   rs.getDouble(8),
                   rs.getLong(9),
                   rs.getBytes(10));
-          MinuteStats existing = merged.get(key);
+          DurationStats existing = merged.get(key);
           if (existing == null) {
             merged.put(key, row);
           } else {
@@ -162,7 +163,7 @@ public final class Rollups {
   }
 
   private static void write(
-      Connection c, String table, Instant bucket, Map<MetricKey, MinuteStats> rows)
+      Connection c, String table, Instant bucket, Map<MetricKey, DurationStats> rows)
       throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
@@ -174,9 +175,9 @@ public final class Rollups {
                 + " count = EXCLUDED.count, sum_ms = EXCLUDED.sum_ms, min_ms = EXCLUDED.min_ms,"
                 + " max_ms = EXCLUDED.max_ms, failures = EXCLUDED.failures,"
                 + " sketch = EXCLUDED.sketch")) {
-      for (Map.Entry<MetricKey, MinuteStats> e : rows.entrySet()) {
+      for (Map.Entry<MetricKey, DurationStats> e : rows.entrySet()) {
         MetricKey k = e.getKey();
-        MinuteStats s = e.getValue();
+        DurationStats s = e.getValue();
         ps.setObject(1, k.appId());
         ps.setString(2, k.environment());
         ps.setString(3, k.type());

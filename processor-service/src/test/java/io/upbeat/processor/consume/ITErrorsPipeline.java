@@ -206,6 +206,7 @@ class ITErrorsPipeline {
     EventPipeline<ErrorWork> pipeline =
         new EventPipeline<>(
             "errors",
+            io.upbeat.events.EventBatchCodec.Parts.ERRORS,
             new KafkaConsumer<>(
                 Map.of(
                     "bootstrap.servers",

@@ -108,6 +108,16 @@ class ITMetricsPipeline {
           .isEqualTo(topic + "-0@1");
     }
     assertThat(storedOffsets()).isEqualTo(endOffsets());
+    // Its own metrics: every record read (7), one dead-lettered, rows written.
+    assertThat(run.meters().counter("upbeat.processor.records", "pipeline", "metrics").count())
+        .isEqualTo(7);
+    assertThat(
+            run.meters()
+                .counter("upbeat.processor.records.deadlettered", "pipeline", "metrics")
+                .count())
+        .isEqualTo(1);
+    assertThat(run.meters().counter("upbeat.processor.rows.written", "pipeline", "metrics").count())
+        .isPositive();
   }
 
   @Test
@@ -277,6 +287,7 @@ class ITMetricsPipeline {
     EventPipeline<MetricsWork> pipeline =
         new EventPipeline<>(
             "metrics",
+            io.upbeat.events.EventBatchCodec.Parts.TRANSACTION_TIMINGS,
             consumer("processor-" + s.topicPrefix()),
             new KafkaProducer<>(
                 Map.of("bootstrap.servers", s.bootstrapServers(), "acks", "all"),

@@ -9,11 +9,11 @@ import io.upbeat.events.ServiceInfo;
 import io.upbeat.events.TransactionEvent;
 import io.upbeat.localstack.junit.LocalStackExtension;
 import io.upbeat.localstack.junit.TestStack;
+import io.upbeat.metrics.DurationStats;
 import io.upbeat.processor.consume.OffsetLedger;
 import io.upbeat.processor.consume.WorkStore;
 import io.upbeat.processor.metrics.MetricsStore;
 import io.upbeat.processor.metrics.MetricsWork;
-import io.upbeat.processor.metrics.MinuteStats;
 import io.upbeat.processor.metrics.NameLimiter;
 import io.upbeat.storage.Schema;
 import java.sql.Connection;
@@ -131,8 +131,8 @@ class ITRollups {
                     + hour
                     + "'")) {
       assertThat(rs.next()).isTrue();
-      MinuteStats stats =
-          MinuteStats.of(
+      DurationStats stats =
+          DurationStats.of(
               rs.getLong(1),
               rs.getDouble(2),
               rs.getDouble(3),

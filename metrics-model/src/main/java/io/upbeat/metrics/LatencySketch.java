@@ -1,4 +1,4 @@
-package io.upbeat.processor.metrics;
+package io.upbeat.metrics;
 
 import com.datadoghq.sketch.ddsketch.DDSketch;
 import com.datadoghq.sketch.ddsketch.encoding.ByteArrayInput;

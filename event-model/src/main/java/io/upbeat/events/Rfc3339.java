@@ -1,4 +1,4 @@
-package io.upbeat.intake.validate;
+package io.upbeat.events;
 
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -10,11 +10,11 @@ import java.time.LocalDate;
  * OffsetDateTime.parse}, which allocates a parse context per call. Accepts exactly {@code
  * YYYY-MM-DD'T'hh:mm:ss[.f{1,9}](Z|+hh:mm|-hh:mm)} (T and Z in either case) with valid ranges.
  */
-final class Rfc3339 {
+public final class Rfc3339 {
   private Rfc3339() {}
 
   /** The instant, or null if {@code s} is not an RFC 3339 date-time with a zone. */
-  static Instant parse(String s) {
+  public static Instant parse(String s) {
     int n = s.length();
     if (n < 20
         || s.charAt(4) != '-'

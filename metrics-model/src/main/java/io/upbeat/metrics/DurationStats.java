@@ -1,11 +1,12 @@
-package io.upbeat.processor.metrics;
+package io.upbeat.metrics;
 
 /**
- * One key's durations in one minute: exact count, sum, min, max and failures, plus the sketch for
- * quantiles. Mergeable: merging the stats of two sets of transactions gives the stats of their
- * union, whichever processor or partition saw them.
+ * The durations of one set of transactions (one key's minute, hour, day or any query window): exact
+ * count, sum, min, max and failures, plus the sketch for quantiles. Mergeable: merging the stats of
+ * two sets of transactions gives the stats of their union, whichever processor, partition or rollup
+ * level they came from.
  */
-public final class MinuteStats {
+public final class DurationStats {
   private long count;
   private double sum;
   private double min = Double.POSITIVE_INFINITY;
@@ -13,18 +14,18 @@ public final class MinuteStats {
   private long failures;
   private final LatencySketch sketch;
 
-  public MinuteStats() {
+  public DurationStats() {
     this(LatencySketch.empty());
   }
 
-  private MinuteStats(LatencySketch sketch) {
+  private DurationStats(LatencySketch sketch) {
     this.sketch = sketch;
   }
 
   /** Stats as stored. */
-  public static MinuteStats of(
+  public static DurationStats of(
       long count, double sum, double min, double max, long failures, byte[] sketch) {
-    MinuteStats s = new MinuteStats(LatencySketch.fromBytes(sketch));
+    DurationStats s = new DurationStats(LatencySketch.fromBytes(sketch));
     s.count = count;
     s.sum = sum;
     s.min = min;
@@ -44,7 +45,7 @@ public final class MinuteStats {
     sketch.add(millis);
   }
 
-  public void merge(MinuteStats other) {
+  public void merge(DurationStats other) {
     count += other.count;
     sum += other.sum;
     min = Math.min(min, other.min);

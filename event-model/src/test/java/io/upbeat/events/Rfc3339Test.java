@@ -1,4 +1,4 @@
-package io.upbeat.intake.validate;
+package io.upbeat.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.upbeat.processor.metrics;
+package io.upbeat.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * read back (serialized sketch) before merging. Every per-minute, per-hour and whole-window
  * p50/p90/p95/p99 must lie within 1% of the exact nearest-rank value; counts and sums exact.
  */
-class MinuteStatsAccuracyTest {
+class DurationStatsAccuracyTest {
   private static final double[] QUANTILES = {0.5, 0.9, 0.95, 0.99};
   private static final int MINUTES = 90;
   private static final int PARTITIONS = 3;
@@ -51,20 +51,23 @@ class MinuteStatsAccuracyTest {
     Map<Integer, List<Double>> exact = new HashMap<>();
     // What the processor stores: one row per (minute, partition).
     Map<Integer, List<byte[]>> rows = new HashMap<>();
-    Map<Integer, MinuteStats[]> perPartition = new HashMap<>();
+    Map<Integer, DurationStats[]> perPartition = new HashMap<>();
     for (int i = 0; i < 100_000; i++) {
       int minute = random.nextInt(MINUTES);
       double d = Math.min(durations.getAsDouble(), 86_400_000);
       exact.computeIfAbsent(minute, m -> new ArrayList<>()).add(d);
-      MinuteStats[] parts =
+      DurationStats[] parts =
           perPartition.computeIfAbsent(
               minute,
-              m -> new MinuteStats[] {new MinuteStats(), new MinuteStats(), new MinuteStats()});
+              m ->
+                  new DurationStats[] {
+                    new DurationStats(), new DurationStats(), new DurationStats()
+                  });
       parts[random.nextInt(PARTITIONS)].add(d, false);
     }
     perPartition.forEach(
         (minute, parts) -> {
-          for (MinuteStats s : parts) {
+          for (DurationStats s : parts) {
             if (s.count() > 0) {
               rows.computeIfAbsent(minute, m -> new ArrayList<>()).add(store(s));
             }
@@ -72,13 +75,13 @@ class MinuteStatsAccuracyTest {
         });
 
     List<Double> all = new ArrayList<>();
-    MinuteStats window = new MinuteStats();
+    DurationStats window = new DurationStats();
     for (int hour = 0; hour * 60 < MINUTES; hour++) {
       List<Double> hourValues = new ArrayList<>();
-      MinuteStats hourStats = new MinuteStats();
+      DurationStats hourStats = new DurationStats();
       for (int minute = hour * 60; minute < Math.min(MINUTES, hour * 60 + 60); minute++) {
         List<Double> values = exact.getOrDefault(minute, List.of());
-        MinuteStats minuteStats = merge(rows.getOrDefault(minute, List.of()));
+        DurationStats minuteStats = merge(rows.getOrDefault(minute, List.of()));
         assertAccurate("minute " + minute, values, minuteStats);
         hourValues.addAll(values);
         hourStats.merge(minuteStats);
@@ -92,21 +95,21 @@ class MinuteStatsAccuracyTest {
   }
 
   /** Stored and read back, as a row of txn_metrics_1m. */
-  private static byte[] store(MinuteStats s) {
+  private static byte[] store(DurationStats s) {
     return s.sketch().toBytes();
   }
 
-  private static MinuteStats merge(List<byte[]> stored) {
-    MinuteStats merged = new MinuteStats();
+  private static DurationStats merge(List<byte[]> stored) {
+    DurationStats merged = new DurationStats();
     for (byte[] sketch : stored) {
-      MinuteStats row =
-          MinuteStats.of(0, 0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0, sketch);
+      DurationStats row =
+          DurationStats.of(0, 0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0, sketch);
       merged.sketch().merge(row.sketch());
     }
     return merged;
   }
 
-  private static void assertAccurate(String where, List<Double> values, MinuteStats stats) {
+  private static void assertAccurate(String where, List<Double> values, DurationStats stats) {
     double[] sorted = values.stream().mapToDouble(Double::doubleValue).toArray();
     Arrays.sort(sorted);
     assertThat(stats.sketch().count()).as("%s count", where).isEqualTo(sorted.length);
@@ -121,15 +124,15 @@ class MinuteStatsAccuracyTest {
 
   @Test
   void exactFieldsStayExactThroughStorage() {
-    MinuteStats a = new MinuteStats();
-    MinuteStats b = new MinuteStats();
+    DurationStats a = new DurationStats();
+    DurationStats b = new DurationStats();
     double sum = 0;
     for (int i = 1; i <= 1000; i++) {
       (i % 2 == 0 ? a : b).add(i * 0.25, i % 10 == 0);
       sum += i * 0.25;
     }
-    MinuteStats stored =
-        MinuteStats.of(a.count(), a.sum(), a.min(), a.max(), a.failures(), a.sketch().toBytes());
+    DurationStats stored =
+        DurationStats.of(a.count(), a.sum(), a.min(), a.max(), a.failures(), a.sketch().toBytes());
     stored.merge(b);
     assertThat(stored.count()).isEqualTo(1000);
     assertThat(stored.sum()).isEqualTo(sum);
@@ -137,6 +140,6 @@ class MinuteStatsAccuracyTest {
     assertThat(stored.max()).isEqualTo(250);
     assertThat(stored.failures()).isEqualTo(100);
     assertThat(stored.sketch().quantile(1.0)).isCloseTo(250, within(2.5));
-    assertThat(new MinuteStats().sketch().quantile(0.5)).isNaN();
+    assertThat(new DurationStats().sketch().quantile(0.5)).isNaN();
   }
 }
