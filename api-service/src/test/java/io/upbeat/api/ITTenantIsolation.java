@@ -42,7 +42,10 @@ class ITTenantIsolation extends ApiIntegrationTest {
         new Call("POST", "/api/v1/orgs/" + orgId + "/apps", "{\"name\": \"intruder\"}"),
         new Call("GET", "/api/v1/apps/" + app, null),
         new Call("POST", "/api/v1/apps/" + app + "/tokens/rotate", "{\"kind\": \"secret\"}"),
-        new Call("POST", "/api/v1/apps/" + app + "/tokens/rotate", "{\"kind\": \"ci\"}"));
+        new Call("POST", "/api/v1/apps/" + app + "/tokens/rotate", "{\"kind\": \"ci\"}"),
+        new Call("POST", "/api/v1/apps/" + app + "/releases", "{\"version\": \"v1\"}"),
+        new Call("GET", "/api/v1/apps/" + app + "/releases", null),
+        new Call("GET", "/api/v1/apps/" + app + "/releases/v1", null));
   }
 
   @Test

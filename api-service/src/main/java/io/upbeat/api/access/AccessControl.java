@@ -1,5 +1,6 @@
 package io.upbeat.api.access;
 
+import io.upbeat.api.security.CiCaller;
 import io.upbeat.api.security.CurrentUser;
 import io.upbeat.support.web.ApiException;
 import java.time.Instant;
@@ -52,6 +53,34 @@ public class AccessControl {
                     rs.getTimestamp(4).toInstant()))
         .optional()
         .orElseThrow(() -> ApiException.notFound("The app"));
+  }
+
+  /**
+   * The app, for a caller that is either a member (API key or session) or CI with that app's own CI
+   * token; a CI token of any other app gets the same 404 as a stranger.
+   */
+  public AppAccess app(Object principal, String appId) {
+    if (principal instanceof CurrentUser user) {
+      return app(user, appId);
+    }
+    if (principal instanceof CiCaller ci) {
+      UUID id = parse(appId).orElseThrow(() -> ApiException.notFound("The app"));
+      if (!ci.appId().equals(id)) {
+        throw ApiException.notFound("The app");
+      }
+      return jdbc.sql("SELECT id, org_id, name, created_at FROM apps WHERE id = :app")
+          .param("app", id)
+          .query(
+              (rs, n) ->
+                  new AppAccess(
+                      rs.getObject(1, UUID.class),
+                      rs.getObject(2, UUID.class),
+                      rs.getString(3),
+                      rs.getTimestamp(4).toInstant()))
+          .optional()
+          .orElseThrow(() -> ApiException.notFound("The app"));
+    }
+    throw ApiException.notFound("The app");
   }
 
   private static Optional<UUID> parse(String id) {

@@ -54,6 +54,10 @@ class SecurityConfiguration {
                     .permitAll()
                     .requestMatchers("/swagger-ui.html", "/login", "/error")
                     .permitAll()
+                    // CI posts its app's releases with the app's CI token (or a member's key).
+                    .requestMatchers(HttpMethod.POST, "/api/v1/apps/*/releases")
+                    .hasAnyAuthority(
+                        BearerAuthenticationFilter.ROLE_USER, BearerAuthenticationFilter.ROLE_CI)
                     .anyRequest()
                     .hasAuthority(BearerAuthenticationFilter.ROLE_USER))
         .addFilterBefore(
@@ -69,12 +73,18 @@ class SecurityConfiguration {
         .requestCache(c -> c.disable())
         // Browsers read the token from the XSRF-TOKEN cookie and send it as X-XSRF-TOKEN.
         // Bearer-key requests carry no ambient credential, so they need no CSRF token; nor do the
-        // JSON sign-up and login, which browsers cannot post cross-site without CORS consent.
+        // JSON sign-up and login, which browsers cannot post cross-site without CORS consent; nor
+        // does a request with no session at all (nothing to ride on: it gets a plain 401), except
+        // the login form itself, which must not log a victim into someone else's account.
         .csrf(
             c ->
                 c.csrfTokenRepository(CookieCsrfTokenRepository.withHttpOnlyFalse())
                     .csrfTokenRequestHandler(new CsrfTokenRequestAttributeHandler())
                     .ignoringRequestMatchers(bearer)
+                    .ignoringRequestMatchers(
+                        request ->
+                            request.getRequestedSessionId() == null
+                                && !"/login".equals(request.getRequestURI()))
                     .ignoringRequestMatchers(
                         request ->
                             HttpMethod.POST.matches(request.getMethod())
