@@ -45,7 +45,9 @@ class ITTenantIsolation extends ApiIntegrationTest {
         new Call("POST", "/api/v1/apps/" + app + "/tokens/rotate", "{\"kind\": \"ci\"}"),
         new Call("POST", "/api/v1/apps/" + app + "/releases", "{\"version\": \"v1\"}"),
         new Call("GET", "/api/v1/apps/" + app + "/releases", null),
-        new Call("GET", "/api/v1/apps/" + app + "/releases/v1", null));
+        new Call("GET", "/api/v1/apps/" + app + "/releases/v1", null),
+        new Call("GET", "/api/v1/apps/" + app + "/transactions", null),
+        new Call("GET", "/api/v1/apps/" + app + "/metrics/response-time", null));
   }
 
   @Test

@@ -45,6 +45,17 @@ public final class DurationStats {
     sketch.add(millis);
   }
 
+  /** Merges stats as stored (the sketch in its encoded form), without decoding a copy first. */
+  public void mergeStored(
+      long count, double sum, double min, double max, long failures, byte[] sketch) {
+    this.count += count;
+    this.sum += sum;
+    this.min = Math.min(this.min, min);
+    this.max = Math.max(this.max, max);
+    this.failures += failures;
+    this.sketch.mergeEncoded(sketch);
+  }
+
   public void merge(DurationStats other) {
     count += other.count;
     sum += other.sum;

@@ -46,6 +46,18 @@ public final class LatencySketch {
     sketch.accept(Math.max(0, millis));
   }
 
+  /**
+   * Merges a sketch in its {@link #toBytes()} form without materializing it: the query path's way,
+   * one pass over the encoded bins.
+   */
+  public void mergeEncoded(byte[] bytes) {
+    try {
+      sketch.decodeAndMergeWith(ByteArrayInput.wrap(bytes));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not a latency sketch", e);
+    }
+  }
+
   public void merge(LatencySketch other) {
     sketch.mergeWith(other.sketch);
   }

@@ -196,13 +196,21 @@ class ITProcessorCrash {
 
   private long storedCount(TestStack s) throws Exception {
     return queryDouble(
-            s, "SELECT coalesce(sum(count), 0) FROM txn_metrics_1m WHERE app_id = '" + app + "'")
+            s,
+            "SELECT coalesce(sum(count), 0) FROM txn_metrics_1m WHERE txn_name <> ''"
+                + " AND app_id = '"
+                + app
+                + "'")
         .longValue();
   }
 
   private double storedSum(TestStack s) throws Exception {
     return queryDouble(
-        s, "SELECT coalesce(sum(sum_ms), 0) FROM txn_metrics_1m WHERE app_id = '" + app + "'");
+        s,
+        "SELECT coalesce(sum(sum_ms), 0) FROM txn_metrics_1m WHERE txn_name <> ''"
+            + " AND app_id = '"
+            + app
+            + "'");
   }
 
   private static Double queryDouble(TestStack s, String sql) throws Exception {

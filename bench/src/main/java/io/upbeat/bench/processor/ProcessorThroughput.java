@@ -271,9 +271,12 @@ public final class ProcessorThroughput {
 
   private static void check(PGSimpleDataSource db, long transactions, long errors)
       throws SQLException {
-    long stored = queryLong(db, "SELECT coalesce(sum(count), 0) FROM txn_metrics_1m");
+    long stored =
+        queryLong(db, "SELECT coalesce(sum(count), 0) FROM txn_metrics_1m WHERE txn_name <> ''");
+    long appWide =
+        queryLong(db, "SELECT coalesce(sum(count), 0) FROM txn_metrics_1m WHERE txn_name = ''");
     long groups = queryLong(db, "SELECT coalesce(sum(count), 0) FROM error_groups");
-    if (stored != transactions || groups != errors) {
+    if (stored != transactions || appWide != transactions || groups != errors) {
       throw new IllegalStateException(
           "stored %d transactions and %d errors, sent %d and %d"
               .formatted(stored, groups, transactions, errors));

@@ -10,9 +10,14 @@ import java.util.Map;
 
 /**
  * Accumulates one partition's transactions since its last flush, by {@link MetricKey}: the minute
- * of each event's own timestamp, so late events land in their own buckets.
+ * of each event's own timestamp, so late events land in their own buckets. Each transaction also
+ * counts toward its type's app-wide row (name {@link #ALL}), which the response-time chart of a
+ * whole app reads instead of merging every transaction name's rows.
  */
 public final class MinuteAggregator {
+  /** The name of the rows that hold every transaction of a type (intake refuses empty names). */
+  public static final String ALL = "";
+
   private final Map<MetricKey, DurationStats> pending = new HashMap<>();
   private final NameLimiter names;
   private long transactions;
@@ -40,7 +45,13 @@ public final class MinuteAggregator {
         folded++;
       }
       MetricKey key = new MetricKey(batch.appId(), environment, t.type(), name, minute);
-      pending.computeIfAbsent(key, k -> new DurationStats()).add(t.durationMs(), failed(t));
+      boolean failed = failed(t);
+      pending.computeIfAbsent(key, k -> new DurationStats()).add(t.durationMs(), failed);
+      pending
+          .computeIfAbsent(
+              new MetricKey(batch.appId(), environment, t.type(), ALL, minute),
+              k -> new DurationStats())
+          .add(t.durationMs(), failed);
       transactions++;
       added++;
     }

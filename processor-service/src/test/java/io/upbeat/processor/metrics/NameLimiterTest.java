@@ -56,7 +56,14 @@ class NameLimiterTest {
             List.of()),
         MINUTE.minusSeconds(3600));
 
-    assertThat(aggregator.pending()).hasSize(4);
+    // Three admitted names, _other, and the app-wide row, which counts all ten.
+    assertThat(aggregator.pending()).hasSize(5);
+    assertThat(
+            aggregator
+                .pending()
+                .get(new MetricKey(app, "production", "request", MinuteAggregator.ALL, MINUTE))
+                .count())
+        .isEqualTo(10);
     assertThat(aggregator.folded()).isEqualTo(7);
     assertThat(
             aggregator

@@ -77,7 +77,11 @@ class ITRollups {
     assertThat(rollups.run(now)).isEqualTo(3); // two hours, then their day
     assertHour(hour0, hour0Values);
     assertHour(hour0.plus(Duration.ofHours(1)), hour1Values);
-    assertThat(longValue("SELECT sum(count) FROM txn_metrics_1d WHERE app_id = '" + app + "'"))
+    assertThat(
+            longValue(
+                "SELECT sum(count) FROM txn_metrics_1d WHERE txn_name = 'GET /x' AND app_id = '"
+                    + app
+                    + "'"))
         .isEqualTo(3000);
 
     // A late event for the first hour: its hour and day are rolled up again.
@@ -85,7 +89,11 @@ class ITRollups {
     commit(0, List.of(txn(hour0.plusSeconds(5), 4242.0)));
     assertThat(rollups.run(now)).isEqualTo(2);
     assertHour(hour0, hour0Values);
-    assertThat(longValue("SELECT sum(count) FROM txn_metrics_1d WHERE app_id = '" + app + "'"))
+    assertThat(
+            longValue(
+                "SELECT sum(count) FROM txn_metrics_1d WHERE txn_name = 'GET /x' AND app_id = '"
+                    + app
+                    + "'"))
         .isEqualTo(3001);
     assertThat(rollups.run(now)).isZero();
 
@@ -125,7 +133,7 @@ class ITRollups {
         ResultSet rs =
             st.executeQuery(
                 "SELECT count, sum_ms, min_ms, max_ms, failures, sketch FROM txn_metrics_1h"
-                    + " WHERE app_id = '"
+                    + " WHERE txn_name = 'GET /x' AND app_id = '"
                     + app
                     + "' AND bucket = '"
                     + hour

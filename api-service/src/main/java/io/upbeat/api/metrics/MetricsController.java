@@ -1,0 +1,280 @@
+package io.upbeat.api.metrics;
+
+import io.upbeat.api.access.AccessControl;
+import io.upbeat.api.access.AccessControl.AppAccess;
+import io.upbeat.api.security.CurrentUser;
+import io.upbeat.metrics.DurationStats;
+import io.upbeat.support.web.ApiException;
+import io.upbeat.support.web.ErrorBody;
+import io.upbeat.support.web.ErrorCode;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.http.MediaType;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Response-time metrics: the transactions table and the response-time chart. */
+@RestController
+@RequestMapping(path = "/api/v1/apps/{appId}", produces = MediaType.APPLICATION_JSON_VALUE)
+class MetricsController {
+  static final Duration DEFAULT_WINDOW = Duration.ofHours(1);
+  static final Duration MAX_WINDOW = Duration.ofDays(800);
+  static final int MAX_POINTS = 10_000;
+  static final int DEFAULT_POINTS = 360;
+
+  private final AccessControl access;
+  private final MetricsService metrics;
+  private final Clock clock;
+
+  MetricsController(AccessControl access, MetricsService metrics, Clock clock) {
+    this.access = access;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  record TransactionItem(
+      String name,
+      String type,
+      long count,
+      double rpm,
+      Double avgMs,
+      Double p50Ms,
+      Double p95Ms,
+      Double p99Ms,
+      double errorRate,
+      double impact) {}
+
+  record Transactions(Instant from, Instant to, List<TransactionItem> items) {}
+
+  record PointView(
+      Instant t,
+      long count,
+      Double avgMs,
+      Double p50Ms,
+      Double p90Ms,
+      Double p95Ms,
+      Double p99Ms,
+      Double maxMs) {}
+
+  record Summary(
+      long count,
+      Double avgMs,
+      Double p50Ms,
+      Double p90Ms,
+      Double p95Ms,
+      Double p99Ms,
+      Double maxMs,
+      double errorRate) {}
+
+  record ReleaseMarker(String version, Instant deployedAt) {}
+
+  record ResponseTime(
+      String interval,
+      Instant from,
+      Instant to,
+      List<PointView> points,
+      Summary summary,
+      List<ReleaseMarker> releases) {}
+
+  /** Every transaction name in the window, by impact (count x average = total time spent). */
+  @GetMapping("/transactions")
+  Transactions transactions(
+      @AuthenticationPrincipal CurrentUser user,
+      @PathVariable String appId,
+      @RequestParam(required = false) String from,
+      @RequestParam(required = false) String to,
+      @RequestParam(required = false) String environment,
+      @RequestParam(required = false) String type,
+      @RequestParam(required = false) String limit) {
+    AppAccess app = access.app(user, appId);
+    List<ErrorBody.Detail> problems = new ArrayList<>();
+    Window w = window(from, to, problems);
+    int max = limit(limit, problems);
+    refuse(problems);
+    double minutes = Duration.between(w.from(), w.to()).toSeconds() / 60.0;
+    List<TransactionItem> items =
+        metrics
+            .transactions(
+                app.id(), w.from(), w.to(), blankToNull(environment), blankToNull(type), max)
+            .stream()
+            .map(
+                t -> {
+                  DurationStats s = t.stats();
+                  return new TransactionItem(
+                      t.name(),
+                      t.type(),
+                      s.count(),
+                      s.count() / minutes,
+                      s.sum() / s.count(),
+                      s.sketch().quantile(0.5),
+                      s.sketch().quantile(0.95),
+                      s.sketch().quantile(0.99),
+                      (double) s.failures() / s.count(),
+                      s.sum());
+                })
+            .toList();
+    return new Transactions(w.from(), w.to(), items);
+  }
+
+  /** The response-time chart: points per interval, a whole-window summary and deploy markers. */
+  @GetMapping("/metrics/response-time")
+  ResponseTime responseTime(
+      @AuthenticationPrincipal CurrentUser user,
+      @PathVariable String appId,
+      @RequestParam(required = false) String from,
+      @RequestParam(required = false) String to,
+      @RequestParam(required = false) String interval,
+      @RequestParam(required = false) String transaction,
+      @RequestParam(required = false) String type,
+      @RequestParam(required = false) String environment) {
+    AppAccess app = access.app(user, appId);
+    List<ErrorBody.Detail> problems = new ArrayList<>();
+    Window w = window(from, to, problems);
+    Interval step = null;
+    if (interval != null) {
+      step = Interval.parse(interval).orElse(null);
+      if (step == null) {
+        problems.add(new ErrorBody.Detail("interval", "must be one of 1m, 5m, 1h, 1d"));
+      }
+    }
+    if (transaction != null && (transaction.isEmpty() || transaction.length() > 1024)) {
+      problems.add(new ErrorBody.Detail("transaction", "must be 1 to 1024 characters"));
+    }
+    refuse(problems);
+    Duration length = Duration.between(w.from(), w.to());
+    if (step == null) {
+      step = Interval.forWindow(length, DEFAULT_POINTS);
+    } else if (length.dividedBy(step.width) > MAX_POINTS) {
+      refuse(
+          List.of(
+              new ErrorBody.Detail(
+                  "interval",
+                  "gives more than "
+                      + MAX_POINTS
+                      + " points for this window; choose a coarser one")));
+    }
+    MetricsService.Series series =
+        metrics.responseTime(
+            app.id(),
+            w.from(),
+            w.to(),
+            step,
+            transaction,
+            blankToNull(type),
+            blankToNull(environment));
+    List<PointView> points =
+        series.points().stream()
+            .map(
+                p -> {
+                  DurationStats s = p.stats();
+                  return new PointView(
+                      p.t(),
+                      s.count(),
+                      avg(s),
+                      q(s, 0.5),
+                      q(s, 0.9),
+                      q(s, 0.95),
+                      q(s, 0.99),
+                      s.count() == 0 ? null : s.max());
+                })
+            .toList();
+    DurationStats s = series.summary();
+    Summary summary =
+        new Summary(
+            s.count(),
+            avg(s),
+            q(s, 0.5),
+            q(s, 0.9),
+            q(s, 0.95),
+            q(s, 0.99),
+            s.count() == 0 ? null : s.max(),
+            s.count() == 0 ? 0 : (double) s.failures() / s.count());
+    return new ResponseTime(
+        step.label,
+        w.from(),
+        w.to(),
+        points,
+        summary,
+        series.releases().stream()
+            .map(r -> new ReleaseMarker(r.version(), r.deployedAt()))
+            .toList());
+  }
+
+  private static Double avg(DurationStats s) {
+    return s.count() == 0 ? null : s.sum() / s.count();
+  }
+
+  private static Double q(DurationStats s, double q) {
+    return s.count() == 0 ? null : s.sketch().quantile(q);
+  }
+
+  /** A window of whole minutes: {@code from} rounded down, {@code to} rounded up. */
+  record Window(Instant from, Instant to) {}
+
+  private Window window(String from, String to, List<ErrorBody.Detail> problems) {
+    Instant end = to == null ? clock.instant() : instant(to, "to", problems);
+    Instant start = from == null ? null : instant(from, "from", problems);
+    if (end == null || (from != null && start == null)) {
+      return null;
+    }
+    Instant alignedTo = end.truncatedTo(ChronoUnit.MINUTES);
+    if (alignedTo.isBefore(end)) {
+      alignedTo = alignedTo.plus(Duration.ofMinutes(1));
+    }
+    Instant alignedFrom =
+        start == null ? alignedTo.minus(DEFAULT_WINDOW) : start.truncatedTo(ChronoUnit.MINUTES);
+    if (!alignedFrom.isBefore(alignedTo)) {
+      problems.add(new ErrorBody.Detail("from", "must be before to"));
+    } else if (Duration.between(alignedFrom, alignedTo).compareTo(MAX_WINDOW) > 0) {
+      problems.add(new ErrorBody.Detail("from", "the window must be at most 800 days"));
+    }
+    return new Window(alignedFrom, alignedTo);
+  }
+
+  private static Instant instant(String text, String field, List<ErrorBody.Detail> problems) {
+    try {
+      return OffsetDateTime.parse(text).toInstant();
+    } catch (DateTimeParseException e) {
+      problems.add(
+          new ErrorBody.Detail(
+              field, "must be an RFC 3339 timestamp such as 2026-11-26T10:00:00Z"));
+      return null;
+    }
+  }
+
+  private static int limit(String limit, List<ErrorBody.Detail> problems) {
+    if (limit == null) {
+      return 1000;
+    }
+    try {
+      int n = Integer.parseInt(limit);
+      if (n >= 1 && n <= 10_000) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    problems.add(new ErrorBody.Detail("limit", "must be a whole number from 1 to 10000"));
+    return 0;
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+  private static void refuse(List<ErrorBody.Detail> problems) {
+    if (!problems.isEmpty()) {
+      throw new ApiException(ErrorCode.INVALID_PAYLOAD, "The query is invalid.", problems);
+    }
+  }
+}

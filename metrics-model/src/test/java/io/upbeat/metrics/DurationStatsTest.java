@@ -1,0 +1,44 @@
+package io.upbeat.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class DurationStatsTest {
+  @Test
+  void mergingStoredStatsEqualsMergingDecodedOnes() {
+    Random random = new Random(5);
+    DurationStats viaDecode = new DurationStats();
+    DurationStats viaStored = new DurationStats();
+    for (int row = 0; row < 50; row++) {
+      DurationStats stored = new DurationStats();
+      for (int i = 0; i < 1 + random.nextInt(200); i++) {
+        stored.add(Math.exp(3 + random.nextGaussian()), random.nextInt(10) == 0);
+      }
+      byte[] bytes = stored.sketch().toBytes();
+      viaDecode.merge(
+          DurationStats.of(
+              stored.count(), stored.sum(), stored.min(), stored.max(), stored.failures(), bytes));
+      viaStored.mergeStored(
+          stored.count(), stored.sum(), stored.min(), stored.max(), stored.failures(), bytes);
+    }
+    assertThat(viaStored.count()).isEqualTo(viaDecode.count());
+    assertThat(viaStored.sum()).isEqualTo(viaDecode.sum());
+    assertThat(viaStored.min()).isEqualTo(viaDecode.min());
+    assertThat(viaStored.max()).isEqualTo(viaDecode.max());
+    assertThat(viaStored.failures()).isEqualTo(viaDecode.failures());
+    assertThat(viaStored.sketch().toBytes()).isEqualTo(viaDecode.sketch().toBytes());
+    for (double q : new double[] {0.5, 0.9, 0.99}) {
+      assertThat(viaStored.sketch().quantile(q)).isEqualTo(viaDecode.sketch().quantile(q));
+    }
+  }
+
+  @Test
+  void refusesBytesThatAreNotASketch() {
+    assertThatThrownBy(
+            () -> new DurationStats().mergeStored(1, 1, 1, 1, 0, new byte[] {(byte) 0xff}))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+}
