@@ -65,6 +65,13 @@ final class ApiClient {
             .POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
+  Response patch(String path, String apiKey, String json) {
+    return send(
+        request(path, apiKey)
+            .header("Content-Type", "application/json")
+            .method("PATCH", HttpRequest.BodyPublishers.ofString(json)));
+  }
+
   Response send(HttpRequest.Builder request) {
     HttpResponse<String> raw = TestHttp.send(request);
     JsonNode json;

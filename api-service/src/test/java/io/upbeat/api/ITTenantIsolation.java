@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.upbeat.api.ApiClient.Account;
 import io.upbeat.api.ApiClient.Response;
+import io.upbeat.events.TokenDigest;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Another org's ids get a stranger nothing: every org- and app-scoped endpoint answers 404 {@code
@@ -15,10 +18,14 @@ import org.junit.jupiter.api.Test;
  * included.
  */
 class ITTenantIsolation extends ApiIntegrationTest {
+  @Autowired JdbcTemplate jdbc;
   private Account owner;
   private Account stranger;
   private String appId;
   private String appName;
+
+  /** An error group of the owner's app, as the processor would have written it. */
+  private final UUID group = UUID.randomUUID();
 
   @BeforeEach
   void twoTenants() {
@@ -31,6 +38,15 @@ class ITTenantIsolation extends ApiIntegrationTest {
                 owner.apiKey(),
                 "{\"name\": \"%s\"}".formatted(appName))
             .text("/id");
+    jdbc.update(
+        """
+        INSERT INTO error_groups (id, app_id, fingerprint, type, message, count, first_seen,
+          last_seen)
+        VALUES (?, ?, ?, 'java.lang.IllegalStateException', 'secret detail', 1, now(), now())
+        """,
+        group,
+        UUID.fromString(appId),
+        TokenDigest.sha256Hex(group.toString()));
   }
 
   record Call(String method, String path, String body) {}
@@ -47,7 +63,13 @@ class ITTenantIsolation extends ApiIntegrationTest {
         new Call("GET", "/api/v1/apps/" + app + "/releases", null),
         new Call("GET", "/api/v1/apps/" + app + "/releases/v1", null),
         new Call("GET", "/api/v1/apps/" + app + "/transactions", null),
-        new Call("GET", "/api/v1/apps/" + app + "/metrics/response-time", null));
+        new Call("GET", "/api/v1/apps/" + app + "/metrics/response-time", null),
+        new Call("GET", "/api/v1/apps/" + app + "/errors", null),
+        new Call("GET", "/api/v1/apps/" + app + "/errors?status=all&sort=count", null),
+        new Call("GET", "/api/v1/apps/" + app + "/errors/" + group, null),
+        new Call("GET", "/api/v1/apps/" + app + "/errors/" + group + "/occurrences", null),
+        new Call(
+            "PATCH", "/api/v1/apps/" + app + "/errors/" + group, "{\"status\": \"resolved\"}"));
   }
 
   @Test
@@ -57,12 +79,17 @@ class ITTenantIsolation extends ApiIntegrationTest {
       assertThat(r.status()).as("%s %s", call.method(), call.path()).isEqualTo(404);
       assertThat(r.text("/error")).isEqualTo("not_found");
       assertThat(r.body())
-          .doesNotContain(owner.email(), appName, owner.orgId().toString(), "Owner Org");
+          .doesNotContain(
+              owner.email(), appName, owner.orgId().toString(), "Owner Org", "secret detail");
     }
     // Nothing changed for the owner: no member, app or token was added by the stranger.
     Response members = api.get("/api/v1/orgs/" + owner.orgId() + "/members", owner.apiKey());
     assertThat(members.json().at("/items")).hasSize(1);
     assertThat(api.get("/api/v1/apps", owner.apiKey()).json().at("/items")).hasSize(1);
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT status FROM error_groups WHERE id = ?", String.class, group))
+        .isEqualTo("unresolved");
   }
 
   @Test
@@ -92,8 +119,10 @@ class ITTenantIsolation extends ApiIntegrationTest {
   }
 
   private Response send(Call call, String key) {
-    return call.method().equals("GET")
-        ? api.get(call.path(), key)
-        : api.post(call.path(), key, call.body());
+    return switch (call.method()) {
+      case "GET" -> api.get(call.path(), key);
+      case "PATCH" -> api.patch(call.path(), key, call.body());
+      default -> api.post(call.path(), key, call.body());
+    };
   }
 }

@@ -1,0 +1,59 @@
+package io.upbeat.api.errors;
+
+import io.upbeat.api.accounts.Emails;
+import io.upbeat.support.web.ApiException;
+import io.upbeat.support.web.ErrorBody.Detail;
+import io.upbeat.support.web.ErrorCode;
+import java.util.List;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A validated {@code PATCH .../errors/{group_id}} body. Read from the JSON tree rather than bound
+ * to a record, because an absent {@code assignee_email} (leave as is) and a null one (unassign)
+ * mean different things.
+ *
+ * @param status the new status, or null to leave it
+ * @param assigneeGiven whether the body named {@code assignee_email} at all
+ * @param assigneeEmail the normalized new assignee, or null to unassign
+ */
+record ErrorUpdate(String status, boolean assigneeGiven, String assigneeEmail) {
+  /**
+   * @throws ApiException 400 naming each bad field, or saying that no known field was given
+   */
+  static ErrorUpdate parse(JsonNode body) {
+    if (body == null || !body.isObject()) {
+      throw new ApiException(
+          ErrorCode.INVALID_PAYLOAD,
+          "The request body must be a JSON object.",
+          List.of(new Detail("$", "must be an object")));
+    }
+    JsonNode status = body.get("status");
+    JsonNode email = body.get("assignee_email");
+    if (status == null && email == null) {
+      throw new ApiException(
+          ErrorCode.INVALID_PAYLOAD,
+          "Give status, assignee_email or both.",
+          List.of(new Detail("$", "must contain status or assignee_email")));
+    }
+    Problems problems = new Problems();
+    String newStatus = null;
+    if (status != null) {
+      if (status.isString() && ListQuery.STATUSES.contains(status.stringValue())) {
+        newStatus = status.stringValue();
+      } else {
+        problems.add("status", "must be unresolved, resolved or ignored");
+      }
+    }
+    String newEmail = null;
+    if (email != null && !email.isNull()) {
+      String value = email.isString() ? email.stringValue() : null;
+      if (Emails.isValid(value) && !Problems.hasControlCharacter(value)) {
+        newEmail = Emails.normalize(value);
+      } else {
+        problems.add("assignee_email", "must be an e-mail address, or null to unassign");
+      }
+    }
+    problems.throwIfAny("The request is invalid.");
+    return new ErrorUpdate(newStatus, email != null, newEmail);
+  }
+}
