@@ -82,28 +82,48 @@ public final class LatencySketch {
    * represented within the mapping's relative accuracy; NaN when empty.
    */
   public double quantile(double q) {
-    if (q < 0 || q > 1) {
-      throw new IllegalArgumentException("quantile must be within [0, 1]: " + q);
+    return quantiles(q)[0];
+  }
+
+  /**
+   * Several quantiles by nearest rank in one pass over the bins (a chart asks for four per point);
+   * {@code qs} in ascending order. NaN for each when the sketch is empty.
+   */
+  public double[] quantiles(double... qs) {
+    double[] out = new double[qs.length];
+    for (int i = 0; i < qs.length; i++) {
+      if (qs[i] < 0 || qs[i] > 1 || (i > 0 && qs[i] < qs[i - 1])) {
+        throw new IllegalArgumentException("quantiles must be ascending within [0, 1]");
+      }
     }
     double n = sketch.getCount();
     if (n == 0) {
-      return Double.NaN;
+      java.util.Arrays.fill(out, Double.NaN);
+      return out;
     }
-    long rank = Math.max(1, (long) Math.ceil(q * n)); // 1-based
     double zeros = n - sketch.getPositiveValueStore().getTotalCount();
-    if (rank <= Math.round(zeros)) {
-      return 0;
+    int i = 0;
+    for (; i < qs.length && rank(qs[i], n) <= Math.round(zeros); i++) {
+      out[i] = 0;
     }
     double seen = zeros;
     Iterator<Bin> bins = sketch.getPositiveValueStore().getAscendingIterator();
     Bin bin = null;
-    while (bins.hasNext()) {
+    while (i < qs.length && bins.hasNext()) {
       bin = bins.next();
       seen += bin.getCount();
-      if (seen + 1e-9 >= rank) {
-        return MAPPING.value(bin.getIndex());
+      while (i < qs.length && seen + 1e-9 >= rank(qs[i], n)) {
+        out[i++] = MAPPING.value(bin.getIndex());
       }
     }
-    return bin == null ? 0 : MAPPING.value(bin.getIndex());
+    for (; i < qs.length; i++) {
+      out[i] = bin == null ? 0 : MAPPING.value(bin.getIndex());
+    }
+    return out;
+  }
+
+  /** The 1-based nearest rank of quantile q among n values. */
+  private static long rank(double q, double n) {
+    return Math.max(1, (long) Math.ceil(q * n));
   }
 }

@@ -36,6 +36,23 @@ class DurationStatsTest {
   }
 
   @Test
+  void severalQuantilesInOnePassEqualEachAlone() {
+    Random random = new Random(9);
+    LatencySketch sketch = LatencySketch.empty();
+    for (int i = 0; i < 10_000; i++) {
+      sketch.add(random.nextInt(50) == 0 ? 0 : Math.exp(3 + 1.5 * random.nextGaussian()));
+    }
+    double[] qs = {0, 0.01, 0.5, 0.9, 0.95, 0.99, 0.999, 1};
+    double[] together = sketch.quantiles(qs);
+    for (int i = 0; i < qs.length; i++) {
+      assertThat(together[i]).as("q=" + qs[i]).isEqualTo(sketch.quantile(qs[i]));
+    }
+    assertThat(LatencySketch.empty().quantiles(0.5, 0.9)).containsExactly(Double.NaN, Double.NaN);
+    assertThatThrownBy(() -> sketch.quantiles(0.9, 0.5))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void refusesBytesThatAreNotASketch() {
     assertThatThrownBy(
             () -> new DurationStats().mergeStored(1, 1, 1, 1, 0, new byte[] {(byte) 0xff}))

@@ -110,15 +110,16 @@ class MetricsController {
             .map(
                 t -> {
                   DurationStats s = t.stats();
+                  double[] q = s.sketch().quantiles(0.5, 0.95, 0.99);
                   return new TransactionItem(
                       t.name(),
                       t.type(),
                       s.count(),
                       s.count() / minutes,
                       s.sum() / s.count(),
-                      s.sketch().quantile(0.5),
-                      s.sketch().quantile(0.95),
-                      s.sketch().quantile(0.99),
+                      q[0],
+                      q[1],
+                      q[2],
                       (double) s.failures() / s.count(),
                       s.sum());
                 })
@@ -177,26 +178,28 @@ class MetricsController {
             .map(
                 p -> {
                   DurationStats s = p.stats();
+                  Double[] q = chartQuantiles(s);
                   return new PointView(
                       p.t(),
                       s.count(),
                       avg(s),
-                      q(s, 0.5),
-                      q(s, 0.9),
-                      q(s, 0.95),
-                      q(s, 0.99),
+                      q[0],
+                      q[1],
+                      q[2],
+                      q[3],
                       s.count() == 0 ? null : s.max());
                 })
             .toList();
     DurationStats s = series.summary();
+    Double[] q = chartQuantiles(s);
     Summary summary =
         new Summary(
             s.count(),
             avg(s),
-            q(s, 0.5),
-            q(s, 0.9),
-            q(s, 0.95),
-            q(s, 0.99),
+            q[0],
+            q[1],
+            q[2],
+            q[3],
             s.count() == 0 ? null : s.max(),
             s.count() == 0 ? 0 : (double) s.failures() / s.count());
     return new ResponseTime(
@@ -214,8 +217,16 @@ class MetricsController {
     return s.count() == 0 ? null : s.sum() / s.count();
   }
 
-  private static Double q(DurationStats s, double q) {
-    return s.count() == 0 ? null : s.sketch().quantile(q);
+  /** p50, p90, p95, p99 in one pass; nulls when there is no data. */
+  private static Double[] chartQuantiles(DurationStats s) {
+    Double[] out = new Double[4];
+    if (s.count() > 0) {
+      double[] q = s.sketch().quantiles(0.5, 0.9, 0.95, 0.99);
+      for (int i = 0; i < q.length; i++) {
+        out[i] = q[i];
+      }
+    }
+    return out;
   }
 
   /** A window of whole minutes: {@code from} rounded down, {@code to} rounded up. */

@@ -81,7 +81,7 @@ class MetricsService {
     }
     DurationStats summary = new DurationStats();
     store.read(
-        segments,
+        RollupPlanner.coalesce(segments),
         Filter.series(app, environment, type, transaction),
         (bucket, t, name, count, sum, min, max, failures, sketch) -> {
           int i = Math.clamp(interval.index(first, bucket), 0, points.size() - 1);

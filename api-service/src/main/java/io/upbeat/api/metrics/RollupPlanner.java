@@ -87,6 +87,18 @@ final class RollupPlanner {
     return out;
   }
 
+  /**
+   * The segments of several plans (one per chart point, in time order) as few as possible: adjacent
+   * ones of a level joined, so a 1,440-point chart reads one range, not 1,440.
+   */
+  static List<Segment> coalesce(List<Segment> segments) {
+    List<Segment> out = new ArrayList<>();
+    for (Segment s : segments) {
+      add(out, s.level(), s.from(), s.to());
+    }
+    return out;
+  }
+
   private boolean dayIsFresh(Instant day) {
     if (dirtyDays.contains(day)) {
       return false;

@@ -43,6 +43,20 @@ class RollupPlannerTest {
   }
 
   @Test
+  void thePlansOfAChartsPointsCoalesceIntoFewRanges() {
+    RollupPlanner p = new RollupPlanner(Set.of(), Set.of(), LONG_AGO, LONG_AGO);
+    List<Segment> all = new java.util.ArrayList<>();
+    for (Instant m = t("2026-11-26T10:17:00Z");
+        m.isBefore(t("2026-11-26T10:47:00Z"));
+        m = m.plusSeconds(60)) {
+      all.addAll(p.plan(m, m.plusSeconds(60)));
+    }
+    assertThat(all).hasSize(30);
+    assertThat(RollupPlanner.coalesce(all))
+        .containsExactly(seg(Level.MINUTE, "2026-11-26T10:17:00Z", "2026-11-26T10:47:00Z"));
+  }
+
+  @Test
   void staleRollupsAreReadFromTheFinerLevel() {
     RollupPlanner p =
         new RollupPlanner(

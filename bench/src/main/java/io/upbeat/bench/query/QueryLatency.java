@@ -226,8 +226,23 @@ public final class QueryLatency {
     long total = 0;
     try (Connection c = DriverManager.getConnection(jdbcUrl, "upbeat", "upbeat");
         Statement st = c.createStatement()) {
-      for (String t : List.of("txn_metrics_1m", "txn_metrics_1h", "txn_metrics_1d")) {
-        st.execute("CREATE TABLE IF NOT EXISTS " + t + "_bench PARTITION OF " + t + " DEFAULT");
+      // Partitions as the processor lays them out: days for minutes and hours, months for days.
+      for (Instant d = start.minus(Duration.ofDays(1));
+          d.isBefore(end.plus(Duration.ofDays(2)));
+          d = d.plus(Duration.ofDays(1))) {
+        for (String t : List.of("txn_metrics_1m", "txn_metrics_1h")) {
+          partition(st, t, d, d.plus(Duration.ofDays(1)));
+        }
+      }
+      java.time.YearMonth first = java.time.YearMonth.from(start.atZone(java.time.ZoneOffset.UTC));
+      for (java.time.YearMonth m = first;
+          !m.isAfter(java.time.YearMonth.from(end.atZone(java.time.ZoneOffset.UTC)));
+          m = m.plusMonths(1)) {
+        partition(
+            st,
+            "txn_metrics_1d",
+            m.atDay(1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant(),
+            m.plusMonths(1).atDay(1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant());
       }
       // Server-side generation: each row picks a pooled sketch (and its exact stats) at random.
       // Name i (0-based) is active in a minute with probability min(1, 20 / (i + 1)); the
@@ -313,6 +328,14 @@ public final class QueryLatency {
     }
     log(String.format(Locale.ROOT, "%,d rows generated", total));
     return total;
+  }
+
+  private static void partition(Statement st, String table, Instant from, Instant to)
+      throws java.sql.SQLException {
+    String suffix = from.toString().substring(0, 10).replace("-", "");
+    st.execute(
+        "CREATE TABLE IF NOT EXISTS %s_%s PARTITION OF %s FOR VALUES FROM ('%s') TO ('%s')"
+            .formatted(table, suffix, table, from, to));
   }
 
   private static long insert(
