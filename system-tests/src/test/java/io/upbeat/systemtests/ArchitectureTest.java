@@ -24,6 +24,7 @@ class ArchitectureTest {
       Map.of(
           "event-model", "io.upbeat.events",
           "metrics-model", "io.upbeat.metrics",
+          "assignment", "io.upbeat.assignment",
           "storage-postgres", "io.upbeat.storage",
           "service-support", "io.upbeat.support",
           "local-stack", "io.upbeat.localstack",
@@ -84,7 +85,11 @@ class ArchitectureTest {
   void coreModulesStayPlainJava() {
     noClasses()
         .that()
-        .resideInAnyPackage("io.upbeat.events..", "io.upbeat.metrics..", "io.upbeat.storage..")
+        .resideInAnyPackage(
+            "io.upbeat.events..",
+            "io.upbeat.metrics..",
+            "io.upbeat.assignment..",
+            "io.upbeat.storage..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("org.springframework..")
@@ -99,6 +104,7 @@ class ArchitectureTest {
         .resideInAnyPackage(
             "io.upbeat.events..",
             "io.upbeat.metrics..",
+            "io.upbeat.assignment..",
             "io.upbeat.storage..",
             "io.upbeat.support..")
         .should()
