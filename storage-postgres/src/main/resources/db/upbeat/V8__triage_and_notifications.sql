@@ -25,9 +25,11 @@ CREATE TABLE ownership_rules (
 -- The transactional outbox: written in the same transaction as the change that causes it (a new
 -- group, a regression, an assignment), delivered afterwards by a worker with retries. The id is
 -- the deduplication key receivers see.
+-- No foreign key to apps: the processor writes it for whatever app an event names, and must
+-- never be stuck on an app deleted meanwhile.
 CREATE TABLE notifications (
     id          uuid        PRIMARY KEY,
-    app_id      uuid        NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
+    app_id      uuid        NOT NULL,
     group_id    uuid        REFERENCES error_groups (id) ON DELETE CASCADE,
     kind        text        NOT NULL CHECK (kind IN ('new_error', 'regression', 'assigned')),
     payload     jsonb       NOT NULL,

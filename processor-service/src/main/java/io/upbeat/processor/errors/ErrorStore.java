@@ -24,6 +24,7 @@ import java.util.UUID;
 public final class ErrorStore implements WorkStore<ErrorWork> {
   private final OffsetLedger ledger;
   private final int keep;
+  private final Triage triage = new Triage();
 
   public ErrorStore(OffsetLedger ledger, int occurrencesPerGroup) {
     this.ledger = ledger;
@@ -60,9 +61,15 @@ public final class ErrorStore implements WorkStore<ErrorWork> {
             ledger.fence(c, topic, f.partition(), f.startOffset());
           }
           for (Map.Entry<GroupKey, GroupDelta> e : merged.entrySet()) {
-            UUID group = upsertGroup(c, e.getKey(), e.getValue());
+            Triage.GroupState state = upsertGroup(c, e.getKey(), e.getValue());
+            UUID group = state.id();
             addHourly(c, group, e.getValue());
             addOccurrences(c, group, e.getValue());
+            if (state.created()) {
+              triage.created(c, e.getKey().app(), state, e.getValue());
+            } else {
+              triage.maybeRegressed(c, e.getKey().app(), state, e.getValue());
+            }
           }
           for (Flush<ErrorWork> f : flushes) {
             ledger.advance(c, topic, f.partition(), f.nextOffset());
@@ -71,7 +78,8 @@ public final class ErrorStore implements WorkStore<ErrorWork> {
     return merged.size();
   }
 
-  private static UUID upsertGroup(Connection c, GroupKey key, GroupDelta d) throws SQLException {
+  private static Triage.GroupState upsertGroup(Connection c, GroupKey key, GroupDelta d)
+      throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
             """
@@ -92,7 +100,8 @@ public final class ErrorStore implements WorkStore<ErrorWork> {
                 THEN EXCLUDED.message ELSE error_groups.message END,
               culprit = CASE WHEN EXCLUDED.last_seen >= error_groups.last_seen
                 THEN EXCLUDED.culprit ELSE error_groups.culprit END
-            RETURNING id
+            RETURNING id, (xmax = 0), status, assignee_reason, resolved_at, resolved_in_release,
+              resolved_environment
             """)) {
       ps.setObject(1, UUID.randomUUID());
       ps.setObject(2, key.app());
@@ -107,7 +116,16 @@ public final class ErrorStore implements WorkStore<ErrorWork> {
       ps.setString(11, d.lastRelease);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
-        return rs.getObject(1, UUID.class);
+        Timestamp resolvedAt = rs.getTimestamp(5);
+        // xmax = 0: the row was inserted by this statement, not updated: a new group.
+        return new Triage.GroupState(
+            rs.getObject(1, UUID.class),
+            rs.getBoolean(2),
+            rs.getString(3),
+            rs.getString(4),
+            resolvedAt == null ? null : resolvedAt.toInstant(),
+            rs.getString(6),
+            rs.getString(7));
       }
     }
   }

@@ -2,6 +2,7 @@ package io.upbeat.processor.errors;
 
 import io.upbeat.events.ErrorEvent;
 import io.upbeat.events.EventBatchCodec;
+import io.upbeat.events.ExceptionInfo;
 import io.upbeat.events.StackFrame;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -39,6 +40,15 @@ final class GroupDelta {
   Instant lastSeen;
   String firstRelease;
   String lastRelease;
+
+  /** The newest event's exception and environment: what triage reads the stack from. */
+  ExceptionInfo lastException;
+
+  String lastEnvironment;
+
+  /** The newest event time per (environment, release) seen: what decides a regression. */
+  final Map<List<String>, Instant> latestByRelease = new java.util.HashMap<>();
+
   final Map<Instant, Long> hourly = new TreeMap<>();
   final List<Occurrence> newest = new ArrayList<>();
 
@@ -60,7 +70,11 @@ final class GroupDelta {
       type = e.exception().type();
       message = e.exception().message();
       culprit = e.culprit() != null ? e.culprit() : culprit(e);
+      lastException = e.exception();
+      lastEnvironment = environment;
     }
+    latestByRelease.merge(
+        java.util.Arrays.asList(environment, release), at, (a, b) -> a.isAfter(b) ? a : b);
     if (newest.size() < keep || at.isAfter(newest.getLast().at())) {
       newest.add(
           new Occurrence(
@@ -103,7 +117,11 @@ final class GroupDelta {
       type = other.type;
       message = other.message;
       culprit = other.culprit;
+      lastException = other.lastException;
+      lastEnvironment = other.lastEnvironment;
     }
+    other.latestByRelease.forEach(
+        (k, at) -> latestByRelease.merge(k, at, (a, b) -> a.isAfter(b) ? a : b));
     newest.addAll(other.newest);
     newest.sort(NEWEST_FIRST);
     while (newest.size() > keep) {

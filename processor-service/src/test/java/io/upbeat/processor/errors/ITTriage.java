@@ -1,0 +1,191 @@
+package io.upbeat.processor.errors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.upbeat.events.ErrorEvent;
+import io.upbeat.events.EventBatch;
+import io.upbeat.events.ExceptionInfo;
+import io.upbeat.events.ServiceInfo;
+import io.upbeat.events.StackFrame;
+import io.upbeat.localstack.junit.LocalStackExtension;
+import io.upbeat.processor.consume.OffsetLedger;
+import io.upbeat.processor.consume.WorkStore;
+import io.upbeat.storage.Schema;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Triage in the errors pipeline's flush, on real PostgreSQL: a new group gets its suspect commit
+ * and assignee with the reason, a late event of the release it was resolved in does not reopen it,
+ * an event of a newer release does (keeping a manual assignee), ownership rules decide when no
+ * commit does, and every change leaves its notifications in the outbox.
+ */
+class ITTriage {
+  @RegisterExtension final LocalStackExtension stack = new LocalStackExtension();
+
+  private static final String USER = "src/main/java/com/shop/UserService.java";
+  private final UUID app = UUID.randomUUID();
+  private final Instant now = Instant.now();
+  private JdbcTemplate jdbc;
+  private ErrorStore store;
+  private long offset;
+
+  @BeforeEach
+  void setUp() {
+    DataSource db = stack.stack().dataSource();
+    Schema.flyway(db).migrate();
+    jdbc = new JdbcTemplate(db);
+    UUID org = UUID.randomUUID();
+    jdbc.update(
+        "INSERT INTO orgs (id, slug, name) VALUES (?, ?, 'Shop')",
+        org,
+        "shop-" + org.toString().substring(0, 8));
+    jdbc.update("INSERT INTO apps (id, org_id, name) VALUES (?, ?, 'web')", app, org);
+    store = new ErrorStore(new OffsetLedger(db, "errors"), 100);
+  }
+
+  private void release(
+      String version, Instant deployedAt, String author, String path, int from, int to) {
+    UUID id = UUID.randomUUID();
+    jdbc.update(
+        "INSERT INTO releases (id, app_id, version, environment, deployed_at) VALUES (?, ?, ?, 'production', ?)",
+        id,
+        app,
+        version,
+        Timestamp.from(deployedAt));
+    if (author != null) {
+      String sha = String.format("%040x", Math.abs((long) version.hashCode()) + 7);
+      jdbc.update(
+          "INSERT INTO release_commits (release_id, sha, position, author_email, committed_at, message) VALUES (?, ?, 0, ?, ?, 'change')",
+          id,
+          sha,
+          author,
+          Timestamp.from(deployedAt.minusSeconds(600)));
+      jdbc.update(
+          "INSERT INTO release_commit_files (release_id, sha, path, change, lines) VALUES (?, ?, ?, 'modified', ?::jsonb)",
+          id,
+          sha,
+          path,
+          "[[" + from + ", " + to + "]]");
+    }
+  }
+
+  private void flush(String version, Instant at, String module, String file, int line)
+      throws Exception {
+    ErrorWork work = ErrorWork.factory(100, new SimpleMeterRegistry()).get();
+    ErrorEvent error =
+        new ErrorEvent(
+            null,
+            at,
+            null,
+            "GET /users",
+            "error",
+            null,
+            new ExceptionInfo(
+                "java.lang.NullPointerException",
+                "user is null",
+                List.of(
+                    new StackFrame(
+                        "org.springframework.web.Servlet",
+                        "service",
+                        "Servlet.java",
+                        null,
+                        10,
+                        false),
+                    new StackFrame(module, "find", file, null, line, true)),
+                null),
+            null,
+            null);
+    work.add(
+        new EventBatch(
+            UUID.randomUUID(),
+            app,
+            now,
+            new ServiceInfo("web", "production", version, null, null, null, null),
+            List.of(),
+            List.of(error)));
+    store.commit(
+        "events", List.of(new WorkStore.Flush<>(0, offset == 0 ? null : offset, offset + 1, work)));
+    offset++;
+  }
+
+  private Map<String, Object> group(String module) {
+    return jdbc.queryForMap(
+        "SELECT * FROM error_groups WHERE app_id = ? AND culprit = ?", app, module + ".find");
+  }
+
+  private List<String> notifications(Object group) {
+    return jdbc.queryForList(
+        "SELECT kind FROM notifications WHERE group_id = ? ORDER BY created_at, kind",
+        String.class,
+        group);
+  }
+
+  @Test
+  void assignsTheSuspectReopensOnlyForNewerReleasesAndNotifies() throws Exception {
+    release("v1", now.minus(Duration.ofHours(2)), "alice@shop.io", USER, 40, 48);
+    flush("v1", now.minus(Duration.ofHours(1)), "com.shop.UserService", "UserService.java", 42);
+
+    Map<String, Object> g = group("com.shop.UserService");
+    assertThat(g.get("assignee_email")).isEqualTo("alice@shop.io");
+    assertThat((String) g.get("assignee_reason"))
+        .startsWith("commit ")
+        .contains(
+            "by alice@shop.io changed UserService.java lines 40-48; frame UserService.find:42");
+    assertThat(g.get("suspect_path")).isEqualTo(USER);
+    assertThat(g.get("suspect_release")).isEqualTo("v1");
+    assertThat(String.valueOf(g.get("suspect_lines"))).isEqualTo("[[40, 48]]");
+    assertThat(notifications(g.get("id"))).containsExactly("assigned", "new_error");
+
+    // A person takes it and resolves it in v1.
+    jdbc.update(
+        "UPDATE error_groups SET assignee_email = 'bob@shop.io', assignee_reason = 'manual',"
+            + " status = 'resolved', resolved_at = ?, resolved_in_release = 'v1',"
+            + " resolved_environment = 'production' WHERE id = ?",
+        Timestamp.from(now.minusSeconds(60)),
+        g.get("id"));
+    // A late v1 event, even one stamped after the resolution: still resolved.
+    flush("v1", now, "com.shop.UserService", "UserService.java", 42);
+    assertThat(group("com.shop.UserService").get("status")).isEqualTo("resolved");
+
+    // v2 ships and brings it back: reopened, flagged, the manual assignee kept.
+    release("v2", now.minus(Duration.ofMinutes(30)), "carol@shop.io", USER, 40, 48);
+    flush("v2", now, "com.shop.UserService", "UserService.java", 42);
+    g = group("com.shop.UserService");
+    assertThat(g.get("status")).isEqualTo("unresolved");
+    assertThat(g.get("regressed")).isEqualTo(true);
+    assertThat(g.get("assignee_email")).isEqualTo("bob@shop.io");
+    assertThat(g.get("assignee_reason")).isEqualTo("manual");
+    assertThat(notifications(g.get("id"))).containsExactly("assigned", "new_error", "regression");
+  }
+
+  @Test
+  void ownershipDecidesWithoutEvidenceAndNobodyIsGuessed() throws Exception {
+    release("v1", now.minus(Duration.ofHours(2)), "alice@shop.io", USER, 40, 48);
+    jdbc.update(
+        "INSERT INTO ownership_rules (app_id, rules) VALUES (?, ?)",
+        app,
+        "*  lead@shop.io\nbilling/  billing@shop.io\n");
+    flush("v1", now, "com.shop.billing.Invoice", "Invoice.java", 12);
+    Map<String, Object> g = group("com.shop.billing.Invoice");
+    assertThat(g.get("assignee_email")).isEqualTo("billing@shop.io");
+    assertThat((String) g.get("assignee_reason")).startsWith("ownership rule line 2 (billing/)");
+    assertThat(g.get("suspect_sha")).isNull();
+
+    jdbc.update("DELETE FROM ownership_rules WHERE app_id = ?", app);
+    flush("v9-unknown", now, "com.shop.Cart", "Cart.java", 5);
+    Map<String, Object> none = group("com.shop.Cart");
+    assertThat(none.get("assignee_email")).isNull();
+    assertThat(notifications(none.get("id"))).containsExactly("new_error");
+  }
+}
