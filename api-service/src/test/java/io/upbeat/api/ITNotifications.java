@@ -1,0 +1,293 @@
+package io.upbeat.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+import com.sun.net.httpserver.HttpServer;
+import io.upbeat.api.ApiClient.Account;
+import io.upbeat.api.ApiClient.Response;
+import io.upbeat.localstack.FreePorts;
+import io.upbeat.localstack.junit.LocalStackExtension;
+import jakarta.mail.internet.MimeMessage;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The notification outbox delivered for real: a GreenMail SMTP server and a webhook receiver on
+ * loopback (private targets allowed, as a self-hosted install would), notifications written to the
+ * outbox as the processor writes them.
+ */
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {
+      "upbeat.webhooks.allow-private-targets=true",
+      "upbeat.notifications.poll-interval=100ms",
+      "upbeat.notifications.retry-backoff=200ms",
+      "upbeat.notifications.public-url=https://upbeat.example.com",
+      "upbeat.accounts.login-throttle.max-failures-per-address=100000"
+    })
+class ITNotifications {
+  @RegisterExtension static final LocalStackExtension stack = new LocalStackExtension();
+
+  private static final int SMTP_PORT = FreePorts.pick();
+  private static final GreenMail SMTP =
+      new GreenMail(new ServerSetup(SMTP_PORT, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+
+  static {
+    SMTP.start();
+  }
+
+  @DynamicPropertySource
+  static void properties(DynamicPropertyRegistry registry) {
+    stack.springProperties().forEach((k, v) -> registry.add(k, () -> v));
+    registry.add("spring.mail.host", () -> "127.0.0.1");
+    registry.add("spring.mail.port", () -> SMTP_PORT);
+  }
+
+  @AfterAll
+  static void stopSmtp() {
+    SMTP.stop();
+  }
+
+  @LocalServerPort int port;
+  @Autowired JdbcTemplate jdbc;
+
+  private ApiClient api;
+  private Account owner;
+  private String appId;
+  private HttpServer receiver;
+  private final List<Received> received = new CopyOnWriteArrayList<>();
+  private final AtomicInteger failuresLeft = new AtomicInteger();
+
+  record Received(Map<String, List<String>> headers, byte[] body) {}
+
+  @BeforeEach
+  void setUp() throws Exception {
+    api = new ApiClient(port);
+    owner = api.newAccount("Notify Org");
+    appId =
+        api.post("/api/v1/orgs/" + owner.orgId() + "/apps", owner.apiKey(), "{\"name\": \"shop\"}")
+            .text("/id");
+    receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext(
+        "/hook",
+        exchange -> {
+          received.add(
+              new Received(
+                  Map.copyOf(exchange.getRequestHeaders()),
+                  exchange.getRequestBody().readAllBytes()));
+          int status = failuresLeft.getAndDecrement() > 0 ? 500 : 204;
+          exchange.sendResponseHeaders(status, -1);
+          exchange.close();
+        });
+    receiver.start();
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void stopReceiver() {
+    receiver.stop(0);
+  }
+
+  private Response createWebhook(String events) {
+    return api.post(
+        "/api/v1/apps/" + appId + "/webhooks",
+        owner.apiKey(),
+        "{\"url\": \"http://127.0.0.1:%d/hook\", \"events\": %s}"
+            .formatted(receiver.getAddress().getPort(), events));
+  }
+
+  private UUID group() {
+    UUID id = UUID.randomUUID();
+    Timestamp now = Timestamp.from(Instant.now());
+    jdbc.update(
+        """
+        INSERT INTO error_groups (id, app_id, fingerprint, type, message, culprit, count,
+          first_seen, last_seen, first_release, last_release)
+        VALUES (?, ?::uuid, ?, 'java.lang.NullPointerException', 'user is null',
+          'com.shop.UserService.find', 1, ?, ?, 'v1', 'v1')
+        """,
+        id,
+        appId,
+        id.toString().replace("-", "").repeat(2),
+        now,
+        now);
+    return id;
+  }
+
+  /** A notification as the processor writes it. */
+  private UUID notification(UUID group, String kind, String assignee) {
+    UUID id = UUID.randomUUID();
+    String payload =
+        JsonMapper.shared()
+            .writeValueAsString(
+                new java.util.LinkedHashMap<String, Object>() {
+                  {
+                    put("group_id", group.toString());
+                    put("type", "java.lang.NullPointerException");
+                    put("message", "user is null");
+                    put("culprit", "com.shop.UserService.find");
+                    put("release", "v1");
+                    put("environment", "production");
+                    put("assignee_email", assignee);
+                    put(
+                        "reason",
+                        assignee == null
+                            ? null
+                            : "commit 9fceb02 by "
+                                + assignee
+                                + " changed UserService.java lines 40-48");
+                  }
+                });
+    jdbc.update(
+        "INSERT INTO notifications (id, app_id, group_id, kind, payload) VALUES (?, ?::uuid, ?, ?, ?::jsonb)",
+        id,
+        appId,
+        group,
+        kind,
+        payload);
+    return id;
+  }
+
+  private static String hmac(String secret, byte[] body) throws Exception {
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    return "sha256=" + HexFormat.of().formatHex(mac.doFinal(body));
+  }
+
+  @Test
+  void deliversSignedWebhooksAndEmailsToTheAssignee() throws Exception {
+    Response hook = createWebhook("[\"new_error\"]");
+    assertThat(hook.status()).as(hook.body()).isEqualTo(201);
+    UUID group = group();
+    UUID id = notification(group, "new_error", "alice@example.com");
+    notification(group(), "regression", null); // not subscribed: no webhook delivery
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> received.size() >= 1);
+    Received r = received.getFirst();
+    assertThat(r.headers().get("X-upbeat-signature"))
+        .containsExactly(hmac(hook.text("/secret"), r.body()));
+    assertThat(r.headers().get("X-upbeat-delivery")).containsExactly(id.toString());
+    assertThat(r.headers().get("X-upbeat-event")).containsExactly("new_error");
+    JsonNode body = JsonMapper.shared().readTree(r.body());
+    assertThat(body.at("/id").asString()).isEqualTo(id.toString());
+    assertThat(body.at("/group/url").asString())
+        .isEqualTo("https://upbeat.example.com/apps/" + appId + "/errors/" + group);
+    assertThat(body.at("/assignee/email").asString()).isEqualTo("alice@example.com");
+    assertThat(body.at("/text").asString())
+        .startsWith("New error in shop: java.lang.NullPointerException: user is null")
+        .contains("Assigned to alice@example.com: commit 9fceb02");
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> SMTP.getReceivedMessagesForDomain("example.com").length >= 2);
+    MimeMessage[] mails = SMTP.getReceivedMessages();
+    assertThat(
+            java.util.Arrays.stream(mails)
+                .filter(m -> recipient(m).equals("alice@example.com"))
+                .map(ITNotifications::subject))
+        .containsExactly(
+            "[Upbeat] New error in shop: java.lang.NullPointerException: user is null");
+    // Unassigned: the org's owners hear of it.
+    assertThat(java.util.Arrays.stream(mails).map(ITNotifications::recipient))
+        .contains(owner.email());
+
+    Response log =
+        api.get(
+            "/api/v1/apps/" + appId + "/webhooks/" + hook.text("/id") + "/deliveries",
+            owner.apiKey());
+    assertThat(log.json().at("/items").size()).isEqualTo(1);
+    assertThat(log.text("/items/0/status")).isEqualTo("delivered");
+    assertThat(log.json().at("/items/0/attempts").asInt()).isEqualTo(1);
+    assertThat(log.json().at("/items/0/last_status").asInt()).isEqualTo(204);
+  }
+
+  @Test
+  void retriesWithBackoffUntilTheReceiverRecovers() {
+    failuresLeft.set(2);
+    Response hook = createWebhook("[\"regression\"]");
+    UUID id = notification(group(), "regression", null);
+
+    String deliveries = "/api/v1/apps/" + appId + "/webhooks/" + hook.text("/id") + "/deliveries";
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> "delivered".equals(api.get(deliveries, owner.apiKey()).text("/items/0/status")));
+    Response log = api.get(deliveries, owner.apiKey());
+    assertThat(log.json().at("/items/0/attempts").asInt()).isEqualTo(3);
+    assertThat(received).hasSize(3);
+    // Every attempt carries the same id, for the receiver to deduplicate.
+    assertThat(received.stream().map(r -> r.headers().get("X-upbeat-delivery").getFirst()))
+        .containsOnly(id.toString());
+  }
+
+  @Test
+  void sendsAtMostOneEmailPerGroupAndRecipientPerHour() {
+    UUID group = group();
+    notification(group, "new_error", "bob@example.com");
+    notification(group, "regression", "bob@example.com");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                jdbc.queryForObject(
+                        "SELECT count(*) FROM notification_deliveries d JOIN notifications n"
+                            + " ON n.id = d.notification_id WHERE n.group_id = ?"
+                            + " AND d.status IN ('delivered', 'suppressed')",
+                        Long.class,
+                        group)
+                    == 2);
+    assertThat(
+            jdbc.queryForList(
+                "SELECT d.status FROM notification_deliveries d JOIN notifications n"
+                    + " ON n.id = d.notification_id WHERE n.group_id = ? ORDER BY n.created_at",
+                String.class,
+                group))
+        .containsExactly("delivered", "suppressed");
+    assertThat(
+            java.util.Arrays.stream(SMTP.getReceivedMessages())
+                .filter(m -> recipient(m).equals("bob@example.com"))
+                .count())
+        .isEqualTo(1);
+  }
+
+  private static String recipient(MimeMessage m) {
+    try {
+      return m.getAllRecipients()[0].toString();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String subject(MimeMessage m) {
+    try {
+      return m.getSubject();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
