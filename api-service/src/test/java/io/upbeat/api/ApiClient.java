@@ -72,6 +72,13 @@ final class ApiClient {
             .method("PATCH", HttpRequest.BodyPublishers.ofString(json)));
   }
 
+  Response put(String path, String apiKey, String contentType, String body) {
+    return send(
+        request(path, apiKey)
+            .header("Content-Type", contentType)
+            .PUT(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
   Response send(HttpRequest.Builder request) {
     HttpResponse<String> raw = TestHttp.send(request);
     JsonNode json;

@@ -517,6 +517,180 @@ class ITErrorsApi extends ApiIntegrationTest {
     assertThat(row.get("assignee_reason")).isNull();
   }
 
+  @Test
+  void detailShowsTheSuspectCommitAndRegressedFromTheColumns() {
+    UUID id = group().insert();
+    UUID plain = group().lastSeen(hour.minus(2, ChronoUnit.HOURS)).insert();
+    jdbc.update(
+        """
+        UPDATE error_groups SET suspect_sha = ?, suspect_author_email = 'alice@example.com',
+          suspect_message = 'Cache user lookups', suspect_path = 'src/main/java/com/shop/pay/Charge.java',
+          suspect_lines = '[[40, 48], [60, 60]]'::jsonb, suspect_frame = 'com.shop.pay.charge:42',
+          suspect_release = '1.2', regressed = true
+        WHERE id = ?
+        """,
+        "9fceb02d0ae598e95dc970b74767f19372d61af8",
+        id);
+
+    Response r = api.get(errors() + "/" + id, owner.apiKey());
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.json().get("regressed").asBoolean()).isTrue();
+    JsonNode suspect = r.json().get("suspect_commit");
+    assertThat(suspect)
+        .isEqualTo(
+            JSON.readTree(
+                """
+                {"sha": "9fceb02d0ae598e95dc970b74767f19372d61af8",
+                 "author_email": "alice@example.com", "message": "Cache user lookups",
+                 "path": "src/main/java/com/shop/pay/Charge.java", "lines": [[40, 48], [60, 60]],
+                 "frame": "com.shop.pay.charge:42", "release": "1.2"}
+                """));
+
+    // Without lines (CI sent none) the commit is still shown, with null lines.
+    jdbc.update("UPDATE error_groups SET suspect_lines = NULL WHERE id = ?", id);
+    JsonNode noLines = api.get(errors() + "/" + id, owner.apiKey()).json().at("/suspect_commit");
+    assertThat(noLines.get("lines").isNull()).isTrue();
+    assertThat(noLines.get("sha").asString()).startsWith("9fceb02d");
+
+    Response other = api.get(errors() + "/" + plain, owner.apiKey());
+    assertThat(other.json().get("suspect_commit").isNull()).isTrue();
+    assertThat(other.json().get("regressed").asBoolean()).isFalse();
+
+    Response listed = list("");
+    assertThat(ids(listed)).containsExactly(id.toString(), plain.toString());
+    assertThat(listed.json().at("/items/0/regressed").asBoolean()).isTrue();
+    assertThat(listed.json().at("/items/1/regressed").isBoolean()).isTrue();
+    assertThat(listed.json().at("/items/1/regressed").asBoolean()).isFalse();
+    assertThat(listed.json().at("/items/0").has("suspect_commit")).isFalse();
+  }
+
+  @Test
+  void resolvingRecordsTheNewestReleaseOfTheNewestOccurrencesEnvironment() {
+    UUID id = group().insert();
+    jdbc.update("UPDATE error_groups SET regressed = true WHERE id = ?", id);
+    occurrenceIn("production", id, hour.minus(2, ChronoUnit.HOURS), "old");
+    occurrenceIn("staging", id, hour.minus(1, ChronoUnit.HOURS), "new");
+    Instant now = Instant.now();
+    release("s-1", "staging", now.minus(3, ChronoUnit.HOURS));
+    release("s-2", "staging", now.minus(1, ChronoUnit.HOURS));
+    // Posted last, but deployed before s-2: the deploy time decides, not the posting order.
+    release("s-0", "staging", now.minus(5, ChronoUnit.HOURS));
+    release("p-9", "production", now.minusSeconds(60));
+
+    Instant before = Instant.now();
+    Response resolved = patch(id, "{\"status\": \"resolved\"}");
+    Instant after = Instant.now();
+    assertThat(resolved.status()).isEqualTo(200);
+    assertThat(resolved.text("/resolved_in_release")).isEqualTo("s-2");
+    assertThat(resolved.text("/resolved_environment")).isEqualTo("staging");
+    assertThat(resolved.json().get("regressed").asBoolean()).isFalse();
+    Map<String, Object> row = resolution(id);
+    assertThat(row.get("resolved_in_release")).isEqualTo("s-2");
+    assertThat(row.get("resolved_environment")).isEqualTo("staging");
+    assertThat(row.get("regressed")).isEqualTo(false);
+    Instant at = ((Timestamp) row.get("resolved_at")).toInstant();
+    assertThat(at).isBetween(before.minusSeconds(1), after.plusSeconds(1));
+    assertThat(Instant.parse(resolved.text("/resolved_at"))).isEqualTo(at);
+
+    // Resolving a resolved group again keeps what was recorded.
+    release("s-3", "staging", now);
+    assertThat(patch(id, "{\"status\": \"resolved\"}").text("/resolved_in_release"))
+        .isEqualTo("s-2");
+
+    // Reopening or ignoring clears the resolution; resolving anew records the newest release.
+    Response reopened = patch(id, "{\"status\": \"unresolved\"}");
+    assertThat(reopened.json().get("resolved_at").isNull()).isTrue();
+    assertThat(resolution(id))
+        .containsEntry("resolved_at", null)
+        .containsEntry("resolved_in_release", null)
+        .containsEntry("resolved_environment", null);
+    assertThat(patch(id, "{\"status\": \"resolved\"}").text("/resolved_in_release"))
+        .isEqualTo("s-3");
+    patch(id, "{\"status\": \"ignored\"}");
+    assertThat(resolution(id))
+        .containsEntry("resolved_at", null)
+        .containsEntry("resolved_in_release", null)
+        .containsEntry("resolved_environment", null);
+
+    Response detail = api.get(errors() + "/" + id, owner.apiKey());
+    assertThat(detail.json().get("resolved_in_release").isNull()).isTrue();
+  }
+
+  @Test
+  void resolvingWithoutOccurrencesOrReleasesRecordsOnlyTheTime() {
+    UUID none = group().insert();
+    Response r = patch(none, "{\"status\": \"resolved\"}");
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.json().get("resolved_at").isNull()).isFalse();
+    assertThat(r.json().get("resolved_in_release").isNull()).isTrue();
+    assertThat(r.json().get("resolved_environment").isNull()).isTrue();
+
+    // An environment with no release of this app (another app's release does not count).
+    UUID noRelease = group().insert();
+    occurrenceIn("canary", noRelease, hour, "e");
+    String otherAppRelease =
+        """
+        {"version": "c-1", "environment": "canary"}""";
+    assertThat(
+            api.post("/api/v1/apps/" + otherApp + "/releases", owner.apiKey(), otherAppRelease)
+                .status())
+        .isEqualTo(201);
+    Response r2 = patch(noRelease, "{\"status\": \"resolved\"}");
+    assertThat(r2.text("/resolved_environment")).isEqualTo("canary");
+    assertThat(r2.json().get("resolved_in_release").isNull()).isTrue();
+  }
+
+  @Test
+  void aManualAssignmentWritesOneNotificationInTheSameTransaction() {
+    UUID id =
+        group()
+            .type("java.lang.NullPointerException")
+            .message("x is null")
+            .culprit("com.shop.Cart.add")
+            .assignee("auto@example.com", "ownership")
+            .insert();
+
+    Response assigned = patch(id, "{\"assignee_email\": \"Dana@Example.com\"}");
+    assertThat(assigned.status()).isEqualTo(200);
+    List<Map<String, Object>> rows = notifications(id);
+    assertThat(rows).hasSize(1);
+    Map<String, Object> n = rows.getFirst();
+    assertThat(n.get("kind")).isEqualTo("assigned");
+    assertThat(n.get("app_id").toString()).isEqualTo(app);
+    assertThat(n.get("dispatched_at")).isNull();
+    assertThat(JSON.readTree((String) n.get("payload")))
+        .isEqualTo(
+            JSON.readTree(
+                """
+                {"group_id": "%s", "type": "java.lang.NullPointerException",
+                 "message": "x is null", "culprit": "com.shop.Cart.add",
+                 "assignee_email": "dana@example.com", "reason": "assigned by %s"}
+                """
+                    .formatted(id, owner.email())));
+    // The group's new row version and the notification were written by one transaction.
+    assertThat(n.get("xmin"))
+        .isEqualTo(
+            jdbc.queryForObject(
+                "SELECT xmin::text FROM error_groups WHERE id = ?", String.class, id));
+
+    // Unassigning, assigning the same person again, or changing only the status: no news.
+    patch(id, "{\"status\": \"resolved\", \"assignee_email\": \"dana@example.com\"}");
+    patch(id, "{\"status\": \"unresolved\"}");
+    patch(id, "{\"assignee_email\": null}");
+    assertThat(notifications(id)).hasSize(1);
+
+    // Assigning again after the unassignment is news.
+    patch(id, "{\"assignee_email\": \"dana@example.com\"}");
+    patch(id, "{\"assignee_email\": \"erin@example.com\"}");
+    assertThat(notifications(id))
+        .extracting(r -> JSON.readTree((String) r.get("payload")).at("/assignee_email").asString())
+        .containsExactly("dana@example.com", "dana@example.com", "erin@example.com");
+
+    // A refused change writes nothing.
+    assertThat(patch(id, "{\"assignee_email\": \"nope\"}").status()).isEqualTo(400);
+    assertThat(notifications(id)).hasSize(3);
+  }
+
   // --- isolation -----------------------------------------------------------------------------
 
   @Test
@@ -606,6 +780,49 @@ class ITErrorsApi extends ApiIntegrationTest {
     List<Long> out = new ArrayList<>();
     r.json().at("/items").forEach(n -> out.add(n.get(field).asLong()));
     return out;
+  }
+
+  private void release(String version, String environment, Instant deployedAt) {
+    Response r =
+        api.post(
+            "/api/v1/apps/" + app + "/releases",
+            owner.apiKey(),
+            """
+            {"version": "%s", "environment": "%s", "deployed_at": "%s"}"""
+                .formatted(version, environment, deployedAt));
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+  }
+
+  private Map<String, Object> resolution(UUID group) {
+    return jdbc.queryForMap(
+        """
+        SELECT resolved_at, resolved_in_release, resolved_environment, regressed
+        FROM error_groups WHERE id = ?
+        """,
+        group);
+  }
+
+  private List<Map<String, Object>> notifications(UUID group) {
+    return jdbc.queryForList(
+        """
+        SELECT id, app_id, kind, payload::text AS payload, created_at, dispatched_at,
+          xmin::text AS xmin
+        FROM notifications WHERE group_id = ? ORDER BY created_at, id
+        """,
+        group);
+  }
+
+  private void occurrenceIn(String environment, UUID group, Instant at, String eventId) {
+    jdbc.update(
+        """
+        INSERT INTO error_occurrences (group_id, occurred_at, event_id, environment, release,
+          transaction_name, message, exception)
+        VALUES (?, ?, ?, ?, '1.2', 'POST /pay', 'card declined', '{}'::jsonb)
+        """,
+        group,
+        Timestamp.from(at),
+        eventId,
+        environment);
   }
 
   private GroupRow group() {

@@ -68,8 +68,10 @@ class ITTenantIsolation extends ApiIntegrationTest {
         new Call("GET", "/api/v1/apps/" + app + "/errors?status=all&sort=count", null),
         new Call("GET", "/api/v1/apps/" + app + "/errors/" + group, null),
         new Call("GET", "/api/v1/apps/" + app + "/errors/" + group + "/occurrences", null),
-        new Call(
-            "PATCH", "/api/v1/apps/" + app + "/errors/" + group, "{\"status\": \"resolved\"}"));
+        new Call("PATCH", "/api/v1/apps/" + app + "/errors/" + group, "{\"status\": \"resolved\"}"),
+        new Call("GET", "/api/v1/apps/" + app + "/ownership", null),
+        new Call("PUT", "/api/v1/apps/" + app + "/ownership", "* intruder@example.com\n"),
+        new Call("PUT", "/api/v1/apps/" + app + "/ownership", "not a rule\n"));
   }
 
   @Test
@@ -90,6 +92,12 @@ class ITTenantIsolation extends ApiIntegrationTest {
             jdbc.queryForObject(
                 "SELECT status FROM error_groups WHERE id = ?", String.class, group))
         .isEqualTo("unresolved");
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM ownership_rules WHERE app_id = ?::uuid",
+                Integer.class,
+                appId))
+        .isZero();
   }
 
   @Test
@@ -122,6 +130,7 @@ class ITTenantIsolation extends ApiIntegrationTest {
     return switch (call.method()) {
       case "GET" -> api.get(call.path(), key);
       case "PATCH" -> api.patch(call.path(), key, call.body());
+      case "PUT" -> api.put(call.path(), key, "text/plain", call.body());
       default -> api.post(call.path(), key, call.body());
     };
   }

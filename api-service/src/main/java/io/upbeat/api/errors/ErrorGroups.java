@@ -5,8 +5,10 @@ import io.upbeat.api.errors.ErrorPayloads.ErrorGroup;
 import io.upbeat.api.errors.ErrorPayloads.ErrorPage;
 import io.upbeat.api.errors.ErrorPayloads.HourlyCount;
 import io.upbeat.api.errors.ErrorPayloads.Occurrence;
+import io.upbeat.api.errors.ErrorPayloads.SuspectCommit;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -18,6 +20,7 @@ import java.util.UUID;
 import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Reads the error groups the processor writes, and changes the two things people decide: status and
@@ -27,19 +30,31 @@ import org.springframework.stereotype.Repository;
 class ErrorGroups {
   private static final String COLUMNS =
       "g.id, g.type, g.message, g.culprit, g.count, g.first_seen, g.last_seen, g.first_release,"
-          + " g.last_release, g.status, g.assignee_email, g.assignee_reason, g.fingerprint";
+          + " g.last_release, g.status, g.assignee_email, g.assignee_reason, g.fingerprint,"
+          + " g.regressed, g.resolved_at, g.resolved_in_release, g.resolved_environment";
+
+  /** What only the detail shows: the suspect commit. */
+  private static final String SUSPECT_COLUMNS =
+      "g.suspect_sha, g.suspect_author_email, g.suspect_message, g.suspect_path,"
+          + " g.suspect_lines::text AS suspect_lines, g.suspect_frame, g.suspect_release";
+
+  static final String RESOLVED = "resolved";
 
   /** Set on a person's assignment or unassignment; automatic assigners leave such groups alone. */
   static final String MANUAL = "manual";
 
   private final JdbcClient jdbc;
+  private final TransactionTemplate tx;
+  private final Clock clock;
 
-  ErrorGroups(JdbcClient jdbc) {
+  ErrorGroups(JdbcClient jdbc, TransactionTemplate tx, Clock clock) {
     this.jdbc = jdbc;
+    this.tx = tx;
+    this.clock = clock;
   }
 
-  /** A group with its fingerprint, which lists leave out. */
-  record Found(ErrorGroup group, String fingerprint) {}
+  /** A group with what lists leave out: its fingerprint and suspect commit (or null). */
+  record Found(ErrorGroup group, String fingerprint, SuspectCommit suspect) {}
 
   ErrorPage list(UUID app, ListQuery q) {
     StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM error_groups g");
@@ -97,10 +112,14 @@ class ErrorGroups {
 
   Optional<Found> find(UUID app, UUID group) {
     return jdbc.sql(
-            "SELECT " + COLUMNS + " FROM error_groups g WHERE g.id = :id AND g.app_id = :app")
+            "SELECT "
+                + COLUMNS
+                + ", "
+                + SUSPECT_COLUMNS
+                + " FROM error_groups g WHERE g.id = :id AND g.app_id = :app")
         .param("id", group)
         .param("app", app)
-        .query((rs, n) -> new Found(group(rs), rs.getString("fingerprint")))
+        .query((rs, n) -> new Found(group(rs), rs.getString("fingerprint"), suspect(rs)))
         .optional();
   }
 
@@ -151,18 +170,70 @@ class ErrorGroups {
   }
 
   /**
-   * Applies a person's change in one statement, so concurrent changes never mix halves.
+   * Applies a person's change in one transaction, with the group's row locked, so concurrent
+   * changes never mix halves. Resolving records when, and against which release, the group was
+   * resolved (see {@link #RESOLVE}); any other status clears that. A manual assignment writes an
+   * {@code assigned} notification to the outbox in the same transaction, so it is sent if and only
+   * if the assignment is stored (unless a person had already assigned that same address).
    *
+   * @param caller the e-mail of the person making the change, named in the notification
    * @return the changed group, or empty if the app has no such group
    */
-  Optional<ErrorGroup> update(UUID app, UUID group, ErrorUpdate change) {
+  Optional<ErrorGroup> update(UUID app, UUID group, ErrorUpdate change, String caller) {
+    return tx.execute(status -> updateLocked(app, group, change, caller));
+  }
+
+  /**
+   * Resolution: the environment of the group's newest occurrence, and the newest release (by deploy
+   * time) of the app in that environment. Either is null when there is none.
+   */
+  private static final String RESOLVE =
+      """
+      WITH env AS (
+        SELECT o.environment FROM error_occurrences o WHERE o.group_id = :id
+        ORDER BY o.occurred_at DESC, o.id DESC LIMIT 1),
+      rel AS (
+        SELECT r.version FROM releases r
+        WHERE r.app_id = :app AND r.environment = (SELECT environment FROM env)
+        ORDER BY r.deployed_at DESC, r.created_at DESC LIMIT 1)
+      """;
+
+  private Optional<ErrorGroup> updateLocked(
+      UUID app, UUID group, ErrorUpdate change, String caller) {
+    Optional<Previous> before =
+        jdbc.sql(
+                """
+                SELECT status, assignee_email, assignee_reason FROM error_groups
+                WHERE id = :id AND app_id = :app FOR UPDATE
+                """)
+            .param("id", group)
+            .param("app", app)
+            .query((rs, n) -> new Previous(rs.getString(1), rs.getString(2), rs.getString(3)))
+            .optional();
+    if (before.isEmpty()) {
+      return Optional.empty();
+    }
     List<String> sets = new ArrayList<>();
     Map<String, Object> params = new HashMap<>();
     params.put("id", group);
     params.put("app", app);
+    String prefix = "";
     if (change.status() != null) {
       sets.add("status = :status");
       params.put("status", change.status());
+      if (!RESOLVED.equals(change.status())) {
+        sets.add("resolved_at = NULL");
+        sets.add("resolved_in_release = NULL");
+        sets.add("resolved_environment = NULL");
+      } else if (!RESOLVED.equals(before.get().status())) {
+        // Resolving a resolved group again keeps what was recorded the first time.
+        prefix = RESOLVE;
+        sets.add("resolved_at = :now");
+        sets.add("resolved_environment = (SELECT environment FROM env)");
+        sets.add("resolved_in_release = (SELECT version FROM rel)");
+        sets.add("regressed = false");
+        params.put("now", Times.bind(clock.instant()));
+      }
     }
     if (change.assigneeGiven()) {
       // A manual unassignment is remembered too (reason kept, e-mail cleared), so an automatic
@@ -177,11 +248,59 @@ class ErrorGroups {
       }
     }
     String sql =
-        "UPDATE error_groups g SET "
+        prefix
+            + "UPDATE error_groups g SET "
             + String.join(", ", sets)
             + " WHERE g.id = :id AND g.app_id = :app RETURNING "
             + COLUMNS;
-    return jdbc.sql(sql).params(params).query((rs, n) -> group(rs)).optional();
+    ErrorGroup updated = jdbc.sql(sql).params(params).query((rs, n) -> group(rs)).single();
+    String email = change.assigneeEmail();
+    if (email != null && !before.get().manuallyAssigned(email)) {
+      notifyAssigned(app, group, email, caller);
+    }
+    return Optional.of(updated);
+  }
+
+  private record Previous(String status, String assigneeEmail, String assigneeReason) {
+    /** Whether a person already assigned this very address: assigning it again is no news. */
+    boolean manuallyAssigned(String email) {
+      return MANUAL.equals(assigneeReason) && email.equalsIgnoreCase(assigneeEmail);
+    }
+  }
+
+  /** The outbox row for a manual assignment; the notifier delivers it after the commit. */
+  private void notifyAssigned(UUID app, UUID group, String assignee, String caller) {
+    jdbc.sql(
+            """
+            INSERT INTO notifications (id, app_id, group_id, kind, payload, created_at)
+            SELECT :notification, g.app_id, g.id, 'assigned',
+              jsonb_build_object('group_id', g.id, 'type', g.type, 'message', g.message,
+                'culprit', g.culprit, 'assignee_email', :assignee::text, 'reason', :reason::text),
+              :now
+            FROM error_groups g WHERE g.id = :id AND g.app_id = :app
+            """)
+        .param("notification", UUID.randomUUID())
+        .param("assignee", assignee)
+        .param("reason", "assigned by " + caller)
+        .param("now", Times.bind(clock.instant()))
+        .param("id", group)
+        .param("app", app)
+        .update();
+  }
+
+  private static SuspectCommit suspect(ResultSet rs) throws SQLException {
+    String sha = rs.getString("suspect_sha");
+    if (sha == null) {
+      return null;
+    }
+    return new SuspectCommit(
+        sha,
+        rs.getString("suspect_author_email"),
+        rs.getString("suspect_message"),
+        rs.getString("suspect_path"),
+        rs.getString("suspect_lines"),
+        rs.getString("suspect_frame"),
+        rs.getString("suspect_release"));
   }
 
   private static ErrorGroup group(ResultSet rs) throws SQLException {
@@ -197,6 +316,10 @@ class ErrorGroups {
         rs.getString("first_release"),
         rs.getString("last_release"),
         rs.getString("status"),
-        email == null ? null : new Assignee(email, rs.getString("assignee_reason")));
+        email == null ? null : new Assignee(email, rs.getString("assignee_reason")),
+        rs.getBoolean("regressed"),
+        Times.read(rs, "resolved_at"),
+        rs.getString("resolved_in_release"),
+        rs.getString("resolved_environment"));
   }
 }

@@ -12,7 +12,16 @@ final class ErrorPayloads {
   /** Who looks after a group, and why: {@code manual} when a person chose them. */
   record Assignee(String email, String reason) {}
 
-  /** One error group as lists show it. */
+  /**
+   * One error group as lists show it.
+   *
+   * @param regressed whether the group came back after it was resolved (it is then unresolved
+   *     again); cleared when it is resolved anew
+   * @param resolvedAt when it was last resolved; null unless resolved
+   * @param resolvedInRelease the newest release of the app in {@code resolvedEnvironment} when it
+   *     was resolved: events of a release deployed after it reopen the group
+   * @param resolvedEnvironment the environment of the group's newest occurrence then
+   */
   record ErrorGroup(
       UUID id,
       String type,
@@ -24,7 +33,11 @@ final class ErrorPayloads {
       String firstRelease,
       String lastRelease,
       String status,
-      Assignee assignee) {}
+      Assignee assignee,
+      boolean regressed,
+      Instant resolvedAt,
+      String resolvedInRelease,
+      String resolvedEnvironment) {}
 
   /**
    * @param nextCursor the cursor of the following page; null on the last one
@@ -59,11 +72,29 @@ final class ErrorPayloads {
     }
   }
 
-  /** The commit that most likely introduced a group; filled by a later milestone. */
+  /**
+   * The commit that most likely introduced a group, as the processor found it when the group
+   * appeared or regressed.
+   *
+   * @param path the file of the matching stack frame that the commit changed
+   * @param lines the commit's changed line ranges in that file, {@code [[start, end], ...]}
+   *     inclusive, passed on as stored; null when CI sent none
+   * @param frame the stack frame that led to it (e.g. {@code com.shop.UserService.find:42})
+   * @param release the release that brought the commit
+   */
   record SuspectCommit(
-      String sha, String authorEmail, String message, String path, List<Integer> lines) {}
+      String sha,
+      String authorEmail,
+      String message,
+      String path,
+      @JsonRawValue String lines,
+      String frame,
+      String release) {}
 
-  /** One group in full: the list item plus its fingerprint, hourly counts and newest occurrence. */
+  /**
+   * One group in full: the list item plus its fingerprint, hourly counts, newest occurrence and
+   * suspect commit (null when none was found).
+   */
   record ErrorDetail(
       UUID id,
       String type,
@@ -76,6 +107,10 @@ final class ErrorPayloads {
       String lastRelease,
       String status,
       Assignee assignee,
+      boolean regressed,
+      Instant resolvedAt,
+      String resolvedInRelease,
+      String resolvedEnvironment,
       String fingerprint,
       List<HourlyCount> hourly,
       Occurrence latest,
@@ -85,7 +120,11 @@ final class ErrorPayloads {
     }
 
     static ErrorDetail of(
-        ErrorGroup g, String fingerprint, List<HourlyCount> hourly, Occurrence latest) {
+        ErrorGroup g,
+        String fingerprint,
+        List<HourlyCount> hourly,
+        Occurrence latest,
+        SuspectCommit suspectCommit) {
       return new ErrorDetail(
           g.id(),
           g.type(),
@@ -98,10 +137,14 @@ final class ErrorPayloads {
           g.lastRelease(),
           g.status(),
           g.assignee(),
+          g.regressed(),
+          g.resolvedAt(),
+          g.resolvedInRelease(),
+          g.resolvedEnvironment(),
           fingerprint,
           hourly,
           latest,
-          null);
+          suspectCommit);
     }
   }
 }

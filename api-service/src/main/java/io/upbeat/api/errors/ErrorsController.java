@@ -86,7 +86,8 @@ class ErrorsController {
         found.group(),
         found.fingerprint(),
         groups.hourly(id, window[0], window[1]),
-        latest.isEmpty() ? null : latest.getFirst());
+        latest.isEmpty() ? null : latest.getFirst(),
+        found.suspect());
   }
 
   @GetMapping("/{groupId}/occurrences")
@@ -116,7 +117,7 @@ class ErrorsController {
     UUID app = access.app(user, appId).id();
     UUID id = parseId(groupId);
     ErrorUpdate change = ErrorUpdate.parse(body);
-    return groups.update(app, id, change).orElseThrow(ErrorsController::notFound);
+    return groups.update(app, id, change, user.email()).orElseThrow(ErrorsController::notFound);
   }
 
   /** [from, to) of the detail's hourly counts, validated. */

@@ -14,7 +14,22 @@ class CursorTest {
   private static final UUID ID = UUID.fromString("7d0c6c4e-1b2a-4c3d-8e9f-0a1b2c3d4e5f");
 
   private static ErrorGroup group(long count, Instant first, Instant last) {
-    return new ErrorGroup(ID, "T", null, null, count, first, last, null, null, "unresolved", null);
+    return new ErrorGroup(
+        ID,
+        "T",
+        null,
+        null,
+        count,
+        first,
+        last,
+        null,
+        null,
+        "unresolved",
+        null,
+        false,
+        null,
+        null,
+        null);
   }
 
   @Test
