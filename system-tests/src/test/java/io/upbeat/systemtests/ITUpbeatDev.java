@@ -164,7 +164,69 @@ class ITUpbeatDev {
     assertThat(Duration.ofNanos(System.nanoTime() - rotatedAt)).isLessThan(Duration.ofSeconds(30));
     await().atMost(Duration.ofSeconds(30)).until(() -> sendEvents(events, newSecret) == 202);
 
+    triageEndToEnd(apiUrl, events, key, appId, field(app, "ci_token"), newSecret);
+
     assertThat(stop(dev)).isZero();
+  }
+
+  /**
+   * Through all three services: CI posts a release, an agent reports an error in a line that
+   * release changed, and the API shows the group assigned to the commit's author with the suspect
+   * commit, and the transactions table counts what intake accepted.
+   */
+  private static void triageEndToEnd(
+      String apiUrl, String events, String key, String appId, String ciToken, String secret) {
+    postJson(
+        apiUrl + "/api/v1/apps/" + appId + "/releases",
+        ciToken,
+        """
+        {"version": "2026.11.26-1", "commits": [{"sha": "9fceb02d0ae598e95dc970b74767f19372d61af8",
+          "author_email": "alice@example.com", "message": "Cache user lookups",
+          "files": [{"path": "src/main/java/com/shop/UserService.java", "lines": [[40, 48]]}]}]}
+        """,
+        201);
+    String error =
+        """
+        {"service": {"name": "shop", "version": "2026.11.26-1"},
+         "errors": [{"timestamp": "%s", "exception": {"type": "java.lang.NullPointerException",
+           "message": "user is null", "stacktrace": [
+             {"module": "com.shop.UserService", "function": "find", "filename": "UserService.java",
+              "lineno": 42, "in_app": true},
+             {"module": "org.springframework.web.servlet.FrameworkServlet", "function": "service",
+              "filename": "FrameworkServlet.java", "lineno": 897, "in_app": false}]}}]}
+        """
+            .formatted(Instant.now());
+    HttpResponse<String> sent =
+        TestHttp.send(
+            HttpRequest.newBuilder(URI.create(events))
+                .header("Authorization", "Bearer " + secret)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(error)));
+    assertThat(sent.statusCode()).as(sent.body()).isEqualTo(202);
+
+    String errors = apiUrl + "/api/v1/apps/" + appId + "/errors";
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> get(errors, key).contains("\"email\":\"alice@example.com\""));
+    String list = get(errors, key);
+    assertThat(list).contains("commit 9fceb02 by alice@example.com changed UserService.java");
+    String detail = get(errors + "/" + field(list, "id"), key);
+    assertThat(detail).contains("\"sha\":\"9fceb02d0ae598e95dc970b74767f19372d61af8\"");
+
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                get(apiUrl + "/api/v1/apps/" + appId + "/transactions", key)
+                    .contains("\"name\":\"GET /\""));
+  }
+
+  private static String get(String url, String key) {
+    HttpResponse<String> r =
+        TestHttp.send(
+            HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + key));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return r.body();
   }
 
   private List<ProcessHandle> postgresProcesses() {
