@@ -441,6 +441,13 @@ class ITErrorsApi extends ApiIntegrationTest {
     assertThat(assigned.text("/assignee/email")).isEqualTo("dana@example.com");
     assertThat(assigned.text("/assignee/reason")).isEqualTo("manual");
 
+    assertThat(assigned.json().at("/assignee/member").isNull()).isTrue(); // not in the org
+
+    // Assigned to a member: linked to their account.
+    Response member = patch(id, "{\"assignee_email\": \"" + owner.email().toUpperCase() + "\"}");
+    assertThat(member.text("/assignee/member/id")).isEqualTo(owner.userId().toString());
+    assertThat(member.text("/assignee/member/name")).isEqualTo("Test User");
+
     Response both = patch(id, "{\"status\": \"ignored\", \"assignee_email\": \"eve@example.com\"}");
     assertThat(both.text("/status")).isEqualTo("ignored");
     assertThat(both.text("/assignee/email")).isEqualTo("eve@example.com");

@@ -246,6 +246,33 @@ class ITNotifications {
   }
 
   @Test
+  void aDeliveryClaimedByAWorkerThatDiedIsSentOnceItsLeaseRunsOut() {
+    Response hook = createWebhook("[\"assigned\"]");
+    UUID id = notification(group(), "assigned", "carol@example.com");
+    // As a worker leaves it when it dies after claiming (attempt counted, lease set) but before
+    // recording the outcome: already dispatched, leased until a moment ago.
+    jdbc.update("UPDATE notifications SET dispatched_at = now() WHERE id = ?", id);
+    jdbc.update(
+        "INSERT INTO notification_deliveries (notification_id, channel, webhook_id, status,"
+            + " attempts, next_attempt_at) VALUES (?, ?, ?::uuid, 'pending', 1,"
+            + " now() - interval '1 second')",
+        id,
+        "webhook:" + hook.text("/id"),
+        hook.text("/id"));
+
+    String deliveries = "/api/v1/apps/" + appId + "/webhooks/" + hook.text("/id") + "/deliveries";
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> "delivered".equals(api.get(deliveries, owner.apiKey()).text("/items/0/status")));
+    assertThat(api.get(deliveries, owner.apiKey()).json().at("/items/0/attempts").asInt())
+        .isEqualTo(2);
+    assertThat(received).hasSize(1);
+    assertThat(received.getFirst().headers().get("X-upbeat-delivery"))
+        .containsExactly(id.toString());
+  }
+
+  @Test
   void sendsAtMostOneEmailPerGroupAndRecipientPerHour() {
     UUID group = group();
     notification(group, "new_error", "bob@example.com");

@@ -31,7 +31,14 @@ class ErrorGroups {
   private static final String COLUMNS =
       "g.id, g.type, g.message, g.culprit, g.count, g.first_seen, g.last_seen, g.first_release,"
           + " g.last_release, g.status, g.assignee_email, g.assignee_reason, g.fingerprint,"
-          + " g.regressed, g.resolved_at, g.resolved_in_release, g.resolved_environment";
+          + " g.regressed, g.resolved_at, g.resolved_in_release, g.resolved_environment,"
+          // The assignee as a member of the app's org, when one has that e-mail.
+          + " (SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id"
+          + " JOIN apps a ON a.org_id = m.org_id WHERE a.id = g.app_id"
+          + " AND lower(u.email) = lower(g.assignee_email)) AS assignee_user_id,"
+          + " (SELECT u.name FROM users u JOIN memberships m ON m.user_id = u.id"
+          + " JOIN apps a ON a.org_id = m.org_id WHERE a.id = g.app_id"
+          + " AND lower(u.email) = lower(g.assignee_email)) AS assignee_user_name";
 
   /** What only the detail shows: the suspect commit. */
   private static final String SUSPECT_COLUMNS =
@@ -316,7 +323,16 @@ class ErrorGroups {
         rs.getString("first_release"),
         rs.getString("last_release"),
         rs.getString("status"),
-        email == null ? null : new Assignee(email, rs.getString("assignee_reason")),
+        email == null
+            ? null
+            : new Assignee(
+                email,
+                rs.getString("assignee_reason"),
+                rs.getObject("assignee_user_id") == null
+                    ? null
+                    : new ErrorPayloads.Member(
+                        rs.getObject("assignee_user_id", UUID.class),
+                        rs.getString("assignee_user_name"))),
         rs.getBoolean("regressed"),
         Times.read(rs, "resolved_at"),
         rs.getString("resolved_in_release"),

@@ -10,7 +10,14 @@ final class ErrorPayloads {
   private ErrorPayloads() {}
 
   /** Who looks after a group, and why: {@code manual} when a person chose them. */
-  record Assignee(String email, String reason) {}
+  /**
+   * Who is assigned and why; {@code member} is the org member with that e-mail (a suspect commit's
+   * author may have none), or null.
+   */
+  record Assignee(String email, String reason, Member member) {}
+
+  /** An org member an assignee e-mail belongs to. */
+  record Member(UUID id, String name) {}
 
   /**
    * One error group as lists show it.
