@@ -6,6 +6,8 @@ import io.upbeat.api.ApiClient.Account;
 import io.upbeat.api.ApiClient.Response;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -179,6 +181,55 @@ class ITReleases extends ApiIntegrationTest {
         firstRelease,
         firstRelease);
     return id;
+  }
+
+  @Test
+  void groupsThatAppearedBeforeTheReleaseWasPostedAreAssignedWhenItIs() {
+    UUID early = errorGroup("v7");
+    UUID leftAlone = errorGroup("v7");
+    for (UUID g : List.of(early, leftAlone)) {
+      jdbc.update(
+          """
+          INSERT INTO error_occurrences (group_id, occurred_at, environment, release, message,
+            exception)
+          VALUES (?, now(), 'production', 'v7', 'boom', ?::jsonb)
+          """,
+          g,
+          """
+          {"type": "java.lang.IllegalStateException", "message": "boom", "stacktrace": [
+            {"module": "org.springframework.web.Servlet", "function": "service", "lineno": 1, "in_app": false},
+            {"module": "com.shop.UserService", "function": "find", "filename": "UserService.java",
+             "lineno": 42, "in_app": true}]}
+          """);
+    }
+    // A person unassigned this one: it stays unassigned.
+    jdbc.update("UPDATE error_groups SET assignee_reason = 'manual' WHERE id = ?", leftAlone);
+
+    Response posted =
+        api.post(
+            releases(),
+            ciToken,
+            release("v7", commit(SHA_A, "src/main/java/com/shop/UserService.java", "[[40, 48]]")));
+    assertThat(posted.status()).isEqualTo(201);
+
+    Map<String, Object> g = jdbc.queryForMap("SELECT * FROM error_groups WHERE id = ?", early);
+    assertThat(g.get("assignee_email")).isEqualTo("alice@example.com");
+    assertThat((String) g.get("assignee_reason"))
+        .isEqualTo(
+            "commit 9fceb02 by alice@example.com changed UserService.java lines 40-48;"
+                + " frame UserService.find:42");
+    assertThat(g.get("suspect_sha")).isEqualTo(SHA_A);
+    assertThat(g.get("suspect_frame")).isEqualTo("com.shop.UserService.find:42");
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM notifications WHERE group_id = ? AND kind = 'assigned'",
+                Long.class,
+                early))
+        .isOne();
+    assertThat(
+            jdbc.queryForMap("SELECT * FROM error_groups WHERE id = ?", leftAlone)
+                .get("assignee_email"))
+        .isNull();
   }
 
   @Test

@@ -49,6 +49,15 @@ public final class SuspectFinder {
      * UserService.find:42}.
      */
     public String reason() {
+      return reasonText();
+    }
+
+    /** The frame that led to the commit, as {@code com.shop.UserService.find:42}. */
+    public String frameLabel() {
+      return frame.module() + "." + frame.function() + ":" + frame.lineno();
+    }
+
+    private String reasonText() {
       String file = RepoPath.of(this.file.path()).fileName();
       String lines =
           lineMatch && this.file.lines() != null

@@ -46,12 +46,19 @@ class ReleaseService {
   private final TransactionTemplate tx;
   private final Clock clock;
   private final JsonMapper json;
+  private final LateTriage lateTriage;
 
-  ReleaseService(JdbcClient jdbc, TransactionTemplate tx, Clock clock, JsonMapper json) {
+  ReleaseService(
+      JdbcClient jdbc,
+      TransactionTemplate tx,
+      Clock clock,
+      JsonMapper json,
+      LateTriage lateTriage) {
     this.jdbc = jdbc;
     this.tx = tx;
     this.clock = clock;
     this.json = json;
+    this.lateTriage = lateTriage;
   }
 
   record Posted(boolean created, ReleaseDetail release) {}
@@ -126,6 +133,8 @@ class ReleaseService {
                 .update();
           }
           addCommits(release, commits);
+          // Groups that appeared before this post had no commits to blame: now they do.
+          lateTriage.run(app, environment, version);
           return new Posted(inserted.isPresent(), detail(app, version, environment).orElseThrow());
         });
   }
