@@ -44,13 +44,7 @@ public class AccessControl {
             """)
         .param("app", id)
         .param("user", user.id())
-        .query(
-            (rs, n) ->
-                new AppAccess(
-                    rs.getObject(1, UUID.class),
-                    rs.getObject(2, UUID.class),
-                    rs.getString(3),
-                    rs.getTimestamp(4).toInstant()))
+        .query(AccessControl::appAccess)
         .optional()
         .orElseThrow(() -> ApiException.notFound("The app"));
   }
@@ -70,17 +64,19 @@ public class AccessControl {
       }
       return jdbc.sql("SELECT id, org_id, name, created_at FROM apps WHERE id = :app")
           .param("app", id)
-          .query(
-              (rs, n) ->
-                  new AppAccess(
-                      rs.getObject(1, UUID.class),
-                      rs.getObject(2, UUID.class),
-                      rs.getString(3),
-                      rs.getTimestamp(4).toInstant()))
+          .query(AccessControl::appAccess)
           .optional()
           .orElseThrow(() -> ApiException.notFound("The app"));
     }
     throw ApiException.notFound("The app");
+  }
+
+  private static AppAccess appAccess(java.sql.ResultSet rs, int row) throws java.sql.SQLException {
+    return new AppAccess(
+        rs.getObject(1, UUID.class),
+        rs.getObject(2, UUID.class),
+        rs.getString(3),
+        rs.getTimestamp(4).toInstant());
   }
 
   private static Optional<UUID> parse(String id) {

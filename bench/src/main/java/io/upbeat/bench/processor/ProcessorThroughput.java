@@ -1,6 +1,7 @@
 package io.upbeat.bench.processor;
 
 import io.upbeat.bench.Proc;
+import io.upbeat.bench.ServiceJar;
 import io.upbeat.bench.Traffic;
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.EventBatchCodec;
@@ -62,10 +63,7 @@ public final class ProcessorThroughput {
     int spreadMinutes = Integer.getInteger("spreadMinutes", 5);
     String processorOpts = System.getProperty("processorJavaOpts", "-Xmx1g -XX:+UseParallelGC");
     Path root = Path.of(System.getProperty("upbeat.root", ".")).toAbsolutePath().normalize();
-    Path jar = root.resolve("processor-service/target/processor-service.jar");
-    if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException("no " + jar + ": ./mvnw -B package -DskipTests first");
-    }
+    Path jar = ServiceJar.of(root, "processor-service");
     int batches = (int) (transactions / PER_BATCH);
 
     log("starting Kafka and PostgreSQL");
@@ -108,29 +106,10 @@ public final class ProcessorThroughput {
     }
 
     log("starting processor-service (" + processorOpts + ")");
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(List.of(processorOpts.trim().split("\\s+")));
-    command.addAll(List.of("-jar", jar.toString()));
-    ProcessBuilder pb = new ProcessBuilder(command);
-    pb.environment()
-        .putAll(
-            Map.of(
-                "SERVER_PORT",
-                String.valueOf(FreePorts.pick()),
-                "SPRING_KAFKA_BOOTSTRAP_SERVERS",
-                bootstrap,
-                "SPRING_DATASOURCE_URL",
-                jdbcUrl,
-                "SPRING_DATASOURCE_USERNAME",
-                "upbeat",
-                "SPRING_DATASOURCE_PASSWORD",
-                "upbeat"));
-    pb.redirectErrorStream(true);
     Path processorLog = Files.createTempFile("processor-throughput", ".log");
-    pb.redirectOutput(processorLog.toFile());
     long started = System.nanoTime();
-    Process processor = pb.start();
+    Process processor =
+        ServiceJar.start(jar, processorOpts, FreePorts.pick(), bootstrap, jdbcUrl, processorLog);
     try {
       Map<String, Progress> progress = watch(db, batches, started, processor);
       double cpu = Proc.cpuSeconds(processor.pid());
@@ -322,6 +301,13 @@ public final class ProcessorThroughput {
     for (String pipeline : List.of("metrics", "errors")) {
       Progress p = progress.get(pipeline);
       double seconds = p.doneAt - p.firstAt;
+      if (seconds < 1) {
+        throw new IllegalStateException(
+            "the "
+                + pipeline
+                + " pipeline finished within one flush: too little data to measure a rate;"
+                + " raise TRANSACTIONS");
+      }
       double rate = (records - p.firstRecords) * PER_BATCH / seconds;
       slowest = Math.min(slowest, rate);
       System.out.printf(

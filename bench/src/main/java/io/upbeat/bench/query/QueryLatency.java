@@ -1,5 +1,6 @@
 package io.upbeat.bench.query;
 
+import io.upbeat.bench.ServiceJar;
 import io.upbeat.localstack.FreePorts;
 import io.upbeat.localstack.LocalStack;
 import io.upbeat.metrics.DurationStats;
@@ -17,11 +18,9 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -58,38 +57,16 @@ public final class QueryLatency {
     int requests = Integer.getInteger("requests", 500);
     String apiOpts = System.getProperty("apiJavaOpts", "-Xmx512m -XX:+UseParallelGC");
     Path root = Path.of(System.getProperty("upbeat.root", ".")).toAbsolutePath().normalize();
-    Path jar = root.resolve("api-service/target/api-service.jar");
-    if (!Files.isRegularFile(jar)) {
-      throw new IllegalStateException("no " + jar + ": ./mvnw -B package -DskipTests first");
-    }
+    Path jar = ServiceJar.of(root, "api-service");
     log("starting Kafka and PostgreSQL");
     LocalStack stack = LocalStack.shared();
     stack.postgres().ensureDatabase("upbeat", "upbeat", "upbeat");
     String jdbcUrl = stack.postgres().jdbcUrl("upbeat");
     int port = FreePorts.pick();
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(List.of(apiOpts.trim().split("\\s+")));
-    command.addAll(List.of("-jar", jar.toString()));
-    ProcessBuilder pb = new ProcessBuilder(command);
-    pb.environment()
-        .putAll(
-            Map.of(
-                "SERVER_PORT",
-                String.valueOf(port),
-                "SPRING_KAFKA_BOOTSTRAP_SERVERS",
-                stack.kafka().bootstrapServers(),
-                "SPRING_DATASOURCE_URL",
-                jdbcUrl,
-                "SPRING_DATASOURCE_USERNAME",
-                "upbeat",
-                "SPRING_DATASOURCE_PASSWORD",
-                "upbeat"));
-    pb.redirectErrorStream(true);
     Path apiLog = Files.createTempFile("query-latency-api", ".log");
-    pb.redirectOutput(apiLog.toFile());
     log("starting api-service (" + apiOpts + "), log " + apiLog);
-    Process api = pb.start();
+    Process api =
+        ServiceJar.start(jar, apiOpts, port, stack.kafka().bootstrapServers(), jdbcUrl, apiLog);
     try {
       HttpClient http = HttpClient.newHttpClient();
       String base = "http://127.0.0.1:" + port;

@@ -1,0 +1,52 @@
+package io.upbeat.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Starts one service from its production jar in its own JVM, as ./upbeat dev would. */
+public final class ServiceJar {
+  private ServiceJar() {}
+
+  /** The built jar of a service module; fails with the build command when it is missing. */
+  public static Path of(Path root, String service) {
+    Path jar = root.resolve(service + "/target/" + service + ".jar");
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException("no " + jar + ": ./mvnw -B package -DskipTests first");
+    }
+    return jar;
+  }
+
+  /**
+   * Starts the jar on {@code port} against the given Kafka and PostgreSQL (user and password {@code
+   * upbeat}), output to {@code log}.
+   */
+  public static Process start(
+      Path jar, String javaOpts, int port, String kafka, String jdbcUrl, Path log)
+      throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(List.of(javaOpts.trim().split("\\s+")));
+    command.addAll(List.of("-jar", jar.toString()));
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment()
+        .putAll(
+            Map.of(
+                "SERVER_PORT",
+                String.valueOf(port),
+                "SPRING_KAFKA_BOOTSTRAP_SERVERS",
+                kafka,
+                "SPRING_DATASOURCE_URL",
+                jdbcUrl,
+                "SPRING_DATASOURCE_USERNAME",
+                "upbeat",
+                "SPRING_DATASOURCE_PASSWORD",
+                "upbeat"));
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(log.toFile());
+    return pb.start();
+  }
+}
