@@ -3,6 +3,9 @@ package io.upbeat.systemtests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.upbeat.agent.Transaction;
+import io.upbeat.agent.Upbeat;
+import io.upbeat.agent.UpbeatConfig;
 import io.upbeat.localstack.FreePorts;
 import io.upbeat.localstack.junit.TestHttp;
 import java.io.BufferedReader;
@@ -185,24 +188,33 @@ class ITUpbeatDev {
           "files": [{"path": "src/main/java/com/shop/UserService.java", "lines": [[40, 48]]}]}]}
         """,
         201);
-    String error =
-        """
-        {"service": {"name": "shop", "version": "2026.11.26-1"},
-         "errors": [{"timestamp": "%s", "exception": {"type": "java.lang.NullPointerException",
-           "message": "user is null", "stacktrace": [
-             {"module": "com.shop.UserService", "function": "find", "filename": "UserService.java",
-              "lineno": 42, "in_app": true},
-             {"module": "org.springframework.web.servlet.FrameworkServlet", "function": "service",
-              "filename": "FrameworkServlet.java", "lineno": 897, "in_app": false}]}}]}
-        """
-            .formatted(Instant.now());
-    HttpResponse<String> sent =
-        TestHttp.send(
-            HttpRequest.newBuilder(URI.create(events))
-                .header("Authorization", "Bearer " + secret)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(error)));
-    assertThat(sent.statusCode()).as(sent.body()).isEqualTo(202);
+    // The real agent reports it, as an application would.
+    UpbeatConfig agent =
+        UpbeatConfig.builder()
+            .serverUrl(events.substring(0, events.indexOf("/v1/events")))
+            .secretToken(secret)
+            .serviceName("shop")
+            .serviceVersion("2026.11.26-1")
+            .appPackage("com.shop")
+            .build();
+    Upbeat.start(agent);
+    try {
+      NullPointerException npe = new NullPointerException("user is null");
+      npe.setStackTrace(
+          new StackTraceElement[] {
+            new StackTraceElement("com.shop.UserService", "find", "UserService.java", 42),
+            new StackTraceElement(
+                "org.springframework.web.servlet.FrameworkServlet",
+                "service",
+                "FrameworkServlet.java",
+                897)
+          });
+      Transaction request = Upbeat.beginTransaction("GET /users/{id}", "request");
+      Upbeat.captureException(npe);
+      request.setResult("HTTP 5xx").end();
+    } finally {
+      Upbeat.stop(); // flushes
+    }
 
     String errors = apiUrl + "/api/v1/apps/" + appId + "/errors";
     await()
@@ -218,7 +230,7 @@ class ITUpbeatDev {
         .until(
             () ->
                 get(apiUrl + "/api/v1/apps/" + appId + "/transactions", key)
-                    .contains("\"name\":\"GET /\""));
+                    .contains("\"name\":\"GET /users/{id}\""));
   }
 
   private static String get(String url, String key) {

@@ -1,0 +1,107 @@
+package io.upbeat.agent;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** What the reporter sends: a finished transaction or a captured error, ready to write. */
+sealed interface Event {
+  /** Writes this event as an element of the batch's {@code transactions} or {@code errors}. */
+  void write(Json json);
+
+  /** A finished transaction. */
+  record Txn(
+      String id,
+      String traceId,
+      String name,
+      String type,
+      Instant timestamp,
+      double durationMs,
+      String result,
+      String outcome,
+      List<SpanData> spans,
+      Map<String, String> tags,
+      String userId)
+      implements Event {
+    @Override
+    public void write(Json j) {
+      j.beginObject()
+          .field("id", id)
+          .field("trace_id", traceId)
+          .field("name", name)
+          .field("type", type)
+          .field("timestamp", timestamp.toString())
+          .name("duration_ms")
+          .value(durationMs)
+          .field("result", result)
+          .field("outcome", outcome);
+      if (!spans.isEmpty()) {
+        j.name("spans").beginArray();
+        for (SpanData s : spans) {
+          j.beginObject()
+              .field("name", s.name())
+              .field("type", s.type())
+              .name("start_ms")
+              .value(s.startMs())
+              .name("duration_ms")
+              .value(s.durationMs())
+              .endObject();
+        }
+        j.endArray();
+      }
+      Context.write(j, tags, userId);
+      j.endObject();
+    }
+  }
+
+  /** A span of a transaction: offsets in milliseconds from the transaction's start. */
+  record SpanData(String name, String type, double startMs, double durationMs) {}
+
+  /** A captured exception. */
+  record Error(
+      String id,
+      Instant timestamp,
+      String transactionId,
+      String transactionName,
+      String culprit,
+      Frames.ExceptionData exception,
+      Map<String, String> tags,
+      String userId)
+      implements Event {
+    @Override
+    public void write(Json j) {
+      j.beginObject()
+          .field("id", id)
+          .field("timestamp", timestamp.toString())
+          .field("transaction_id", transactionId)
+          .field("transaction_name", transactionName)
+          .field("level", "error")
+          .field("culprit", culprit)
+          .name("exception");
+      exception.write(j);
+      Context.write(j, tags, userId);
+      j.endObject();
+    }
+  }
+
+  /** The optional {@code context} object: tags and user. */
+  final class Context {
+    private Context() {}
+
+    static void write(Json j, Map<String, String> tags, String userId) {
+      if ((tags == null || tags.isEmpty()) && userId == null) {
+        return;
+      }
+      j.name("context").beginObject();
+      if (userId != null) {
+        j.name("user").beginObject().field("id", userId).endObject();
+      }
+      if (tags != null && !tags.isEmpty()) {
+        j.name("tags").beginObject();
+        tags.forEach((k, v) -> j.field(k, v));
+        j.endObject();
+      }
+      j.endObject();
+    }
+  }
+}

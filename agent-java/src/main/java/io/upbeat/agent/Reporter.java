@@ -1,0 +1,237 @@
+package io.upbeat.agent;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Sends events to intake without ever making the application wait: events go into a bounded queue
+ * (when it is full they are dropped and counted), and one background thread batches them (up to
+ * {@code maxBatch} events or {@code flushInterval}), gzips each batch and posts it. On 429, 503 and
+ * network errors it retries the batch with exponential backoff and jitter, honouring {@code
+ * Retry-After}; a refused batch (400, 401, 413, ...) is dropped, never retried. {@link #close}
+ * flushes what is queued, bounded in time.
+ */
+final class Reporter implements AutoCloseable {
+  private static final Logger log = Logger.getLogger("io.upbeat.agent");
+  private static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
+
+  /** Posts one gzipped batch; the answer's status and Retry-After seconds (or -1). */
+  interface Transport {
+    record Answer(int status, long retryAfterSeconds) {}
+
+    Answer post(byte[] gzippedJson) throws IOException;
+  }
+
+  /** What the reporter did so far: for its log, its payloads and tests. */
+  record Stats(long queued, long sent, long dropped, long refused, long retries) {}
+
+  private final UpbeatConfig config;
+  private final Transport transport;
+  private final BlockingQueue<Event> queue;
+  private final Thread sender;
+  private final AtomicLong queued = new AtomicLong();
+  private final AtomicLong sent = new AtomicLong();
+  private final AtomicLong dropped = new AtomicLong();
+  private final AtomicLong refused = new AtomicLong();
+  private final AtomicLong retries = new AtomicLong();
+  private volatile boolean closing;
+  private volatile long closeDeadline;
+  private long lastLoggedDrops;
+
+  Reporter(UpbeatConfig config, Transport transport) {
+    this.config = config;
+    this.transport = transport;
+    this.queue = new ArrayBlockingQueue<>(config.queueCapacity);
+    this.sender = new Thread(this::run, "upbeat-reporter");
+    sender.setDaemon(true);
+    sender.start();
+  }
+
+  /** Queues an event; never blocks. Returns false (and counts a drop) when the queue is full. */
+  boolean offer(Event e) {
+    if (closing || !queue.offer(e)) {
+      dropped.incrementAndGet();
+      return false;
+    }
+    queued.incrementAndGet();
+    return true;
+  }
+
+  Stats stats() {
+    return new Stats(queued.get(), sent.get(), dropped.get(), refused.get(), retries.get());
+  }
+
+  private void run() {
+    List<Event> batch = new ArrayList<>();
+    while (!closing || !queue.isEmpty()) {
+      try {
+        Event first = queue.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        long deadline = System.nanoTime() + config.flushInterval.toNanos();
+        while (batch.size() < config.maxBatch && !closing) {
+          long wait = deadline - System.nanoTime();
+          if (wait <= 0) {
+            break;
+          }
+          Event next = queue.poll(wait, TimeUnit.NANOSECONDS);
+          if (next == null) {
+            break;
+          }
+          batch.add(next);
+          queue.drainTo(batch, config.maxBatch - batch.size());
+        }
+        queue.drainTo(batch, config.maxBatch - batch.size());
+        deliver(batch);
+      } catch (InterruptedException e) {
+        if (!closing) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      } catch (RuntimeException e) {
+        log.log(Level.WARNING, "Upbeat reporter: unexpected failure; batch dropped", e);
+        dropped.addAndGet(batch.size());
+      } finally {
+        batch.clear();
+      }
+      logDrops();
+    }
+  }
+
+  /** Sends a batch, retrying what may succeed later, until it is sent, refused or closing ends. */
+  private void deliver(List<Event> batch) throws InterruptedException {
+    byte[] body = gzip(payload(batch));
+    Duration backoff = FIRST_BACKOFF;
+    while (true) {
+      Transport.Answer answer;
+      try {
+        answer = transport.post(body);
+      } catch (IOException e) {
+        answer = new Transport.Answer(-1, -1);
+        log.fine("Upbeat reporter: intake unreachable: " + e);
+      }
+      int s = answer.status();
+      if (s / 100 == 2) {
+        sent.addAndGet(batch.size());
+        return;
+      }
+      if (s != -1 && s != 429 && s != 503 && s != 502 && s != 504) {
+        refused.addAndGet(batch.size());
+        log.warning(
+            "Upbeat intake refused a batch of "
+                + batch.size()
+                + " events with HTTP "
+                + s
+                + "; dropped (check UPBEAT_SECRET_TOKEN and the agent version)");
+        return;
+      }
+      if (closing && System.nanoTime() > closeDeadline) {
+        dropped.addAndGet(batch.size());
+        return;
+      }
+      retries.incrementAndGet();
+      long waitMillis =
+          answer.retryAfterSeconds() >= 0
+              ? TimeUnit.SECONDS.toMillis(answer.retryAfterSeconds())
+              : (long) (backoff.toMillis() * ThreadLocalRandom.current().nextDouble(0.5, 1.5));
+      waitMillis = Math.min(waitMillis, config.maxBackoff.toMillis());
+      if (closing) {
+        waitMillis =
+            Math.min(waitMillis, Math.max(0, (closeDeadline - System.nanoTime()) / 1_000_000));
+      }
+      Thread.sleep(waitMillis);
+      backoff =
+          backoff.multipliedBy(2).compareTo(config.maxBackoff) > 0
+              ? config.maxBackoff
+              : backoff.multipliedBy(2);
+    }
+  }
+
+  /** The request body: the service, the batch's events, and the agent's own counters. */
+  String payload(List<Event> batch) {
+    Json j = new Json(256 * batch.size() + 256);
+    j.beginObject().name("service").beginObject().field("name", config.serviceName);
+    j.field("environment", config.environment).field("version", config.serviceVersion);
+    j.name("agent")
+        .beginObject()
+        .field("name", "upbeat-java")
+        .field("version", Version.VALUE)
+        .endObject();
+    j.field("language", "java").field("host", config.host).endObject();
+    j.name("transactions").beginArray();
+    for (Event e : batch) {
+      if (e instanceof Event.Txn) {
+        e.write(j);
+      }
+    }
+    j.endArray().name("errors").beginArray();
+    for (Event e : batch) {
+      if (e instanceof Event.Error) {
+        e.write(j);
+      }
+    }
+    j.endArray();
+    // Intake ignores unknown fields; kept for whoever inspects the traffic.
+    Stats s = stats();
+    j.name("agent_stats").beginObject();
+    j.name("dropped").value(s.dropped()).name("retries").value(s.retries()).endObject();
+    return j.endObject().toString();
+  }
+
+  private static byte[] gzip(String json) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(json.length() / 4 + 64);
+    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+      gz.write(json.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot happen in memory", e);
+    }
+    return out.toByteArray();
+  }
+
+  private void logDrops() {
+    long d = dropped.get();
+    if (d > lastLoggedDrops) {
+      log.warning(
+          "Upbeat reporter: " + d + " events dropped so far (queue full or intake refusing)");
+      lastLoggedDrops = d;
+    }
+  }
+
+  /** Stops accepting events and sends what is queued, waiting at most {@code timeout}. */
+  void close(Duration timeout) {
+    closeDeadline = System.nanoTime() + timeout.toNanos();
+    closing = true;
+    try {
+      sender.join(Math.max(1, timeout.toMillis()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (sender.isAlive()) {
+      sender.interrupt();
+    }
+    long left = queue.size();
+    if (left > 0) {
+      dropped.addAndGet(left);
+      queue.clear();
+    }
+  }
+
+  @Override
+  public void close() {
+    close(Duration.ofSeconds(5));
+  }
+}

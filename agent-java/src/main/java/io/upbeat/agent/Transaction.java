@@ -1,0 +1,56 @@
+package io.upbeat.agent;
+
+/**
+ * A unit of work the application measures: a request, a job. Begin it with {@link
+ * Upbeat#beginTransaction}, end it once with {@link #end()} (or try-with-resources). Every method
+ * is safe to call on the no-op transaction returned when the agent is not started, and none returns
+ * null.
+ */
+public interface Transaction extends AutoCloseable {
+  /**
+   * Renames it, e.g. to the route template once the framework knows it ({@code GET /users/{id}}).
+   */
+  Transaction setName(String name);
+
+  /** The result, e.g. {@code HTTP 2xx}. */
+  Transaction setResult(String result);
+
+  /** Marks it failed or succeeded (without it, an {@code HTTP 5xx} result counts as failed). */
+  Transaction setOutcome(Outcome outcome);
+
+  /** The user it served, by an id meaningful to the application (never a password or e-mail). */
+  Transaction setUser(String id);
+
+  /** A tag to filter and group by. */
+  Transaction setTag(String key, String value);
+
+  /** Starts a span (a database query, an outgoing call) within this transaction. */
+  Span startSpan(String name, String type);
+
+  /** Reports an exception as an error of this transaction. */
+  void captureException(Throwable error);
+
+  /** Ends it and queues it for sending; later calls do nothing. */
+  void end();
+
+  /** Whether this is the no-op transaction (the agent is not started). */
+  boolean isNoop();
+
+  @Override
+  default void close() {
+    end();
+  }
+
+  /** How a transaction ended. */
+  enum Outcome {
+    SUCCESS("success"),
+    FAILURE("failure"),
+    UNKNOWN("unknown");
+
+    final String wire;
+
+    Outcome(String wire) {
+      this.wire = wire;
+    }
+  }
+}

@@ -1,0 +1,111 @@
+package io.upbeat.agent;
+
+import java.time.Duration;
+import java.util.logging.Logger;
+
+/**
+ * The agent's entry point. Start it once ({@link #start} or {@link #startFromEnvironment}), then
+ * begin a transaction when a request starts and end it when it ends: the transaction is the
+ * thread's current one in between (virtual threads included), so {@link #captureException} and
+ * {@link #currentTransaction} find it. Before start, and after {@link #stop}, everything is a
+ * no-op: an application never fails because of its agent.
+ */
+public final class Upbeat {
+  private static final Logger log = Logger.getLogger("io.upbeat.agent");
+  private static final ThreadLocal<RealTransaction> CURRENT = new ThreadLocal<>();
+  private static volatile Agent agent;
+
+  private Upbeat() {}
+
+  /** The running agent: configuration, frame classifier and reporter. */
+  record Agent(UpbeatConfig config, Frames frames, Reporter reporter) {}
+
+  /** Starts reporting with this configuration; a second start is ignored (logged). */
+  public static synchronized void start(UpbeatConfig config) {
+    start(config, new HttpTransport(config));
+  }
+
+  static synchronized void start(UpbeatConfig config, Reporter.Transport transport) {
+    if (agent != null) {
+      log.warning("Upbeat agent already started; ignoring the second start");
+      return;
+    }
+    agent = new Agent(config, new Frames(config.appPackages), new Reporter(config, transport));
+    Runtime.getRuntime().addShutdownHook(new Thread(Upbeat::stop, "upbeat-shutdown"));
+    log.info("Upbeat agent reporting " + config.serviceName + " to " + config.serverUrl);
+  }
+
+  /**
+   * Starts from the {@code UPBEAT_*} environment variables (see {@link
+   * UpbeatConfig#fromEnvironment}).
+   */
+  public static void startFromEnvironment() {
+    start(UpbeatConfig.fromEnvironment(System.getenv()));
+  }
+
+  /** Sends what is queued (waiting at most 5 seconds) and stops; the API becomes a no-op. */
+  public static synchronized void stop() {
+    Agent a = agent;
+    agent = null;
+    if (a != null) {
+      a.reporter().close(Duration.ofSeconds(5));
+    }
+  }
+
+  public static boolean isStarted() {
+    return agent != null;
+  }
+
+  /** Begins a transaction and makes it this thread's current one until it ends. */
+  public static Transaction beginTransaction(String name, String type) {
+    Agent a = agent;
+    if (a == null) {
+      return NoopTransaction.INSTANCE;
+    }
+    RealTransaction t = new RealTransaction(a, name, type, CURRENT.get());
+    CURRENT.set(t);
+    return t;
+  }
+
+  /** This thread's current transaction, or the no-op one. */
+  public static Transaction currentTransaction() {
+    RealTransaction t = CURRENT.get();
+    return t == null ? NoopTransaction.INSTANCE : t;
+  }
+
+  /** Reports an exception, as an error of the current transaction if there is one. */
+  public static void captureException(Throwable error) {
+    Agent a = agent;
+    if (a == null || error == null) {
+      return;
+    }
+    RealTransaction t = CURRENT.get();
+    if (t != null) {
+      t.captureException(error);
+    } else {
+      RealTransaction.reportError(a, error, null, null, null, null);
+    }
+  }
+
+  /** Events queued, sent, dropped, refused by intake, and retries so far (zeros when stopped). */
+  public static String stats() {
+    Agent a = agent;
+    return a == null ? "not started" : a.reporter().stats().toString();
+  }
+
+  static Reporter.Stats reporterStats() {
+    Agent a = agent;
+    return a == null ? new Reporter.Stats(0, 0, 0, 0, 0) : a.reporter().stats();
+  }
+
+  /** Called by a transaction when it ends: the thread's current one becomes its parent again. */
+  static void ended(RealTransaction t, RealTransaction previous) {
+    if (CURRENT.get() == t) {
+      if (previous == null) {
+        CURRENT.remove();
+      } else {
+        CURRENT.set(previous);
+      }
+    }
+  }
+}

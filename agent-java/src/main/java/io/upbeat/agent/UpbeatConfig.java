@@ -1,0 +1,187 @@
+package io.upbeat.agent;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How the agent reports: where intake is, the app's secret token, and how this service describes
+ * itself. Build one in code, or read it from the environment ({@link #fromEnvironment}).
+ */
+public final class UpbeatConfig {
+  final URI serverUrl;
+  final String secretToken;
+  final String serviceName;
+  final String environment;
+  final String serviceVersion;
+  final List<String> appPackages;
+  final int queueCapacity;
+  final int maxBatch;
+  final Duration flushInterval;
+  final Duration maxBackoff;
+  final String host;
+
+  private UpbeatConfig(Builder b) {
+    this.serverUrl = Objects.requireNonNull(b.serverUrl, "serverUrl");
+    this.secretToken = Objects.requireNonNull(b.secretToken, "secretToken");
+    this.serviceName = Objects.requireNonNull(b.serviceName, "serviceName");
+    this.environment = b.environment;
+    this.serviceVersion = b.serviceVersion;
+    this.appPackages = List.copyOf(b.appPackages);
+    this.queueCapacity = b.queueCapacity;
+    this.maxBatch = b.maxBatch;
+    this.flushInterval = b.flushInterval;
+    this.maxBackoff = b.maxBackoff;
+    this.host = b.host;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Reads {@code UPBEAT_SERVER_URL}, {@code UPBEAT_SECRET_TOKEN}, {@code UPBEAT_SERVICE_NAME}
+   * (required), {@code UPBEAT_ENVIRONMENT}, {@code UPBEAT_SERVICE_VERSION} and {@code
+   * UPBEAT_APP_PACKAGES} (comma-separated package prefixes whose frames are the application's).
+   *
+   * @throws IllegalArgumentException naming the first missing or invalid variable
+   */
+  public static UpbeatConfig fromEnvironment(Map<String, String> env) {
+    Builder b = builder();
+    b.serverUrl(required(env, "UPBEAT_SERVER_URL"));
+    b.secretToken(required(env, "UPBEAT_SECRET_TOKEN"));
+    b.serviceName(required(env, "UPBEAT_SERVICE_NAME"));
+    b.environment(env.get("UPBEAT_ENVIRONMENT"));
+    b.serviceVersion(env.get("UPBEAT_SERVICE_VERSION"));
+    String packages = env.get("UPBEAT_APP_PACKAGES");
+    if (packages != null) {
+      for (String p : packages.split(",")) {
+        if (!p.isBlank()) {
+          b.appPackage(p.trim());
+        }
+      }
+    }
+    return b.build();
+  }
+
+  private static String required(Map<String, String> env, String name) {
+    String v = env.get(name);
+    if (v == null || v.isBlank()) {
+      throw new IllegalArgumentException(name + " is not set");
+    }
+    return v.trim();
+  }
+
+  /**
+   * Builds a configuration; {@code serverUrl}, {@code secretToken} and {@code serviceName} are
+   * required.
+   */
+  public static final class Builder {
+    private URI serverUrl;
+    private String secretToken;
+    private String serviceName;
+    private String environment;
+    private String serviceVersion;
+    private final List<String> appPackages = new ArrayList<>();
+    private int queueCapacity = 10_000;
+    private int maxBatch = 1_000;
+    private Duration flushInterval = Duration.ofSeconds(1);
+    private Duration maxBackoff = Duration.ofSeconds(30);
+    private String host = hostName();
+
+    private Builder() {}
+
+    /** Intake's base URL, e.g. {@code http://127.0.0.1:8200}. */
+    public Builder serverUrl(String url) {
+      URI u = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+      if (u.getScheme() == null
+          || !(u.getScheme().equals("http") || u.getScheme().equals("https"))) {
+        throw new IllegalArgumentException("UPBEAT_SERVER_URL must be an http(s) URL: " + url);
+      }
+      this.serverUrl = u;
+      return this;
+    }
+
+    public Builder secretToken(String token) {
+      this.secretToken = token;
+      return this;
+    }
+
+    /** 1-100 letters, digits, spaces, {@code _ . -}, as intake requires. */
+    public Builder serviceName(String name) {
+      if (!name.matches("[A-Za-z0-9 _.\\-]{1,100}")) {
+        throw new IllegalArgumentException(
+            "UPBEAT_SERVICE_NAME must be 1-100 letters, digits, spaces, _ . -: " + name);
+      }
+      this.serviceName = name;
+      return this;
+    }
+
+    public Builder environment(String environment) {
+      this.environment = environment == null || environment.isBlank() ? null : environment;
+      return this;
+    }
+
+    /** The release the running code belongs to: links errors to CI's release and its commits. */
+    public Builder serviceVersion(String version) {
+      this.serviceVersion = version == null || version.isBlank() ? null : version;
+      return this;
+    }
+
+    /** A package prefix (e.g. {@code com.shop}) whose classes are the application's own code. */
+    public Builder appPackage(String prefix) {
+      appPackages.add(prefix.endsWith(".") ? prefix : prefix + ".");
+      return this;
+    }
+
+    /** Events waiting to be sent at most; beyond, new events are dropped and counted. */
+    public Builder queueCapacity(int capacity) {
+      if (capacity < 1) {
+        throw new IllegalArgumentException("queue capacity must be positive");
+      }
+      this.queueCapacity = capacity;
+      return this;
+    }
+
+    /** Events per request at most (intake accepts 10,000). */
+    public Builder maxBatch(int max) {
+      if (max < 1 || max > 10_000) {
+        throw new IllegalArgumentException("max batch must be 1 to 10000");
+      }
+      this.maxBatch = max;
+      return this;
+    }
+
+    /** How long an event may wait for its batch to fill. */
+    public Builder flushInterval(Duration interval) {
+      this.flushInterval = interval;
+      return this;
+    }
+
+    /** The longest wait between retries. */
+    public Builder maxBackoff(Duration backoff) {
+      this.maxBackoff = backoff;
+      return this;
+    }
+
+    public Builder host(String host) {
+      this.host = host;
+      return this;
+    }
+
+    public UpbeatConfig build() {
+      return new UpbeatConfig(this);
+    }
+
+    private static String hostName() {
+      try {
+        return java.net.InetAddress.getLocalHost().getHostName();
+      } catch (Exception e) {
+        return null;
+      }
+    }
+  }
+}

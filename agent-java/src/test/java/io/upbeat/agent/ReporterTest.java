@@ -1,0 +1,232 @@
+package io.upbeat.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The agent end to end up to the wire, against a fake intake (a {@link Reporter.Transport} that
+ * records the gzipped bodies and answers as told): what is sent, retries, refusals, an intake that
+ * is down, and the bounded queue.
+ */
+class ReporterTest {
+  /** A scripted intake: answers from the script, then 202; records every body. */
+  static final class FakeIntake implements Reporter.Transport {
+    final List<JsonNode> bodies = new CopyOnWriteArrayList<>();
+    final AtomicInteger calls = new AtomicInteger();
+    volatile boolean down;
+    final List<Answer> script = new CopyOnWriteArrayList<>();
+
+    @Override
+    public Answer post(byte[] gzipped) throws IOException {
+      calls.incrementAndGet();
+      if (down) {
+        throw new IOException("connection refused");
+      }
+      try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gzipped))) {
+        bodies.add(JsonMapper.shared().readTree(in.readAllBytes()));
+      }
+      return script.isEmpty() ? new Answer(202, -1) : script.remove(0);
+    }
+
+    int events() {
+      return bodies.stream()
+          .mapToInt(b -> b.get("transactions").size() + b.get("errors").size())
+          .sum();
+    }
+  }
+
+  private final FakeIntake intake = new FakeIntake();
+
+  private static UpbeatConfig.Builder config() {
+    return UpbeatConfig.builder()
+        .serverUrl("http://127.0.0.1:1")
+        .secretToken("ub_app_test")
+        .serviceName("shop-web")
+        .environment("staging")
+        .serviceVersion("2026.11.26-3")
+        .appPackage("io.upbeat.agent")
+        .flushInterval(Duration.ofMillis(50))
+        .maxBackoff(Duration.ofMillis(200));
+  }
+
+  @AfterEach
+  void stop() {
+    Upbeat.stop();
+  }
+
+  @Test
+  void sendsTransactionsSpansAndErrorsWithTheService() {
+    Upbeat.start(config().build(), intake);
+    Transaction t = Upbeat.beginTransaction("GET /users/{id}", "request");
+    assertThat(Upbeat.currentTransaction()).isSameAs(t);
+    try (Span s = t.startSpan("SELECT FROM users", "db.postgresql.query")) {
+      assertThat(s).isNotNull();
+    }
+    t.setResult("HTTP 5xx")
+        .setOutcome(Transaction.Outcome.FAILURE)
+        .setUser("42")
+        .setTag("region", "eu");
+    Upbeat.captureException(
+        new IllegalStateException("boom \"quoted\"\nline", new java.io.IOException("disk")));
+    t.end();
+    assertThat(Upbeat.currentTransaction().isNoop()).isTrue();
+    Upbeat.stop();
+
+    assertThat(intake.events()).isEqualTo(2);
+    JsonNode service = intake.bodies.get(0).get("service");
+    assertThat(service.get("name").asString()).isEqualTo("shop-web");
+    assertThat(service.get("environment").asString()).isEqualTo("staging");
+    assertThat(service.get("version").asString()).isEqualTo("2026.11.26-3");
+    assertThat(service.at("/agent/name").asString()).isEqualTo("upbeat-java");
+
+    JsonNode txn =
+        intake.bodies.stream()
+            .flatMap(b -> b.get("transactions").valueStream())
+            .findFirst()
+            .orElseThrow();
+    assertThat(txn.get("name").asString()).isEqualTo("GET /users/{id}");
+    assertThat(txn.get("outcome").asString()).isEqualTo("failure");
+    assertThat(txn.get("duration_ms").asDouble()).isGreaterThanOrEqualTo(0);
+    assertThat(txn.at("/spans/0/type").asString()).isEqualTo("db.postgresql.query");
+    assertThat(txn.at("/context/tags/region").asString()).isEqualTo("eu");
+    assertThat(txn.get("id").asString()).hasSize(16);
+    assertThat(txn.get("trace_id").asString()).hasSize(32);
+
+    JsonNode error =
+        intake.bodies.stream()
+            .flatMap(b -> b.get("errors").valueStream())
+            .findFirst()
+            .orElseThrow();
+    assertThat(error.get("transaction_id").asString()).isEqualTo(txn.get("id").asString());
+    assertThat(error.at("/exception/type").asString()).isEqualTo("java.lang.IllegalStateException");
+    assertThat(error.at("/exception/message").asString()).isEqualTo("boom \"quoted\"\nline");
+    assertThat(error.at("/exception/cause/type").asString()).isEqualTo("java.io.IOException");
+    JsonNode top = error.at("/exception/stacktrace/0");
+    assertThat(top.get("module").asString()).isEqualTo(ReporterTest.class.getName());
+    assertThat(top.get("in_app").asBoolean()).isTrue();
+    assertThat(top.get("path").asString()).isEqualTo("io/upbeat/agent/ReporterTest.java");
+    assertThat(error.get("culprit").asString())
+        .isEqualTo(ReporterTest.class.getName() + ".sendsTransactionsSpansAndErrorsWithTheService");
+  }
+
+  @Test
+  void retriesWhatMaySucceedLaterAndDropsWhatIntakeRefuses() {
+    intake.script.add(new Reporter.Transport.Answer(503, 0));
+    intake.script.add(new Reporter.Transport.Answer(429, -1));
+    Upbeat.start(config().build(), intake);
+    Upbeat.beginTransaction("job", "scheduled").end();
+    await().atMost(Duration.ofSeconds(10)).until(() -> Upbeat.reporterStats().sent() == 1);
+    assertThat(intake.calls.get()).isEqualTo(3);
+    assertThat(Upbeat.reporterStats().retries()).isEqualTo(2);
+
+    intake.script.add(new Reporter.Transport.Answer(400, -1));
+    Upbeat.beginTransaction("bad", "scheduled").end();
+    await().atMost(Duration.ofSeconds(10)).until(() -> Upbeat.reporterStats().refused() == 1);
+    assertThat(intake.calls.get()).isEqualTo(4); // a 400 is never retried
+  }
+
+  @Test
+  void anIntakeThatIsDownNeverBlocksTheAppAndItsBacklogIsBounded() {
+    intake.down = true;
+    Upbeat.start(config().queueCapacity(1_000).maxBatch(100).build(), intake);
+    long start = System.nanoTime();
+    for (int i = 0; i < 20_000; i++) {
+      Upbeat.beginTransaction("GET /", "request").end();
+    }
+    // 20,000 transactions were ended while nothing could be sent: none waited for the network.
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    Reporter.Stats s = Upbeat.reporterStats();
+    assertThat(s.queued()).isLessThanOrEqualTo(1_000 + 100); // the queue plus one batch in hand
+    assertThat(s.dropped()).isEqualTo(20_000 - s.queued());
+    assertThat(s.sent()).isZero();
+
+    intake.down = false; // intake is back: the backlog goes out, then new events too
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> Upbeat.reporterStats().sent() == Upbeat.reporterStats().queued());
+    Upbeat.beginTransaction("after", "request").end();
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> Upbeat.reporterStats().sent() == Upbeat.reporterStats().queued());
+    assertThat(
+            intake.bodies.stream()
+                .flatMap(b -> b.get("transactions").valueStream())
+                .map(t -> t.get("name").asString()))
+        .contains("after");
+  }
+
+  @Test
+  void theCurrentTransactionFollowsItsThreadIncludingVirtualOnes() throws Exception {
+    Upbeat.start(config().build(), intake);
+    Runnable work =
+        () -> {
+          Transaction t = Upbeat.beginTransaction("virtual", "job");
+          Upbeat.captureException(new RuntimeException("in a virtual thread"));
+          t.end();
+        };
+    // The agent targets Java 17; virtual threads exist from Java 21 (the build runs on 25).
+    Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+    Thread vt =
+        (Thread)
+            Class.forName("java.lang.Thread$Builder")
+                .getMethod("start", Runnable.class)
+                .invoke(builder, work);
+    vt.join();
+    assertThat(Upbeat.currentTransaction().isNoop()).isTrue(); // not this thread's
+    Upbeat.stop();
+    JsonNode txn =
+        intake.bodies.stream()
+            .flatMap(b -> b.get("transactions").valueStream())
+            .findFirst()
+            .orElseThrow();
+    JsonNode err =
+        intake.bodies.stream()
+            .flatMap(b -> b.get("errors").valueStream())
+            .findFirst()
+            .orElseThrow();
+    assertThat(err.get("transaction_id").asString()).isEqualTo(txn.get("id").asString());
+    assertThat(err.get("transaction_name").asString()).isEqualTo("virtual");
+  }
+
+  @Test
+  void beforeStartEverythingIsASafeNoop() {
+    Transaction t = Upbeat.beginTransaction("x", "y");
+    assertThat(t.isNoop()).isTrue();
+    assertThat(t.startSpan("s", "t")).isNotNull();
+    t.setName(null).setTag(null, null).setResult("r").end();
+    Upbeat.captureException(new RuntimeException());
+    assertThat(Upbeat.currentTransaction()).isNotNull();
+    assertThat(Upbeat.stats()).isEqualTo("not started");
+  }
+
+  @Test
+  void readsItsConfigurationFromTheEnvironment() {
+    UpbeatConfig c =
+        UpbeatConfig.fromEnvironment(
+            java.util.Map.of(
+                "UPBEAT_SERVER_URL", "http://intake:8200/",
+                "UPBEAT_SECRET_TOKEN", "ub_app_x",
+                "UPBEAT_SERVICE_NAME", "shop",
+                "UPBEAT_APP_PACKAGES", "com.shop, com.shared"));
+    assertThat(c.serverUrl.toString()).isEqualTo("http://intake:8200");
+    assertThat(c.appPackages).containsExactly("com.shop.", "com.shared.");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> UpbeatConfig.fromEnvironment(java.util.Map.of("UPBEAT_SERVER_URL", "http://x")))
+        .hasMessageContaining("UPBEAT_SECRET_TOKEN");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> UpbeatConfig.builder().serverUrl("ftp://x"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+}
