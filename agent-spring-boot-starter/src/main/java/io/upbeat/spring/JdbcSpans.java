@@ -1,0 +1,111 @@
+package io.upbeat.spring;
+
+import io.upbeat.agent.Span;
+import io.upbeat.agent.Transaction;
+import io.upbeat.agent.Upbeat;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Set;
+import javax.sql.DataSource;
+
+/**
+ * Wraps a {@link DataSource} so that every statement executed within a transaction becomes a span
+ * named by its {@link SqlSummary} (never its values), of type {@code db.<database>.query}. Outside
+ * a transaction, and when the agent is off, calls go straight through.
+ */
+final class JdbcSpans {
+  private JdbcSpans() {}
+
+  static DataSource wrap(DataSource target) {
+    return (DataSource)
+        proxy(
+            target,
+            (proxy, method, args) -> {
+              Object result = invoke(target, method, args);
+              if (result instanceof Connection c && method.getName().equals("getConnection")) {
+                return connection(c);
+              }
+              return result;
+            });
+  }
+
+  private static Connection connection(Connection target) {
+    String db = database(target);
+    return (Connection)
+        proxy(
+            target,
+            (proxy, method, args) -> {
+              Object result = invoke(target, method, args);
+              if (result instanceof Statement s) {
+                String sql =
+                    args != null && args.length > 0 && args[0] instanceof String text ? text : null;
+                return statement(s, db, sql);
+              }
+              return result;
+            });
+  }
+
+  private static Statement statement(Statement target, String db, String preparedSql) {
+    return (Statement)
+        proxy(
+            target,
+            (proxy, method, args) -> {
+              String name = method.getName();
+              if (!name.startsWith("execute")) {
+                return invoke(target, method, args);
+              }
+              Transaction t = Upbeat.currentTransaction();
+              if (t.isNoop()) {
+                return invoke(target, method, args);
+              }
+              String sql =
+                  args != null && args.length > 0 && args[0] instanceof String text
+                      ? text
+                      : preparedSql;
+              try (Span span =
+                  t.startSpan(
+                      name.equals("executeBatch")
+                          ? SqlSummary.of(sql) + " (batch)"
+                          : SqlSummary.of(sql),
+                      "db." + db + ".query")) {
+                return invoke(target, method, args);
+              }
+            });
+  }
+
+  private static String database(Connection c) {
+    try {
+      return c.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT).replace(' ', '_');
+    } catch (Exception e) {
+      return "sql";
+    }
+  }
+
+  private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
+    try {
+      return method.invoke(target, args);
+    } catch (InvocationTargetException e) {
+      throw e.getCause();
+    }
+  }
+
+  /** A proxy implementing every interface of the target's class, delegating by default. */
+  private static Object proxy(Object target, InvocationHandler handler) {
+    Set<Class<?>> interfaces = new LinkedHashSet<>();
+    for (Class<?> c = target.getClass(); c != null; c = c.getSuperclass()) {
+      interfaces.addAll(java.util.List.of(c.getInterfaces()));
+    }
+    if (target instanceof PreparedStatement) {
+      interfaces.add(PreparedStatement.class);
+    }
+    return Proxy.newProxyInstance(
+        target.getClass().getClassLoader(), interfaces.toArray(Class<?>[]::new), handler);
+  }
+}

@@ -1,0 +1,105 @@
+package io.upbeat.spring;
+
+import io.upbeat.agent.Upbeat;
+import io.upbeat.agent.UpbeatConfig;
+import java.util.List;
+import javax.sql.DataSource;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.AutoConfigurationPackages;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.Ordered;
+import org.springframework.core.env.Environment;
+
+/**
+ * Starts the agent from {@code upbeat.*} (or {@code UPBEAT_*}) settings when a server URL is set,
+ * and instruments what the application uses: servlet requests and {@link DataSource} beans.
+ */
+@AutoConfiguration
+@EnableConfigurationProperties(UpbeatProperties.class)
+public class UpbeatAutoConfiguration {
+
+  /** Starts the agent at context start and stops it (flushing) at context close. */
+  static final class AgentLifecycle implements DisposableBean {
+    final boolean started;
+
+    AgentLifecycle(boolean started) {
+      this.started = started;
+    }
+
+    @Override
+    public void destroy() {
+      if (started) {
+        Upbeat.stop();
+      }
+    }
+  }
+
+  @Bean
+  AgentLifecycle upbeatAgent(UpbeatProperties p, Environment env, BeanFactory beans) {
+    String url = first(p.serverUrl(), System.getenv("UPBEAT_SERVER_URL"));
+    if (Boolean.FALSE.equals(p.enabled()) || url == null || Upbeat.isStarted()) {
+      return new AgentLifecycle(false);
+    }
+    UpbeatConfig.Builder b =
+        UpbeatConfig.builder()
+            .serverUrl(url)
+            .secretToken(first(p.secretToken(), System.getenv("UPBEAT_SECRET_TOKEN")))
+            .serviceName(
+                first(
+                    p.serviceName(),
+                    System.getenv("UPBEAT_SERVICE_NAME"),
+                    env.getProperty("spring.application.name"),
+                    "application"))
+            .environment(first(p.environment(), System.getenv("UPBEAT_ENVIRONMENT")))
+            .serviceVersion(first(p.serviceVersion(), System.getenv("UPBEAT_SERVICE_VERSION")));
+    List<String> packages = p.appPackages();
+    if (packages == null || packages.isEmpty()) {
+      packages =
+          AutoConfigurationPackages.has(beans) ? AutoConfigurationPackages.get(beans) : List.of();
+    }
+    packages.forEach(b::appPackage);
+    Upbeat.start(b.build());
+    return new AgentLifecycle(true);
+  }
+
+  @Bean
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+  @ConditionalOnClass(name = "org.springframework.web.servlet.HandlerMapping")
+  FilterRegistrationBean<UpbeatFilter> upbeatFilter() {
+    FilterRegistrationBean<UpbeatFilter> r = new FilterRegistrationBean<>(new UpbeatFilter());
+    r.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
+    r.addUrlPatterns("/*");
+    return r;
+  }
+
+  /** Wraps DataSource beans, only when the agent is to run (a wrapper hides the pool's type). */
+  @Bean
+  static BeanPostProcessor upbeatDataSources(Environment env) {
+    boolean on =
+        !"false".equalsIgnoreCase(env.getProperty("upbeat.enabled"))
+            && first(env.getProperty("upbeat.server-url"), System.getenv("UPBEAT_SERVER_URL"))
+                != null;
+    return new BeanPostProcessor() {
+      @Override
+      public Object postProcessAfterInitialization(Object bean, String name) {
+        return on && bean instanceof DataSource ds ? JdbcSpans.wrap(ds) : bean;
+      }
+    };
+  }
+
+  private static String first(String... values) {
+    for (String v : values) {
+      if (v != null && !v.isBlank()) {
+        return v;
+      }
+    }
+    return null;
+  }
+}

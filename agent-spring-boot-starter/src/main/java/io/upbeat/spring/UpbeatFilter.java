@@ -1,0 +1,50 @@
+package io.upbeat.spring;
+
+import io.upbeat.agent.Transaction;
+import io.upbeat.agent.Upbeat;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.servlet.HandlerMapping;
+
+/**
+ * Records every request as a transaction named by its route template ({@code GET /users/{id}},
+ * never the raw URL, so names stay few) with result {@code HTTP 2xx} etc., and captures the
+ * exceptions that escape the application.
+ */
+final class UpbeatFilter extends OncePerRequestFilter {
+  static final String UNKNOWN_ROUTE = "unknown route";
+
+  @Override
+  protected void doFilterInternal(
+      HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+      throws ServletException, IOException {
+    Transaction t = Upbeat.beginTransaction(request.getMethod() + " " + UNKNOWN_ROUTE, "request");
+    if (t.isNoop()) {
+      chain.doFilter(request, response);
+      return;
+    }
+    Throwable failure = null;
+    try {
+      chain.doFilter(request, response);
+    } catch (IOException | ServletException | RuntimeException | Error e) {
+      failure = e;
+      Throwable cause =
+          e instanceof ServletException s && s.getRootCause() != null ? s.getRootCause() : e;
+      t.captureException(cause);
+      throw e;
+    } finally {
+      Object route = request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
+      if (route != null) {
+        t.setName(request.getMethod() + " " + route);
+      }
+      int status = failure != null && response.getStatus() < 400 ? 500 : response.getStatus();
+      t.setResult("HTTP " + status / 100 + "xx");
+      t.setOutcome(status >= 500 ? Transaction.Outcome.FAILURE : Transaction.Outcome.SUCCESS);
+      t.end();
+    }
+  }
+}

@@ -1,0 +1,28 @@
+package io.upbeat.spring;
+
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * The agent's settings under {@code upbeat.*}; unset ones fall back to the {@code UPBEAT_*}
+ * environment variables, and the service name to {@code spring.application.name}.
+ *
+ * @param enabled set false to keep the agent off
+ * @param serverUrl intake's base URL; without it (and without {@code UPBEAT_SERVER_URL}) the agent
+ *     stays off
+ * @param secretToken the app's secret token
+ * @param serviceName the service's name
+ * @param environment e.g. {@code production}
+ * @param serviceVersion the running release's version
+ * @param appPackages package prefixes of the application's code; default: the application's own
+ *     package (where {@code @SpringBootApplication} is)
+ */
+@ConfigurationProperties("upbeat")
+public record UpbeatProperties(
+    Boolean enabled,
+    String serverUrl,
+    String secretToken,
+    String serviceName,
+    String environment,
+    String serviceVersion,
+    List<String> appPackages) {}

@@ -1,0 +1,128 @@
+package io.upbeat.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import io.upbeat.agent.Upbeat;
+import io.upbeat.localstack.junit.LocalStackExtension;
+import io.upbeat.spring.example.ExampleApp;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The starter in a real Spring Boot application on real PostgreSQL, reporting to a fake intake on
+ * loopback: requests become transactions named by route template, JDBC statements spans, and an
+ * exception thrown by a controller an error of its request.
+ */
+@SpringBootTest(
+    classes = ExampleApp.class,
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class ITStarter {
+  @RegisterExtension static final LocalStackExtension stack = new LocalStackExtension();
+
+  static final List<JsonNode> received = new CopyOnWriteArrayList<>();
+  static final HttpServer intake = fakeIntake();
+
+  static HttpServer fakeIntake() {
+    try {
+      HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      s.createContext(
+          "/v1/events",
+          exchange -> {
+            try (GZIPInputStream in =
+                new GZIPInputStream(
+                    new ByteArrayInputStream(exchange.getRequestBody().readAllBytes()))) {
+              received.add(JsonMapper.shared().readTree(in.readAllBytes()));
+            }
+            exchange.sendResponseHeaders(202, -1);
+            exchange.close();
+          });
+      s.start();
+      return s;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @DynamicPropertySource
+  static void properties(DynamicPropertyRegistry registry) {
+    stack.springProperties().entrySet().stream()
+        .filter(e -> e.getKey().startsWith("spring.datasource"))
+        .forEach(e -> registry.add(e.getKey(), e::getValue));
+    registry.add("upbeat.server-url", () -> "http://127.0.0.1:" + intake.getAddress().getPort());
+    registry.add("upbeat.secret-token", () -> "ub_app_test");
+    registry.add("upbeat.service-name", () -> "example");
+    registry.add("upbeat.service-version", () -> "v1");
+  }
+
+  @AfterAll
+  static void stopIntake() {
+    intake.stop(0);
+  }
+
+  @LocalServerPort int port;
+
+  @Test
+  void requestsBecomeTransactionsWithSpansAndErrors() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    assertThat(get(http, "/users/7")).isEqualTo(200);
+    assertThat(get(http, "/users/8")).isEqualTo(200);
+    assertThat(get(http, "/boom")).isEqualTo(500);
+    Upbeat.stop(); // flushes what is queued
+
+    List<JsonNode> txns =
+        received.stream().flatMap(b -> b.get("transactions").valueStream()).toList();
+    assertThat(txns.stream().map(t -> t.get("name").asString()))
+        .containsExactlyInAnyOrder("GET /users/{id}", "GET /users/{id}", "GET /boom");
+    JsonNode user =
+        txns.stream()
+            .filter(t -> t.get("name").asString().equals("GET /users/{id}"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(user.get("result").asString()).isEqualTo("HTTP 2xx");
+    assertThat(user.at("/spans/0/name").asString()).isEqualTo("SELECT FROM pg_class");
+    assertThat(user.at("/spans/0/type").asString()).isEqualTo("db.postgresql.query");
+    JsonNode boom =
+        txns.stream()
+            .filter(t -> t.get("name").asString().equals("GET /boom"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(boom.get("result").asString()).isEqualTo("HTTP 5xx");
+    assertThat(boom.get("outcome").asString()).isEqualTo("failure");
+
+    JsonNode error =
+        received.stream().flatMap(b -> b.get("errors").valueStream()).findFirst().orElseThrow();
+    assertThat(error.get("transaction_id").asString()).isEqualTo(boom.get("id").asString());
+    assertThat(error.at("/exception/type").asString()).isEqualTo("java.lang.IllegalStateException");
+    JsonNode top = error.at("/exception/stacktrace/0");
+    assertThat(top.get("module").asString()).isEqualTo("io.upbeat.spring.example.ExampleApp$Users");
+    assertThat(top.get("in_app").asBoolean()).isTrue();
+    assertThat(top.get("path").asString()).isEqualTo("io/upbeat/spring/example/ExampleApp.java");
+    assertThat(received.get(0).at("/service/name").asString()).isEqualTo("example");
+    assertThat(received.get(0).at("/service/version").asString()).isEqualTo("v1");
+  }
+
+  private int get(HttpClient http, String path) throws Exception {
+    return http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
+  }
+}
