@@ -87,6 +87,15 @@ public final class Upbeat {
     }
   }
 
+  /**
+   * Wraps a JDK HTTP client so that each call made within a transaction is a span ({@code GET
+   * host:port}, type {@code external.http}). Calls outside a transaction, or with the agent
+   * stopped, go straight through.
+   */
+  public static java.net.http.HttpClient instrument(java.net.http.HttpClient client) {
+    return client instanceof TracedHttpClient ? client : new TracedHttpClient(client);
+  }
+
   /** Events queued, sent, dropped, refused by intake, and retries so far (zeros when stopped). */
   public static String stats() {
     Agent a = agent;

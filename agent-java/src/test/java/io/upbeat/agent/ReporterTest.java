@@ -201,6 +201,48 @@ class ReporterTest {
   }
 
   @Test
+  void anInstrumentedHttpClientRecordsEachCallAsASpan() throws Exception {
+    com.sun.net.httpserver.HttpServer server =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/",
+        exchange -> {
+          exchange.sendResponseHeaders(204, -1);
+          exchange.close();
+        });
+    server.start();
+    try {
+      Upbeat.start(config().build(), intake);
+      java.net.http.HttpClient http = Upbeat.instrument(java.net.http.HttpClient.newHttpClient());
+      java.net.URI uri =
+          java.net.URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/x");
+      http.send(
+          java.net.http.HttpRequest.newBuilder(uri).build(),
+          java.net.http.HttpResponse.BodyHandlers.discarding());
+      Transaction t = Upbeat.beginTransaction("job", "scheduled");
+      http.send(
+          java.net.http.HttpRequest.newBuilder(uri).build(),
+          java.net.http.HttpResponse.BodyHandlers.discarding());
+      http.sendAsync(
+              java.net.http.HttpRequest.newBuilder(uri).build(),
+              java.net.http.HttpResponse.BodyHandlers.discarding())
+          .get();
+      t.end();
+      Upbeat.stop();
+    } finally {
+      server.stop(0);
+    }
+    JsonNode txn =
+        intake.bodies.stream()
+            .flatMap(b -> b.get("transactions").valueStream())
+            .findFirst()
+            .orElseThrow();
+    assertThat(txn.get("spans").size()).isEqualTo(2); // the call outside the transaction has none
+    assertThat(txn.at("/spans/0/name").asString()).startsWith("GET 127.0.0.1:");
+    assertThat(txn.at("/spans/0/type").asString()).isEqualTo("external.http");
+  }
+
+  @Test
   void beforeStartEverythingIsASafeNoop() {
     Transaction t = Upbeat.beginTransaction("x", "y");
     assertThat(t.isNoop()).isTrue();

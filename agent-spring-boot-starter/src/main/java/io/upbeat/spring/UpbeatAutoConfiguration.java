@@ -94,6 +94,24 @@ public class UpbeatAutoConfiguration {
     };
   }
 
+  /** Adds the span interceptor to every {@code RestClient.Builder} bean. */
+  @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "org.springframework.web.client.RestClient")
+  static class RestClients {
+    @Bean
+    static BeanPostProcessor upbeatRestClients() {
+      return new BeanPostProcessor() {
+        @Override
+        public Object postProcessAfterInitialization(Object bean, String name) {
+          if (bean instanceof org.springframework.web.client.RestClient.Builder b) {
+            b.requestInterceptor(RestClientSpans.interceptor());
+          }
+          return bean;
+        }
+      };
+    }
+  }
+
   private static String first(String... values) {
     for (String v : values) {
       if (v != null && !v.isBlank()) {

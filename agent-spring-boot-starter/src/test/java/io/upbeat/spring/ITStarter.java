@@ -85,12 +85,25 @@ class ITStarter {
     assertThat(get(http, "/users/7")).isEqualTo(200);
     assertThat(get(http, "/users/8")).isEqualTo(200);
     assertThat(get(http, "/boom")).isEqualTo(500);
+    assertThat(get(http, "/proxy/9")).isEqualTo(200);
     Upbeat.stop(); // flushes what is queued
 
     List<JsonNode> txns =
         received.stream().flatMap(b -> b.get("transactions").valueStream()).toList();
     assertThat(txns.stream().map(t -> t.get("name").asString()))
-        .containsExactlyInAnyOrder("GET /users/{id}", "GET /users/{id}", "GET /boom");
+        .containsExactlyInAnyOrder(
+            "GET /users/{id}",
+            "GET /users/{id}",
+            "GET /users/{id}",
+            "GET /boom",
+            "GET /proxy/{id}");
+    JsonNode proxy =
+        txns.stream()
+            .filter(t -> t.get("name").asString().equals("GET /proxy/{id}"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(proxy.at("/spans/0/name").asString()).isEqualTo("GET 127.0.0.1:" + port);
+    assertThat(proxy.at("/spans/0/type").asString()).isEqualTo("external.http");
     JsonNode user =
         txns.stream()
             .filter(t -> t.get("name").asString().equals("GET /users/{id}"))

@@ -9,12 +9,24 @@ import org.springframework.web.bind.annotation.RestController;
 /** A small application the starter instruments in tests. */
 @SpringBootApplication
 public class ExampleApp {
+  @org.springframework.context.annotation.Bean
+  org.springframework.web.client.RestClient.Builder restClientBuilder() {
+    return org.springframework.web.client.RestClient.builder();
+  }
+
   @RestController
   static class Users {
     private final JdbcTemplate jdbc;
+    private final org.springframework.web.client.RestClient.Builder restClient;
+    private final org.springframework.core.env.Environment env;
 
-    Users(JdbcTemplate jdbc) {
+    Users(
+        JdbcTemplate jdbc,
+        org.springframework.web.client.RestClient.Builder restClient,
+        org.springframework.core.env.Environment env) {
       this.jdbc = jdbc;
+      this.restClient = restClient;
+      this.env = env;
     }
 
     @GetMapping("/users/{id}")
@@ -22,6 +34,17 @@ public class ExampleApp {
       Integer n =
           jdbc.queryForObject("SELECT count(*) FROM pg_class WHERE oid > ?", Integer.class, id);
       return "user " + id + " (" + n + ")";
+    }
+
+    @GetMapping("/proxy/{id}")
+    String proxy(@PathVariable int id) {
+      // An outgoing call, through an instrumented RestClient, to this app itself.
+      return restClient
+          .build()
+          .get()
+          .uri("http://127.0.0.1:" + env.getProperty("local.server.port") + "/users/" + id)
+          .retrieve()
+          .body(String.class);
     }
 
     @GetMapping("/boom")
