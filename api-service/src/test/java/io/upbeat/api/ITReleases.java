@@ -283,6 +283,89 @@ class ITReleases extends ApiIntegrationTest {
   }
 
   @Test
+  void headShaIsStoredLowerCaseShownAndOnlyFilledInWhenMissing() {
+    Response created = api.post(releases(), ciToken, "{\"version\": \"v1\"}");
+    assertThat(created.status()).isEqualTo(201);
+    assertThat(created.json().at("/head_sha").isNull()).isTrue();
+
+    // A retry fills it in once; a later retry with another head changes nothing.
+    Response filled =
+        api.post(
+            releases(),
+            ciToken,
+            "{\"version\": \"v1\", \"head_sha\": \"" + SHA_A.toUpperCase() + "\"}");
+    assertThat(filled.status()).as(filled.body()).isEqualTo(200);
+    assertThat(filled.text("/head_sha")).isEqualTo(SHA_A);
+    Response kept =
+        api.post(releases(), ciToken, "{\"version\": \"v1\", \"head_sha\": \"" + SHA_B + "\"}");
+    assertThat(kept.text("/head_sha")).isEqualTo(SHA_A);
+
+    assertThat(api.get(releases() + "/v1", owner.apiKey()).text("/head_sha")).isEqualTo(SHA_A);
+    assertThat(api.get(releases(), owner.apiKey()).text("/items/0/head_sha")).isEqualTo(SHA_A);
+    assertInvalid("{\"version\": \"v2\", \"head_sha\": \"abc123\"}", "head_sha");
+  }
+
+  @Test
+  void latestIsTheNewestDeployForTheAppsCiTokenAndMembers() {
+    String latest = releases() + "/latest";
+    Response none = api.get(latest, ciToken);
+    assertThat(none.status()).as(none.body()).isEqualTo(404);
+    assertThat(none.text("/error")).isEqualTo("not_found");
+
+    String v1 =
+        "{\"version\": \"v1\", \"deployed_at\": \"2026-11-25T10:00:00Z\", \"head_sha\": \""
+            + SHA_A
+            + "\"}";
+    assertThat(api.post(releases(), ciToken, v1).status()).isEqualTo(201);
+    // Posted later but deployed earlier: not the latest.
+    assertThat(
+            api.post(
+                    releases(),
+                    ciToken,
+                    "{\"version\": \"v0\", \"deployed_at\": \"2026-11-24T10:00:00Z\"}")
+                .status())
+        .isEqualTo(201);
+    assertThat(
+            api.post(
+                    releases(),
+                    ciToken,
+                    "{\"version\": \"s1\", \"environment\": \"staging\","
+                        + " \"deployed_at\": \"2026-11-26T10:00:00Z\"}")
+                .status())
+        .isEqualTo(201);
+
+    for (String key : List.of(ciToken, owner.apiKey())) {
+      Response r = api.get(latest, key);
+      assertThat(r.status()).as(r.body()).isEqualTo(200);
+      assertThat(r.text("/version")).isEqualTo("v1");
+      assertThat(r.text("/environment")).isEqualTo("production");
+      assertThat(r.text("/deployed_at")).isEqualTo("2026-11-25T10:00:00Z");
+      assertThat(r.text("/head_sha")).isEqualTo(SHA_A);
+    }
+    Response staging = api.get(latest + "?environment=staging", ciToken);
+    assertThat(staging.text("/version")).isEqualTo("s1");
+    assertThat(staging.json().at("/head_sha").isNull()).isTrue();
+    assertThat(api.get(latest + "?environment=qa", ciToken).status()).isEqualTo(404);
+
+    // Another org's member, another app's CI token: 404 as for a missing app.
+    Account stranger = api.newAccount("Other Org");
+    Response otherApp =
+        api.post(
+            "/api/v1/orgs/" + stranger.orgId() + "/apps", stranger.apiKey(), "{\"name\": \"x\"}");
+    assertThat(api.get(latest, otherApp.text("/ci_token")).status()).isEqualTo(404);
+    assertThat(api.get(latest, stranger.apiKey()).status()).isEqualTo(404);
+    assertThat(api.get(latest, null).status()).isEqualTo(401);
+
+    // That one GET is all a CI token may read.
+    Response list = api.get(releases(), ciToken);
+    assertThat(list.status()).isEqualTo(403);
+    assertThat(list.text("/error")).isEqualTo("forbidden");
+    assertThat(api.get(releases() + "/v1", ciToken).status()).isEqualTo(403);
+    assertThat(api.get(releases() + "/latest/x", ciToken).status()).isEqualTo(403);
+    assertThat(api.get("/api/v1/apps/" + appId, ciToken).status()).isEqualTo(403);
+  }
+
+  @Test
   void onlyTheAppsOwnCiTokenAndMembersGetIn() {
     Account stranger = api.newAccount("Other Org");
     Response otherApp =

@@ -15,6 +15,9 @@ final class ReleasePayloads {
 
   static final String EMAIL = "[^@\\s]+@[^@\\s]+\\.[^@\\s]+";
 
+  static final String SHA = "[0-9a-fA-F]{40}|[0-9a-fA-F]{64}";
+  static final String SHA_MESSAGE = "must be a full commit sha: 40 (or 64) hexadecimal digits";
+
   /** What CI posts. Timestamps are strings, parsed as RFC 3339 so numbers are refused. */
   record ReleaseRequest(
       @NotBlank(message = "is required") @Size(max = 200, message = "must be 1 to 200 characters")
@@ -23,15 +26,12 @@ final class ReleasePayloads {
       String deployedAt,
       @Size(max = 200, message = "must be at most 200 characters") String deployer,
       @Size(max = 200, message = "must be at most 200 characters") String ref,
+      @Pattern(regexp = SHA, message = SHA_MESSAGE) String headSha,
       @Size(max = 1_000, message = "must list at most 1000 commits")
           List<@NotNull(message = "must be an object") @Valid CommitRequest> commits) {}
 
   record CommitRequest(
-      @NotNull(message = "is required")
-          @Pattern(
-              regexp = "[0-9a-fA-F]{40}|[0-9a-fA-F]{64}",
-              message = "must be a full commit sha: 40 (or 64) hexadecimal digits")
-          String sha,
+      @NotNull(message = "is required") @Pattern(regexp = SHA, message = SHA_MESSAGE) String sha,
       @Size(max = 200, message = "must be at most 200 characters") String authorName,
       @Size(max = 320, message = "must be at most 320 characters")
           @Pattern(regexp = EMAIL, message = "must be an e-mail address")
@@ -58,6 +58,7 @@ final class ReleasePayloads {
       Instant deployedAt,
       String deployer,
       String ref,
+      String headSha,
       long commitCount,
       long newErrorGroups) {}
 
@@ -70,9 +71,16 @@ final class ReleasePayloads {
       Instant deployedAt,
       String deployer,
       String ref,
+      String headSha,
       long commitCount,
       List<Commit> commits,
       List<NewError> newErrors) {}
+
+  /**
+   * The newest deploy of an environment, for the release command to list only the commits since its
+   * {@code head_sha} (null when that release was posted without one).
+   */
+  record LatestRelease(String version, String environment, Instant deployedAt, String headSha) {}
 
   record Commit(
       String sha,

@@ -4,6 +4,7 @@ import io.upbeat.api.releases.ReleasePayloads.Commit;
 import io.upbeat.api.releases.ReleasePayloads.CommitRequest;
 import io.upbeat.api.releases.ReleasePayloads.FileChange;
 import io.upbeat.api.releases.ReleasePayloads.FileRequest;
+import io.upbeat.api.releases.ReleasePayloads.LatestRelease;
 import io.upbeat.api.releases.ReleasePayloads.NewError;
 import io.upbeat.api.releases.ReleasePayloads.ReleaseDetail;
 import io.upbeat.api.releases.ReleasePayloads.ReleaseItem;
@@ -84,6 +85,7 @@ class ReleaseService {
     String environment =
         r.environment() == null ? ReleasesController.DEFAULT_ENVIRONMENT : r.environment();
     String version = r.version();
+    String headSha = r.headSha() == null ? null : r.headSha().toLowerCase(Locale.ROOT);
     Instant deployed = deployedAt != null ? deployedAt : clock.instant();
     return tx.execute(
         status -> {
@@ -91,8 +93,8 @@ class ReleaseService {
               jdbc.sql(
                       """
                       INSERT INTO releases (id, app_id, version, environment, deployed_at,
-                        deployer, ref)
-                      VALUES (:id, :app, :version, :env, :deployed, :deployer, :ref)
+                        deployer, ref, head_sha)
+                      VALUES (:id, :app, :version, :env, :deployed, :deployer, :ref, :head)
                       ON CONFLICT (app_id, environment, version) DO NOTHING
                       RETURNING id
                       """)
@@ -103,6 +105,7 @@ class ReleaseService {
                   .param("deployed", Timestamp.from(deployed))
                   .param("deployer", r.deployer())
                   .param("ref", r.ref())
+                  .param("head", headSha)
                   .query(UUID.class)
                   .optional();
           UUID release =
@@ -124,11 +127,12 @@ class ReleaseService {
             jdbc.sql(
                     """
                     UPDATE releases SET deployer = coalesce(deployer, :deployer),
-                      ref = coalesce(ref, :ref)
+                      ref = coalesce(ref, :ref), head_sha = coalesce(head_sha, :head)
                     WHERE id = :id
                     """)
                 .param("deployer", r.deployer())
                 .param("ref", r.ref())
+                .param("head", headSha)
                 .param("id", release)
                 .update();
           }
@@ -263,7 +267,7 @@ class ReleaseService {
   List<ReleaseItem> list(UUID app, String environment, int limit) {
     return jdbc.sql(
             """
-            SELECT r.version, r.environment, r.deployed_at, r.deployer, r.ref,
+            SELECT r.version, r.environment, r.deployed_at, r.deployer, r.ref, r.head_sha,
               (SELECT count(*) FROM release_commits c WHERE c.release_id = r.id),
               (SELECT count(*) FROM error_groups g
                 WHERE g.app_id = r.app_id AND g.first_release = r.version)
@@ -283,17 +287,36 @@ class ReleaseService {
                     instant(rs, 3),
                     rs.getString(4),
                     rs.getString(5),
-                    rs.getLong(6),
-                    rs.getLong(7)))
+                    rs.getString(6),
+                    rs.getLong(7),
+                    rs.getLong(8)))
         .list();
   }
 
+  /** The environment's newest deploy (the list's first row), if the app has one. */
+  Optional<LatestRelease> latest(UUID app, String environment) {
+    return jdbc.sql(
+            """
+            SELECT version, environment, deployed_at, head_sha FROM releases
+            WHERE app_id = :app AND environment = :env
+            ORDER BY deployed_at DESC, created_at DESC, version DESC
+            LIMIT 1
+            """)
+        .param("app", app)
+        .param("env", environment)
+        .query(
+            (rs, n) ->
+                new LatestRelease(
+                    rs.getString(1), rs.getString(2), instant(rs, 3), rs.getString(4)))
+        .optional();
+  }
+
   Optional<ReleaseDetail> detail(UUID app, String version, String environment) {
-    record Head(UUID id, Instant deployedAt, String deployer, String ref) {}
+    record Head(UUID id, Instant deployedAt, String deployer, String ref, String headSha) {}
     Optional<Head> head =
         jdbc.sql(
                 """
-                SELECT id, deployed_at, deployer, ref FROM releases
+                SELECT id, deployed_at, deployer, ref, head_sha FROM releases
                 WHERE app_id = :app AND version = :version AND environment = :env
                 """)
             .param("app", app)
@@ -305,7 +328,8 @@ class ReleaseService {
                         rs.getObject(1, UUID.class),
                         instant(rs, 2),
                         rs.getString(3),
-                        rs.getString(4)))
+                        rs.getString(4),
+                        rs.getString(5)))
             .optional();
     if (head.isEmpty()) {
       return Optional.empty();
@@ -376,6 +400,7 @@ class ReleaseService {
             h.deployedAt(),
             h.deployer(),
             h.ref(),
+            h.headSha(),
             commits.size(),
             commits,
             newErrors));

@@ -2,6 +2,7 @@ package io.upbeat.api.releases;
 
 import io.upbeat.api.access.AccessControl;
 import io.upbeat.api.access.AccessControl.AppAccess;
+import io.upbeat.api.releases.ReleasePayloads.LatestRelease;
 import io.upbeat.api.releases.ReleasePayloads.ReleaseDetail;
 import io.upbeat.api.releases.ReleasePayloads.ReleaseList;
 import io.upbeat.api.releases.ReleasePayloads.ReleaseRequest;
@@ -63,6 +64,23 @@ class ReleasesController {
     return new ReleaseList(releases.list(app.id(), environment, limit(limit)));
   }
 
+  /**
+   * The environment's newest deploy, so the release command can list only the commits since its
+   * {@code head_sha}: for the app's CI token (the one GET it may call) and members. This literal
+   * path wins over {@code /{version}}, so a release named {@code latest} is not reachable by name;
+   * it is still listed, and served here while it is the newest.
+   */
+  @GetMapping("/latest")
+  LatestRelease latest(
+      @AuthenticationPrincipal Object caller,
+      @PathVariable String appId,
+      @RequestParam(required = false) String environment) {
+    AppAccess app = access.app(caller, appId);
+    return releases
+        .latest(app.id(), environment(environment))
+        .orElseThrow(() -> ApiException.notFound("The app's release"));
+  }
+
   @GetMapping("/{version}")
   ReleaseDetail get(
       @AuthenticationPrincipal CurrentUser user,
@@ -70,10 +88,13 @@ class ReleasesController {
       @PathVariable String version,
       @RequestParam(required = false) String environment) {
     AppAccess app = access.app(user, appId);
-    String env = environment == null || environment.isBlank() ? DEFAULT_ENVIRONMENT : environment;
     return releases
-        .detail(app.id(), version, env)
+        .detail(app.id(), version, environment(environment))
         .orElseThrow(() -> ApiException.notFound("The release"));
+  }
+
+  private static String environment(String environment) {
+    return environment == null || environment.isBlank() ? DEFAULT_ENVIRONMENT : environment;
   }
 
   private static int limit(String limit) {

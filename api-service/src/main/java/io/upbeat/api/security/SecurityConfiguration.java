@@ -58,6 +58,10 @@ class SecurityConfiguration {
                     .requestMatchers(HttpMethod.POST, "/api/v1/apps/*/releases")
                     .hasAnyAuthority(
                         BearerAuthenticationFilter.ROLE_USER, BearerAuthenticationFilter.ROLE_CI)
+                    // ...and reads the newest one's head, to list only the commits since.
+                    .requestMatchers(HttpMethod.GET, "/api/v1/apps/*/releases/latest")
+                    .hasAnyAuthority(
+                        BearerAuthenticationFilter.ROLE_USER, BearerAuthenticationFilter.ROLE_CI)
                     .anyRequest()
                     .hasAuthority(BearerAuthenticationFilter.ROLE_USER))
         .addFilterBefore(
@@ -116,7 +120,7 @@ class SecurityConfiguration {
             .substring(7)
             .trim()
             .startsWith(Secrets.CI_TOKEN_PREFIX)) {
-      return "A CI token may only post releases.";
+      return "A CI token may only post releases and read the latest one.";
     }
     return "This request was refused: a browser session needs a valid CSRF token.";
   }
