@@ -9,11 +9,27 @@ import java.net.ServerSocket;
 public final class FreePorts {
   private FreePorts() {}
 
+  /** Below Linux's default ephemeral range (32768-60999), above most fixed service ports. */
+  static final int FIRST = 20_000;
+
+  static final int LAST = 32_000;
+
   /**
-   * Returns a port nobody listens on at the moment of the call. Another process may take it before
-   * the caller binds it, so callers that bind later retry on a bind failure.
+   * Returns a port nobody listens on at the moment of the call, chosen at random below the kernel's
+   * ephemeral range: a port the kernel hands out (for {@code bind(0)} and as the local port of
+   * every outgoing connection, such as a JDBC or Kafka client's) could be taken by such a
+   * connection before the caller binds it. Another process may still take it first, so callers that
+   * bind later retry on a bind failure.
    */
   public static int pick() {
+    java.util.concurrent.ThreadLocalRandom random =
+        java.util.concurrent.ThreadLocalRandom.current();
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int port = random.nextInt(FIRST, LAST);
+      if (!inUse(port)) {
+        return port;
+      }
+    }
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       socket.setReuseAddress(true);
       return socket.getLocalPort();
