@@ -14,6 +14,8 @@ public final class FreePorts {
 
   static final int LAST = 32_000;
 
+  private static final java.util.Set<Integer> GIVEN = new java.util.HashSet<>();
+
   /**
    * Returns a port nobody listens on at the moment of the call, chosen at random below the kernel's
    * ephemeral range: a port the kernel hands out (for {@code bind(0)} and as the local port of
