@@ -58,14 +58,31 @@ final class Json {
     return this;
   }
 
+  /** A number, to three decimals at most (durations in milliseconds: microsecond precision). */
   Json value(double d) {
     comma();
     if (Double.isNaN(d) || Double.isInfinite(d)) {
       out.append("null");
-    } else if (d == Math.rint(d) && Math.abs(d) < 1e15) {
-      out.append((long) d);
-    } else {
+    } else if (Math.abs(d) >= 1e12) {
       out.append(d);
+    } else {
+      long thousandths = Math.round(d * 1000);
+      if (thousandths < 0) {
+        out.append('-');
+        thousandths = -thousandths;
+      }
+      out.append(thousandths / 1000);
+      long fraction = thousandths % 1000;
+      if (fraction != 0) {
+        out.append('.');
+        if (fraction < 100) {
+          out.append('0');
+        }
+        if (fraction < 10) {
+          out.append('0');
+        }
+        out.append(fraction);
+      }
     }
     needComma = true;
     return this;
@@ -99,6 +116,10 @@ final class Json {
 
   private void string(String s) {
     out.append('"');
+    if (plain(s)) {
+      out.append(s).append('"'); // the common case: nothing to escape
+      return;
+    }
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       switch (c) {
@@ -121,6 +142,16 @@ final class Json {
     out.append('"');
   }
 
+  private static boolean plain(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == '"' || c == '\\' || Character.isSurrogate(c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Whether a surrogate is half of a proper pair. */
   private static boolean validSurrogate(String s, int i) {
     char c = s.charAt(i);
@@ -128,6 +159,38 @@ final class Json {
       return i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
     }
     return i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+  }
+
+  private long cachedSecond = Long.MIN_VALUE;
+  private String cachedPrefix;
+
+  /**
+   * An instant as RFC 3339 in UTC with milliseconds ({@code 2026-11-26T10:15:30.123Z}), the
+   * date-time part formatted once per second.
+   */
+  Json value(java.time.Instant t) {
+    long second = t.getEpochSecond();
+    if (second != cachedSecond) {
+      cachedPrefix =
+          java.time.LocalDateTime.ofEpochSecond(second, 0, java.time.ZoneOffset.UTC)
+              .format(java.time.format.DateTimeFormatter.ISO_LOCAL_DATE_TIME);
+      if (cachedPrefix.length() == 16) {
+        cachedPrefix += ":00"; // ISO_LOCAL_DATE_TIME leaves out zero seconds
+      }
+      cachedSecond = second;
+    }
+    comma();
+    int millis = t.getNano() / 1_000_000;
+    out.append('"').append(cachedPrefix).append('.');
+    if (millis < 100) {
+      out.append('0');
+    }
+    if (millis < 10) {
+      out.append('0');
+    }
+    out.append(millis).append("Z\"");
+    needComma = true;
+    return this;
   }
 
   @Override

@@ -162,12 +162,12 @@ final class RealTransaction implements Transaction {
     return false;
   }
 
-  private static String hex(int bytes) {
-    StringBuilder b = new StringBuilder(bytes * 2);
+  private static final java.util.HexFormat HEX = java.util.HexFormat.of();
+
+  /** A random id of {@code bytes} bytes (8: a transaction or error id, 16: a trace id), as hex. */
+  static String hex(int bytes) {
     ThreadLocalRandom r = ThreadLocalRandom.current();
-    for (int i = 0; i < bytes; i++) {
-      b.append(String.format("%02x", r.nextInt(256)));
-    }
-    return b.toString();
+    String first = HEX.toHexDigits(r.nextLong());
+    return bytes <= 8 ? first : first + HEX.toHexDigits(r.nextLong());
   }
 }

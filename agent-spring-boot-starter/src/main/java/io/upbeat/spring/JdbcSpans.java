@@ -96,16 +96,25 @@ final class JdbcSpans {
     }
   }
 
+  /** Every interface of a class and its superclasses, computed once per class. */
+  private static final ClassValue<Class<?>[]> INTERFACES =
+      new ClassValue<>() {
+        @Override
+        protected Class<?>[] computeValue(Class<?> type) {
+          Set<Class<?>> interfaces = new LinkedHashSet<>();
+          for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            interfaces.addAll(java.util.List.of(c.getInterfaces()));
+          }
+          if (PreparedStatement.class.isAssignableFrom(type)) {
+            interfaces.add(PreparedStatement.class);
+          }
+          return interfaces.toArray(Class<?>[]::new);
+        }
+      };
+
   /** A proxy implementing every interface of the target's class, delegating by default. */
   private static Object proxy(Object target, InvocationHandler handler) {
-    Set<Class<?>> interfaces = new LinkedHashSet<>();
-    for (Class<?> c = target.getClass(); c != null; c = c.getSuperclass()) {
-      interfaces.addAll(java.util.List.of(c.getInterfaces()));
-    }
-    if (target instanceof PreparedStatement) {
-      interfaces.add(PreparedStatement.class);
-    }
     return Proxy.newProxyInstance(
-        target.getClass().getClassLoader(), interfaces.toArray(Class<?>[]::new), handler);
+        target.getClass().getClassLoader(), INTERFACES.get(target.getClass()), handler);
   }
 }

@@ -86,7 +86,11 @@ class ITStarter {
     assertThat(get(http, "/users/8")).isEqualTo(200);
     assertThat(get(http, "/boom")).isEqualTo(500);
     assertThat(get(http, "/proxy/9")).isEqualTo(200);
-    Upbeat.stop(); // flushes what is queued
+    // A request's transaction ends in the filter, after its response reached the client.
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(20))
+        .until(() -> received.stream().mapToInt(b -> b.get("transactions").size()).sum() == 5);
+    Upbeat.stop();
 
     List<JsonNode> txns =
         received.stream().flatMap(b -> b.get("transactions").valueStream()).toList();
