@@ -15,6 +15,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -40,6 +41,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -239,6 +241,165 @@ class ITUpbeatDev {
             HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + key));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     return r.body();
+  }
+
+  /**
+   * The agent's whole path, as a team would use it: CI runs the release command in a git repository
+   * whose last commit changed the example app's pricing code, the example app runs with the starter
+   * and that release's version, and its failing request becomes an error group assigned to the
+   * commit's author, next to its route-template transactions.
+   */
+  @Test
+  void theExampleAppsErrorIsAssignedToTheAuthorOfTheCommitTheReleaseCommandPosted(
+      @TempDir Path repo) throws Exception {
+    Assumptions.assumeTrue(commandWorks("git", "--version"), "git is not installed");
+    Path root = Repository.root();
+    int api = FreePorts.pick();
+    int intake = FreePorts.pick();
+    Dev dev = start(api, intake, FreePorts.pick());
+    String apiUrl = "http://127.0.0.1:" + api;
+    String signup =
+        postJson(
+            apiUrl + "/api/v1/signup",
+            null,
+            "{\"email\":\"demo@example.com\",\"password\":\"long enough password\","
+                + "\"org_name\":\"Demo\"}",
+            201);
+    String key = field(signup, "api_key");
+    String org = field(signup.substring(signup.indexOf("\"org\"")), "id");
+    String app =
+        postJson(apiUrl + "/api/v1/orgs/" + org + "/apps", key, "{\"name\":\"shop\"}", 201);
+    String appId = field(app, "id");
+
+    // A repository whose newest commit, by Carol, wrote the example app's pricing code.
+    Path source = repo.resolve("src/main/java/io/upbeat/example/ShopApplication.java");
+    Files.createDirectories(source.getParent());
+    git(repo, "init", "-q");
+    Files.writeString(repo.resolve("README.md"), "shop\n");
+    git(repo, "add", ".");
+    git(
+        repo,
+        "-c",
+        "user.name=Bob",
+        "-c",
+        "user.email=bob@example.com",
+        "commit",
+        "-q",
+        "-m",
+        "Start");
+    Files.copy(
+        root.resolve("example-app/src/main/java/io/upbeat/example/ShopApplication.java"), source);
+    git(repo, "add", ".");
+    git(
+        repo,
+        "-c",
+        "user.name=Carol",
+        "-c",
+        "user.email=carol@example.com",
+        "commit",
+        "-q",
+        "-m",
+        "Discounts");
+    Process release =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                root.resolve("agent-java/target/upbeat-agent.jar").toString(),
+                "release",
+                "--api",
+                apiUrl,
+                "--app",
+                appId,
+                "--token",
+                field(app, "ci_token"),
+                "--version",
+                "shop-1",
+                "--repo",
+                repo.toString())
+            .redirectErrorStream(true)
+            .start();
+    String releaseOutput = new String(release.getInputStream().readAllBytes());
+    assertThat(release.waitFor()).as(releaseOutput).isZero();
+
+    // The example app, instrumented by the starter, reporting as release shop-1.
+    int shopPort = FreePorts.pick();
+    ProcessBuilder shopBuilder =
+        new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx256m",
+            "-jar",
+            root.resolve("example-app/target/example-app.jar").toString());
+    shopBuilder
+        .environment()
+        .putAll(
+            Map.of(
+                "PORT",
+                String.valueOf(shopPort),
+                "UPBEAT_SERVER_URL",
+                "http://127.0.0.1:" + intake,
+                "UPBEAT_SECRET_TOKEN",
+                field(app, "secret_token"),
+                "UPBEAT_SERVICE_VERSION",
+                "shop-1"));
+    shopBuilder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    Process shop = shopBuilder.start();
+    try {
+      String shopUrl = "http://127.0.0.1:" + shopPort;
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .ignoreExceptions()
+          .until(
+              () ->
+                  TestHttp.send(HttpRequest.newBuilder(URI.create(shopUrl + "/users/42")))
+                          .statusCode()
+                      == 200);
+      assertThat(
+              TestHttp.send(HttpRequest.newBuilder(URI.create(shopUrl + "/users/7/orders")))
+                  .statusCode())
+          .isEqualTo(200);
+      assertThat(
+              TestHttp.send(HttpRequest.newBuilder(URI.create(shopUrl + "/users/2000/discount")))
+                  .statusCode())
+          .isEqualTo(500);
+
+      String errors = apiUrl + "/api/v1/apps/" + appId + "/errors";
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .until(() -> get(errors, key).contains("\"email\":\"carol@example.com\""));
+      String list = get(errors, key);
+      assertThat(list)
+          .contains("java.lang.ArithmeticException")
+          .contains("changed ShopApplication.java");
+      String transactions = apiUrl + "/api/v1/apps/" + appId + "/transactions";
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  get(transactions, key).contains("\"name\":\"GET /users/{id}/discount\"")
+                      && get(transactions, key).contains("\"name\":\"GET /users/{id}/orders\""));
+      assertThat(get(transactions, key)).doesNotContain("/users/2000");
+    } finally {
+      shop.destroy();
+      shop.waitFor(30, TimeUnit.SECONDS);
+    }
+    assertThat(stop(dev)).isZero();
+  }
+
+  private static boolean commandWorks(String... command) {
+    try {
+      return new ProcessBuilder(command).redirectErrorStream(true).start().waitFor() == 0;
+    } catch (IOException | InterruptedException e) {
+      return false;
+    }
+  }
+
+  private static void git(Path repo, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("git", "-c", "commit.gpgsign=false"));
+    command.addAll(List.of(args));
+    Process p =
+        new ProcessBuilder(command).directory(repo.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor()).as(out).isZero();
   }
 
   private List<ProcessHandle> postgresProcesses() {
