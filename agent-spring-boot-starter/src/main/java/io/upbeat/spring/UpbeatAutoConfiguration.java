@@ -94,6 +94,17 @@ public class UpbeatAutoConfiguration {
     };
   }
 
+  /** Wraps {@code java.net.http.HttpClient} beans so their calls become spans. */
+  @Bean
+  static BeanPostProcessor upbeatHttpClients() {
+    return new BeanPostProcessor() {
+      @Override
+      public Object postProcessAfterInitialization(Object bean, String name) {
+        return bean instanceof java.net.http.HttpClient client ? Upbeat.instrument(client) : bean;
+      }
+    };
+  }
+
   /** Adds the span interceptor to every {@code RestClient.Builder} bean. */
   @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(name = "org.springframework.web.client.RestClient")

@@ -86,10 +86,11 @@ class ITStarter {
     assertThat(get(http, "/users/8")).isEqualTo(200);
     assertThat(get(http, "/boom")).isEqualTo(500);
     assertThat(get(http, "/proxy/9")).isEqualTo(200);
+    assertThat(get(http, "/jdk/10")).isEqualTo(200);
     // A request's transaction ends in the filter, after its response reached the client.
     org.awaitility.Awaitility.await()
         .atMost(java.time.Duration.ofSeconds(20))
-        .until(() -> received.stream().mapToInt(b -> b.get("transactions").size()).sum() == 5);
+        .until(() -> received.stream().mapToInt(b -> b.get("transactions").size()).sum() == 7);
     Upbeat.stop();
 
     List<JsonNode> txns =
@@ -99,8 +100,16 @@ class ITStarter {
             "GET /users/{id}",
             "GET /users/{id}",
             "GET /users/{id}",
+            "GET /users/{id}",
             "GET /boom",
-            "GET /proxy/{id}");
+            "GET /proxy/{id}",
+            "GET /jdk/{id}");
+    JsonNode jdk =
+        txns.stream()
+            .filter(t -> t.get("name").asString().equals("GET /jdk/{id}"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(jdk.at("/spans/0/type").asString()).isEqualTo("external.http");
     JsonNode proxy =
         txns.stream()
             .filter(t -> t.get("name").asString().equals("GET /proxy/{id}"))

@@ -10,6 +10,11 @@ import org.springframework.web.bind.annotation.RestController;
 @SpringBootApplication
 public class ExampleApp {
   @org.springframework.context.annotation.Bean
+  java.net.http.HttpClient httpClient() {
+    return java.net.http.HttpClient.newHttpClient();
+  }
+
+  @org.springframework.context.annotation.Bean
   org.springframework.web.client.RestClient.Builder restClientBuilder() {
     return org.springframework.web.client.RestClient.builder();
   }
@@ -19,11 +24,14 @@ public class ExampleApp {
     private final JdbcTemplate jdbc;
     private final org.springframework.web.client.RestClient.Builder restClient;
     private final org.springframework.core.env.Environment env;
+    private final java.net.http.HttpClient http;
 
     Users(
         JdbcTemplate jdbc,
         org.springframework.web.client.RestClient.Builder restClient,
-        org.springframework.core.env.Environment env) {
+        org.springframework.core.env.Environment env,
+        java.net.http.HttpClient http) {
+      this.http = http;
       this.jdbc = jdbc;
       this.restClient = restClient;
       this.env = env;
@@ -45,6 +53,20 @@ public class ExampleApp {
           .uri("http://127.0.0.1:" + env.getProperty("local.server.port") + "/users/" + id)
           .retrieve()
           .body(String.class);
+    }
+
+    @GetMapping("/jdk/{id}")
+    String jdk(@PathVariable int id) throws Exception {
+      return http.send(
+              java.net.http.HttpRequest.newBuilder(
+                      java.net.URI.create(
+                          "http://127.0.0.1:"
+                              + env.getProperty("local.server.port")
+                              + "/users/"
+                              + id))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString())
+          .body();
     }
 
     @GetMapping("/boom")
