@@ -143,9 +143,13 @@ final class Json {
   }
 
   private static boolean plain(String s) {
-    for (int i = 0; i < s.length(); i++) {
+    for (int i = 0, n = s.length(); i < n; i++) {
       char c = s.charAt(i);
-      if (c < 0x20 || c == '"' || c == '\\' || Character.isSurrogate(c)) {
+      // One range test for the common case: printable ASCII other than the two escapes.
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+        if (c >= 0x20 && c != '"' && c != '\\' && !Character.isSurrogate(c)) {
+          continue; // non-ASCII, not a surrogate: written as is
+        }
         return false;
       }
     }

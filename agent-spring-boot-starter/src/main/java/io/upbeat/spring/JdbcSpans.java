@@ -24,20 +24,24 @@ final class JdbcSpans {
   private JdbcSpans() {}
 
   static DataSource wrap(DataSource target) {
+    // The database's name, asked once: connection metadata is not free on every checkout.
+    String[] db = {null};
     return (DataSource)
         proxy(
             target,
             (proxy, method, args) -> {
               Object result = invoke(target, method, args);
               if (result instanceof Connection c && method.getName().equals("getConnection")) {
-                return connection(c);
+                if (db[0] == null) {
+                  db[0] = database(c);
+                }
+                return connection(c, db[0]);
               }
               return result;
             });
   }
 
-  private static Connection connection(Connection target) {
-    String db = database(target);
+  private static Connection connection(Connection target, String db) {
     return (Connection)
         proxy(
             target,
