@@ -238,6 +238,8 @@ class ITReleases extends ApiIntegrationTest {
     assertInvalid("{\"version\": \"" + "v".repeat(201) + "\"}", "version");
     assertInvalid("{\"version\": \"v1\", \"deployed_at\": 1764151200}", "deployed_at");
     assertInvalid("{\"version\": \"v1\", \"deployed_at\": \"yesterday\"}", "deployed_at");
+    assertInvalid(
+        "{\"version\": \"v1\", \"deployed_at\": \"+999999999-12-31T00:00:00Z\"}", "deployed_at");
     assertInvalid(release("v1", commit("abc123", "A.java", "[[1, 2]]")), "commits[0].sha");
     assertInvalid(
         release("v1", commit(SHA_A, "A.java", "[[1, 2]]").replace("alice@example.com", "alice")),

@@ -1,5 +1,7 @@
 package io.upbeat.api.errors;
 
+import io.upbeat.api.params.Problems;
+import io.upbeat.api.params.Times;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

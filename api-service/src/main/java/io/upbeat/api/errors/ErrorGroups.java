@@ -6,6 +6,7 @@ import io.upbeat.api.errors.ErrorPayloads.ErrorPage;
 import io.upbeat.api.errors.ErrorPayloads.HourlyCount;
 import io.upbeat.api.errors.ErrorPayloads.Occurrence;
 import io.upbeat.api.errors.ErrorPayloads.SuspectCommit;
+import io.upbeat.api.params.Times;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;

@@ -1,6 +1,7 @@
 package io.upbeat.api.errors;
 
 import io.upbeat.api.accounts.Emails;
+import io.upbeat.api.params.Problems;
 import io.upbeat.support.web.ApiException;
 import io.upbeat.support.web.ErrorBody.Detail;
 import io.upbeat.support.web.ErrorCode;

@@ -7,6 +7,8 @@ import io.upbeat.api.errors.ErrorPayloads.ErrorGroup;
 import io.upbeat.api.errors.ErrorPayloads.ErrorPage;
 import io.upbeat.api.errors.ErrorPayloads.Occurrence;
 import io.upbeat.api.errors.ErrorPayloads.Occurrences;
+import io.upbeat.api.params.Problems;
+import io.upbeat.api.params.Times;
 import io.upbeat.api.security.CurrentUser;
 import io.upbeat.support.web.ApiException;
 import java.time.Clock;

@@ -1,6 +1,7 @@
 package io.upbeat.api.errors;
 
 import io.upbeat.api.accounts.Emails;
+import io.upbeat.api.params.Problems;
 import java.time.Instant;
 import java.util.Set;
 

@@ -2,18 +2,13 @@ package io.upbeat.api.metrics;
 
 import io.upbeat.api.access.AccessControl;
 import io.upbeat.api.access.AccessControl.AppAccess;
+import io.upbeat.api.params.Problems;
 import io.upbeat.api.security.CurrentUser;
 import io.upbeat.metrics.DurationStats;
-import io.upbeat.support.web.ApiException;
-import io.upbeat.support.web.ErrorBody;
-import io.upbeat.support.web.ErrorCode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import org.springframework.http.MediaType;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -31,6 +26,7 @@ class MetricsController {
   static final Duration MAX_WINDOW = Duration.ofDays(800);
   static final int MAX_POINTS = 10_000;
   static final int DEFAULT_POINTS = 360;
+  private static final String INVALID = "The query is invalid.";
 
   private final AccessControl access;
   private final MetricsService metrics;
@@ -97,10 +93,10 @@ class MetricsController {
       @RequestParam(required = false) String type,
       @RequestParam(required = false) String limit) {
     AppAccess app = access.app(user, appId);
-    List<ErrorBody.Detail> problems = new ArrayList<>();
+    Problems problems = new Problems();
     Window w = window(from, to, problems);
-    int max = limit(limit, problems);
-    refuse(problems);
+    int max = problems.integer("limit", limit, 1, 10_000, 1_000);
+    problems.throwIfAny(INVALID);
     double minutes = Duration.between(w.from(), w.to()).toSeconds() / 60.0;
     List<TransactionItem> items =
         metrics
@@ -139,30 +135,27 @@ class MetricsController {
       @RequestParam(required = false) String type,
       @RequestParam(required = false) String environment) {
     AppAccess app = access.app(user, appId);
-    List<ErrorBody.Detail> problems = new ArrayList<>();
+    Problems problems = new Problems();
     Window w = window(from, to, problems);
     Interval step = null;
     if (interval != null) {
       step = Interval.parse(interval).orElse(null);
       if (step == null) {
-        problems.add(new ErrorBody.Detail("interval", "must be one of 1m, 5m, 1h, 1d"));
+        problems.add("interval", "must be one of 1m, 5m, 1h, 1d");
       }
     }
     if (transaction != null && (transaction.isEmpty() || transaction.length() > 1024)) {
-      problems.add(new ErrorBody.Detail("transaction", "must be 1 to 1024 characters"));
+      problems.add("transaction", "must be 1 to 1024 characters");
     }
-    refuse(problems);
+    problems.throwIfAny(INVALID);
     Duration length = Duration.between(w.from(), w.to());
     if (step == null) {
       step = Interval.forWindow(length, DEFAULT_POINTS);
     } else if (length.dividedBy(step.width) > MAX_POINTS) {
-      refuse(
-          List.of(
-              new ErrorBody.Detail(
-                  "interval",
-                  "gives more than "
-                      + MAX_POINTS
-                      + " points for this window; choose a coarser one")));
+      problems.add(
+          "interval",
+          "gives more than " + MAX_POINTS + " points for this window; choose a coarser one");
+      problems.throwIfAny(INVALID);
     }
     MetricsService.Series series =
         metrics.responseTime(
@@ -232,9 +225,9 @@ class MetricsController {
   /** A window of whole minutes: {@code from} rounded down, {@code to} rounded up. */
   record Window(Instant from, Instant to) {}
 
-  private Window window(String from, String to, List<ErrorBody.Detail> problems) {
-    Instant end = to == null ? clock.instant() : instant(to, "to", problems);
-    Instant start = from == null ? null : instant(from, "from", problems);
+  private Window window(String from, String to, Problems problems) {
+    Instant end = to == null ? clock.instant() : problems.timestamp("to", to);
+    Instant start = from == null ? null : problems.timestamp("from", from);
     if (end == null || (from != null && start == null)) {
       return null;
     }
@@ -245,47 +238,14 @@ class MetricsController {
     Instant alignedFrom =
         start == null ? alignedTo.minus(DEFAULT_WINDOW) : start.truncatedTo(ChronoUnit.MINUTES);
     if (!alignedFrom.isBefore(alignedTo)) {
-      problems.add(new ErrorBody.Detail("from", "must be before to"));
+      problems.add("from", "must be before to");
     } else if (Duration.between(alignedFrom, alignedTo).compareTo(MAX_WINDOW) > 0) {
-      problems.add(new ErrorBody.Detail("from", "the window must be at most 800 days"));
+      problems.add("from", "the window must be at most 800 days");
     }
     return new Window(alignedFrom, alignedTo);
   }
 
-  private static Instant instant(String text, String field, List<ErrorBody.Detail> problems) {
-    try {
-      return OffsetDateTime.parse(text).toInstant();
-    } catch (DateTimeParseException e) {
-      problems.add(
-          new ErrorBody.Detail(
-              field, "must be an RFC 3339 timestamp such as 2026-11-26T10:00:00Z"));
-      return null;
-    }
-  }
-
-  private static int limit(String limit, List<ErrorBody.Detail> problems) {
-    if (limit == null) {
-      return 1000;
-    }
-    try {
-      int n = Integer.parseInt(limit);
-      if (n >= 1 && n <= 10_000) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    problems.add(new ErrorBody.Detail("limit", "must be a whole number from 1 to 10000"));
-    return 0;
-  }
-
   private static String blankToNull(String s) {
     return s == null || s.isBlank() ? null : s;
-  }
-
-  private static void refuse(List<ErrorBody.Detail> problems) {
-    if (!problems.isEmpty()) {
-      throw new ApiException(ErrorCode.INVALID_PAYLOAD, "The query is invalid.", problems);
-    }
   }
 }

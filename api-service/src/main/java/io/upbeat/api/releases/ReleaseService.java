@@ -1,5 +1,6 @@
 package io.upbeat.api.releases;
 
+import io.upbeat.api.params.Problems;
 import io.upbeat.api.releases.ReleasePayloads.Commit;
 import io.upbeat.api.releases.ReleasePayloads.CommitRequest;
 import io.upbeat.api.releases.ReleasePayloads.FileChange;
@@ -9,16 +10,11 @@ import io.upbeat.api.releases.ReleasePayloads.NewError;
 import io.upbeat.api.releases.ReleasePayloads.ReleaseDetail;
 import io.upbeat.api.releases.ReleasePayloads.ReleaseItem;
 import io.upbeat.api.releases.ReleasePayloads.ReleaseRequest;
-import io.upbeat.support.web.ApiException;
-import io.upbeat.support.web.ErrorBody;
-import io.upbeat.support.web.ErrorCode;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -76,12 +72,10 @@ class ReleaseService {
   private record NewFile(String path, String change, String linesJson) {}
 
   Posted post(UUID app, ReleaseRequest r) {
-    List<ErrorBody.Detail> problems = new ArrayList<>();
-    Instant deployedAt = instant(r.deployedAt(), "deployed_at", problems);
+    Problems problems = new Problems();
+    Instant deployedAt = problems.timestamp("deployed_at", r.deployedAt());
     List<NewCommit> commits = commits(r.commits(), problems);
-    if (!problems.isEmpty()) {
-      throw new ApiException(ErrorCode.INVALID_PAYLOAD, "The release is invalid.", problems);
-    }
+    problems.throwIfAny("The release is invalid.");
     String environment =
         r.environment() == null ? ReleasesController.DEFAULT_ENVIRONMENT : r.environment();
     String version = r.version();
@@ -187,7 +181,7 @@ class ReleaseService {
   }
 
   /** Validates what Bean Validation cannot express: timestamps, line ranges, duplicates. */
-  private static List<NewCommit> commits(List<CommitRequest> commits, List<ErrorBody.Detail> out) {
+  private static List<NewCommit> commits(List<CommitRequest> commits, Problems out) {
     List<NewCommit> result = new ArrayList<>();
     if (commits == null) {
       return result;
@@ -197,7 +191,7 @@ class ReleaseService {
       CommitRequest c = commits.get(i);
       String at = "commits[" + i + "]";
       String sha = c.sha().toLowerCase(Locale.ROOT);
-      Instant timestamp = instant(c.timestamp(), at + ".timestamp", out);
+      Instant timestamp = out.timestamp(at + ".timestamp", c.timestamp());
       List<NewFile> files = new ArrayList<>();
       Set<String> paths = new HashSet<>();
       List<FileRequest> requested = c.files() == null ? List.of() : c.files();
@@ -205,7 +199,7 @@ class ReleaseService {
         FileRequest f = requested.get(j);
         String fileAt = at + ".files[" + j + "]";
         if (!paths.add(f.path())) {
-          out.add(new ErrorBody.Detail(fileAt + ".path", "is listed twice for this commit"));
+          out.add(fileAt + ".path", "is listed twice for this commit");
         }
         files.add(
             new NewFile(
@@ -222,7 +216,7 @@ class ReleaseService {
   }
 
   /** Line ranges as JSON ({@code [[40,48]]}), each [start, end] with 1 <= start <= end. */
-  private static String ranges(List<List<Integer>> lines, String at, List<ErrorBody.Detail> out) {
+  private static String ranges(List<List<Integer>> lines, String at, Problems out) {
     if (lines == null) {
       return null;
     }
@@ -235,11 +229,11 @@ class ReleaseService {
           || range.get(0) == null
           || range.get(1) == null
           || range.get(0) < 1) {
-        out.add(new ErrorBody.Detail(rangeAt, "must be [start, end]: two line numbers, from 1"));
+        out.add(rangeAt, "must be [start, end]: two line numbers, from 1");
         continue;
       }
       if (range.get(0) > range.get(1)) {
-        out.add(new ErrorBody.Detail(rangeAt, "start must not be after end"));
+        out.add(rangeAt, "start must not be after end");
         continue;
       }
       if (b.length() > 1) {
@@ -248,20 +242,6 @@ class ReleaseService {
       b.append('[').append(range.get(0)).append(',').append(range.get(1)).append(']');
     }
     return b.append(']').toString();
-  }
-
-  private static Instant instant(String text, String field, List<ErrorBody.Detail> out) {
-    if (text == null) {
-      return null;
-    }
-    try {
-      return OffsetDateTime.parse(text).toInstant();
-    } catch (DateTimeParseException e) {
-      out.add(
-          new ErrorBody.Detail(
-              field, "must be an RFC 3339 timestamp such as 2026-11-26T10:00:00Z"));
-      return null;
-    }
   }
 
   List<ReleaseItem> list(UUID app, String environment, int limit) {

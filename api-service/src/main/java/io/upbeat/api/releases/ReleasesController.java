@@ -2,16 +2,14 @@ package io.upbeat.api.releases;
 
 import io.upbeat.api.access.AccessControl;
 import io.upbeat.api.access.AccessControl.AppAccess;
+import io.upbeat.api.params.Problems;
 import io.upbeat.api.releases.ReleasePayloads.LatestRelease;
 import io.upbeat.api.releases.ReleasePayloads.ReleaseDetail;
 import io.upbeat.api.releases.ReleasePayloads.ReleaseList;
 import io.upbeat.api.releases.ReleasePayloads.ReleaseRequest;
 import io.upbeat.api.security.CurrentUser;
 import io.upbeat.support.web.ApiException;
-import io.upbeat.support.web.ErrorBody;
-import io.upbeat.support.web.ErrorCode;
 import jakarta.validation.Valid;
-import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -61,7 +59,10 @@ class ReleasesController {
       @RequestParam(required = false) String environment,
       @RequestParam(required = false) String limit) {
     AppAccess app = access.app(user, appId);
-    return new ReleaseList(releases.list(app.id(), environment, limit(limit)));
+    Problems problems = new Problems();
+    int max = problems.integer("limit", limit, 1, 200, 50);
+    problems.throwIfAny();
+    return new ReleaseList(releases.list(app.id(), environment, max));
   }
 
   /**
@@ -95,23 +96,5 @@ class ReleasesController {
 
   private static String environment(String environment) {
     return environment == null || environment.isBlank() ? DEFAULT_ENVIRONMENT : environment;
-  }
-
-  private static int limit(String limit) {
-    if (limit == null) {
-      return 50;
-    }
-    try {
-      int n = Integer.parseInt(limit);
-      if (n >= 1 && n <= 200) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new ApiException(
-        ErrorCode.INVALID_PAYLOAD,
-        "The request is invalid.",
-        List.of(new ErrorBody.Detail("limit", "must be a whole number from 1 to 200")));
   }
 }

@@ -3,6 +3,7 @@ package io.upbeat.api.errors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.upbeat.api.errors.ErrorPayloads.ErrorGroup;
+import io.upbeat.api.params.Problems;
 import io.upbeat.support.web.ApiException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

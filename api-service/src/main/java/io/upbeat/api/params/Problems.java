@@ -1,4 +1,4 @@
-package io.upbeat.api.errors;
+package io.upbeat.api.params;
 
 import io.upbeat.events.Rfc3339;
 import io.upbeat.support.web.ApiException;
@@ -12,15 +12,15 @@ import java.util.List;
  * Collects what is wrong with a request's parameters, so one 400 names every bad one. Strings that
  * PostgreSQL would refuse (a NUL character) are caught here, never in the database.
  */
-final class Problems {
+public final class Problems {
   private final List<Detail> details = new ArrayList<>();
 
-  void add(String field, String problem) {
+  public void add(String field, String problem) {
     details.add(new Detail(field, problem));
   }
 
   /** An RFC 3339 date-time, or null if absent; a problem if given but not one. */
-  Instant timestamp(String field, String value) {
+  public Instant timestamp(String field, String value) {
     if (value == null) {
       return null;
     }
@@ -33,7 +33,7 @@ final class Problems {
   }
 
   /** Free text, or null if absent; a problem if empty or containing control characters. */
-  String text(String field, String value, int maxLength) {
+  public String text(String field, String value, int maxLength) {
     if (value == null) {
       return null;
     }
@@ -45,12 +45,12 @@ final class Problems {
   }
 
   /** An integer in [min, max], or {@code otherwise} if absent. */
-  int integer(String field, String value, int min, int max, int otherwise) {
+  public int integer(String field, String value, int min, int max, int otherwise) {
     if (value == null) {
       return otherwise;
     }
     if (!value.isEmpty()
-        && value.length() <= 4
+        && value.length() <= 9
         && value.chars().allMatch(c -> c >= '0' && c <= '9')) {
       int n = Integer.parseInt(value);
       if (n >= min && n <= max) {
@@ -61,12 +61,12 @@ final class Problems {
     return otherwise;
   }
 
-  static boolean hasControlCharacter(String s) {
+  public static boolean hasControlCharacter(String s) {
     return s.chars().anyMatch(Character::isISOControl);
   }
 
   /** Throws the 400 naming every problem in query parameters, if there is any. */
-  void throwIfAny() {
+  public void throwIfAny() {
     throwIfAny(
         details.size() == 1
             ? "The parameter " + details.getFirst().field() + " is invalid."
@@ -74,7 +74,7 @@ final class Problems {
   }
 
   /** Throws the 400 with this message and every problem, if there is any. */
-  void throwIfAny(String message) {
+  public void throwIfAny(String message) {
     if (!details.isEmpty()) {
       throw new ApiException(ErrorCode.INVALID_PAYLOAD, message, details);
     }
