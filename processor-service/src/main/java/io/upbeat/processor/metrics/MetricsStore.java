@@ -102,7 +102,7 @@ public final class MetricsStore implements WorkStore<MetricsWork> {
   private static final class Row {
     final MetricKey key;
     final int partition;
-    DurationStats stats;
+    final DurationStats stats;
 
     Row(MetricKey key, int partition, DurationStats pending) {
       this.key = key;
@@ -126,17 +126,16 @@ public final class MetricsStore implements WorkStore<MetricsWork> {
       bindKeys(c, read, rows);
       try (ResultSet rs = read.executeQuery()) {
         while (rs.next()) {
-          Row row = rows.get((int) rs.getLong(1) - 1);
-          DurationStats stored =
-              DurationStats.of(
+          // Stored and pending stats merge into one; the stored sketch is merged from its bytes.
+          rows.get((int) rs.getLong(1) - 1)
+              .stats
+              .mergeStored(
                   rs.getLong(2),
                   rs.getDouble(3),
                   rs.getDouble(4),
                   rs.getDouble(5),
                   rs.getLong(6),
                   rs.getBytes(7));
-          stored.merge(row.stats);
-          row.stats = stored;
         }
       }
     }

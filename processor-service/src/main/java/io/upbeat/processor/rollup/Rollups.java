@@ -142,20 +142,15 @@ public final class Rollups {
                   rs.getString(3),
                   rs.getString(4),
                   from);
-          DurationStats row =
-              DurationStats.of(
+          merged
+              .computeIfAbsent(key, k -> new DurationStats())
+              .mergeStored(
                   rs.getLong(5),
                   rs.getDouble(6),
                   rs.getDouble(7),
                   rs.getDouble(8),
                   rs.getLong(9),
                   rs.getBytes(10));
-          DurationStats existing = merged.get(key);
-          if (existing == null) {
-            merged.put(key, row);
-          } else {
-            existing.merge(row);
-          }
         }
       }
     }
