@@ -72,6 +72,25 @@ class ITBrowserSession extends ApiIntegrationTest {
   }
 
   @Test
+  void aPageWithoutSessionLeadsToTheSignInFormButTheApiAnswers401() throws Exception {
+    HttpResponse<String> page =
+        send(HttpRequest.newBuilder(uri("/apps")).header("Accept", "text/html").GET());
+    assertThat(page.statusCode()).isEqualTo(302);
+    assertThat(page.headers().firstValue("Location"))
+        .hasValueSatisfying(l -> assertThat(l).endsWith("/login"));
+
+    HttpResponse<String> api =
+        send(HttpRequest.newBuilder(uri("/api/v1/apps")).header("Accept", "text/html").GET());
+    assertThat(api.statusCode()).isEqualTo(401);
+
+    HttpResponse<String> login = send(HttpRequest.newBuilder(uri("/login")).GET());
+    assertThat(login.body()).contains("name=\"_csrf\"").contains("htmx.org/2.0.8/dist/htmx.min.js");
+    HttpResponse<String> htmx =
+        send(HttpRequest.newBuilder(uri("/webjars/htmx.org/dist/htmx.min.js")).GET());
+    assertThat(htmx.statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void aWrongPasswordOnTheFormSignsNobodyIn() throws Exception {
     Account alice = api.newAccount("Browser Wrong");
     send(HttpRequest.newBuilder(uri("/login")).GET());

@@ -52,7 +52,10 @@ class SecurityConfiguration {
                     .permitAll()
                     .requestMatchers("/v3/api-docs", "/v3/api-docs/**", "/swagger-ui/**")
                     .permitAll()
-                    .requestMatchers("/swagger-ui.html", "/login", "/error")
+                    .requestMatchers("/swagger-ui.html", "/login", "/signup", "/error")
+                    .permitAll()
+                    .requestMatchers(
+                        HttpMethod.GET, "/css/**", "/js/**", "/webjars/**", "/favicon.ico")
                     .permitAll()
                     // CI posts its app's releases with the app's CI token (or a member's key).
                     .requestMatchers(HttpMethod.POST, "/api/v1/apps/*/releases")
@@ -98,6 +101,11 @@ class SecurityConfiguration {
             e ->
                 e.authenticationEntryPoint(
                         (request, response, ex) -> {
+                          if (isPageRequest(request)) {
+                            // A dashboard page opened without a session: to the sign-in form.
+                            response.sendRedirect(request.getContextPath() + "/login");
+                            return;
+                          }
                           response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
                           ErrorResponses.write(
                               response,
@@ -111,6 +119,22 @@ class SecurityConfiguration {
                                 response,
                                 new ApiException(ErrorCode.FORBIDDEN, forbiddenMessage(request)))));
     return http.build();
+  }
+
+  /**
+   * A browser asking for a dashboard page (not the API, not a script): a GET outside {@code /api/}
+   * and {@code /actuator/} that accepts HTML and carries no bearer key.
+   */
+  private static boolean isPageRequest(HttpServletRequest request) {
+    String path = request.getRequestURI().substring(request.getContextPath().length());
+    String accept = request.getHeader(HttpHeaders.ACCEPT);
+    return HttpMethod.GET.matches(request.getMethod())
+        && !path.startsWith("/api/")
+        && !path.startsWith("/actuator/")
+        && !path.startsWith("/v3/")
+        && !BearerAuthenticationFilter.hasBearer(request)
+        && accept != null
+        && accept.contains("text/html");
   }
 
   private static String forbiddenMessage(HttpServletRequest request) {
