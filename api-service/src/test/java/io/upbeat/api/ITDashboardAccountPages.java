@@ -124,6 +124,9 @@ class ITDashboardAccountPages extends ApiIntegrationTest {
     HttpResponse<String> created =
         browser.post("/orgs/" + alice.orgId() + "/apps", "name", "shop web");
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    // Kept by no cache: the back button cannot show the tokens again either.
+    assertThat(created.headers().firstValue("Cache-Control"))
+        .hasValueSatisfying(c -> assertThat(c).contains("no-store"));
     String html = created.body();
     String secret = Browser.textOf(html, "secret-token");
     String ci = Browser.textOf(html, "ci-token");
