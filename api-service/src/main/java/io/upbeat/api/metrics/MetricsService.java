@@ -91,6 +91,21 @@ class MetricsService {
     return new Series(points, summary, store.releases(app, environment, from, to));
   }
 
+  /**
+   * The whole window's merged stats of one series: the app's (every transaction, of {@code type} if
+   * given) when {@code transaction} is null, else that transaction's.
+   */
+  DurationStats summary(
+      UUID app, Instant from, Instant to, String transaction, String type, String environment) {
+    DurationStats total = new DurationStats();
+    store.read(
+        planner(from, to).plan(from, to),
+        Filter.series(app, environment, type, transaction),
+        (bucket, t, name, count, sum, min, max, failures, sketch) ->
+            total.mergeStored(count, sum, min, max, failures, sketch));
+    return total;
+  }
+
   private RollupPlanner planner(Instant from, Instant to) {
     MetricsStore.Dirty dirty = store.dirty(from, to);
     Instant today = clock.instant().truncatedTo(ChronoUnit.DAYS);
