@@ -2,6 +2,7 @@ package io.upbeat.api.orgs;
 
 import io.upbeat.api.access.AccessControl;
 import io.upbeat.api.accounts.Emails;
+import io.upbeat.api.orgs.OrgMembers.Member;
 import io.upbeat.api.security.CurrentUser;
 import io.upbeat.support.web.ApiException;
 import io.upbeat.support.web.ErrorCode;
@@ -35,10 +36,12 @@ import org.springframework.web.bind.annotation.RestController;
 class MembersController {
   private final AccessControl access;
   private final JdbcClient jdbc;
+  private final OrgMembers members;
 
-  MembersController(AccessControl access, JdbcClient jdbc) {
+  MembersController(AccessControl access, JdbcClient jdbc, OrgMembers members) {
     this.access = access;
     this.jdbc = jdbc;
+    this.members = members;
   }
 
   record InviteRequest(
@@ -47,22 +50,9 @@ class MembersController {
           @Pattern(regexp = Emails.PATTERN, message = "must be an e-mail address")
           String email) {}
 
-  /**
-   * @param status {@code member} (has an account and belongs to the org) or {@code invited}
-   */
-  record Member(UUID userId, String email, String name, String role, String status) {}
-
   record Members(List<Member> items) {}
 
-  /** Reads columns user id, email, name, role, status. */
-  private static final RowMapper<Member> MEMBER =
-      (rs, n) ->
-          new Member(
-              rs.getObject(1, UUID.class),
-              rs.getString(2),
-              rs.getString(3),
-              rs.getString(4),
-              rs.getString(5));
+  private static final RowMapper<Member> MEMBER = OrgMembers.MEMBER;
 
   @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
   @ResponseStatus(HttpStatus.CREATED)
@@ -108,20 +98,6 @@ class MembersController {
 
   @GetMapping
   Members list(@AuthenticationPrincipal CurrentUser user, @PathVariable String orgId) {
-    UUID org = access.org(user, orgId).orgId();
-    List<Member> items =
-        jdbc.sql(
-                """
-                SELECT u.id, u.email, u.name, m.role, 'member' AS status, m.created_at
-                FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = :org
-                UNION ALL
-                SELECT NULL, i.email, NULL, 'member', 'invited', i.created_at
-                FROM invitations i WHERE i.org_id = :org
-                ORDER BY 6, 2
-                """)
-            .param("org", org)
-            .query(MEMBER)
-            .list();
-    return new Members(items);
+    return new Members(members.list(access.org(user, orgId).orgId()));
   }
 }
