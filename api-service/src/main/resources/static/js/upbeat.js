@@ -41,6 +41,15 @@
   document.addEventListener("htmx:sendError", (e) =>
     showRequestError(e, "Upbeat could not be reached; try again."),
   );
+  // After a swap that removed the focused control (Resolve becomes Reopen), keyboard focus would
+  // fall to the page: put it on the region's [data-focus-after-swap] element (the new status).
+  document.addEventListener("htmx:afterSettle", (e) => {
+    const region = e.target;
+    if (!region.matches || !region.matches("[data-errors]")) return;
+    if (document.activeElement && document.activeElement !== document.body) return;
+    const target = region.querySelector("[data-focus-after-swap]");
+    if (target) target.focus();
+  });
   document.addEventListener("htmx:beforeRequest", (e) => {
     const box = e.detail.elt && e.detail.elt.closest("[data-errors]");
     const alert = box && box.querySelector("[role=alert]");
@@ -80,14 +89,21 @@
     return (body.releases || []).map((r) => ({ x: Date.parse(r.deployed_at) / 1000, label: r.version }));
   }
 
-  function axes(unit) {
+  // Milliseconds as axis labels: "250 ms", "1.5 s".
+  function msLabel(v) {
+    return v >= 1000 ? +(v / 1000).toFixed(2) + " s" : +v.toFixed(2) + " ms";
+  }
+
+  function axes(label) {
     return [
       { stroke: css("--muted"), grid: { stroke: css("--line") } },
       {
         stroke: css("--muted"),
         grid: { stroke: css("--line") },
-        size: 60,
-        values: (u, v) => v.map((x) => (x == null ? "" : x + unit)),
+        values: (u, v) => v.map((x) => (x == null ? "" : label(x))),
+        // Wide enough for the longest label, so none is clipped.
+        size: (u, values) =>
+          values ? 24 + 7 * Math.max(0, ...values.map((x) => String(x).length)) : 50,
       },
     ];
   }
@@ -130,7 +146,7 @@
       width: Math.max(280, el.clientWidth),
       height: HEIGHT,
       scales: { x: { time: true } },
-      axes: axes(" ms"),
+      axes: axes(msLabel),
       series: [
         {},
         { label: "avg", stroke: css("--chart-1"), width: 2 },
@@ -160,7 +176,7 @@
       width: Math.max(280, el.clientWidth),
       height: HEIGHT,
       scales: { x: { time: true } },
-      axes: axes("/min"),
+      axes: axes((x) => +x.toFixed(1) + "/min"),
       series: [
         {},
         {
@@ -180,12 +196,13 @@
   function drawHourly(el, body) {
     const hours = body.hourly || [];
     const xs = hours.map((h) => Date.parse(h.t) / 1000);
-    const counts = hours.map((h) => h.count);
+    const counts = hours.map((h) => h.count || null); // no bar for an empty hour
     const opts = {
       width: Math.max(280, el.clientWidth),
       height: HEIGHT,
-      scales: { x: { time: true } },
-      axes: axes(""),
+      // Each bar spans its hour: the scale runs to the end of the last one.
+      scales: { x: { time: true, range: (u, min, max) => [min, max + 3600] } },
+      axes: axes((x) => String(x)),
       series: [
         {},
         {
@@ -197,7 +214,7 @@
         },
       ],
     };
-    mount(el, opts, [xs, counts], counts.filter((c) => c > 0).length, 0);
+    mount(el, opts, [xs, counts], counts.filter((c) => c).length, 0);
   }
 
   // A refresh (htmx swapping in new chart elements) keeps showing the old plot until the new data
