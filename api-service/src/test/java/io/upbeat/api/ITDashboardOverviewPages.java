@@ -344,6 +344,49 @@ class ITDashboardOverviewPages extends ApiIntegrationTest {
   }
 
   @Test
+  void theTransactionPageShowsItsSlowestSamplesWithTheirSpans() {
+    jdbc.execute("CREATE TABLE IF NOT EXISTS txn_samples_default PARTITION OF txn_samples DEFAULT");
+    String insert =
+        "INSERT INTO txn_samples (sample_id, app_id, environment, txn_type, txn_name, started_at,"
+            + " duration_ms, trace_id, result, outcome, service_version, spans) VALUES (?, ?,"
+            + " 'production', 'request', ?, ?, ?, 't', 'HTTP 2xx', 'success', 'v9', ?::jsonb)";
+    for (int i = 0; i < 7; i++) {
+      jdbc.update(
+          insert,
+          UUID.randomUUID(),
+          UUID.fromString(app),
+          USER,
+          java.sql.Timestamp.from(now.minusSeconds(60 + i)),
+          10.0 + i,
+          "[{\"name\":\"SELECT FROM users\",\"type\":\"db.h2.query\",\"start_ms\":2.5,"
+              + "\"duration_ms\":5}]");
+    }
+    jdbc.update(
+        insert,
+        UUID.randomUUID(),
+        UUID.fromString(app),
+        CHECKOUT,
+        java.sql.Timestamp.from(now.minusSeconds(30)),
+        999.0,
+        "[]");
+
+    Document page =
+        browser.page("/apps/" + app + "/transactions?name=" + PageSession.enc(USER) + "&range=1h");
+    var samples = page.select("#samples details.sample");
+    assertThat(samples).hasSize(5); // the slowest five of this transaction only
+    assertThat(samples.get(0).selectFirst("summary strong").text()).contains("16");
+    assertThat(samples.get(0).select("ol.waterfall li")).hasSize(1);
+    assertThat(samples.get(0).selectFirst("ol.waterfall li").text())
+        .contains("SELECT FROM users")
+        .contains("db.h2.query");
+    // 2.5 ms into a 16 ms transaction, 5 ms long.
+    assertThat(samples.get(0).selectFirst(".span-bar").attr("style"))
+        .contains("margin-left: 15.62%")
+        .contains("width: 31.25%");
+    assertThat(page.select("#samples").text()).doesNotContain("999");
+  }
+
+  @Test
   void anotherTenantGetsNotFoundForEveryPage() {
     traffic();
     Account stranger = api.newAccount("Stranger Org " + UUID.randomUUID());

@@ -31,12 +31,22 @@ class OverviewPages {
   /** The most impactful transactions the overview lists (the table is sorted in the browser). */
   static final int MAX_TRANSACTIONS = 500;
 
+  /** The slowest sampled transactions a transaction page shows, with their spans. */
+  static final int SLOWEST_SAMPLES = 5;
+
   private final AccessControl access;
   private final MetricsService metrics;
   private final ErrorDigest errors;
+  private final TransactionSamples samples;
   private final Clock clock;
 
-  OverviewPages(AccessControl access, MetricsService metrics, ErrorDigest errors, Clock clock) {
+  OverviewPages(
+      AccessControl access,
+      MetricsService metrics,
+      ErrorDigest errors,
+      TransactionSamples samples,
+      Clock clock) {
+    this.samples = samples;
     this.access = access;
     this.metrics = metrics;
     this.errors = errors;
@@ -119,5 +129,10 @@ class OverviewPages {
     model.addAttribute("type", t);
     model.addAttribute("summary", summary);
     model.addAttribute("rpm", summary.count() / w.minutes());
+    model.addAttribute(
+        "samples",
+        samples.find(app.id(), name, t, null, w.from(), w.to(), true, SLOWEST_SAMPLES).stream()
+            .map(SampleView::of)
+            .toList());
   }
 }
