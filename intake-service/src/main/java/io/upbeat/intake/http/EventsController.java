@@ -68,7 +68,7 @@ class EventsController {
     this.limits = limits;
     this.topics = topics;
     this.clock = clock;
-    this.metrics = new IntakeMetrics(meters);
+    this.metrics = new IntakeMetrics(meters, "native");
   }
 
   record Accepted(Counts accepted) {}

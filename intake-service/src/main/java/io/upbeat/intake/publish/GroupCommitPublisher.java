@@ -95,8 +95,19 @@ public final class GroupCommitPublisher implements AutoCloseable {
    * already holds the record, up to the settle grace more): never longer than their sum.
    */
   public Outcome publish(ProducerRecord<byte[], byte[]> record) {
+    return publish(List.of(record));
+  }
+
+  /**
+   * Publishes {@code records} together: all in one Kafka transaction or none (a request that
+   * becomes several records, such as an OTLP request from several services).
+   */
+  public Outcome publish(List<ProducerRecord<byte[], byte[]>> records) {
+    if (records.isEmpty()) {
+      throw new IllegalArgumentException("nothing to publish");
+    }
     long start = System.nanoTime();
-    Pending p = new Pending(record, start + deadline.toNanos());
+    Pending p = new Pending(List.copyOf(records), start + deadline.toNanos());
     if (!running.get() || !queue.offer(p)) {
       metrics.rejected();
       return Outcome.REJECTED;
@@ -163,13 +174,13 @@ public final class GroupCommitPublisher implements AutoCloseable {
     static final int TAKEN = 1;
     static final int WITHDRAWN = 2;
 
-    final ProducerRecord<byte[], byte[]> record;
+    final List<ProducerRecord<byte[], byte[]>> records;
     final long deadlineNanos;
     final AtomicInteger state = new AtomicInteger(WAITING);
     final CompletableFuture<Void> result = new CompletableFuture<>();
 
-    Pending(ProducerRecord<byte[], byte[]> record, long deadlineNanos) {
-      this.record = record;
+    Pending(List<ProducerRecord<byte[], byte[]>> records, long deadlineNanos) {
+      this.records = records;
       this.deadlineNanos = deadlineNanos;
     }
   }
@@ -248,7 +259,9 @@ public final class GroupCommitPublisher implements AutoCloseable {
         kafka.beginTransaction();
         List<java.util.concurrent.Future<RecordMetadata>> sends = new ArrayList<>(batch.size());
         for (Pending p : batch) {
-          sends.add(kafka.send(p.record));
+          for (ProducerRecord<byte[], byte[]> r : p.records) {
+            sends.add(kafka.send(r));
+          }
         }
         kafka.flush();
         if (System.nanoTime() - earliestDeadline > 0) {

@@ -1,0 +1,260 @@
+package io.upbeat.intake.otlp;
+
+import static io.upbeat.intake.otlp.OtlpFixtures.CONTROLLER;
+import static io.upbeat.intake.otlp.OtlpFixtures.SERVER;
+import static io.upbeat.intake.otlp.OtlpFixtures.TRACE;
+import static io.upbeat.intake.otlp.OtlpFixtures.attr;
+import static io.upbeat.intake.otlp.OtlpFixtures.id;
+import static io.upbeat.intake.otlp.OtlpFixtures.nanos;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import io.opentelemetry.proto.logs.v1.SeverityNumber;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.upbeat.events.ErrorEvent;
+import io.upbeat.events.ServiceInfo;
+import io.upbeat.events.TransactionEvent;
+import io.upbeat.intake.validate.IntakeLimits;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class OtlpMapperTest {
+  private final Instant now = Instant.parse("2026-11-26T10:15:30Z");
+  private final OtlpMapper mapper = new OtlpMapper(IntakeLimits.DEFAULTS);
+
+  @Test
+  void aServerSpanIsATransactionWithItsDescendantsAsSpans() {
+    OtlpMapper.Mapped m =
+        mapper.traces(OtlpFixtures.traces(OtlpFixtures.request(now, 200, false)), now);
+
+    assertThat(m.rejected()).isZero();
+    assertThat(m.services()).hasSize(1);
+    OtlpMapper.ServiceEvents s = m.services().getFirst();
+    assertThat(s.service)
+        .isEqualTo(
+            new ServiceInfo(
+                "shop-web",
+                "staging",
+                "2026.11.26-3",
+                "opentelemetry-java-instrumentation",
+                "2.22.0",
+                "java",
+                null));
+    assertThat(s.transactions).hasSize(1);
+    TransactionEvent counted = s.transactions.getFirst();
+    assertThat(counted.id()).isEqualTo(SERVER);
+    assertThat(counted.traceId()).isEqualTo(TRACE);
+    assertThat(counted.name()).isEqualTo("GET /users/{id}/discount");
+    assertThat(counted.type()).isEqualTo("request");
+    assertThat(counted.timestamp()).isEqualTo(now);
+    assertThat(counted.durationMs()).isEqualTo(12.5);
+    assertThat(counted.result()).isEqualTo("HTTP 2xx");
+    assertThat(counted.outcome()).isEqualTo("success");
+    assertThat(counted.spans()).isEmpty(); // counted without details
+
+    assertThat(s.samples).hasSize(1);
+    TransactionEvent sample = s.samples.getFirst();
+    assertThat(sample.contextJson())
+        .isEqualTo("{\"request\":{\"method\":\"GET\",\"url\":\"/users/1234/discount\"}}");
+    assertThat(sample.spans())
+        .extracting(
+            io.upbeat.events.Span::name,
+            io.upbeat.events.Span::type,
+            io.upbeat.events.Span::startMs,
+            io.upbeat.events.Span::durationMs)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple("SELECT shop.users", "db.h2.query", 2.0, 3.0),
+            org.assertj.core.groups.Tuple.tuple("ShopApplication.discount", "app", 1.0, 10.0));
+    assertThat(s.errors).isEmpty();
+  }
+
+  @Test
+  void routeNamesResultsAndOutcomes() {
+    Span base =
+        Span.newBuilder()
+            .setTraceId(id(TRACE))
+            .setSpanId(id(SERVER))
+            .setName("GET")
+            .setKind(Span.SpanKind.SPAN_KIND_SERVER)
+            .setStartTimeUnixNano(nanos(now))
+            .setEndTimeUnixNano(nanos(now) + 1_000_000)
+            .build();
+    TransactionEvent plain = only(base);
+    assertThat(plain.name()).isEqualTo("GET");
+    assertThat(plain.result()).isNull();
+    assertThat(plain.outcome()).isEqualTo("unknown");
+
+    TransactionEvent routed =
+        only(
+            base.toBuilder()
+                .addAttributes(attr("http.request.method", "POST"))
+                .addAttributes(attr("http.route", "/orders"))
+                .addAttributes(attr("http.response.status_code", "503"))
+                .build());
+    assertThat(routed.name()).isEqualTo("POST /orders");
+    assertThat(routed.result()).isEqualTo("HTTP 5xx");
+    assertThat(routed.outcome()).isEqualTo("failure");
+
+    TransactionEvent consumer =
+        only(
+            base.toBuilder()
+                .setKind(Span.SpanKind.SPAN_KIND_CONSUMER)
+                .setName("orders process")
+                .addAttributes(attr("messaging.system", "kafka"))
+                .build());
+    assertThat(consumer.type()).isEqualTo("messaging");
+    assertThat(consumer.name()).isEqualTo("orders process");
+
+    TransactionEvent job =
+        only(base.toBuilder().setKind(Span.SpanKind.SPAN_KIND_INTERNAL).setName("nightly").build());
+    assertThat(job.type()).isEqualTo("unknown");
+  }
+
+  @Test
+  void aSpanWithARemoteParentIsATransactionAndALocalChildIsNot() {
+    Span remoteChild =
+        Span.newBuilder()
+            .setTraceId(id(TRACE))
+            .setSpanId(id(CONTROLLER))
+            .setParentSpanId(id(SERVER))
+            .setFlags(0x301)
+            .setName("work")
+            .setKind(Span.SpanKind.SPAN_KIND_INTERNAL)
+            .setStartTimeUnixNano(nanos(now))
+            .setEndTimeUnixNano(nanos(now) + 1_000_000)
+            .build();
+    assertThat(only(remoteChild).name()).isEqualTo("work");
+
+    Span localChild = remoteChild.toBuilder().setFlags(0x101).build();
+    OtlpMapper.Mapped m = mapper.traces(OtlpFixtures.traces(List.of(localChild)), now);
+    // Its transaction is not in this request: accepted, not stored, not rejected.
+    assertThat(m.events()).isZero();
+    assertThat(m.rejected()).isZero();
+  }
+
+  @Test
+  void anExceptionRecordedOnTwoSpansOfATraceIsOneErrorOfTheTransaction() {
+    OtlpMapper.Mapped m =
+        mapper.traces(OtlpFixtures.traces(OtlpFixtures.request(now, 500, true)), now);
+
+    OtlpMapper.ServiceEvents s = m.services().getFirst();
+    assertThat(s.transactions.getFirst().outcome()).isEqualTo("failure");
+    assertThat(s.errors).hasSize(1);
+    ErrorEvent e = s.errors.getFirst();
+    assertThat(e.timestamp()).isEqualTo(now.plusMillis(10));
+    assertThat(e.transactionId()).isEqualTo(SERVER);
+    assertThat(e.transactionName()).isEqualTo("GET /users/{id}/discount");
+    assertThat(e.exception().type()).isEqualTo("java.lang.IllegalStateException");
+    assertThat(e.exception().stacktrace()).hasSize(4);
+    assertThat(e.exception().stacktrace().getFirst().inApp()).isNull(); // the processor decides
+    assertThat(e.exception().cause().type()).isEqualTo("java.lang.ArithmeticException");
+    assertThat(e.contextJson()).contains(TRACE);
+  }
+
+  @Test
+  void spansOutsideTheTimeWindowAreRejectedOneByOne() {
+    List<Span> spans = new ArrayList<>(OtlpFixtures.request(now, 200, false));
+    spans.add(
+        spans.getLast().toBuilder()
+            .setSpanId(id("0000000000000001"))
+            .setStartTimeUnixNano(nanos(now.minus(Duration.ofDays(8))))
+            .setEndTimeUnixNano(nanos(now.minus(Duration.ofDays(8))) + 1)
+            .build());
+    spans.add(
+        spans.getLast().toBuilder()
+            .setSpanId(id("0000000000000002"))
+            .setStartTimeUnixNano(nanos(now) + 5)
+            .setEndTimeUnixNano(nanos(now))
+            .build());
+
+    OtlpMapper.Mapped m = mapper.traces(OtlpFixtures.traces(spans), now);
+
+    assertThat(m.rejected()).isEqualTo(2);
+    assertThat(m.rejectionMessage()).startsWith("2 item(s) rejected; the first because");
+    assertThat(m.services().getFirst().transactions).hasSize(1);
+  }
+
+  @Test
+  void samplesTheFirstOfEachNamePerRequest() {
+    List<Span> spans = new ArrayList<>();
+    for (int i = 0; i < 25; i++) {
+      spans.add(
+          Span.newBuilder()
+              .setTraceId(id(String.format("%032x", i + 1)))
+              .setSpanId(id(String.format("%016x", i + 1)))
+              .setName("GET /a")
+              .setKind(Span.SpanKind.SPAN_KIND_SERVER)
+              .setStartTimeUnixNano(nanos(now))
+              .setEndTimeUnixNano(nanos(now) + 1000)
+              .build());
+    }
+    OtlpMapper.ServiceEvents s =
+        mapper.traces(OtlpFixtures.traces(spans), now).services().getFirst();
+    assertThat(s.transactions).hasSize(25);
+    assertThat(s.samples).hasSize(OtlpMapper.SAMPLES_PER_NAME);
+  }
+
+  @Test
+  void serviceNamesTheNativeApiWouldRefuseAreMadeValid() {
+    ServiceInfo s =
+        OtlpMapper.serviceInfo(
+            Attributes.of(
+                List.of(
+                    attr("service.name", "unknown_service:java"),
+                    attr("deployment.environment", "prod"))));
+    assertThat(s.name()).isEqualTo("unknown_service_java");
+    assertThat(s.environment()).isEqualTo("prod");
+    assertThat(OtlpMapper.serviceInfo(Attributes.EMPTY).environment()).isEqualTo("production");
+  }
+
+  @Test
+  void logRecordsWithAnExceptionAreErrorsAndOthersAreSkipped() {
+    ExportLogsServiceRequest request =
+        ExportLogsServiceRequest.newBuilder()
+            .addResourceLogs(
+                ResourceLogs.newBuilder()
+                    .setResource(OtlpFixtures.resource())
+                    .addScopeLogs(
+                        ScopeLogs.newBuilder()
+                            .addLogRecords(
+                                LogRecord.newBuilder()
+                                    .setTimeUnixNano(nanos(now))
+                                    .setSeverityNumber(SeverityNumber.SEVERITY_NUMBER_INFO))
+                            .addLogRecords(
+                                LogRecord.newBuilder()
+                                    .setObservedTimeUnixNano(nanos(now))
+                                    .setSeverityNumber(SeverityNumber.SEVERITY_NUMBER_ERROR)
+                                    .setTraceId(id(TRACE))
+                                    .addAttributes(
+                                        attr("exception.type", "java.lang.IllegalStateException"))
+                                    .addAttributes(
+                                        attr("exception.stacktrace", OtlpFixtures.STACK)))
+                            .addLogRecords(
+                                LogRecord.newBuilder()
+                                    .setTimeUnixNano(nanos(now.minus(Duration.ofDays(30))))
+                                    .addAttributes(attr("exception.message", "old")))))
+            .build();
+
+    OtlpMapper.Mapped m = mapper.logs(request, now);
+
+    assertThat(m.rejected()).isEqualTo(1);
+    List<ErrorEvent> errors = m.services().getFirst().errors;
+    assertThat(errors).hasSize(1);
+    assertThat(errors.getFirst().timestamp()).isEqualTo(now);
+    assertThat(errors.getFirst().level()).isEqualTo("error");
+    assertThat(errors.getFirst().exception().stacktrace()).hasSize(4);
+    assertThat(errors.getFirst().exception().message()).isEqualTo("pricing failed");
+  }
+
+  private TransactionEvent only(Span span) {
+    OtlpMapper.Mapped m = mapper.traces(OtlpFixtures.traces(List.of(span)), now);
+    assertThat(m.services().getFirst().transactions).hasSize(1);
+    return m.services().getFirst().transactions.getFirst();
+  }
+}
