@@ -75,6 +75,14 @@ class ITIntakeKafkaOutage {
       assertThat(r.headers().firstValue("Retry-After")).isPresent();
       assertThat(took).as("answer %d took %s", i, took).isLessThan(Duration.ofMillis(2500));
     }
+    // OTLP takes the same path: 503 with Retry-After, which OTel exporters retry.
+    HttpResponse<String> otlp =
+        TestHttp.send(
+            post("http://127.0.0.1:" + port + "/v1/traces", token, "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(otlpTrace())));
+    assertThat(otlp.statusCode()).isEqualTo(503);
+    assertThat(otlp.headers().firstValue("Retry-After")).hasValue("1");
+    assertThat(otlp.body()).contains("\"error\":\"unavailable\"").contains("\"code\":14");
 
     broker = startBroker();
     await()
@@ -89,6 +97,16 @@ class ITIntakeKafkaOutage {
     return TestHttp.send(
         post("http://127.0.0.1:" + port + "/v1/events", token, "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(Payloads.valid(Instant.now()))));
+  }
+
+  private static String otlpTrace() {
+    long start = Instant.now().toEpochMilli() * 1_000_000;
+    return """
+        {"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c",
+          "spanId":"eee19b7ec3c1b174","name":"GET /","kind":2,
+          "startTimeUnixNano":"%d","endTimeUnixNano":"%d"}]}]}]}
+        """
+        .formatted(start, start + 1_000_000);
   }
 
   private static KafkaBroker startBroker() {

@@ -27,19 +27,19 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * What intake's integration tests do around it: publish tokens as api-service does, read events.
  */
-final class IntakeTestSupport {
+public final class IntakeTestSupport {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private IntakeTestSupport() {}
 
-  static String newSecretToken() {
+  public static String newSecretToken() {
     byte[] bytes = new byte[32];
     RANDOM.nextBytes(bytes);
     return "ub_app_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 
   /** Publishes a live token (or, with a null app, its tombstone) on the app-token topic. */
-  static void publishToken(String bootstrap, String topic, String token, UUID app) {
+  public static void publishToken(String bootstrap, String topic, String token, UUID app) {
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(
             Map.of("bootstrap.servers", bootstrap, "acks", "all"),
@@ -56,7 +56,7 @@ final class IntakeTestSupport {
   }
 
   /** Every committed batch on the events topic (aborted transactions are invisible). */
-  static List<EventBatch> committedBatches(String bootstrap, String topic) {
+  public static List<EventBatch> committedBatches(String bootstrap, String topic) {
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(
             Map.of("bootstrap.servers", bootstrap, "isolation.level", "read_committed"),
@@ -83,7 +83,7 @@ final class IntakeTestSupport {
     }
   }
 
-  static HttpRequest.Builder post(String url, String token, String contentType) {
+  public static HttpRequest.Builder post(String url, String token, String contentType) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
