@@ -7,6 +7,7 @@ import io.upbeat.processor.consume.EventPipeline;
 import io.upbeat.processor.consume.OffsetLedger;
 import io.upbeat.processor.errors.ErrorStore;
 import io.upbeat.processor.errors.ErrorWork;
+import io.upbeat.processor.errors.InAppRules;
 import io.upbeat.processor.metrics.MetricsStore;
 import io.upbeat.processor.metrics.MetricsWork;
 import io.upbeat.processor.metrics.NameLimiter;
@@ -99,6 +100,7 @@ class PipelineConfiguration {
       ProcessorProperties properties,
       Clock clock,
       MeterRegistry meters) {
+    InAppRules inApp = new InAppRules();
     return new PipelineLifecycle(
         new EventPipeline<>(
             ERRORS_PIPELINE,
@@ -108,8 +110,10 @@ class PipelineConfiguration {
             topics.eventsDeadLetter(),
             topics.events(),
             new ErrorStore(
-                new OffsetLedger(dataSource, ERRORS_PIPELINE), properties.occurrencesPerGroup()),
-            ErrorWork.factory(properties.occurrencesPerGroup(), meters),
+                new OffsetLedger(dataSource, ERRORS_PIPELINE),
+                properties.occurrencesPerGroup(),
+                inApp),
+            ErrorWork.factory(properties.occurrencesPerGroup(), meters, inApp),
             clock,
             properties.flushInterval(),
             meters));

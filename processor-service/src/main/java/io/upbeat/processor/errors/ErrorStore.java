@@ -25,10 +25,19 @@ public final class ErrorStore implements WorkStore<ErrorWork> {
   private final OffsetLedger ledger;
   private final int keep;
   private final Triage triage = new Triage();
+  private final InAppRules inApp;
 
   public ErrorStore(OffsetLedger ledger, int occurrencesPerGroup) {
+    this(ledger, occurrencesPerGroup, new InAppRules());
+  }
+
+  /**
+   * @param inApp the apps' in-app rules, shared with the pipeline's {@link ErrorWork}s
+   */
+  public ErrorStore(OffsetLedger ledger, int occurrencesPerGroup, InAppRules inApp) {
     this.ledger = ledger;
     this.keep = occurrencesPerGroup;
+    this.inApp = inApp;
   }
 
   @Override
@@ -39,27 +48,29 @@ public final class ErrorStore implements WorkStore<ErrorWork> {
 
   @Override
   public int commit(String topic, List<Flush<ErrorWork>> flushes) throws SQLException {
-    Map<GroupKey, GroupDelta> merged = new TreeMap<>();
-    for (Flush<ErrorWork> f : flushes) {
-      f.work()
-          .groups()
-          .forEach(
-              (k, d) ->
-                  merged.merge(
-                      k,
-                      d,
-                      (a, b) -> {
-                        GroupDelta sum = new GroupDelta(keep);
-                        sum.merge(a);
-                        sum.merge(b);
-                        return sum;
-                      }));
-    }
+    int[] groups = {0};
     ledger.inTransaction(
         c -> {
           for (Flush<ErrorWork> f : flushes) {
             ledger.fence(c, topic, f.partition(), f.startOffset());
           }
+          // Built afresh in each attempt: a retried flush must not add anything twice.
+          Map<GroupKey, GroupDelta> merged = new TreeMap<>();
+          for (Flush<ErrorWork> f : flushes) {
+            f.work().groups().forEach((k, d) -> merge(merged, k, d));
+            Map<GroupKey, GroupDelta> decided = new java.util.HashMap<>();
+            for (ErrorWork.Undecided u : f.work().undecided()) {
+              ErrorWork.group(
+                  decided,
+                  keep,
+                  u.app(),
+                  InAppRules.apply(u.error(), inApp.load(c, u.app())),
+                  u.environment(),
+                  u.release());
+            }
+            decided.forEach((k, d) -> merge(merged, k, d));
+          }
+          groups[0] = merged.size();
           for (Map.Entry<GroupKey, GroupDelta> e : merged.entrySet()) {
             Triage.GroupState state = upsertGroup(c, e.getKey(), e.getValue());
             UUID group = state.id();
@@ -75,7 +86,20 @@ public final class ErrorStore implements WorkStore<ErrorWork> {
             ledger.advance(c, topic, f.partition(), f.nextOffset());
           }
         });
-    return merged.size();
+    return groups[0];
+  }
+
+  /** Adds a delta of a group without changing the delta (it may be committed again). */
+  private void merge(Map<GroupKey, GroupDelta> merged, GroupKey k, GroupDelta d) {
+    merged.merge(
+        k,
+        d,
+        (a, b) -> {
+          GroupDelta sum = new GroupDelta(keep);
+          sum.merge(a);
+          sum.merge(b);
+          return sum;
+        });
   }
 
   private static Triage.GroupState upsertGroup(Connection c, GroupKey key, GroupDelta d)

@@ -2,10 +2,13 @@ package io.upbeat.processor.errors;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.upbeat.assignment.InAppRule;
 import io.upbeat.events.ErrorEvent;
 import io.upbeat.events.EventBatch;
 import io.upbeat.processor.consume.PartitionWork;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -21,37 +24,78 @@ public final class ErrorWork implements PartitionWork {
     }
   }
 
+  /**
+   * An error whose frames lack {@code in_app} while its app's rule is not cached: grouped in the
+   * flush, which loads the rule (its group depends on which frames are in-app).
+   */
+  record Undecided(UUID app, ErrorEvent error, String environment, String release) {}
+
   private final Map<GroupKey, GroupDelta> groups = new HashMap<>();
+  private final List<Undecided> undecided = new ArrayList<>();
   private final int keep;
   private final Counter errors;
+  private final InAppRules inApp;
 
-  private ErrorWork(int keep, Counter errors) {
+  private ErrorWork(int keep, Counter errors, InAppRules inApp) {
     this.keep = keep;
     this.errors = errors;
+    this.inApp = inApp;
   }
 
   public static Supplier<ErrorWork> factory(int occurrencesPerGroup, MeterRegistry meters) {
+    return factory(occurrencesPerGroup, meters, new InAppRules());
+  }
+
+  /**
+   * @param inApp the apps' in-app rules, shared with the pipeline's {@link ErrorStore}
+   */
+  public static Supplier<ErrorWork> factory(
+      int occurrencesPerGroup, MeterRegistry meters, InAppRules inApp) {
     Counter errors = meters.counter("upbeat.processor.errors");
-    return () -> new ErrorWork(occurrencesPerGroup, errors);
+    return () -> new ErrorWork(occurrencesPerGroup, errors, inApp);
   }
 
   @Override
   public void add(EventBatch batch) {
+    String environment = batch.service().environment();
+    String release = batch.service().version();
     for (ErrorEvent e : batch.errors()) {
-      GroupKey key = new GroupKey(batch.appId(), ErrorGrouping.fingerprint(e));
-      groups
-          .computeIfAbsent(key, k -> new GroupDelta(keep))
-          .add(e, batch.service().environment(), batch.service().version());
+      ErrorEvent error = e;
+      if (InAppRules.needed(e)) {
+        InAppRule rule = inApp.cached(batch.appId());
+        if (rule == null) {
+          undecided.add(new Undecided(batch.appId(), e, environment, release));
+          continue;
+        }
+        error = InAppRules.apply(e, rule);
+      }
+      group(groups, keep, batch.appId(), error, environment, release);
     }
     errors.increment(batch.errors().size());
+  }
+
+  static void group(
+      Map<GroupKey, GroupDelta> into,
+      int keep,
+      UUID app,
+      ErrorEvent e,
+      String environment,
+      String release) {
+    GroupKey key = new GroupKey(app, ErrorGrouping.fingerprint(e));
+    into.computeIfAbsent(key, k -> new GroupDelta(keep)).add(e, environment, release);
   }
 
   Map<GroupKey, GroupDelta> groups() {
     return groups;
   }
 
+  List<Undecided> undecided() {
+    return undecided;
+  }
+
   @Override
   public void clear() {
     groups.clear();
+    undecided.clear();
   }
 }

@@ -188,4 +188,79 @@ class ITTriage {
     assertThat(none.get("assignee_email")).isNull();
     assertThat(notifications(none.get("id"))).containsExactly("new_error");
   }
+
+  /** Frames as OpenTelemetry sends them: no in_app, no path. */
+  private void flushWithoutInApp(ErrorStore into, String version, Instant at) throws Exception {
+    ErrorWork work = ErrorWork.factory(100, new SimpleMeterRegistry()).get();
+    ErrorEvent error =
+        new ErrorEvent(
+            null,
+            at,
+            null,
+            "GET /users",
+            "error",
+            null,
+            new ExceptionInfo(
+                "java.lang.IllegalStateException",
+                "lookup failed",
+                List.of(
+                    new StackFrame(
+                        "org.springframework.web.Servlet",
+                        "service",
+                        "Servlet.java",
+                        null,
+                        10,
+                        null),
+                    new StackFrame(
+                        "com.shop.UserService", "find", "UserService.java", null, 42, null)),
+                new ExceptionInfo(
+                    "java.lang.ArithmeticException",
+                    "/ by zero",
+                    List.of(
+                        new StackFrame("com.shop.Pricing", "ratio", "Pricing.java", null, 7, null),
+                        new StackFrame("java.lang.Math", "floorDiv", "Math.java", null, 1, null)),
+                    null)),
+            null,
+            null);
+    work.add(
+        new EventBatch(
+            UUID.randomUUID(),
+            app,
+            now,
+            new ServiceInfo("web", "production", version, null, null, null, null),
+            List.of(),
+            List.of(error)));
+    into.commit(
+        "events", List.of(new WorkStore.Flush<>(0, offset == 0 ? null : offset, offset + 1, work)));
+    offset++;
+  }
+
+  @Test
+  void framesWithoutInAppAreDecidedByTheDefaultsThenByTheAppsPackages() throws Exception {
+    release("v1", now.minus(Duration.ofHours(2)), "carol@shop.io", USER, 40, 48);
+
+    flushWithoutInApp(store, "v1", now.minus(Duration.ofHours(1)));
+
+    Map<String, Object> g = group("com.shop.UserService");
+    // The library frame is not in-app by default, the app's frame is: the culprit and the blame.
+    assertThat(g.get("assignee_email")).isEqualTo("carol@shop.io");
+    String stored =
+        jdbc.queryForObject(
+            "SELECT exception::text FROM error_occurrences WHERE group_id = ?",
+            String.class,
+            g.get("id"));
+    assertThat(stored) // jsonb orders keys by length, then bytes
+        .contains(
+            "{\"in_app\": false, \"lineno\": 10, \"module\": \"org.springframework.web.Servlet\"")
+        .contains("{\"in_app\": true, \"lineno\": 7, \"module\": \"com.shop.Pricing\"");
+
+    // The app names its packages: only com.shop.Pricing is its own now, a different group.
+    jdbc.update("UPDATE apps SET application_packages = '{com.shop.Pricing}' WHERE id = ?", app);
+    ErrorStore fresh = new ErrorStore(new OffsetLedger(stack.stack().dataSource(), "errors"), 100);
+    flushWithoutInApp(fresh, "v1", now.minus(Duration.ofMinutes(30)));
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM error_groups WHERE app_id = ?", Long.class, app))
+        .isEqualTo(2);
+  }
 }
