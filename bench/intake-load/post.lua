@@ -6,6 +6,9 @@
 --   AUTH_TOKEN         sent as "Authorization: Bearer <token>" when set (intake); unset for Zipkin
 --   ITEMS_PER_REQUEST  items in each batch, to turn requests into items (default 100)
 --   LABEL              copied into the RESULT line (default "load")
+--   CONTENT_TYPE       the bodies' Content-Type (default application/json; bench/otlp-ingest sends
+--                      application/x-protobuf)
+--   PAYLOAD_SUFFIX     the bodies' file suffix (default .json; .pb for protobuf)
 --
 -- Every body is read and formatted into a complete HTTP request once, in init(), so the hot path
 -- only hands back a prepared string: reading files or building requests per call would put wrk's own
@@ -15,6 +18,8 @@ local payload_dir = os.getenv("PAYLOAD_DIR")
 local token = os.getenv("AUTH_TOKEN")
 local items_per_request = tonumber(os.getenv("ITEMS_PER_REQUEST") or "100")
 local label = os.getenv("LABEL") or "load"
+local content_type = os.getenv("CONTENT_TYPE") or "application/json"
+local suffix = os.getenv("PAYLOAD_SUFFIX") or ".json"
 
 local prepared = {}
 local cursor = 0
@@ -39,11 +44,11 @@ function init(args)
   end
   local i = 0
   while true do
-    local f = io.open(string.format("%s/batch-%04d.json", payload_dir, i), "rb")
+    local f = io.open(string.format("%s/batch-%04d%s", payload_dir, i, suffix), "rb")
     if not f then break end
     local body = f:read("*a")
     f:close()
-    local headers = { ["Content-Type"] = "application/json" }
+    local headers = { ["Content-Type"] = content_type }
     if token and token ~= "" then
       headers["Authorization"] = "Bearer " .. token
     end
@@ -51,7 +56,7 @@ function init(args)
     i = i + 1
   end
   if #prepared == 0 then
-    error("post.lua: no batch-0000.json in " .. payload_dir)
+    error("post.lua: no batch-0000" .. suffix .. " in " .. payload_dir)
   end
   -- Threads start at different batches so they do not send the same body in lock-step.
   cursor = (thread_index * math.floor(#prepared / 2)) % #prepared
