@@ -119,25 +119,30 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-median() { sort -n | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+median() { sort -n | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+# Each round's OTLP figure over the native figure measured just before it: a machine that drifts
+# (other work on the same cores) moves both of a pair alike, so the median of these is the ratio.
+paste -d' ' "$OUT/rounds-otlp.txt" "$OUT/rounds-native.txt" |
+  awk '{printf "%.3f\n", $1 / $6}' >"$OUT/ratios.txt"
 {
   echo "Load: $CONNECTIONS connections, $THREADS wrk threads, ${WARMUP}s warm-up + ${DURATION}s measured per leg," \
     "$ROUNDS rounds (medians), $BATCHES distinct bodies of $TRACES traces ($((TRACES * 4)) spans);" \
-    "$(cat "$OUT/payloads.txt"); service JVMs: $SERVER_JAVA_OPTS; $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)."
+    "$(cat "$OUT/payloads.txt"); service JVMs: $SERVER_JAVA_OPTS; $(nproc) cores;" \
+    "load average at the end $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%Y-%m-%dT%H:%MZ)."
   echo
-  echo "| Endpoint | Requests/s | Spans/s | Transactions/s | p50 ms | p99 ms | Non-2xx | Intake CPU % | Requests/s per round |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| Endpoint | Requests/s | Items/s | Transactions/s | p50 ms | p99 ms | Non-2xx | Intake CPU % | Intake CPU ms per request | Requests/s per round |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   for leg in native otlp; do
     f="$OUT/rounds-$leg.txt"
     rps="$(cut -d' ' -f1 "$f" | median)"
-    printf '| %s | %s | %.0f | %.0f | %s | %s | %s | %s | %s |\n' \
+    printf '| %s | %s | %.0f | %.0f | %s | %s | %s | %s | %s | %s |\n' \
       "$([[ $leg == otlp ]] && echo 'OTLP /v1/traces (protobuf)' || echo 'native /v1/events (JSON)')" \
       "$rps" "$(awk -v r="$rps" -v n=$((TRACES * 4)) 'BEGIN {print r * n}')" \
       "$(awk -v r="$rps" -v n="$TRACES" 'BEGIN {print r * n}')" \
       "$(cut -d' ' -f2 "$f" | median)" "$(cut -d' ' -f3 "$f" | median)" \
-      "$(cut -d' ' -f4 "$f" | paste -sd+ | bc)" "$(cut -d' ' -f5 "$f" | median)" "$(cut -d' ' -f1 "$f" | paste -sd' ')"
-    eval "RPS_$leg=$rps"
+      "$(cut -d' ' -f4 "$f" | paste -sd+ | bc)" "$(cut -d' ' -f5 "$f" | median)" \
+      "$(awk '{printf "%.3f\n", $5 * 10 / $1}' "$f" | median)" "$(cut -d' ' -f1 "$f" | paste -sd' ')"
   done
   echo
-  echo "Requests/s, OTLP / native: $(awk -v a="$RPS_otlp" -v b="$RPS_native" 'BEGIN {printf "%.2f", a / b}')"
+  echo "Requests/s, OTLP / native (median of the rounds' ratios $(paste -sd' ' "$OUT/ratios.txt")): $(median <"$OUT/ratios.txt")"
 } | tee "$OUT/results.md"

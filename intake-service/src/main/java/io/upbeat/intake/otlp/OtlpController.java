@@ -219,8 +219,14 @@ class OtlpController {
               s.errors,
               s.samples,
               List.of());
-      ProducerRecord<byte[], byte[]> record =
-          new ProducerRecord<>(topics.events(), null, EventBatchCodec.encode(batch));
+      byte[] value = EventBatchCodec.encode(batch);
+      if (value.length > Topics.EVENTS_MAX_RECORD_BYTES) {
+        // Kafka would refuse it on every retry: refuse it once, for good (413 is not retried).
+        throw new Refused(
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            "The request's events are too large once mapped; send smaller batches.");
+      }
+      ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topics.events(), null, value);
       record.headers().add("upbeat-app", app.toString().getBytes(StandardCharsets.UTF_8));
       records.add(record);
     }
