@@ -16,6 +16,7 @@ import java.util.UUID;
  * @param samples transactions already counted in {@code metrics} by an aggregating agent, sent in
  *     full (spans, context) only as examples; never counted again
  * @param metrics transactions aggregated by the agent, per name, type and minute
+ * @param orphanSpans spans whose transaction was not in the request (OTLP), to join to its sample
  */
 public record EventBatch(
     UUID batchId,
@@ -25,7 +26,8 @@ public record EventBatch(
     List<TransactionEvent> transactions,
     List<ErrorEvent> errors,
     List<TransactionEvent> samples,
-    List<TransactionMetric> metrics) {
+    List<TransactionMetric> metrics,
+    List<OrphanSpan> orphanSpans) {
   public EventBatch {
     Objects.requireNonNull(batchId, "batchId");
     Objects.requireNonNull(appId, "appId");
@@ -35,6 +37,20 @@ public record EventBatch(
     errors = errors == null ? List.of() : List.copyOf(errors);
     samples = samples == null ? List.of() : List.copyOf(samples);
     metrics = metrics == null ? List.of() : List.copyOf(metrics);
+    orphanSpans = orphanSpans == null ? List.of() : List.copyOf(orphanSpans);
+  }
+
+  /** A batch without orphan spans: what every agent but an OpenTelemetry one makes. */
+  public EventBatch(
+      UUID batchId,
+      UUID appId,
+      Instant receivedAt,
+      ServiceInfo service,
+      List<TransactionEvent> transactions,
+      List<ErrorEvent> errors,
+      List<TransactionEvent> samples,
+      List<TransactionMetric> metrics) {
+    this(batchId, appId, receivedAt, service, transactions, errors, samples, metrics, List.of());
   }
 
   /** A batch of plain transactions and errors, as agents that do not aggregate send. */
@@ -45,7 +61,8 @@ public record EventBatch(
       ServiceInfo service,
       List<TransactionEvent> transactions,
       List<ErrorEvent> errors) {
-    this(batchId, appId, receivedAt, service, transactions, errors, List.of(), List.of());
+    this(
+        batchId, appId, receivedAt, service, transactions, errors, List.of(), List.of(), List.of());
   }
 
   /** Events in the batch, as intake counts them against its limits. */

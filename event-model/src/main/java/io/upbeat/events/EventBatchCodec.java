@@ -56,6 +56,22 @@ public final class EventBatchCodec {
         }
         g.writeEndArray();
       }
+      if (!batch.orphanSpans().isEmpty()) {
+        g.writeArrayPropertyStart("orphan_spans");
+        for (OrphanSpan o : batch.orphanSpans()) {
+          g.writeStartObject();
+          g.writeStringProperty("trace_id", o.traceId());
+          g.writeStringProperty("transaction_id", o.transactionId());
+          g.writeStringProperty("started_at", o.startedAt().toString());
+          optional(g, "name", o.span().name());
+          optional(g, "type", o.span().type());
+          if (o.span().durationMs() != null) {
+            g.writeNumberProperty("duration_ms", o.span().durationMs());
+          }
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+      }
       if (!batch.metrics().isEmpty()) {
         g.writeArrayPropertyStart("transaction_metrics");
         for (TransactionMetric m : batch.metrics()) {
@@ -240,6 +256,7 @@ public final class EventBatchCodec {
       List<ErrorEvent> errors = List.of();
       List<TransactionEvent> samples = List.of();
       List<TransactionMetric> metrics = List.of();
+      List<OrphanSpan> orphans = List.of();
       while (p.nextToken() == JsonToken.PROPERTY_NAME) {
         String name = p.currentName();
         JsonToken t = p.nextToken();
@@ -272,6 +289,14 @@ public final class EventBatchCodec {
               p.skipChildren();
             }
           }
+          case "orphan_spans" -> {
+            // Read with the samples: they join the samples' stored spans.
+            if (parts.samples()) {
+              orphans = readArray(p, EventBatchCodec::readOrphan);
+            } else {
+              p.skipChildren();
+            }
+          }
           case "transaction_metrics" -> {
             if (parts.metrics()) {
               metrics = readArray(p, EventBatchCodec::readMetric);
@@ -286,7 +311,7 @@ public final class EventBatchCodec {
         throw new IllegalArgumentException("unsupported event batch version: " + version);
       }
       return new EventBatch(
-          batchId, appId, receivedAt, service, transactions, errors, samples, metrics);
+          batchId, appId, receivedAt, service, transactions, errors, samples, metrics, orphans);
     } catch (JacksonException | DateTimeParseException | NullPointerException e) {
       throw new IllegalArgumentException("not a valid event batch: " + e.getMessage(), e);
     }
@@ -417,6 +442,30 @@ public final class EventBatchCodec {
       }
     }
     return new Span(name, type, start, duration);
+  }
+
+  private static OrphanSpan readOrphan(JsonParser p) {
+    expect(p.currentToken(), JsonToken.START_OBJECT, "orphan span");
+    String traceId = null;
+    String transactionId = null;
+    Instant startedAt = null;
+    String name = null;
+    String type = null;
+    Double duration = null;
+    while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+      String field = p.currentName();
+      p.nextToken();
+      switch (field) {
+        case "trace_id" -> traceId = p.getString();
+        case "transaction_id" -> transactionId = p.getString();
+        case "started_at" -> startedAt = instant(p.getString());
+        case "name" -> name = p.getString();
+        case "type" -> type = p.getString();
+        case "duration_ms" -> duration = p.getDoubleValue();
+        default -> p.skipChildren();
+      }
+    }
+    return new OrphanSpan(traceId, transactionId, startedAt, new Span(name, type, null, duration));
   }
 
   private static ErrorEvent readError(JsonParser p) {

@@ -163,6 +163,35 @@ class EventBatchCodecTest {
   }
 
   @Test
+  void orphanSpansTravelWithTheSamples() {
+    OrphanSpan orphan =
+        new OrphanSpan(
+            "5b8efff798038103d269b633813fc60c",
+            "eee19b7ec3c1b174",
+            Instant.parse("2026-11-26T10:15:30.001Z"),
+            new Span("SELECT shop.users", "db.h2.query", null, 3.5));
+    EventBatch batch =
+        new EventBatch(
+            UUID.randomUUID(),
+            UUID.randomUUID(),
+            Instant.parse("2026-11-26T10:15:31Z"),
+            new ServiceInfo("shop", null, null, null, null, null, null),
+            List.of(),
+            List.of(),
+            List.of(),
+            List.of(),
+            List.of(orphan));
+    byte[] bytes = EventBatchCodec.encode(batch);
+
+    assertThat(EventBatchCodec.decode(bytes).orphanSpans()).containsExactly(orphan);
+    assertThat(EventBatchCodec.decode(bytes, EventBatchCodec.Parts.SAMPLES).orphanSpans())
+        .containsExactly(orphan);
+    assertThat(EventBatchCodec.decode(bytes, EventBatchCodec.Parts.ERRORS).orphanSpans()).isEmpty();
+    assertThat(new String(EventBatchCodec.encode(fullBatch()), StandardCharsets.UTF_8))
+        .doesNotContain("orphan_spans");
+  }
+
+  @Test
   void readersIgnoreFieldsAddedLater() {
     String json =
         new String(EventBatchCodec.encode(fullBatch()), StandardCharsets.UTF_8)

@@ -1,10 +1,12 @@
 package io.upbeat.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.upbeat.localstack.junit.LocalStackExtension;
 import io.upbeat.localstack.junit.TestHttp;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -26,6 +28,11 @@ class ITIntakeService {
 
   @Test
   void isReadyWhenKafkaAnswers() {
+    // Ready once the token table has caught up with its topic, which takes a moment after start
+    // when earlier test classes' contexts still run on the same two cores.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> TestHttp.get(url("/actuator/health/readiness")).statusCode() == 200);
     HttpResponse<String> readiness = TestHttp.get(url("/actuator/health/readiness"));
     assertThat(readiness.statusCode()).isEqualTo(200);
     assertThat(readiness.body()).contains("\"status\":\"UP\"").contains("\"kafka\"");

@@ -185,6 +185,8 @@ class OtlpController {
         if (!wait.isZero()) {
           throw rateLimited(wait);
         }
+      }
+      if (mapped.services().stream().anyMatch(s -> !s.isEmpty())) {
         publish(app, now, mapped);
       }
       int transactions = 0;

@@ -12,6 +12,7 @@ import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import io.upbeat.events.ErrorEvent;
 import io.upbeat.events.ExceptionInfo;
+import io.upbeat.events.OrphanSpan;
 import io.upbeat.events.ServiceInfo;
 import io.upbeat.events.TransactionEvent;
 import io.upbeat.intake.validate.IntakeLimits;
@@ -40,7 +41,8 @@ import tools.jackson.core.json.JsonFactory;
  *       http.request.method + " " + http.route} when both are present, else the span name.
  *   <li>Every other span of the request becomes a span of the transaction it descends from (found
  *       by trace id and the parent chain, within the request). A span whose transaction is not in
- *       the same request is accepted and not stored (see docs/agents.md, "Spans").
+ *       the same request goes on as an {@link OrphanSpan}, which the processor joins to the
+ *       transaction's stored sample (see docs/agents.md, "Spans").
  *   <li>{@code exception} span events, and log records with {@code exception.*} attributes, become
  *       errors; their Java stack-trace text is parsed into frames ({@link JavaStackTrace}).
  * </ul>
@@ -75,6 +77,7 @@ final class OtlpMapper {
     final List<TransactionEvent> transactions = new ArrayList<>();
     final List<TransactionEvent> samples = new ArrayList<>();
     final List<ErrorEvent> errors = new ArrayList<>();
+    final List<OrphanSpan> orphans = new ArrayList<>();
     private final Map<String, Integer> sampledPerName = new HashMap<>();
 
     ServiceEvents(ServiceInfo service) {
@@ -83,6 +86,10 @@ final class OtlpMapper {
 
     int events() {
       return transactions.size() + errors.size();
+    }
+
+    boolean isEmpty() {
+      return events() == 0 && orphans.isEmpty();
     }
   }
 
@@ -223,7 +230,8 @@ final class OtlpMapper {
       if (!n.transaction) {
         TransactionBuilder owner = owner(n, byId);
         if (owner == null) {
-          continue; // its transaction is in another request (or was refused)
+          orphan(run, n, byId, serviceOf.get(n));
+          continue;
         }
         String invalid = invalidTiming(run, n.span);
         if (invalid != null) {
@@ -298,6 +306,44 @@ final class OtlpMapper {
       }
     }
     return run.result();
+  }
+
+  /**
+   * A span whose transaction is not in this request: sent on as an orphan, to be joined to its
+   * transaction's sample by the processor, when its nearest missing ancestor (presumably the
+   * transaction, which ends last and so is often exported in a later batch) is known. Spans under a
+   * refused transaction are dropped. At most {@code maxEvents} orphans per request.
+   */
+  private void orphan(Run run, Node n, Map<String, Node> byId, ServiceEvents service) {
+    Node at = n;
+    for (int hops = 0; hops < MAX_PARENT_HOPS; hops++) {
+      if (at.transaction) {
+        return; // under a transaction this request refused
+      }
+      if (at.parentId == null) {
+        return;
+      }
+      Node parent = byId.get(at.traceId + "/" + at.parentId);
+      if (parent == null) {
+        break;
+      }
+      at = parent;
+    }
+    if (at.parentId == null || service.orphans.size() >= limits.maxEvents()) {
+      return;
+    }
+    String invalid = invalidTiming(run, n.span);
+    if (invalid != null) {
+      run.reject(1, invalid);
+      return;
+    }
+    io.upbeat.events.Span s = childSpan(n, n.span);
+    service.orphans.add(
+        new OrphanSpan(
+            n.traceId,
+            at.parentId,
+            instant(n.span.getStartTimeUnixNano()),
+            new io.upbeat.events.Span(s.name(), s.type(), null, s.durationMs())));
   }
 
   /** The transaction a child span descends from, following parents within the request. */

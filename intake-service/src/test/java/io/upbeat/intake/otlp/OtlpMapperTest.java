@@ -133,9 +133,30 @@ class OtlpMapperTest {
 
     Span localChild = remoteChild.toBuilder().setFlags(0x101).build();
     OtlpMapper.Mapped m = mapper.traces(OtlpFixtures.traces(List.of(localChild)), now);
-    // Its transaction is not in this request: accepted, not stored, not rejected.
+    // Its transaction is not in this request: an orphan for the processor to join, not rejected.
     assertThat(m.events()).isZero();
     assertThat(m.rejected()).isZero();
+    assertThat(m.services().getFirst().orphans)
+        .containsExactly(
+            new io.upbeat.events.OrphanSpan(
+                TRACE, SERVER, now, new io.upbeat.events.Span("work", "app", null, 1.0)));
+  }
+
+  @Test
+  void childrenExportedBeforeTheirTransactionAreOrphansOfIt() {
+    // The handler and the query, without the server span (it ends last, in the next batch).
+    List<Span> children = OtlpFixtures.request(now, 200, false).subList(0, 2);
+
+    OtlpMapper.ServiceEvents s =
+        mapper.traces(OtlpFixtures.traces(children), now).services().getFirst();
+
+    assertThat(s.transactions).isEmpty();
+    assertThat(s.orphans)
+        .extracting(o -> o.transactionId(), o -> o.span().name(), o -> o.startedAt())
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(SERVER, "SELECT shop.users", now.plusMillis(2)),
+            org.assertj.core.groups.Tuple.tuple(
+                SERVER, "ShopApplication.discount", now.plusMillis(1)));
   }
 
   @Test

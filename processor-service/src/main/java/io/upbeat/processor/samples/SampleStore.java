@@ -52,6 +52,7 @@ public final class SampleStore implements WorkStore<SampleWork> {
             ledger.fence(c, topic, f.partition(), f.startOffset());
           }
           rows[0] = insert(c, flushes);
+          joinOrphans(c, flushes);
           for (Flush<SampleWork> f : flushes) {
             ledger.advance(c, topic, f.partition(), f.nextOffset());
           }
@@ -96,6 +97,82 @@ public final class SampleStore implements WorkStore<SampleWork> {
       }
     }
     return n;
+  }
+
+  /**
+   * Parks the flushes' orphan spans, then adds every parked orphan whose transaction's sample is
+   * stored to that sample (start made relative to the sample's), and forgets those waiting for more
+   * than 10 minutes. The orphans joined are locked ({@code SKIP LOCKED}) and deleted in the same
+   * statement, so two processors never add the same span twice; one that another flush holds is
+   * joined by the next flush. A sample takes orphans while it has fewer than 1,000 spans.
+   */
+  private static void joinOrphans(Connection c, List<Flush<SampleWork>> flushes)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO txn_orphan_spans (app_id, trace_id, transaction_id, spans)"
+                + " VALUES (?, ?, ?, ?::jsonb)")) {
+      int n = 0;
+      for (Flush<SampleWork> f : flushes) {
+        for (SampleWork.Orphans o : f.work().orphans()) {
+          ps.setObject(1, o.app());
+          ps.setString(2, o.traceId());
+          ps.setString(3, o.transactionId());
+          ps.setString(4, orphansJson(o.spans()));
+          ps.addBatch();
+          n++;
+        }
+      }
+      if (n > 0) {
+        ps.executeBatch();
+      }
+    }
+    try (Statement s = c.createStatement()) {
+      s.execute(
+          """
+          WITH joined AS (
+            SELECT o.id, o.spans, s.sample_id, s.started_at
+            FROM txn_orphan_spans o
+            JOIN txn_samples s ON s.app_id = o.app_id AND s.trace_id = o.trace_id
+              AND s.transaction_id = o.transaction_id
+            WHERE s.started_at > now() - interval '1 day' AND jsonb_array_length(s.spans) < 1000
+            FOR UPDATE OF o SKIP LOCKED
+          ), added AS (
+            UPDATE txn_samples s SET spans = s.spans || (
+              SELECT coalesce(jsonb_agg(jsonb_build_object(
+                  'name', e->'name', 'type', e->'type',
+                  'start_ms', greatest(0, (e->>'start_epoch_ms')::float8
+                      - extract(epoch FROM s.started_at) * 1000),
+                  'duration_ms', e->'duration_ms')), '[]'::jsonb)
+              FROM joined j, jsonb_array_elements(j.spans) e
+              WHERE j.sample_id = s.sample_id AND j.started_at = s.started_at)
+            FROM (SELECT DISTINCT sample_id, started_at FROM joined) t
+            WHERE s.sample_id = t.sample_id AND s.started_at = t.started_at
+          )
+          DELETE FROM txn_orphan_spans WHERE id IN (SELECT id FROM joined)
+          """);
+      s.execute("DELETE FROM txn_orphan_spans WHERE received_at < now() - interval '10 minutes'");
+    }
+  }
+
+  static String orphansJson(List<io.upbeat.events.OrphanSpan> spans) {
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = JSON.createGenerator(ObjectWriteContext.empty(), out)) {
+      g.writeStartArray();
+      for (io.upbeat.events.OrphanSpan o : spans) {
+        g.writeStartObject();
+        g.writeStringProperty("name", o.span().name() == null ? "unnamed" : o.span().name());
+        g.writeStringProperty("type", o.span().type() == null ? "app" : o.span().type());
+        g.writeNumberProperty(
+            "start_epoch_ms",
+            o.startedAt().getEpochSecond() * 1000 + o.startedAt().getNano() / 1e6);
+        g.writeNumberProperty(
+            "duration_ms", o.span().durationMs() == null ? 0 : o.span().durationMs());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+    }
+    return out.toString();
   }
 
   static String spansJson(List<Span> spans) {

@@ -3,6 +3,7 @@ package io.upbeat.processor.samples;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.upbeat.events.EventBatch;
+import io.upbeat.events.OrphanSpan;
 import io.upbeat.events.TransactionEvent;
 import io.upbeat.processor.consume.PartitionWork;
 import java.nio.ByteBuffer;
@@ -12,6 +13,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,11 +33,19 @@ public final class SampleWork implements PartitionWork {
 
   private record Slot(UUID app, String environment, String type, String name, Instant minute) {}
 
+  /** Spans waiting for the sample of one transaction. */
+  record Orphans(UUID app, String traceId, String transactionId, List<OrphanSpan> spans) {}
+
+  /** Orphan spans kept per partition and flush at most; the rest are counted and dropped. */
+  static final int MAX_ORPHANS_PER_FLUSH = 10_000;
+
   private final int perMinute;
   private final Clock clock;
   private final int retentionDays;
   private final Counters counters;
   private final List<Sample> pending = new ArrayList<>();
+  private final Map<List<Object>, Orphans> orphans = new java.util.LinkedHashMap<>();
+  private int orphanCount;
   private final Map<Slot, Integer> taken = new HashMap<>();
   private Instant newestMinute = Instant.EPOCH;
 
@@ -46,7 +56,8 @@ public final class SampleWork implements PartitionWork {
     this.counters = counters;
   }
 
-  private record Counters(Counter kept, Counter dropped, Counter expired) {}
+  private record Counters(
+      Counter kept, Counter dropped, Counter expired, Counter orphans, Counter orphansDropped) {}
 
   /**
    * @param perMinute samples kept per app, environment, type, name and minute (per partition)
@@ -58,12 +69,15 @@ public final class SampleWork implements PartitionWork {
         new Counters(
             meters.counter("upbeat.processor.samples", "result", "kept"),
             meters.counter("upbeat.processor.samples", "result", "over_budget"),
-            meters.counter("upbeat.processor.samples", "result", "expired"));
+            meters.counter("upbeat.processor.samples", "result", "expired"),
+            meters.counter("upbeat.processor.orphan.spans", "result", "kept"),
+            meters.counter("upbeat.processor.orphan.spans", "result", "over_budget"));
     return () -> new SampleWork(perMinute, clock, retentionDays, counters);
   }
 
   @Override
   public void add(EventBatch batch) {
+    addOrphans(batch);
     Instant oldest =
         LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC)
             .minusDays(retentionDays)
@@ -100,6 +114,27 @@ public final class SampleWork implements PartitionWork {
     }
   }
 
+  private void addOrphans(EventBatch batch) {
+    for (OrphanSpan o : batch.orphanSpans()) {
+      if (orphanCount >= MAX_ORPHANS_PER_FLUSH) {
+        counters.orphansDropped().increment();
+        continue;
+      }
+      orphanCount++;
+      counters.orphans().increment();
+      orphans
+          .computeIfAbsent(
+              List.of(batch.appId(), o.traceId(), o.transactionId()),
+              k -> new Orphans(batch.appId(), o.traceId(), o.transactionId(), new ArrayList<>()))
+          .spans()
+          .add(o);
+    }
+  }
+
+  Collection<Orphans> orphans() {
+    return orphans.values();
+  }
+
   /** The same sample of the same batch always gets the same id, so a replay cannot duplicate it. */
   static UUID sampleId(UUID batchId, int index) {
     ByteBuffer bytes = ByteBuffer.allocate(20);
@@ -116,5 +151,7 @@ public final class SampleWork implements PartitionWork {
   @Override
   public void clear() {
     pending.clear();
+    orphans.clear();
+    orphanCount = 0;
   }
 }

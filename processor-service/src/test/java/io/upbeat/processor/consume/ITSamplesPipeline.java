@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.EventBatchCodec;
+import io.upbeat.events.OrphanSpan;
 import io.upbeat.events.ServiceInfo;
 import io.upbeat.events.Span;
 import io.upbeat.events.TransactionEvent;
@@ -111,6 +112,101 @@ class ITSamplesPipeline {
       assertThat(rs.getString(2)).contains("\"region\": \"eu\"");
       assertThat(rs.getString(3)).isEqualTo("v7");
       assertThat(rs.getString(4)).hasSize(32);
+    }
+  }
+
+  @Test
+  void orphanSpansJoinTheirSampleWhetherTheyCameBeforeOrAfterIt() throws Exception {
+    String trace = "5b8efff798038103d269b633813fc60c";
+    Instant start = minute.plusSeconds(5);
+    OrphanSpan before =
+        new OrphanSpan(
+            trace,
+            "eee19b7ec3c1b174",
+            start.plusMillis(2),
+            new Span("SELECT a", "db.h2.query", null, 1.5));
+    OrphanSpan after =
+        new OrphanSpan(
+            trace,
+            "eee19b7ec3c1b174",
+            start.plusMillis(4),
+            new Span("SELECT b", "db.h2.query", null, 0.5));
+    OrphanSpan lonely =
+        new OrphanSpan(
+            trace, "0000000000000001", start, new Span("SELECT c", "db.h2.query", null, 1.0));
+    TransactionEvent sample =
+        new TransactionEvent(
+            "eee19b7ec3c1b174",
+            trace,
+            "GET /joined",
+            "request",
+            start,
+            12.5,
+            "HTTP 2xx",
+            "success",
+            List.of(new Span("handler", "app", 1.0, 10.0)),
+            null);
+    send(List.of(), List.of(before));
+    send(List.of(sample), List.of());
+    send(List.of(), List.of(after, lonely));
+
+    EventPipeline<SampleWork> p = pipeline(new SimpleMeterRegistry());
+    Thread t = Thread.ofPlatform().start(p);
+    try {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  "3"
+                      .equals(
+                          query(
+                              "SELECT jsonb_array_length(spans) FROM txn_samples WHERE app_id = '"
+                                  + app
+                                  + "' AND txn_name = 'GET /joined'")));
+    } finally {
+      p.stop();
+      t.join(30_000);
+    }
+    String spans =
+        query(
+            "SELECT spans::text FROM txn_samples WHERE app_id = '"
+                + app
+                + "' AND txn_name = 'GET /joined'");
+    assertThat(spans)
+        .contains("\"name\": \"handler\"")
+        .contains("\"name\": \"SELECT a\", \"type\": \"db.h2.query\", \"start_ms\": 2")
+        .contains("\"name\": \"SELECT b\", \"type\": \"db.h2.query\", \"start_ms\": 4");
+    // The span of a transaction never stored waits (up to 10 minutes); the joined ones are gone.
+    assertThat(query("SELECT count(*) FROM txn_orphan_spans WHERE app_id = '" + app + "'"))
+        .isEqualTo("1");
+  }
+
+  private void send(List<TransactionEvent> samples, List<OrphanSpan> orphans) throws Exception {
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(
+            Map.of("bootstrap.servers", s.bootstrapServers(), "acks", "all"),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      EventBatch batch =
+          new EventBatch(
+              UUID.randomUUID(),
+              app,
+              Instant.now(),
+              new ServiceInfo("shop", null, null, null, null, null, null),
+              List.of(),
+              List.of(),
+              samples,
+              List.of(),
+              orphans);
+      producer.send(new ProducerRecord<>(topic, 0, null, EventBatchCodec.encode(batch))).get();
+    }
+  }
+
+  private String query(String sql) throws Exception {
+    try (Connection c = db.getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      return rs.next() ? rs.getString(1) : null;
     }
   }
 
