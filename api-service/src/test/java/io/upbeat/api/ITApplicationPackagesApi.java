@@ -52,6 +52,8 @@ class ITApplicationPackagesApi extends ApiIntegrationTest {
     assertThat(api.put(path(), owner.apiKey(), "application/json", "{\"packages\": []}").status())
         .isEqualTo(200);
     assertThat(api.get(path(), owner.apiKey()).json().get("packages").size()).isZero();
+    assertThat(api.get("/v3/api-docs", null).json().at("/paths").propertyNames())
+        .contains("/api/v1/apps/{appId}/application-packages");
   }
 
   @Test

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * PostgreSQL). Its requests come out of the API as transactions named by route with durations in
  * the right unit, with their JDBC spans in the samples, and its thrown exception as an error group
  * with parsed frames, assigned to the author of the release commit that touched the throwing line,
- * with zero in-app configuration.
+ * with zero in-app configuration. Then the same app exporting every span in its own request: its
+ * spans reach their transaction's sample across requests.
  */
 class ITOtelAgent {
   private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
@@ -41,6 +42,7 @@ class ITOtelAgent {
   @TempDir Path dataDir;
   private Process dev;
   private Process shop;
+  private int processorPort;
 
   @AfterEach
   void killLeftovers() throws InterruptedException {
@@ -108,43 +110,10 @@ class ITOtelAgent {
                         .statusCode()
                     == 200);
 
-    int shopPort = FreePorts.pick();
-    ProcessBuilder shopBuilder =
-        new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xmx256m",
-            "-javaagent:" + agent,
-            "-Dupbeat.enabled=false",
-            "-jar",
-            root.resolve("example-app/target/example-app.jar").toString());
     // Exactly the settings docs/agents.md gives, plus a short batch delay so the test waits less.
-    shopBuilder
-        .environment()
-        .putAll(
-            Map.of(
-                "PORT", String.valueOf(shopPort),
-                "OTEL_SERVICE_NAME", "shop",
-                "OTEL_RESOURCE_ATTRIBUTES",
-                    "service.version=shop-otel-1,deployment.environment.name=production",
-                "OTEL_EXPORTER_OTLP_ENDPOINT", intakeUrl,
-                "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf",
-                "OTEL_EXPORTER_OTLP_HEADERS", "Authorization=Bearer%20" + secret,
-                "OTEL_METRICS_EXPORTER", "none",
-                "OTEL_LOGS_EXPORTER", "none",
-                "OTEL_BSP_SCHEDULE_DELAY", "200"));
-    List<String> shopOutput = new CopyOnWriteArrayList<>();
-    shopBuilder.redirectErrorStream(true);
-    shop = shopBuilder.start();
-    Thread reader = new Thread(() -> drain(shop, shopOutput), "shop-output");
-    reader.setDaemon(true);
-    reader.start();
-
-    String shopUrl = "http://127.0.0.1:" + shopPort;
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .ignoreExceptions()
-        .failFast("the example app exited: " + shopOutput, () -> !shop.isAlive())
-        .until(() -> status(shopUrl + "/users/42") == 200);
+    String shopUrl =
+        startShop(
+            root, agent, intakeUrl, secret, "production", Map.of("OTEL_BSP_SCHEDULE_DELAY", "200"));
     long slowestMs = 0;
     for (int i = 0; i < 5; i++) {
       long start = System.nanoTime();
@@ -217,6 +186,94 @@ class ITOtelAgent {
             + URLEncoder.encode("GET /users/{id}/orders", StandardCharsets.UTF_8);
     await().atMost(Duration.ofSeconds(60)).until(() -> get(samples, key).contains("db.h2.query"));
     assertThat(get(samples, key)).contains("\"spans\":[{").doesNotContain("/users/7\"");
+
+    // Across requests: an agent exporting every span on its own (batches of one) sends each
+    // query and handler span before its server span; the processor joins them to the sample.
+    stopShop();
+    String single =
+        startShop(
+            root,
+            agent,
+            intakeUrl,
+            secret,
+            "staging",
+            Map.of("OTEL_BSP_SCHEDULE_DELAY", "200", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "1"));
+    for (int i = 0; i < 3; i++) {
+      assertThat(status(single + "/users/7/orders")).isEqualTo(200);
+    }
+    String staging = samples + "&environment=staging";
+    await().atMost(Duration.ofSeconds(60)).until(() -> get(staging, key).contains("db.h2.query"));
+    assertThat(get(staging, key)).contains("\"environment\":\"staging\"");
+    // ... and they did come as orphans, joined by the processor.
+    String prometheus =
+        TestHttp.get("http://127.0.0.1:" + processorPort + "/actuator/prometheus").body();
+    Matcher kept =
+        Pattern.compile("upbeat_processor_orphan_spans_total\\{[^}]*result=\"kept\"[^}]*} (\\S+)")
+            .matcher(prometheus);
+    assertThat(kept.find()).as(prometheus).isTrue();
+    assertThat(Double.parseDouble(kept.group(1))).isPositive();
+  }
+
+  /** The example app with the OpenTelemetry agent and the documented settings; its base URL. */
+  private String startShop(
+      Path root,
+      Path agent,
+      String intakeUrl,
+      String secret,
+      String environment,
+      Map<String, String> extra)
+      throws IOException {
+    int port = FreePorts.pick();
+    ProcessBuilder builder =
+        new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx256m",
+            "-javaagent:" + agent,
+            "-Dupbeat.enabled=false",
+            "-jar",
+            root.resolve("example-app/target/example-app.jar").toString());
+    builder
+        .environment()
+        .putAll(
+            Map.of(
+                "PORT",
+                String.valueOf(port),
+                "OTEL_SERVICE_NAME",
+                "shop",
+                "OTEL_RESOURCE_ATTRIBUTES",
+                "service.version=shop-otel-1,deployment.environment.name=" + environment,
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                intakeUrl,
+                "OTEL_EXPORTER_OTLP_PROTOCOL",
+                "http/protobuf",
+                "OTEL_EXPORTER_OTLP_HEADERS",
+                "Authorization=Bearer%20" + secret,
+                "OTEL_METRICS_EXPORTER",
+                "none",
+                "OTEL_LOGS_EXPORTER",
+                "none"));
+    builder.environment().putAll(extra);
+    List<String> output = new CopyOnWriteArrayList<>();
+    builder.redirectErrorStream(true);
+    Process process = builder.start();
+    shop = process;
+    Thread reader = new Thread(() -> drain(process, output), "shop-output");
+    reader.setDaemon(true);
+    reader.start();
+    String url = "http://127.0.0.1:" + port;
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .ignoreExceptions()
+        .failFast("the example app exited: " + output, () -> !process.isAlive())
+        .until(() -> status(url + "/users/42") == 200);
+    return url;
+  }
+
+  private void stopShop() throws InterruptedException {
+    shop.destroy();
+    if (!shop.waitFor(30, TimeUnit.SECONDS)) {
+      shop.destroyForcibly();
+    }
   }
 
   private void startDev(Path root, int api, int intake) throws IOException {
@@ -232,7 +289,7 @@ class ITOtelAgent {
             "--intake-port",
             String.valueOf(intake),
             "--processor-port",
-            String.valueOf(FreePorts.pick()));
+            String.valueOf(processorPort = FreePorts.pick()));
     pb.directory(root.toFile());
     pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
     pb.environment().put("UPBEAT_SKIP_BUILD", "1");

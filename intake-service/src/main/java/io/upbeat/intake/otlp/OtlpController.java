@@ -208,7 +208,7 @@ class OtlpController {
   private void publish(UUID app, Instant now, OtlpMapper.Mapped mapped) throws Refused {
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
     for (OtlpMapper.ServiceEvents s : mapped.services()) {
-      if (s.events() == 0) {
+      if (s.isEmpty()) {
         continue;
       }
       EventBatch batch =
@@ -220,7 +220,8 @@ class OtlpController {
               s.transactions,
               s.errors,
               s.samples,
-              List.of());
+              List.of(),
+              s.orphans);
       byte[] value = EventBatchCodec.encode(batch);
       if (value.length > Topics.EVENTS_MAX_RECORD_BYTES) {
         // Kafka would refuse it on every retry: refuse it once, for good (413 is not retried).

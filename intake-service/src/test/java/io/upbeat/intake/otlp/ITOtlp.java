@@ -132,6 +132,35 @@ class ITOtlp {
   }
 
   @Test
+  void childrenExportedBeforeTheirTransactionTravelAsOrphansOfIt() throws Exception {
+    Instant now = Instant.now();
+    List<Span> spans = OtlpFixtures.request(now, 200, false);
+    // The SDK's first batch: the query and the handler; the next: the server span.
+    byte[] children = OtlpFixtures.traces(spans.subList(0, 2)).toByteArray();
+    byte[] server = OtlpFixtures.traces(spans.subList(2, 3)).toByteArray();
+
+    assertThat(send("/v1/traces", "application/x-protobuf", children, null).statusCode())
+        .isEqualTo(200);
+    assertThat(send("/v1/traces", "application/x-protobuf", server, null).statusCode())
+        .isEqualTo(200);
+
+    List<EventBatch> batches =
+        await().atMost(Duration.ofSeconds(30)).until(this::mine, b -> b.size() == 2);
+    EventBatch first =
+        batches.stream().filter(b -> b.transactions().isEmpty()).findFirst().orElseThrow();
+    assertThat(first.orphanSpans())
+        .extracting(o -> o.traceId(), o -> o.transactionId(), o -> o.span().name())
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(
+                OtlpFixtures.TRACE, OtlpFixtures.SERVER, "SELECT shop.users"),
+            org.assertj.core.groups.Tuple.tuple(
+                OtlpFixtures.TRACE, OtlpFixtures.SERVER, "ShopApplication.discount"));
+    EventBatch second =
+        batches.stream().filter(b -> !b.transactions().isEmpty()).findFirst().orElseThrow();
+    assertThat(second.samples()).singleElement().satisfies(t -> assertThat(t.spans()).isEmpty());
+  }
+
+  @Test
   void emptyRequestsAndMetricsAreAcceptedAndEnqueueNothing() {
     assertThat(send("/v1/traces", "application/x-protobuf", new byte[0], null).statusCode())
         .isEqualTo(200);
