@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.zip.ZipException;
@@ -158,7 +159,9 @@ class ElasticController {
     } catch (ZipException | EOFException e) {
       throw new ApiException(
           ErrorCode.INVALID_JSON,
-          "The body is not valid " + encoding.name().toLowerCase() + " (Content-Encoding).");
+          "The body is not valid "
+              + encoding.name().toLowerCase(Locale.ROOT)
+              + " (Content-Encoding).");
     } finally {
       metrics.bytesIn(raw.count(), body.count());
     }
