@@ -39,13 +39,20 @@ class ITElasticAgent {
   private Process dev;
   private Process shop;
 
+  /**
+   * Stops the example app, then {@code ./upbeat dev} with SIGTERM so it stops its PostgreSQL (which
+   * is not in its process tree); only what does not stop in time is killed.
+   */
   @AfterEach
-  void killLeftovers() throws InterruptedException {
+  void stop() throws InterruptedException {
     for (Process p : new Process[] {shop, dev}) {
       if (p != null && p.isAlive()) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
-        p.waitFor(30, TimeUnit.SECONDS);
+        p.destroy();
+        if (!p.waitFor(90, TimeUnit.SECONDS)) {
+          p.descendants().forEach(ProcessHandle::destroyForcibly);
+          p.destroyForcibly();
+          p.waitFor(30, TimeUnit.SECONDS);
+        }
       }
     }
   }
