@@ -254,7 +254,7 @@ final class ElasticEventReader {
         return;
       }
       JsonNode timestamp = t.get("timestamp");
-      Long micros = absent(timestamp) ? nowMicros : micros(timestamp);
+      Long micros = absent(timestamp) ? Long.valueOf(nowMicros) : micros(timestamp);
       if (micros == null) {
         skip(Skip.INVALID_EVENT);
         return;

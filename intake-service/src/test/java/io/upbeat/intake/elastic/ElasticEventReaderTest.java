@@ -272,6 +272,27 @@ class ElasticEventReaderTest {
     assertThat(read.events()).isEqualTo(1);
   }
 
+  /** Randomly damaged agent streams never throw: each is read or refused as a whole. */
+  @Test
+  void damagedStreamsAreReadOrRefusedNeverThrown() throws IOException {
+    byte[] real;
+    try (InputStream in = getClass().getResourceAsStream("/elastic/java-agent-1.55.1.ndjson")) {
+      real = in.readAllBytes();
+    }
+    java.util.Random random = new java.util.Random(42);
+    byte[] alphabet = bytes("{}[]\":,\n 0-1.9eEtrufalsn\\x");
+    for (int i = 0; i < 2_000; i++) {
+      byte[] damaged = real.clone();
+      for (int j = 0, n = 1 + random.nextInt(20); j < n; j++) {
+        damaged[random.nextInt(damaged.length)] = alphabet[random.nextInt(alphabet.length)];
+      }
+      int cut = random.nextInt(10) == 0 ? random.nextInt(damaged.length) : damaged.length;
+      ElasticOutcome outcome =
+          reader.read(new ByteArrayInputStream(damaged, 0, cut), app, UUID.randomUUID(), CAPTURED);
+      assertThat(outcome).isNotNull();
+    }
+  }
+
   @Test
   void derivesRepositoryPathsFromClassAndFile() {
     assertThat(ElasticEventReader.path("com.shop.UserService$1", "UserService.java"))
