@@ -159,9 +159,11 @@ class ElasticController {
     } catch (ZipException | EOFException e) {
       throw new ApiException(
           ErrorCode.INVALID_JSON,
-          "The body is not valid "
-              + encoding.name().toLowerCase(Locale.ROOT)
-              + " (Content-Encoding).");
+          encoding == ContentEncoding.IDENTITY
+              ? "The request body ended unexpectedly."
+              : "The body is not valid "
+                  + encoding.name().toLowerCase(Locale.ROOT)
+                  + " (Content-Encoding).");
     } finally {
       metrics.bytesIn(raw.count(), body.count());
     }
