@@ -30,7 +30,16 @@
           if (problems.length) message += " (" + problems.join("; ") + ")";
         }
       } catch (ignored) {
-        // not the contract's body: keep the fallback
+        // Not JSON: a dashboard request answers with the HTML error page; read its message.
+        const page = new DOMParser().parseFromString(xhr.responseText, "text/html");
+        const text = page.getElementById("error-message");
+        if (text) {
+          message = text.textContent.trim();
+          const problems = Array.from(page.querySelectorAll("#error-details li")).map((li) =>
+            li.textContent.trim().replace(/\s+/g, " "),
+          );
+          if (problems.length) message += " (" + problems.join("; ") + ")";
+        }
       }
     }
     alert.textContent = message;

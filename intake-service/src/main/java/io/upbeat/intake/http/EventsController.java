@@ -68,7 +68,7 @@ class EventsController {
     this.limits = limits;
     this.topics = topics;
     this.clock = clock;
-    this.metrics = new IntakeMetrics(meters, "native");
+    this.metrics = new IntakeMetrics(meters);
   }
 
   record Accepted(Counts accepted) {}

@@ -6,57 +6,40 @@ import io.upbeat.support.web.ErrorCode;
 import java.util.EnumMap;
 import java.util.Map;
 
-/**
- * Requests and events accepted, requests rejected by reason, bytes in; tagged with the {@code
- * protocol} they came by ({@code native} for {@code /v1/events}, {@code otlp}, ...).
- */
-public final class IntakeMetrics {
+/** Requests and events accepted, requests rejected by reason, bytes in. */
+final class IntakeMetrics {
   private final Counter requestsAccepted;
   private final Counter transactions;
   private final Counter errors;
   private final Counter aggregates;
   private final Counter bytesWire;
   private final Counter bytesDecoded;
-  private final Counter itemsRejected;
   private final Map<ErrorCode, Counter> rejected = new EnumMap<>(ErrorCode.class);
 
-  public IntakeMetrics(MeterRegistry meters, String protocol) {
-    requestsAccepted =
-        meters.counter("upbeat.intake.requests", "protocol", protocol, "result", "accepted");
-    transactions = accepted(meters, protocol, "transaction");
-    errors = accepted(meters, protocol, "error");
-    aggregates = accepted(meters, protocol, "transaction_metric");
-    bytesWire = meters.counter("upbeat.intake.bytes", "protocol", protocol, "stage", "wire");
-    bytesDecoded = meters.counter("upbeat.intake.bytes", "protocol", protocol, "stage", "decoded");
-    itemsRejected = meters.counter("upbeat.intake.items.rejected", "protocol", protocol);
+  IntakeMetrics(MeterRegistry meters) {
+    requestsAccepted = meters.counter("upbeat.intake.requests", "result", "accepted");
+    transactions = meters.counter("upbeat.intake.events.accepted", "kind", "transaction");
+    errors = meters.counter("upbeat.intake.events.accepted", "kind", "error");
+    aggregates = meters.counter("upbeat.intake.events.accepted", "kind", "transaction_metric");
+    bytesWire = meters.counter("upbeat.intake.bytes", "stage", "wire");
+    bytesDecoded = meters.counter("upbeat.intake.bytes", "stage", "decoded");
     for (ErrorCode code : ErrorCode.values()) {
-      rejected.put(
-          code,
-          meters.counter("upbeat.intake.requests", "protocol", protocol, "result", code.code()));
+      rejected.put(code, meters.counter("upbeat.intake.requests", "result", code.code()));
     }
   }
 
-  private static Counter accepted(MeterRegistry meters, String protocol, String kind) {
-    return meters.counter("upbeat.intake.events.accepted", "protocol", protocol, "kind", kind);
-  }
-
-  /** Items a third-party protocol's request carried that were dropped (OTLP partial success). */
-  public void itemsRejected(long n) {
-    itemsRejected.increment(n);
-  }
-
-  public void accepted(int transactionCount, int errorCount, int aggregateCount) {
+  void accepted(int transactionCount, int errorCount, int aggregateCount) {
     requestsAccepted.increment();
     transactions.increment(transactionCount);
     errors.increment(errorCount);
     aggregates.increment(aggregateCount);
   }
 
-  public void rejected(ErrorCode reason) {
+  void rejected(ErrorCode reason) {
     rejected.get(reason).increment();
   }
 
-  public void bytesIn(long wire, long decoded) {
+  void bytesIn(long wire, long decoded) {
     bytesWire.increment(wire);
     bytesDecoded.increment(decoded);
   }

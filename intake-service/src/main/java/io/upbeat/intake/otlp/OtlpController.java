@@ -15,7 +15,6 @@ import io.upbeat.events.EventBatch;
 import io.upbeat.events.EventBatchCodec;
 import io.upbeat.events.Topics;
 import io.upbeat.intake.auth.AppTokenTable;
-import io.upbeat.intake.http.IntakeMetrics;
 import io.upbeat.intake.otlp.OtlpResponses.Format;
 import io.upbeat.intake.publish.GroupCommitPublisher;
 import io.upbeat.intake.ratelimit.AppRateLimiter;
@@ -62,7 +61,7 @@ class OtlpController {
   private final Topics topics;
   private final Clock clock;
   private final OtlpMapper mapper;
-  private final IntakeMetrics metrics;
+  private final OtlpMetrics metrics;
 
   OtlpController(
       AppTokenTable tokens,
@@ -79,7 +78,7 @@ class OtlpController {
     this.topics = topics;
     this.clock = clock;
     this.mapper = new OtlpMapper(limits);
-    this.metrics = new IntakeMetrics(meters, "otlp");
+    this.metrics = new OtlpMetrics(meters);
   }
 
   /** A refusal of the whole request, answered in the request's format. */
@@ -195,8 +194,7 @@ class OtlpController {
         transactions += s.transactions.size();
         errors += s.errors.size();
       }
-      metrics.accepted(transactions, errors, 0);
-      metrics.itemsRejected(mapped.rejected());
+      metrics.accepted(transactions, errors, mapped.rejected());
       return OtlpResponses.ok(format, reply.build(mapped.rejected(), mapped.rejectionMessage()));
     } catch (Refused r) {
       metrics.rejected(r.code);

@@ -238,7 +238,7 @@ class ITIntake {
     String metrics = TestHttp.get("http://127.0.0.1:" + port + "/actuator/prometheus").body();
     assertThat(metrics)
         .contains(
-            "upbeat_intake_requests_total{application=\"intake-service\",protocol=\"native\",result=\"accepted\"}")
+            "upbeat_intake_requests_total{application=\"intake-service\",result=\"accepted\"}")
         .contains("result=\"invalid_json\"")
         .contains("upbeat_intake_events_accepted_total")
         .contains("upbeat_intake_bytes_total")

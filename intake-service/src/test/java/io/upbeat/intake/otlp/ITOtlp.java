@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.CodedInputStream;
-import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.upbeat.events.EventBatch;
@@ -212,7 +211,12 @@ class ITOtlp {
     assertThat(json.statusCode()).isEqualTo(200);
     assertThat(new String(json.body(), StandardCharsets.UTF_8))
         .contains("\"partialSuccess\":{\"rejectedLogRecords\":\"1\"");
-    assertThat(ExportLogsServiceResponse.getDefaultInstance()).isNotNull();
+    String metrics = io.upbeat.localstack.junit.TestHttp.get(url("/actuator/prometheus")).body();
+    assertThat(metrics)
+        .contains(
+            "upbeat_intake_agent_items_rejected_total{application=\"intake-service\",protocol=\"otlp\"}")
+        .contains(
+            "upbeat_intake_agent_requests_total{application=\"intake-service\",protocol=\"otlp\",result=\"accepted\"}");
   }
 
   @Test

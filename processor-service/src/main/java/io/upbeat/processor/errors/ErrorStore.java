@@ -48,15 +48,13 @@ public final class ErrorStore implements WorkStore<ErrorWork> {
 
   @Override
   public int commit(String topic, List<Flush<ErrorWork>> flushes) throws SQLException {
-    int[] groups = {0};
-    ledger.inTransaction(
-        c -> {
-          for (Flush<ErrorWork> f : flushes) {
-            ledger.fence(c, topic, f.partition(), f.startOffset());
-          }
+    return ledger.commit(
+        topic,
+        flushes,
+        (c, fs) -> {
           // Built afresh in each attempt: a retried flush must not add anything twice.
           Map<GroupKey, GroupDelta> merged = new TreeMap<>();
-          for (Flush<ErrorWork> f : flushes) {
+          for (Flush<ErrorWork> f : fs) {
             f.work().groups().forEach((k, d) -> merge(merged, k, d));
             Map<GroupKey, GroupDelta> decided = new java.util.HashMap<>();
             for (ErrorWork.Undecided u : f.work().undecided()) {
@@ -70,7 +68,6 @@ public final class ErrorStore implements WorkStore<ErrorWork> {
             }
             decided.forEach((k, d) -> merge(merged, k, d));
           }
-          groups[0] = merged.size();
           for (Map.Entry<GroupKey, GroupDelta> e : merged.entrySet()) {
             Triage.GroupState state = upsertGroup(c, e.getKey(), e.getValue());
             UUID group = state.id();
@@ -82,11 +79,8 @@ public final class ErrorStore implements WorkStore<ErrorWork> {
               triage.maybeRegressed(c, e.getKey().app(), state, e.getValue());
             }
           }
-          for (Flush<ErrorWork> f : flushes) {
-            ledger.advance(c, topic, f.partition(), f.nextOffset());
-          }
+          return merged.size();
         });
-    return groups[0];
   }
 
   /** Adds a delta of a group without changing the delta (it may be committed again). */

@@ -45,19 +45,14 @@ public final class SampleStore implements WorkStore<SampleWork> {
 
   @Override
   public int commit(String topic, List<Flush<SampleWork>> flushes) throws SQLException {
-    int[] rows = {0};
-    ledger.inTransaction(
-        c -> {
-          for (Flush<SampleWork> f : flushes) {
-            ledger.fence(c, topic, f.partition(), f.startOffset());
-          }
-          rows[0] = insert(c, flushes);
-          joinOrphans(c, flushes);
-          for (Flush<SampleWork> f : flushes) {
-            ledger.advance(c, topic, f.partition(), f.nextOffset());
-          }
+    return ledger.commit(
+        topic,
+        flushes,
+        (c, fs) -> {
+          int rows = insert(c, fs);
+          joinOrphans(c, fs);
+          return rows;
         });
-    return rows[0];
   }
 
   private static int insert(Connection c, List<Flush<SampleWork>> flushes) throws SQLException {
