@@ -2,8 +2,10 @@
 # Agent overhead: the example app (Spring Boot, JDBC on H2) under the same load with no agent,
 # with Upbeat's agent (the Spring Boot starter), with the OpenTelemetry Java agent 2.22.0 and with
 # the Elastic APM Java agent 1.55.1, all reporting to one loopback sink, in one run.
+# The legs alternate, ROUNDS times (default 2), and each figure is the median of its rounds, so a
+# drift of the machine during the run hits every leg alike rather than one.
 # Usage: ./mvnw -B package -DskipTests && bench/agent-overhead/run.sh
-#        DURATION=60 LEGS="none upbeat" bench/agent-overhead/run.sh
+#        DURATION=60 ROUNDS=3 LEGS="none upbeat" bench/agent-overhead/run.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
@@ -13,6 +15,7 @@ WARMUP="${WARMUP:-15}"
 CONNECTIONS="${CONNECTIONS:-16}"
 THREADS="${THREADS:-2}"
 LEGS="${LEGS:-none upbeat otel elastic}"
+ROUNDS="${ROUNDS:-2}"
 APP_PORT="${APP_PORT:-8090}"
 SINK_PORT="${SINK_PORT:-8299}"
 APP_JAVA_OPTS="${APP_JAVA_OPTS:--Xmx512m -XX:+UseParallelGC}"
@@ -51,26 +54,39 @@ leg_opts() { # LEG -> extra JVM options and environment for the app
   esac
 }
 
-printf '| Agent | Requests/s | p50 ms | p99 ms | Throughput vs no agent | RSS MB |\n|---|---|---|---|---|---|\n' > "$OUT/table.md"
-base=""
+rm -f "$OUT"/rounds-*.txt
+for round in $(seq 1 "$ROUNDS"); do
 for leg in $LEGS; do
-  log "$leg: starting the example app"
+  log "$leg (round $round/$ROUNDS): starting the example app"
   # shellcheck disable=SC2046
   PORT="$APP_PORT" "$JAVA" $APP_JAVA_OPTS $(leg_opts "$leg") -jar "$APP_JAR" > "$OUT/app-$leg.log" 2>&1 &
   APP_PID=$!
   for _ in $(seq 1 240); do curl -sf "http://127.0.0.1:$APP_PORT/users/42" >/dev/null && break; sleep 0.5; done
   curl -sf "http://127.0.0.1:$APP_PORT/users/42" >/dev/null || { log "$leg: app did not start (log: $OUT/app-$leg.log)"; exit 1; }
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "http://127.0.0.1:$APP_PORT/users/42" > /dev/null
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$APP_PORT/users/42" > "$OUT/wrk-$leg.txt"
-  rps="$(awk '/^Requests\/sec/ {print $2}' "$OUT/wrk-$leg.txt")"
-  p50="$(awk '$1 == "50%" {print $2}' "$OUT/wrk-$leg.txt")"
-  p99="$(awk '$1 == "99%" {print $2}' "$OUT/wrk-$leg.txt")"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$APP_PORT/users/42" > "$OUT/wrk-$leg-$round.txt"
+  rps="$(awk '/^Requests\/sec/ {print $2}' "$OUT/wrk-$leg-$round.txt")"
+  p50="$(awk '$1 == "50%" {print $2}' "$OUT/wrk-$leg-$round.txt")"
+  p99="$(awk '$1 == "99%" {print $2}' "$OUT/wrk-$leg-$round.txt")"
   rss="$(awk '/^VmRSS/ {printf "%d", $2 / 1024}' "/proc/$APP_PID/status")"
   kill "$APP_PID"; wait "$APP_PID" 2>/dev/null || true; APP_PID=""
+  to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/, "", v); printf "%.2f", v / 1000 } else if (v ~ /ms$/) { sub(/ms/, "", v); printf "%.2f", v } else { sub(/s/, "", v); printf "%.2f", v * 1000 } }'; }
+  echo "$rps $(to_ms "$p50") $(to_ms "$p99") $rss" >> "$OUT/rounds-$leg.txt"
+  log "$leg (round $round): $rps requests/s, p50 $p50, p99 $p99"
+done
+done
+
+median() { sort -n | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+printf '| Agent | Requests/s (median of %s) | p50 ms | p99 ms | Throughput vs no agent | RSS MB | Requests/s per round |\n|---|---|---|---|---|---|---|\n' "$ROUNDS" > "$OUT/table.md"
+base=""
+for leg in $LEGS; do
+  f="$OUT/rounds-$leg.txt"
+  rps="$(cut -d' ' -f1 "$f" | median)"
+  p50="$(cut -d' ' -f2 "$f" | median)"
+  p99="$(cut -d' ' -f3 "$f" | median)"
+  rss="$(cut -d' ' -f4 "$f" | median)"
   [[ -z "$base" ]] && base="$rps"
   ratio="$(awk -v a="$rps" -v b="$base" 'BEGIN {printf "%.3f", a / b}')"
-  to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/, "", v); printf "%.2f", v / 1000 } else if (v ~ /ms$/) { sub(/ms/, "", v); printf "%.2f", v } else { sub(/s/, "", v); printf "%.2f", v * 1000 } }'; }
-  printf '| %s | %s | %s | %s | %s | %s |\n' "$leg" "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")" "$ratio" "$rss" >> "$OUT/table.md"
-  log "$leg: $rps requests/s, p50 $p50, p99 $p99"
+  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$leg" "$rps" "$p50" "$p99" "$ratio" "$rss" "$(cut -d' ' -f1 "$f" | paste -sd' ')" >> "$OUT/table.md"
 done
 cat "$OUT/table.md"

@@ -9,6 +9,23 @@ sealed interface Event {
   /** Writes this event as an element of the batch's {@code transactions} or {@code errors}. */
   void write(Json json);
 
+  /** About how much memory the event takes while queued: what the queue's byte budget counts. */
+  long approximateBytes();
+
+  private static long stringBytes(String s) {
+    return s == null ? 0 : 40 + 2L * s.length();
+  }
+
+  private static long tagBytes(Map<String, String> tags) {
+    long n = 0;
+    if (tags != null) {
+      for (Map.Entry<String, String> e : tags.entrySet()) {
+        n += 32 + stringBytes(e.getKey()) + stringBytes(e.getValue());
+      }
+    }
+    return n;
+  }
+
   /** A finished transaction. */
   record Txn(
       String id,
@@ -21,8 +38,46 @@ sealed interface Event {
       String outcome,
       List<SpanData> spans,
       Map<String, String> tags,
-      String userId)
+      String userId,
+      boolean aggregated)
       implements Event {
+    /** A transaction sent on its own, not counted in any aggregate. */
+    Txn(
+        String id,
+        String traceId,
+        String name,
+        String type,
+        Instant timestamp,
+        double durationMs,
+        String result,
+        String outcome,
+        List<SpanData> spans,
+        Map<String, String> tags,
+        String userId) {
+      this(
+          id,
+          traceId,
+          name,
+          type,
+          timestamp,
+          durationMs,
+          result,
+          outcome,
+          spans,
+          tags,
+          userId,
+          false);
+    }
+
+    @Override
+    public long approximateBytes() {
+      long n = 200 + stringBytes(name) + stringBytes(result) + tagBytes(tags);
+      for (SpanData s : spans) {
+        n += 64 + stringBytes(s.name()) + stringBytes(s.type());
+      }
+      return n;
+    }
+
     @Override
     public void write(Json j) {
       j.beginObject()
@@ -36,6 +91,10 @@ sealed interface Event {
           .value(durationMs)
           .field("result", result)
           .field("outcome", outcome);
+      if (aggregated) {
+        // Already counted in this agent's transaction_metrics: an example, not a count.
+        j.name("aggregated").value(true);
+      }
       if (!spans.isEmpty()) {
         j.name("spans").beginArray();
         for (SpanData s : spans) {
@@ -69,6 +128,18 @@ sealed interface Event {
       Map<String, String> tags,
       String userId)
       implements Event {
+    @Override
+    public long approximateBytes() {
+      long n = 200 + stringBytes(transactionName) + stringBytes(culprit) + tagBytes(tags);
+      for (Frames.ExceptionData x = exception; x != null; x = x.cause()) {
+        n += 64 + stringBytes(x.type()) + stringBytes(x.message());
+        for (Frames.Frame f : x.frames()) {
+          n += 64 + stringBytes(f.module()) + stringBytes(f.function()) + stringBytes(f.path());
+        }
+      }
+      return n;
+    }
+
     @Override
     public void write(Json j) {
       j.beginObject()

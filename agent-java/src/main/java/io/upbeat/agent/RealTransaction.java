@@ -14,13 +14,14 @@ final class RealTransaction implements Transaction {
 
   private final Upbeat.Agent agent;
   private final RealTransaction previous;
-  private final String id = hex(8);
-  private final String traceId = hex(16);
-  private final Instant start = Instant.now();
+  // Ids are made when first needed: most transactions are only counted, never sent.
+  private String id;
+  private final long startMillis = System.currentTimeMillis();
   private final long startNanos = System.nanoTime();
   private final AtomicBoolean ended = new AtomicBoolean();
-  private final List<Event.SpanData> spans = new ArrayList<>();
-  private final Map<String, String> tags = new LinkedHashMap<>();
+  private final List<Event.SpanData> spans = new ArrayList<>(4);
+  private final Map<String, String> tags = new LinkedHashMap<>(4);
+  private volatile boolean capturedError;
   private volatile String name;
   private final String type;
   private volatile String result;
@@ -94,12 +95,21 @@ final class RealTransaction implements Transaction {
   @Override
   public void captureException(Throwable error) {
     if (error != null) {
+      capturedError = true;
       Map<String, String> t;
       synchronized (tags) {
         t = Map.copyOf(tags);
       }
-      reportError(agent, error, id, name, t, userId);
+      reportError(agent, error, id(), name, t, userId);
     }
+  }
+
+  /** This transaction's id, made on first use (errors and samples refer to it). */
+  synchronized String id() {
+    if (id == null) {
+      id = hex(8);
+    }
+    return id;
   }
 
   static void reportError(
@@ -130,30 +140,38 @@ final class RealTransaction implements Transaction {
       return;
     }
     double duration = (System.nanoTime() - startNanos) / 1e6;
-    List<Event.SpanData> s;
-    synchronized (spans) {
-      s = List.copyOf(spans);
-    }
-    Map<String, String> t;
-    synchronized (tags) {
-      t = Map.copyOf(tags);
-    }
     Outcome o = outcome;
-    agent
-        .reporter()
-        .offer(
-            new Event.Txn(
-                id,
-                traceId,
-                name,
-                type,
-                start,
-                duration,
-                result,
-                o == null ? null : o.wire,
-                s,
-                t,
-                userId));
+    String r = result;
+    // The same rule as the processor's: the agent's outcome, else an HTTP 5xx result.
+    boolean failed = o != null ? o == Outcome.FAILURE : r != null && r.startsWith("HTTP 5");
+    String n = name;
+    boolean sample = agent.metrics().record(n, type, startMillis, duration, failed, capturedError);
+    if (sample) {
+      List<Event.SpanData> s;
+      synchronized (spans) {
+        s = List.copyOf(spans);
+      }
+      Map<String, String> t;
+      synchronized (tags) {
+        t = Map.copyOf(tags);
+      }
+      agent
+          .reporter()
+          .offer(
+              new Event.Txn(
+                  id(),
+                  hex(16),
+                  n,
+                  type,
+                  Instant.ofEpochMilli(startMillis),
+                  duration,
+                  r,
+                  o == null ? null : o.wire,
+                  s,
+                  t,
+                  userId,
+                  true));
+    }
     Upbeat.ended(this, previous);
   }
 

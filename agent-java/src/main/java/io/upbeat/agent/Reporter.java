@@ -16,12 +16,14 @@ import java.util.logging.Logger;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Sends events to intake without ever making the application wait: events go into a bounded queue
- * (when it is full they are dropped and counted), and one background thread batches them (up to
- * {@code maxBatch} events or {@code flushInterval}), gzips each batch and posts it. On 429, 503 and
- * network errors it retries the batch with exponential backoff and jitter, honouring {@code
- * Retry-After}; a refused batch (400, 401, 413, ...) is dropped, never retried. {@link #close}
- * flushes what is queued, bounded in time.
+ * Sends events to intake without ever making the application wait: events go into a queue bounded
+ * in count and in approximate bytes (when it is full they are dropped and counted), and one
+ * background thread batches them (up to {@code maxBatch} events or {@code flushInterval}), gzips
+ * each batch and posts it. Every {@code metricsInterval} the same thread drains the aggregated
+ * {@link TransactionMetrics} and posts them too. On 429, 503 and network errors it retries a batch
+ * with exponential backoff and jitter, honouring {@code Retry-After}; a refused batch (400, 401,
+ * 413, ...) is dropped, never retried. {@link #close} flushes what is queued and the last
+ * aggregates, bounded in time.
  */
 final class Reporter implements AutoCloseable {
   private static final Logger log = Logger.getLogger("io.upbeat.agent");
@@ -34,12 +36,21 @@ final class Reporter implements AutoCloseable {
     Answer post(byte[] gzippedJson) throws IOException;
   }
 
-  /** What the reporter did so far: for its log, its payloads and tests. */
-  record Stats(long queued, long sent, long dropped, long refused, long retries) {}
+  /**
+   * What the reporter did so far, for its log, its payloads and tests: events (samples, errors and
+   * aggregates) queued, sent, dropped, refused, retries, and the bytes queued now.
+   */
+  record Stats(
+      long queued, long sent, long dropped, long refused, long retries, long queuedBytes) {}
+
+  /** Aggregates per request at most: well within intake's event and body limits. */
+  private static final int AGGREGATES_PER_REQUEST = 1_000;
 
   private final UpbeatConfig config;
   private final Transport transport;
   private final BlockingQueue<Event> queue;
+  private final TransactionMetrics metrics;
+  private final AtomicLong queuedBytes = new AtomicLong();
   private final Thread sender;
   private final AtomicLong queued = new AtomicLong();
   private final AtomicLong sent = new AtomicLong();
@@ -50,18 +61,29 @@ final class Reporter implements AutoCloseable {
   private volatile long closeDeadline;
   private long lastLoggedDrops;
 
-  Reporter(UpbeatConfig config, Transport transport) {
+  Reporter(UpbeatConfig config, Transport transport, TransactionMetrics metrics) {
     this.config = config;
     this.transport = transport;
+    this.metrics = metrics;
     this.queue = new ArrayBlockingQueue<>(config.queueCapacity);
     this.sender = new Thread(this::run, "upbeat-reporter");
     sender.setDaemon(true);
     sender.start();
   }
 
-  /** Queues an event; never blocks. Returns false (and counts a drop) when the queue is full. */
+  /**
+   * Queues an event; never blocks. Returns false (and counts a drop) when the queue is full, in
+   * count or in bytes.
+   */
   boolean offer(Event e) {
-    if (closing || !queue.offer(e)) {
+    long size = e.approximateBytes();
+    if (closing || queuedBytes.addAndGet(size) > config.maxQueueBytes) {
+      queuedBytes.addAndGet(-size);
+      dropped.incrementAndGet();
+      return false;
+    }
+    if (!queue.offer(e)) {
+      queuedBytes.addAndGet(-size);
       dropped.incrementAndGet();
       return false;
     }
@@ -70,14 +92,23 @@ final class Reporter implements AutoCloseable {
   }
 
   Stats stats() {
-    return new Stats(queued.get(), sent.get(), dropped.get(), refused.get(), retries.get());
+    return new Stats(
+        queued.get(), sent.get(), dropped.get(), refused.get(), retries.get(), queuedBytes.get());
   }
 
   private void run() {
     List<Event> batch = new ArrayList<>();
+    long nextMetrics = System.nanoTime() + config.metricsInterval.toNanos();
     while (!closing || !queue.isEmpty()) {
       try {
-        Event first = queue.poll(200, TimeUnit.MILLISECONDS);
+        if (System.nanoTime() - nextMetrics >= 0) {
+          nextMetrics = System.nanoTime() + config.metricsInterval.toNanos();
+          sendAggregates();
+        }
+        long untilMetrics = Math.max(1, nextMetrics - System.nanoTime());
+        Event first =
+            queue.poll(
+                Math.min(untilMetrics, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS);
         if (first == null) {
           continue;
         }
@@ -96,7 +127,12 @@ final class Reporter implements AutoCloseable {
           queue.drainTo(batch, config.maxBatch - batch.size());
         }
         queue.drainTo(batch, config.maxBatch - batch.size());
-        deliver(batch);
+        long bytes = 0;
+        for (Event e : batch) {
+          bytes += e.approximateBytes();
+        }
+        queuedBytes.addAndGet(-bytes);
+        deliver(gzip(payload(batch)), batch.size());
       } catch (InterruptedException e) {
         if (!closing) {
           Thread.currentThread().interrupt();
@@ -110,11 +146,27 @@ final class Reporter implements AutoCloseable {
       }
       logDrops();
     }
+    // Closing: the queue is empty; the last aggregates go out too.
+    try {
+      sendAggregates();
+    } catch (InterruptedException | RuntimeException e) {
+      log.log(Level.FINE, "Upbeat reporter: last aggregates not sent", e);
+    }
   }
 
-  /** Sends a batch, retrying what may succeed later, until it is sent, refused or closing ends. */
-  private void deliver(List<Event> batch) throws InterruptedException {
-    byte[] body = gzip(payload(batch));
+  /** Drains the aggregated transaction metrics and posts them, in requests of bounded size. */
+  private void sendAggregates() throws InterruptedException {
+    List<TransactionMetrics.Aggregate> all = metrics.drain(System.currentTimeMillis());
+    for (int from = 0; from < all.size(); from += AGGREGATES_PER_REQUEST) {
+      List<TransactionMetrics.Aggregate> chunk =
+          all.subList(from, Math.min(all.size(), from + AGGREGATES_PER_REQUEST));
+      queued.addAndGet(chunk.size());
+      deliver(gzip(aggregatesPayload(chunk)), chunk.size());
+    }
+  }
+
+  /** Sends a body, retrying what may succeed later, until it is sent, refused or closing ends. */
+  private void deliver(byte[] body, int events) throws InterruptedException {
     Duration backoff = FIRST_BACKOFF;
     while (true) {
       Transport.Answer answer;
@@ -126,21 +178,21 @@ final class Reporter implements AutoCloseable {
       }
       int s = answer.status();
       if (s / 100 == 2) {
-        sent.addAndGet(batch.size());
+        sent.addAndGet(events);
         return;
       }
       if (s != -1 && s != 429 && s != 503 && s != 502 && s != 504) {
-        refused.addAndGet(batch.size());
+        refused.addAndGet(events);
         log.warning(
             "Upbeat intake refused a batch of "
-                + batch.size()
+                + events
                 + " events with HTTP "
                 + s
                 + "; dropped (check UPBEAT_SECRET_TOKEN and the agent version)");
         return;
       }
       if (closing && System.nanoTime() > closeDeadline) {
-        dropped.addAndGet(batch.size());
+        dropped.addAndGet(events);
         return;
       }
       retries.incrementAndGet();
@@ -164,14 +216,7 @@ final class Reporter implements AutoCloseable {
   /** The request body: the service, the batch's events, and the agent's own counters. */
   String payload(List<Event> batch) {
     Json j = new Json(256 * batch.size() + 256);
-    j.beginObject().name("service").beginObject().field("name", config.serviceName);
-    j.field("environment", config.environment).field("version", config.serviceVersion);
-    j.name("agent")
-        .beginObject()
-        .field("name", "upbeat-java")
-        .field("version", Version.VALUE)
-        .endObject();
-    j.field("language", "java").field("host", config.host).endObject();
+    service(j);
     j.name("transactions").beginArray();
     for (Event e : batch) {
       if (e instanceof Event.Txn) {
@@ -185,11 +230,40 @@ final class Reporter implements AutoCloseable {
       }
     }
     j.endArray();
+    agentStats(j);
+    return j.endObject().toString();
+  }
+
+  /** A request of aggregates: the service and its {@code transaction_metrics}. */
+  String aggregatesPayload(List<TransactionMetrics.Aggregate> aggregates) {
+    Json j = new Json(512 * aggregates.size() + 256);
+    service(j);
+    j.name("transaction_metrics").beginArray();
+    for (TransactionMetrics.Aggregate a : aggregates) {
+      a.write(j);
+    }
+    j.endArray();
+    agentStats(j);
+    return j.endObject().toString();
+  }
+
+  private void service(Json j) {
+    j.beginObject().name("service").beginObject().field("name", config.serviceName);
+    j.field("environment", config.environment).field("version", config.serviceVersion);
+    j.name("agent")
+        .beginObject()
+        .field("name", "upbeat-java")
+        .field("version", Version.VALUE)
+        .endObject();
+    j.field("language", "java").field("host", config.host).endObject();
+  }
+
+  private void agentStats(Json j) {
     // Intake ignores unknown fields; kept for whoever inspects the traffic.
     Stats s = stats();
     j.name("agent_stats").beginObject();
-    j.name("dropped").value(s.dropped()).name("retries").value(s.retries()).endObject();
-    return j.endObject().toString();
+    j.name("dropped").value(s.dropped()).name("retries").value(s.retries());
+    j.name("folded_transactions").value(metrics.folded()).endObject();
   }
 
   private static byte[] gzip(String json) {
@@ -233,6 +307,7 @@ final class Reporter implements AutoCloseable {
     if (left > 0) {
       dropped.addAndGet(left);
       queue.clear();
+      queuedBytes.set(0);
     }
   }
 

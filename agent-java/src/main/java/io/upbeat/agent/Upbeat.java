@@ -18,7 +18,7 @@ public final class Upbeat {
   private Upbeat() {}
 
   /** The running agent: configuration, frame classifier and reporter. */
-  record Agent(UpbeatConfig config, Frames frames, Reporter reporter) {}
+  record Agent(UpbeatConfig config, Frames frames, Reporter reporter, TransactionMetrics metrics) {}
 
   /** Starts reporting with this configuration; a second start is ignored (logged). */
   public static synchronized void start(UpbeatConfig config) {
@@ -30,7 +30,14 @@ public final class Upbeat {
       log.warning("Upbeat agent already started; ignoring the second start");
       return;
     }
-    agent = new Agent(config, new Frames(config.appPackages), new Reporter(config, transport));
+    TransactionMetrics metrics =
+        new TransactionMetrics(config.maxMetricCells, config.samplesPerMinute);
+    agent =
+        new Agent(
+            config,
+            new Frames(config.appPackages),
+            new Reporter(config, transport, metrics),
+            metrics);
     Runtime.getRuntime().addShutdownHook(new Thread(Upbeat::stop, "upbeat-shutdown"));
     log.info("Upbeat agent reporting " + config.serviceName + " to " + config.serverUrl);
   }
@@ -104,7 +111,7 @@ public final class Upbeat {
 
   static Reporter.Stats reporterStats() {
     Agent a = agent;
-    return a == null ? new Reporter.Stats(0, 0, 0, 0, 0) : a.reporter().stats();
+    return a == null ? new Reporter.Stats(0, 0, 0, 0, 0, 0) : a.reporter().stats();
   }
 
   /** Called by a transaction when it ends: the thread's current one becomes its parent again. */

@@ -23,6 +23,10 @@ public final class UpbeatConfig {
   final Duration flushInterval;
   final Duration maxBackoff;
   final String host;
+  final int samplesPerMinute;
+  final Duration metricsInterval;
+  final int maxMetricCells;
+  final long maxQueueBytes;
 
   private UpbeatConfig(Builder b) {
     this.serverUrl = Objects.requireNonNull(b.serverUrl, "serverUrl");
@@ -36,6 +40,10 @@ public final class UpbeatConfig {
     this.flushInterval = b.flushInterval;
     this.maxBackoff = b.maxBackoff;
     this.host = b.host;
+    this.samplesPerMinute = b.samplesPerMinute;
+    this.metricsInterval = b.metricsInterval;
+    this.maxMetricCells = b.maxMetricCells;
+    this.maxQueueBytes = b.maxQueueBytes;
   }
 
   public static Builder builder() {
@@ -45,7 +53,8 @@ public final class UpbeatConfig {
   /**
    * Reads {@code UPBEAT_SERVER_URL}, {@code UPBEAT_SECRET_TOKEN}, {@code UPBEAT_SERVICE_NAME}
    * (required), {@code UPBEAT_ENVIRONMENT}, {@code UPBEAT_SERVICE_VERSION} and {@code
-   * UPBEAT_APP_PACKAGES} (comma-separated package prefixes whose frames are the application's).
+   * UPBEAT_APP_PACKAGES} (comma-separated package prefixes whose frames are the application's),
+   * {@code UPBEAT_SAMPLES_PER_MINUTE} and {@code UPBEAT_METRICS_INTERVAL} (seconds).
    *
    * @throws IllegalArgumentException naming the first missing or invalid variable
    */
@@ -64,7 +73,23 @@ public final class UpbeatConfig {
         }
       }
     }
+    String samples = env.get("UPBEAT_SAMPLES_PER_MINUTE");
+    if (samples != null && !samples.isBlank()) {
+      b.samplesPerMinute(integer("UPBEAT_SAMPLES_PER_MINUTE", samples));
+    }
+    String interval = env.get("UPBEAT_METRICS_INTERVAL");
+    if (interval != null && !interval.isBlank()) {
+      b.metricsInterval(Duration.ofSeconds(integer("UPBEAT_METRICS_INTERVAL", interval)));
+    }
     return b.build();
+  }
+
+  private static int integer(String name, String value) {
+    try {
+      return Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " must be a whole number: " + value);
+    }
   }
 
   private static String required(Map<String, String> env, String name) {
@@ -91,8 +116,58 @@ public final class UpbeatConfig {
     private Duration flushInterval = Duration.ofSeconds(1);
     private Duration maxBackoff = Duration.ofSeconds(30);
     private String host = hostName();
+    private int samplesPerMinute = 10;
+    private Duration metricsInterval = Duration.ofSeconds(10);
+    private int maxMetricCells = 10_000;
+    private long maxQueueBytes = 16L * 1024 * 1024;
 
     private Builder() {}
+
+    /**
+     * Transactions of each name sent in full (with spans and context) per minute, plus as many that
+     * captured an error; every transaction is counted in the metrics either way. 0 sends none in
+     * full.
+     */
+    public Builder samplesPerMinute(int samples) {
+      if (samples < 0) {
+        throw new IllegalArgumentException("samples per minute must not be negative");
+      }
+      this.samplesPerMinute = samples;
+      return this;
+    }
+
+    /** How often the aggregated transaction metrics are sent (and so how fresh the charts are). */
+    public Builder metricsInterval(Duration interval) {
+      if (interval.isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException("metrics interval must be positive");
+      }
+      this.metricsInterval = interval;
+      return this;
+    }
+
+    /**
+     * Distinct transaction names (per type and minute) aggregated at once at most; beyond, new
+     * names are counted as {@code _other}.
+     */
+    public Builder maxMetricCells(int cells) {
+      if (cells < 1) {
+        throw new IllegalArgumentException("max metric cells must be positive");
+      }
+      this.maxMetricCells = cells;
+      return this;
+    }
+
+    /**
+     * The approximate memory the events waiting to be sent may take; beyond, new events are dropped
+     * and counted (as when the queue is full).
+     */
+    public Builder maxQueueBytes(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("max queue bytes must be positive");
+      }
+      this.maxQueueBytes = bytes;
+      return this;
+    }
 
     /** Intake's base URL, e.g. {@code http://127.0.0.1:8200}. */
     public Builder serverUrl(String url) {

@@ -24,6 +24,7 @@ class ReporterTest {
   /** A scripted intake: answers from the script, then 202; records every body. */
   static final class FakeIntake implements Reporter.Transport {
     final List<JsonNode> bodies = new CopyOnWriteArrayList<>();
+    final List<JsonNode> aggregates = new CopyOnWriteArrayList<>();
     final AtomicInteger calls = new AtomicInteger();
     volatile boolean down;
     final List<Answer> script = new CopyOnWriteArrayList<>();
@@ -35,7 +36,12 @@ class ReporterTest {
         throw new IOException("connection refused");
       }
       try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gzipped))) {
-        bodies.add(JsonMapper.shared().readTree(in.readAllBytes()));
+        JsonNode body = JsonMapper.shared().readTree(in.readAllBytes());
+        if (body.has("transaction_metrics")) {
+          aggregates.addAll(body.get("transaction_metrics").valueStream().toList());
+        } else {
+          bodies.add(body);
+        }
       }
       return script.isEmpty() ? new Answer(202, -1) : script.remove(0);
     }
@@ -58,6 +64,7 @@ class ReporterTest {
         .serviceVersion("2026.11.26-3")
         .appPackage("io.upbeat.agent")
         .flushInterval(Duration.ofMillis(50))
+        .metricsInterval(Duration.ofHours(1)) // aggregates go out on stop, unless a test says
         .maxBackoff(Duration.ofMillis(200));
   }
 
@@ -103,6 +110,18 @@ class ReporterTest {
     assertThat(txn.at("/context/tags/region").asString()).isEqualTo("eu");
     assertThat(txn.get("id").asString()).hasSize(16);
     assertThat(txn.get("trace_id").asString()).hasSize(32);
+    // Counted in the aggregate; sent in full only as an example.
+    assertThat(txn.get("aggregated").asBoolean()).isTrue();
+    assertThat(intake.aggregates)
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.get("name").asString()).isEqualTo("GET /users/{id}");
+              assertThat(a.get("count").asLong()).isEqualTo(1);
+              assertThat(a.get("failures").asLong()).isEqualTo(1);
+              assertThat(a.get("timestamp").asString()).endsWith(":00.000Z");
+              assertThat(a.get("sketch").asString()).isNotEmpty();
+            });
 
     JsonNode error =
         intake.bodies.stream()
@@ -140,7 +159,8 @@ class ReporterTest {
   @Test
   void anIntakeThatIsDownNeverBlocksTheAppAndItsBacklogIsBounded() {
     intake.down = true;
-    Upbeat.start(config().queueCapacity(1_000).maxBatch(100).build(), intake);
+    Upbeat.start(
+        config().queueCapacity(1_000).maxBatch(100).samplesPerMinute(100_000).build(), intake);
     long start = System.nanoTime();
     for (int i = 0; i < 20_000; i++) {
       Upbeat.beginTransaction("GET /", "request").end();
@@ -165,6 +185,71 @@ class ReporterTest {
                 .flatMap(b -> b.get("transactions").valueStream())
                 .map(t -> t.get("name").asString()))
         .contains("after");
+  }
+
+  @Test
+  void theQueuesMemoryIsBoundedInBytesWhateverTheEventsSize() {
+    intake.down = true;
+    long budget = 2L * 1024 * 1024;
+    Upbeat.start(config().queueCapacity(100_000).maxQueueBytes(budget).build(), intake);
+    String big = "x".repeat(20_000); // about 40 KB per error as queued
+    Runtime rt = Runtime.getRuntime();
+    System.gc();
+    long before = rt.totalMemory() - rt.freeMemory();
+    long start = System.nanoTime();
+    for (int i = 0; i < 20_000; i++) {
+      Upbeat.captureException(new IllegalStateException(big + i));
+    }
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+    Reporter.Stats s = Upbeat.reporterStats();
+    assertThat(s.queuedBytes()).isBetween(1L, budget);
+    assertThat(s.queued()).isLessThan(100); // about budget / 40 KB (plus one batch in hand)
+    assertThat(s.dropped()).isEqualTo(20_000 - s.queued());
+    System.gc();
+    long after = rt.totalMemory() - rt.freeMemory();
+    // Unbounded, 20,000 messages of 40 KB would hold 800 MB; bounded, the backlog is ~2 MB.
+    assertThat(after - before).isLessThan(100L * 1024 * 1024);
+
+    intake.down = false;
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> Upbeat.reporterStats().sent() == Upbeat.reporterStats().queued());
+    assertThat(Upbeat.reporterStats().queuedBytes()).isZero();
+  }
+
+  @Test
+  void everyTransactionIsCountedInTheAggregatesButOnlyAFewAreSentInFull() throws Exception {
+    Upbeat.start(
+        config().samplesPerMinute(3).metricsInterval(Duration.ofMillis(100)).build(), intake);
+    int threads = 4;
+    int each = 5_000;
+    Thread[] workers = new Thread[threads];
+    for (int w = 0; w < threads; w++) {
+      workers[w] =
+          new Thread(
+              () -> {
+                for (int i = 0; i < each; i++) {
+                  Transaction t =
+                      Upbeat.beginTransaction(i % 2 == 0 ? "GET /a" : "GET /b", "request");
+                  if (i % 10 == 0) {
+                    t.setOutcome(Transaction.Outcome.FAILURE);
+                  }
+                  t.end();
+                }
+              });
+      workers[w].start();
+    }
+    for (Thread w : workers) {
+      w.join();
+    }
+    Upbeat.stop();
+    long counted = intake.aggregates.stream().mapToLong(a -> a.get("count").asLong()).sum();
+    long failures = intake.aggregates.stream().mapToLong(a -> a.get("failures").asLong()).sum();
+    assertThat(counted).isEqualTo(threads * each);
+    assertThat(failures).isEqualTo(threads * each / 10);
+    long full = intake.bodies.stream().mapToLong(b -> b.get("transactions").size()).sum();
+    // Three per name and minute (the run may straddle a minute boundary).
+    assertThat(full).isBetween(6L, 12L);
   }
 
   @Test
@@ -261,8 +346,12 @@ class ReporterTest {
                 "UPBEAT_SERVER_URL", "http://intake:8200/",
                 "UPBEAT_SECRET_TOKEN", "ub_app_x",
                 "UPBEAT_SERVICE_NAME", "shop",
-                "UPBEAT_APP_PACKAGES", "com.shop, com.shared"));
+                "UPBEAT_APP_PACKAGES", "com.shop, com.shared",
+                "UPBEAT_SAMPLES_PER_MINUTE", "4",
+                "UPBEAT_METRICS_INTERVAL", "30"));
     assertThat(c.serverUrl.toString()).isEqualTo("http://intake:8200");
+    assertThat(c.samplesPerMinute).isEqualTo(4);
+    assertThat(c.metricsInterval).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.appPackages).containsExactly("com.shop.", "com.shared.");
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> UpbeatConfig.fromEnvironment(java.util.Map.of("UPBEAT_SERVER_URL", "http://x")))

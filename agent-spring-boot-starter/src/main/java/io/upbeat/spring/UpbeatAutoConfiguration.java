@@ -65,6 +65,20 @@ public class UpbeatAutoConfiguration {
           AutoConfigurationPackages.has(beans) ? AutoConfigurationPackages.get(beans) : List.of();
     }
     packages.forEach(b::appPackage);
+    String samples =
+        first(
+            p.samplesPerMinute() == null ? null : p.samplesPerMinute().toString(),
+            System.getenv("UPBEAT_SAMPLES_PER_MINUTE"));
+    if (samples != null) {
+      b.samplesPerMinute(Integer.parseInt(samples.trim()));
+    }
+    if (p.metricsInterval() != null) {
+      b.metricsInterval(p.metricsInterval());
+    } else if (System.getenv("UPBEAT_METRICS_INTERVAL") != null) {
+      b.metricsInterval(
+          java.time.Duration.ofSeconds(
+              Long.parseLong(System.getenv("UPBEAT_METRICS_INTERVAL").trim())));
+    }
     Upbeat.start(b.build());
     return new AgentLifecycle(true);
   }

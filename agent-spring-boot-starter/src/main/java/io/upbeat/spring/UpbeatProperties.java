@@ -16,6 +16,9 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param serviceVersion the running release's version
  * @param appPackages package prefixes of the application's code; default: the application's own
  *     package (where {@code @SpringBootApplication} is)
+ * @param samplesPerMinute transactions of each name sent in full (with spans) per minute; every
+ *     transaction is counted in the metrics either way (default 10)
+ * @param metricsInterval how often the aggregated transaction metrics are sent (default 10 s)
  */
 @ConfigurationProperties("upbeat")
 public record UpbeatProperties(
@@ -25,4 +28,6 @@ public record UpbeatProperties(
     String serviceName,
     String environment,
     String serviceVersion,
-    List<String> appPackages) {}
+    List<String> appPackages,
+    Integer samplesPerMinute,
+    java.time.Duration metricsInterval) {}

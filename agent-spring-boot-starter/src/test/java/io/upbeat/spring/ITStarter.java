@@ -38,6 +38,7 @@ class ITStarter {
   @RegisterExtension static final LocalStackExtension stack = new LocalStackExtension();
 
   static final List<JsonNode> received = new CopyOnWriteArrayList<>();
+  static final List<JsonNode> aggregates = new CopyOnWriteArrayList<>();
   static final HttpServer intake = fakeIntake();
 
   static HttpServer fakeIntake() {
@@ -49,7 +50,12 @@ class ITStarter {
             try (GZIPInputStream in =
                 new GZIPInputStream(
                     new ByteArrayInputStream(exchange.getRequestBody().readAllBytes()))) {
-              received.add(JsonMapper.shared().readTree(in.readAllBytes()));
+              JsonNode body = JsonMapper.shared().readTree(in.readAllBytes());
+              if (body.has("transaction_metrics")) {
+                aggregates.addAll(body.get("transaction_metrics").valueStream().toList());
+              } else {
+                received.add(body);
+              }
             }
             exchange.sendResponseHeaders(202, -1);
             exchange.close();
@@ -93,6 +99,15 @@ class ITStarter {
         .until(() -> received.stream().mapToInt(b -> b.get("transactions").size()).sum() == 7);
     Upbeat.stop();
 
+    // Every request is counted in the agent's aggregates (sent on stop, at the latest)...
+    assertThat(aggregates.stream().mapToLong(a -> a.get("count").asLong()).sum()).isEqualTo(7);
+    assertThat(
+            aggregates.stream()
+                .filter(a -> a.get("name").asString().equals("GET /users/{id}"))
+                .mapToLong(a -> a.get("count").asLong())
+                .sum())
+        .isEqualTo(4);
+    // ...and, these being the first of their names this minute, each is also sent in full.
     List<JsonNode> txns =
         received.stream().flatMap(b -> b.get("transactions").valueStream()).toList();
     assertThat(txns.stream().map(t -> t.get("name").asString()))

@@ -12,6 +12,10 @@ import java.util.UUID;
  * @param batchId unique per accepted request; lets consumers recognise a batch they have seen
  * @param appId the app whose secret token authenticated the request
  * @param receivedAt when intake accepted it
+ * @param transactions transactions to count in the metrics (and to sample for traces)
+ * @param samples transactions already counted in {@code metrics} by an aggregating agent, sent in
+ *     full (spans, context) only as examples; never counted again
+ * @param metrics transactions aggregated by the agent, per name, type and minute
  */
 public record EventBatch(
     UUID batchId,
@@ -19,7 +23,9 @@ public record EventBatch(
     Instant receivedAt,
     ServiceInfo service,
     List<TransactionEvent> transactions,
-    List<ErrorEvent> errors) {
+    List<ErrorEvent> errors,
+    List<TransactionEvent> samples,
+    List<TransactionMetric> metrics) {
   public EventBatch {
     Objects.requireNonNull(batchId, "batchId");
     Objects.requireNonNull(appId, "appId");
@@ -27,9 +33,32 @@ public record EventBatch(
     Objects.requireNonNull(service, "service");
     transactions = transactions == null ? List.of() : List.copyOf(transactions);
     errors = errors == null ? List.of() : List.copyOf(errors);
+    samples = samples == null ? List.of() : List.copyOf(samples);
+    metrics = metrics == null ? List.of() : List.copyOf(metrics);
   }
 
+  /** A batch of plain transactions and errors, as agents that do not aggregate send. */
+  public EventBatch(
+      UUID batchId,
+      UUID appId,
+      Instant receivedAt,
+      ServiceInfo service,
+      List<TransactionEvent> transactions,
+      List<ErrorEvent> errors) {
+    this(batchId, appId, receivedAt, service, transactions, errors, List.of(), List.of());
+  }
+
+  /** Events in the batch, as intake counts them against its limits. */
   public int size() {
-    return transactions.size() + errors.size();
+    return transactions.size() + errors.size() + samples.size() + metrics.size();
+  }
+
+  /** Transactions the batch stands for: its own plus those aggregated into its metrics. */
+  public long transactionCount() {
+    long n = transactions.size();
+    for (TransactionMetric m : metrics) {
+      n += m.count();
+    }
+    return n;
   }
 }

@@ -48,6 +48,21 @@ public final class EventBatchCodec {
         writeError(g, e);
       }
       g.writeEndArray();
+      // Added within version 1: readers that predate them skip both (see the class comment).
+      if (!batch.samples().isEmpty()) {
+        g.writeArrayPropertyStart("samples");
+        for (TransactionEvent t : batch.samples()) {
+          writeTransaction(g, t);
+        }
+        g.writeEndArray();
+      }
+      if (!batch.metrics().isEmpty()) {
+        g.writeArrayPropertyStart("transaction_metrics");
+        for (TransactionMetric m : batch.metrics()) {
+          writeMetric(g, m);
+        }
+        g.writeEndArray();
+      }
       g.writeEndObject();
     }
     return out.toByteArray();
@@ -92,6 +107,21 @@ public final class EventBatchCodec {
       g.writeEndArray();
     }
     rawContext(g, t.contextJson());
+    g.writeEndObject();
+  }
+
+  private static void writeMetric(JsonGenerator g, TransactionMetric m) {
+    g.writeStartObject();
+    g.writeStringProperty("name", m.name());
+    g.writeStringProperty("type", m.type());
+    g.writeStringProperty("minute", m.minute().toString());
+    g.writeNumberProperty("count", m.count());
+    g.writeNumberProperty("failures", m.failures());
+    g.writeNumberProperty("sum_ms", m.sumMs());
+    g.writeNumberProperty("min_ms", m.minMs());
+    g.writeNumberProperty("max_ms", m.maxMs());
+    g.writeName("sketch");
+    g.writeBinary(m.sketch());
     g.writeEndObject();
   }
 
@@ -177,13 +207,21 @@ public final class EventBatchCodec {
    * What a reader needs from a batch: what it leaves out is skipped without being materialized (the
    * metrics pipeline reads no errors, spans or context; the errors pipeline no transactions).
    */
-  public record Parts(boolean transactions, boolean transactionDetails, boolean errors) {
-    public static final Parts ALL = new Parts(true, true, true);
+  public record Parts(
+      boolean transactions,
+      boolean transactionDetails,
+      boolean errors,
+      boolean samples,
+      boolean metrics) {
+    public static final Parts ALL = new Parts(true, true, true, true, true);
 
-    /** Transactions without their spans and context. */
-    public static final Parts TRANSACTION_TIMINGS = new Parts(true, false, false);
+    /** Transactions without their spans and context, and the agents' aggregates. */
+    public static final Parts TRANSACTION_TIMINGS = new Parts(true, false, false, false, true);
 
-    public static final Parts ERRORS = new Parts(false, false, true);
+    public static final Parts ERRORS = new Parts(false, false, true, false, false);
+
+    /** The sampled transactions in full, nothing else. */
+    public static final Parts SAMPLES = new Parts(false, false, false, true, false);
   }
 
   /**
@@ -200,6 +238,8 @@ public final class EventBatchCodec {
       ServiceInfo service = null;
       List<TransactionEvent> transactions = List.of();
       List<ErrorEvent> errors = List.of();
+      List<TransactionEvent> samples = List.of();
+      List<TransactionMetric> metrics = List.of();
       while (p.nextToken() == JsonToken.PROPERTY_NAME) {
         String name = p.currentName();
         JsonToken t = p.nextToken();
@@ -225,13 +265,28 @@ public final class EventBatchCodec {
               p.skipChildren();
             }
           }
+          case "samples" -> {
+            if (parts.samples()) {
+              samples = readArray(p, q -> readTransaction(q, true));
+            } else {
+              p.skipChildren();
+            }
+          }
+          case "transaction_metrics" -> {
+            if (parts.metrics()) {
+              metrics = readArray(p, EventBatchCodec::readMetric);
+            } else {
+              p.skipChildren();
+            }
+          }
           default -> p.skipChildren();
         }
       }
       if (version == null || version != VERSION) {
         throw new IllegalArgumentException("unsupported event batch version: " + version);
       }
-      return new EventBatch(batchId, appId, receivedAt, service, transactions, errors);
+      return new EventBatch(
+          batchId, appId, receivedAt, service, transactions, errors, samples, metrics);
     } catch (JacksonException | DateTimeParseException | NullPointerException e) {
       throw new IllegalArgumentException("not a valid event batch: " + e.getMessage(), e);
     }
@@ -309,6 +364,39 @@ public final class EventBatchCodec {
     }
     return new TransactionEvent(
         id, traceId, name, type, timestamp, duration, result, outcome, spans, context);
+  }
+
+  private static TransactionMetric readMetric(JsonParser p) {
+    expect(p.currentToken(), JsonToken.START_OBJECT, "transaction metric");
+    String name = null;
+    String type = null;
+    Instant minute = null;
+    long count = -1;
+    long failures = 0;
+    double sum = 0;
+    double min = 0;
+    double max = 0;
+    byte[] sketch = null;
+    while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+      String field = p.currentName();
+      p.nextToken();
+      switch (field) {
+        case "name" -> name = p.getString();
+        case "type" -> type = p.getString();
+        case "minute" -> minute = instant(p.getString());
+        case "count" -> count = p.getLongValue();
+        case "failures" -> failures = p.getLongValue();
+        case "sum_ms" -> sum = p.getDoubleValue();
+        case "min_ms" -> min = p.getDoubleValue();
+        case "max_ms" -> max = p.getDoubleValue();
+        case "sketch" -> sketch = p.getBinaryValue();
+        default -> p.skipChildren();
+      }
+    }
+    if (count < 0) {
+      throw new IllegalArgumentException("transaction metric without count");
+    }
+    return new TransactionMetric(name, type, minute, count, failures, sum, min, max, sketch);
   }
 
   private static Span readSpan(JsonParser p) {

@@ -119,6 +119,50 @@ class EventBatchCodecTest {
   }
 
   @Test
+  void samplesAndAgentAggregatesRoundTripAndAreReadOnlyByThoseWhoAskForThem() {
+    EventBatch plain = fullBatch();
+    TransactionMetric metric =
+        new TransactionMetric(
+            "GET /users/{id}",
+            "request",
+            Instant.parse("2026-11-26T10:15:00Z"),
+            1234,
+            3,
+            9876.5,
+            0.25,
+            410.0,
+            new byte[] {2, 0, -1, 7, 42});
+    EventBatch batch =
+        new EventBatch(
+            plain.batchId(),
+            plain.appId(),
+            plain.receivedAt(),
+            plain.service(),
+            List.of(),
+            plain.errors(),
+            List.of(plain.transactions().get(0)),
+            List.of(metric));
+    byte[] bytes = EventBatchCodec.encode(batch);
+
+    EventBatch all = EventBatchCodec.decode(bytes);
+    assertThat(all.samples()).isEqualTo(batch.samples());
+    assertThat(all.metrics()).hasSize(1);
+    TransactionMetric read = all.metrics().get(0);
+    assertThat(read.sketch()).containsExactly(metric.sketch());
+    assertThat(read).usingRecursiveComparison().ignoringFields("sketch").isEqualTo(metric);
+    assertThat(all.transactionCount()).isEqualTo(1234);
+    assertThat(all.size()).isEqualTo(4);
+
+    EventBatch timings = EventBatchCodec.decode(bytes, EventBatchCodec.Parts.TRANSACTION_TIMINGS);
+    assertThat(timings.samples()).isEmpty();
+    assertThat(timings.metrics()).hasSize(1);
+    EventBatch samples = EventBatchCodec.decode(bytes, EventBatchCodec.Parts.SAMPLES);
+    assertThat(samples.samples()).isEqualTo(batch.samples());
+    assertThat(samples.metrics()).isEmpty();
+    assertThat(samples.errors()).isEmpty();
+  }
+
+  @Test
   void readersIgnoreFieldsAddedLater() {
     String json =
         new String(EventBatchCodec.encode(fullBatch()), StandardCharsets.UTF_8)

@@ -6,6 +6,8 @@ import com.datadoghq.sketch.ddsketch.encoding.GrowingByteArrayOutput;
 import com.datadoghq.sketch.ddsketch.mapping.IndexMapping;
 import com.datadoghq.sketch.ddsketch.mapping.LogarithmicMapping;
 import com.datadoghq.sketch.ddsketch.store.Bin;
+import com.datadoghq.sketch.ddsketch.store.SparseStore;
+import com.datadoghq.sketch.ddsketch.store.Store;
 import com.datadoghq.sketch.ddsketch.store.UnboundedSizeDenseStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -41,6 +43,59 @@ public final class LatencySketch {
       throw new IllegalArgumentException("not a latency sketch", e);
     }
   }
+
+  /**
+   * The number of durations in a sketch that came from outside (an agent's aggregate), after
+   * checking it is one this class could have written: decodable, no negative durations, every bin
+   * count a positive whole number, every bin within the range that durations of 0 to 24 hours map
+   * to. Decoded into a sparse store first, so hostile indexes cannot make a dense store allocate.
+   *
+   * @throws IllegalArgumentException naming what is wrong
+   */
+  public static long checkedCount(byte[] bytes) {
+    DDSketch decoded;
+    try {
+      decoded = DDSketch.decode(ByteArrayInput.wrap(bytes), SparseStore::new, MAPPING);
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("is not a DDSketch in Upbeat's encoding");
+    }
+    if (!decoded.getIndexMapping().equals(MAPPING)) {
+      throw new IllegalArgumentException("must use the logarithmic mapping with accuracy 0.005");
+    }
+    if (!decoded.getNegativeValueStore().isEmpty()) {
+      throw new IllegalArgumentException("must not hold negative durations");
+    }
+    Store positive = decoded.getPositiveValueStore();
+    if (!positive.isEmpty()
+        && (positive.getMinIndex() < MIN_INDEX || positive.getMaxIndex() > MAX_INDEX)) {
+      throw new IllegalArgumentException("must hold durations of 0 to 86,400,000 ms only");
+    }
+    double[] bad = {0};
+    positive.forEach(
+        (index, count) -> {
+          if (!wholePositive(count)) {
+            bad[0]++;
+          }
+        });
+    double total = decoded.getCount();
+    double zeros = total - positive.getTotalCount();
+    if (bad[0] > 0
+        || !(total == 0 || wholePositive(total))
+        || !(zeros >= 0)
+        || zeros != Math.rint(zeros)) {
+      throw new IllegalArgumentException("must count whole numbers of durations");
+    }
+    return (long) total;
+  }
+
+  private static boolean wholePositive(double count) {
+    return count > 0 && count < 1e15 && count == Math.rint(count);
+  }
+
+  /** The bins of 1 ns (durations below count as zero) and of 24 hours, with room to spare. */
+  private static final int MIN_INDEX = MAPPING.index(1e-7);
+
+  private static final int MAX_INDEX = MAPPING.index(86_400_000 * 1.02);
 
   public void add(double millis) {
     sketch.accept(Math.max(0, millis));

@@ -114,17 +114,45 @@ class ArchitectureTest {
   }
 
   @Test
-  void theAgentDependsOnNothingButTheJdk() {
+  void theAgentDependsOnNothingButTheJdkAndWhatItShades() {
     classes()
         .that()
         .resideInAPackage("io.upbeat.agent..")
         .should()
         .onlyDependOnClassesThat()
-        .resideInAnyPackage("io.upbeat.agent..", "java..", "javax..", "jdk..", "")
+        .resideInAnyPackage(
+            "io.upbeat.agent..", "java..", "javax..", "jdk..", "", "com.datadoghq.sketch..")
         .because(
-            "the agent runs inside users' applications and must not clash with their libraries")
+            "the agent runs inside users' applications and must not clash with their libraries;"
+                + " DDSketch is shaded and relocated into its jar")
         .allowEmptyShould(true)
         .check(all);
+  }
+
+  /** What applications get: the agent's jar holds DDSketch relocated, and nothing outside it. */
+  @Test
+  void theAgentJarShadesAndRelocatesDDSketch() throws Exception {
+    java.nio.file.Path jar = Repository.root().resolve("agent-java/target/upbeat-agent.jar");
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        java.nio.file.Files.exists(jar), "agent-java is packaged before system-tests in a build");
+    try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(jar.toFile())) {
+      List<String> classes =
+          zip.stream()
+              .map(java.util.zip.ZipEntry::getName)
+              .filter(n -> n.endsWith(".class"))
+              .toList();
+      org.assertj.core.api.Assertions.assertThat(classes)
+          .allMatch(n -> n.startsWith("io/upbeat/agent/"))
+          .anyMatch(n -> n.startsWith("io/upbeat/agent/shaded/sketch/ddsketch/DDSketch"));
+      // The agent's own classes refer to the relocated copy only.
+      byte[] metrics =
+          zip.getInputStream(zip.getEntry("io/upbeat/agent/TransactionMetrics.class"))
+              .readAllBytes();
+      String constants = new String(metrics, java.nio.charset.StandardCharsets.ISO_8859_1);
+      org.assertj.core.api.Assertions.assertThat(constants)
+          .contains("io/upbeat/agent/shaded/sketch/ddsketch")
+          .doesNotContain("com/datadoghq");
+    }
   }
 
   @Test

@@ -334,7 +334,10 @@ class ITUpbeatDev {
                 "UPBEAT_SECRET_TOKEN",
                 field(app, "secret_token"),
                 "UPBEAT_SERVICE_VERSION",
-                "shop-1"));
+                "shop-1",
+                // Aggregates every second rather than every 10: the test waits less.
+                "UPBEAT_METRICS_INTERVAL",
+                "1"));
     shopBuilder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
     Process shop = shopBuilder.start();
     try {
@@ -372,6 +375,21 @@ class ITUpbeatDev {
                   get(transactions, key).contains("\"name\":\"GET /users/{id}/discount\"")
                       && get(transactions, key).contains("\"name\":\"GET /users/{id}/orders\""));
       assertThat(get(transactions, key)).doesNotContain("/users/2000");
+      // The agent sent the first requests of each name in full: their spans are in the API.
+      String samples =
+          apiUrl
+              + "/api/v1/apps/"
+              + appId
+              + "/transactions/samples?name="
+              + java.net.URLEncoder.encode(
+                  "GET /users/{id}/orders", java.nio.charset.StandardCharsets.UTF_8);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> get(samples, key).contains("\"spans\":[{"));
+      assertThat(get(samples, key))
+          .contains("\"name\":\"GET /users/{id}/orders\"")
+          .contains("\"type\":\"db.")
+          .doesNotContain("/users/7");
     } finally {
       shop.destroy();
       shop.waitFor(30, TimeUnit.SECONDS);

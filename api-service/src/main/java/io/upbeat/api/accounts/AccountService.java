@@ -35,18 +35,37 @@ class AccountService {
   private final JdbcClient jdbc;
   private final PasswordEncoder passwords;
   private final MeterRegistry meters;
+  private final Memberships memberships;
   // Compared against when the e-mail is unknown, so both cases take the same time.
   private final String unknownUserHash;
 
-  AccountService(JdbcClient jdbc, PasswordEncoder passwords, MeterRegistry meters) {
+  AccountService(
+      JdbcClient jdbc, PasswordEncoder passwords, MeterRegistry meters, Memberships memberships) {
     this.jdbc = jdbc;
     this.passwords = passwords;
     this.meters = meters;
+    this.memberships = memberships;
     this.unknownUserHash = passwords.encode("no such user: " + UUID.randomUUID());
   }
 
+  /** A new user and the org they own, with an API key (the JSON sign-up). */
   @Transactional
   SignupResponse signup(SignupRequest request) {
+    NewAccount account = createAccount(request);
+    return new SignupResponse(account.user(), account.org(), issueApiKey(account.user().id()));
+  }
+
+  /** A user and the org they own. */
+  record NewAccount(UserView user, OrgView org) {}
+
+  /**
+   * Creates the user and their first org, and applies the invitations sent to their e-mail.
+   *
+   * @throws ApiException 409 if the e-mail (any case) has an account; 400 for a password over
+   *     {@value #MAX_PASSWORD_BYTES} bytes (the rest is validated by the caller)
+   */
+  @Transactional
+  NewAccount createAccount(SignupRequest request) {
     String email = Emails.normalize(request.email());
     if (request.password().getBytes(StandardCharsets.UTF_8).length > MAX_PASSWORD_BYTES) {
       throw new ApiException(
@@ -82,9 +101,8 @@ class AccountService {
         .param("email", email)
         .update();
     jdbc.sql("DELETE FROM invitations WHERE email = :email").param("email", email).update();
-    String apiKey = issueApiKey(userId);
     meters.counter("upbeat.accounts.signups").increment();
-    return new SignupResponse(new UserView(userId, email, name), org, apiKey);
+    return new NewAccount(new UserView(userId, email, name), org);
   }
 
   private OrgView createOrg(String name, UUID ownerId) {
@@ -171,20 +189,9 @@ class AccountService {
                     new UserView(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3)))
             .single();
     List<MyOrg> orgs =
-        jdbc.sql(
-                """
-                SELECT o.id, o.slug, o.name, m.role FROM memberships m JOIN orgs o ON o.id = m.org_id
-                WHERE m.user_id = :user ORDER BY o.created_at, o.id
-                """)
-            .param("user", current.id())
-            .query(
-                (rs, n) ->
-                    new MyOrg(
-                        rs.getObject(1, UUID.class),
-                        rs.getString(2),
-                        rs.getString(3),
-                        rs.getString(4)))
-            .list();
+        memberships.orgsOf(current.id()).stream()
+            .map(o -> new MyOrg(o.id(), o.slug(), o.name(), o.role()))
+            .toList();
     return new MeResponse(user, orgs);
   }
 

@@ -21,7 +21,7 @@ import org.springframework.stereotype.Service;
  * window is as accurate as one of a single minute.
  */
 @Service
-class MetricsService {
+public class MetricsService {
   private final MetricsStore store;
   private final MetricsProperties properties;
   private final Clock clock;
@@ -89,6 +89,29 @@ class MetricsService {
           summary.mergeStored(count, sum, min, max, failures, sketch);
         });
     return new Series(points, summary, store.releases(app, environment, from, to));
+  }
+
+  /**
+   * The 95th percentile of an app's response times in a window, every transaction type and name
+   * together (as the response-time chart's summary without filters).
+   *
+   * @param count the transactions in the window
+   * @param p95Ms null when there were none
+   */
+  public record WindowP95(long count, Double p95Ms) {}
+
+  /**
+   * The p95 over [{@code from}, {@code to}), both whole minutes, in one environment (all when
+   * null). Used by the release page to compare the hour before a deploy with the hour after.
+   */
+  public WindowP95 p95(UUID app, Instant from, Instant to, String environment) {
+    DurationStats stats = new DurationStats();
+    store.read(
+        planner(from, to).plan(from, to),
+        Filter.series(app, environment, null, null),
+        (bucket, t, name, count, sum, min, max, failures, sketch) ->
+            stats.mergeStored(count, sum, min, max, failures, sketch));
+    return new WindowP95(stats.count(), stats.count() == 0 ? null : stats.sketch().quantile(0.95));
   }
 
   private RollupPlanner planner(Instant from, Instant to) {

@@ -2,9 +2,6 @@ package io.upbeat.api.notify;
 
 import io.upbeat.api.access.AccessControl;
 import io.upbeat.api.security.CurrentUser;
-import io.upbeat.support.web.ApiException;
-import io.upbeat.support.web.ErrorBody;
-import io.upbeat.support.web.ErrorCode;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
@@ -13,11 +10,9 @@ import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -35,16 +30,11 @@ class WebhooksController {
   static final List<String> EVENTS = List.of("new_error", "regression", "assigned");
 
   private final AccessControl access;
-  private final JdbcClient jdbc;
-  private final SigningKey signingKey;
-  private final WebhookProperties properties;
+  private final WebhookService webhooks;
 
-  WebhooksController(
-      AccessControl access, JdbcClient jdbc, SigningKey signingKey, WebhookProperties properties) {
+  WebhooksController(AccessControl access, WebhookService webhooks) {
     this.access = access;
-    this.jdbc = jdbc;
-    this.signingKey = signingKey;
-    this.properties = properties;
+    this.webhooks = webhooks;
   }
 
   record CreateWebhook(
@@ -82,20 +72,7 @@ class WebhooksController {
 
   @GetMapping
   Webhooks list(@AuthenticationPrincipal CurrentUser user, @PathVariable String appId) {
-    UUID app = access.app(user, appId).id();
-    return new Webhooks(
-        jdbc.sql(
-                "SELECT id, url, events, created_at FROM webhooks WHERE app_id = :app AND"
-                    + " deleted_at IS NULL ORDER BY created_at, id")
-            .param("app", app)
-            .query(
-                (rs, n) ->
-                    new Webhook(
-                        rs.getObject(1, UUID.class),
-                        rs.getString(2),
-                        List.of((String[]) rs.getArray(3).getArray()),
-                        rs.getTimestamp(4).toInstant()))
-            .list());
+    return new Webhooks(webhooks.list(access.app(user, appId).id()));
   }
 
   /** Creates a webhook; its signing secret is in this response only. */
@@ -105,29 +82,7 @@ class WebhooksController {
       @AuthenticationPrincipal CurrentUser user,
       @PathVariable String appId,
       @Valid @RequestBody CreateWebhook request) {
-    UUID app = access.app(user, appId).id();
-    Optional<String> refused =
-        TargetGuard.refuse(request.url(), properties.allowPrivateTargets(), TargetGuard.DNS);
-    if (refused.isPresent()) {
-      throw new ApiException(
-          ErrorCode.INVALID_PAYLOAD,
-          "The webhook URL is not allowed.",
-          List.of(new ErrorBody.Detail("url", refused.get())));
-    }
-    List<String> events = request.events().stream().distinct().toList();
-    UUID id = UUID.randomUUID();
-    Instant created =
-        jdbc.sql(
-                "INSERT INTO webhooks (id, app_id, url, events) VALUES (:id, :app, :url, :events)"
-                    + " RETURNING created_at")
-            .param("id", id)
-            .param("app", app)
-            .param("url", request.url())
-            .param("events", events.toArray(String[]::new))
-            .query((rs, n) -> rs.getTimestamp(1).toInstant())
-            .single();
-    return new CreatedWebhook(
-        id, request.url(), events, created, Signing.secretFor(signingKey.get(), id));
+    return webhooks.create(access.app(user, appId).id(), request.url(), request.events());
   }
 
   @DeleteMapping("/{webhookId}")
@@ -136,15 +91,7 @@ class WebhooksController {
       @AuthenticationPrincipal CurrentUser user,
       @PathVariable String appId,
       @PathVariable String webhookId) {
-    UUID app = access.app(user, appId).id();
-    UUID id = webhook(app, webhookId);
-    jdbc.sql("UPDATE webhooks SET deleted_at = now() WHERE id = :id").param("id", id).update();
-    // Deliveries not yet made to it are dropped from the queue.
-    jdbc.sql(
-            "UPDATE notification_deliveries SET status = 'failed', last_error = 'webhook deleted'"
-                + " WHERE webhook_id = :id AND status = 'pending'")
-        .param("id", id)
-        .update();
+    webhooks.delete(access.app(user, appId).id(), webhookId);
   }
 
   /** The delivery log, newest first (at most 100). */
@@ -153,46 +100,6 @@ class WebhooksController {
       @AuthenticationPrincipal CurrentUser user,
       @PathVariable String appId,
       @PathVariable String webhookId) {
-    UUID app = access.app(user, appId).id();
-    UUID id = webhook(app, webhookId);
-    return new Deliveries(
-        jdbc.sql(
-                """
-                SELECT d.notification_id, n.kind, d.status, d.attempts, d.last_status,
-                  d.last_error, d.created_at, d.delivered_at, d.next_attempt_at
-                FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id
-                WHERE d.webhook_id = :id ORDER BY d.created_at DESC LIMIT 100
-                """)
-            .param("id", id)
-            .query(
-                (rs, n) ->
-                    new Delivery(
-                        rs.getObject(1, UUID.class),
-                        rs.getString(2),
-                        rs.getString(3),
-                        rs.getInt(4),
-                        (Integer) rs.getObject(5),
-                        rs.getString(6),
-                        rs.getTimestamp(7).toInstant(),
-                        rs.getTimestamp(8) == null ? null : rs.getTimestamp(8).toInstant(),
-                        "pending".equals(rs.getString(3)) ? rs.getTimestamp(9).toInstant() : null))
-            .list());
-  }
-
-  /** A live webhook of this app; anything else is 404, like a foreign app. */
-  private UUID webhook(UUID app, String webhookId) {
-    UUID id;
-    try {
-      id = UUID.fromString(webhookId);
-    } catch (IllegalArgumentException e) {
-      throw ApiException.notFound("The webhook");
-    }
-    return jdbc.sql(
-            "SELECT id FROM webhooks WHERE id = :id AND app_id = :app AND deleted_at IS NULL")
-        .param("id", id)
-        .param("app", app)
-        .query(UUID.class)
-        .optional()
-        .orElseThrow(() -> ApiException.notFound("The webhook"));
+    return new Deliveries(webhooks.deliveries(access.app(user, appId).id(), webhookId));
   }
 }

@@ -3,21 +3,15 @@ package io.upbeat.api.orgs;
 import io.upbeat.api.access.AccessControl;
 import io.upbeat.api.accounts.Emails;
 import io.upbeat.api.security.CurrentUser;
-import io.upbeat.support.web.ApiException;
-import io.upbeat.support.web.ErrorCode;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.jdbc.core.RowMapper;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
-import org.springframework.transaction.annotation.Transactional;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -34,11 +28,11 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping(path = "/api/v1/orgs/{orgId}/members", produces = MediaType.APPLICATION_JSON_VALUE)
 class MembersController {
   private final AccessControl access;
-  private final JdbcClient jdbc;
+  private final MemberService members;
 
-  MembersController(AccessControl access, JdbcClient jdbc) {
+  MembersController(AccessControl access, MemberService members) {
     this.access = access;
-    this.jdbc = jdbc;
+    this.members = members;
   }
 
   record InviteRequest(
@@ -54,74 +48,17 @@ class MembersController {
 
   record Members(List<Member> items) {}
 
-  /** Reads columns user id, email, name, role, status. */
-  private static final RowMapper<Member> MEMBER =
-      (rs, n) ->
-          new Member(
-              rs.getObject(1, UUID.class),
-              rs.getString(2),
-              rs.getString(3),
-              rs.getString(4),
-              rs.getString(5));
-
   @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
   @ResponseStatus(HttpStatus.CREATED)
-  @Transactional
   Member add(
       @AuthenticationPrincipal CurrentUser user,
       @PathVariable String orgId,
       @Valid @RequestBody InviteRequest request) {
-    UUID org = access.org(user, orgId).orgId();
-    String email = Emails.normalize(request.email());
-    Optional<Member> existing =
-        jdbc.sql(
-                "SELECT id, email, name, 'member', 'member' FROM users WHERE lower(email) = :email")
-            .param("email", email)
-            .query(MEMBER)
-            .optional();
-    if (existing.isPresent()) {
-      int added =
-          jdbc.sql(
-                  "INSERT INTO memberships (org_id, user_id, role) VALUES (:org, :user, 'member')"
-                      + " ON CONFLICT DO NOTHING")
-              .param("org", org)
-              .param("user", existing.get().userId())
-              .update();
-      if (added == 0) {
-        throw new ApiException(ErrorCode.CONFLICT, "This user is already a member.");
-      }
-      return existing.get();
-    }
-    int invited =
-        jdbc.sql(
-                "INSERT INTO invitations (org_id, email, invited_by) VALUES (:org, :email, :by)"
-                    + " ON CONFLICT DO NOTHING")
-            .param("org", org)
-            .param("email", email)
-            .param("by", user.id())
-            .update();
-    if (invited == 0) {
-      throw new ApiException(ErrorCode.CONFLICT, "This e-mail is already invited.");
-    }
-    return new Member(null, email, null, "member", "invited");
+    return members.add(access.org(user, orgId).orgId(), request.email(), user.id());
   }
 
   @GetMapping
   Members list(@AuthenticationPrincipal CurrentUser user, @PathVariable String orgId) {
-    UUID org = access.org(user, orgId).orgId();
-    List<Member> items =
-        jdbc.sql(
-                """
-                SELECT u.id, u.email, u.name, m.role, 'member' AS status, m.created_at
-                FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = :org
-                UNION ALL
-                SELECT NULL, i.email, NULL, 'member', 'invited', i.created_at
-                FROM invitations i WHERE i.org_id = :org
-                ORDER BY 6, 2
-                """)
-            .param("org", org)
-            .query(MEMBER)
-            .list();
-    return new Members(items);
+    return new Members(members.list(access.org(user, orgId).orgId()));
   }
 }

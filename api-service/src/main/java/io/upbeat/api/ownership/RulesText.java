@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -41,6 +42,23 @@ final class RulesText {
     if (text.startsWith("\uFEFF")) {
       text = text.substring(1);
     }
+    return check(text);
+  }
+
+  /**
+   * Validates rules given as text (the settings page's form): at most {@link #MAX_BYTES} in UTF-8,
+   * the rest as {@link #read}.
+   *
+   * @return the text, unchanged
+   */
+  static String validate(String text) {
+    if (text.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
+      throw tooLarge();
+    }
+    return check(text);
+  }
+
+  private static String check(String text) {
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
       if (Character.isISOControl(c) && c != '\t' && c != '\n' && c != '\r') {

@@ -16,13 +16,17 @@ import org.springframework.security.authentication.UsernamePasswordAuthenticatio
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.AuthenticationException;
-import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.UsernamePasswordAuthenticationFilter;
 import org.springframework.security.web.authentication.WebAuthenticationDetails;
+import org.springframework.security.web.context.DelegatingSecurityContextRepository;
+import org.springframework.security.web.context.HttpSessionSecurityContextRepository;
+import org.springframework.security.web.context.RequestAttributeSecurityContextRepository;
+import org.springframework.security.web.context.SecurityContextRepository;
 import org.springframework.security.web.csrf.CookieCsrfTokenRepository;
+import org.springframework.security.web.csrf.CsrfTokenRepository;
 import org.springframework.security.web.csrf.CsrfTokenRequestAttributeHandler;
 import org.springframework.security.web.util.matcher.RequestMatcher;
 
@@ -37,7 +41,11 @@ class SecurityConfiguration {
 
   @Bean
   SecurityFilterChain api(
-      HttpSecurity http, CredentialLookup credentials, AuthenticationProvider passwordLogin)
+      HttpSecurity http,
+      CredentialLookup credentials,
+      AuthenticationProvider passwordLogin,
+      SecurityContextRepository sessionContexts,
+      CsrfTokenRepository csrfTokens)
       throws Exception {
     RequestMatcher bearer = BearerAuthenticationFilter::hasBearer;
     http.authorizeHttpRequests(
@@ -70,6 +78,8 @@ class SecurityConfiguration {
         .addFilterBefore(
             new BearerAuthenticationFilter(credentials), UsernamePasswordAuthenticationFilter.class)
         .authenticationProvider(passwordLogin)
+        // Shared with SessionSignIn, which signs a new account in from the sign-up page.
+        .securityContext(c -> c.securityContextRepository(sessionContexts))
         .formLogin(
             f ->
                 f.loginPage("/login")
@@ -82,16 +92,16 @@ class SecurityConfiguration {
         // Bearer-key requests carry no ambient credential, so they need no CSRF token; nor do the
         // JSON sign-up and login, which browsers cannot post cross-site without CORS consent; nor
         // does a request with no session at all (nothing to ride on: it gets a plain 401), except
-        // the login form itself, which must not log a victim into someone else's account.
+        // the login and sign-up forms, which must not sign a victim into someone else's account.
         .csrf(
             c ->
-                c.csrfTokenRepository(CookieCsrfTokenRepository.withHttpOnlyFalse())
+                c.csrfTokenRepository(csrfTokens)
                     .csrfTokenRequestHandler(new CsrfTokenRequestAttributeHandler())
                     .ignoringRequestMatchers(bearer)
                     .ignoringRequestMatchers(
                         request ->
                             request.getRequestedSessionId() == null
-                                && !"/login".equals(request.getRequestURI()))
+                                && !List.of("/login", "/signup").contains(request.getRequestURI()))
                     .ignoringRequestMatchers(
                         request ->
                             HttpMethod.POST.matches(request.getMethod())
@@ -101,7 +111,7 @@ class SecurityConfiguration {
             e ->
                 e.authenticationEntryPoint(
                         (request, response, ex) -> {
-                          if (isPageRequest(request)) {
+                          if (PageRequests.isPageRequest(request)) {
                             // A dashboard page opened without a session: to the sign-in form.
                             response.sendRedirect(request.getContextPath() + "/login");
                             return;
@@ -119,22 +129,6 @@ class SecurityConfiguration {
                                 response,
                                 new ApiException(ErrorCode.FORBIDDEN, forbiddenMessage(request)))));
     return http.build();
-  }
-
-  /**
-   * A browser asking for a dashboard page (not the API, not a script): a GET outside {@code /api/}
-   * and {@code /actuator/} that accepts HTML and carries no bearer key.
-   */
-  private static boolean isPageRequest(HttpServletRequest request) {
-    String path = request.getRequestURI().substring(request.getContextPath().length());
-    String accept = request.getHeader(HttpHeaders.ACCEPT);
-    return HttpMethod.GET.matches(request.getMethod())
-        && !path.startsWith("/api/")
-        && !path.startsWith("/actuator/")
-        && !path.startsWith("/v3/")
-        && !BearerAuthenticationFilter.hasBearer(request)
-        && accept != null
-        && accept.contains("text/html");
   }
 
   private static String forbiddenMessage(HttpServletRequest request) {
@@ -161,6 +155,20 @@ class SecurityConfiguration {
     response.sendRedirect(request.getContextPath() + "/login?error");
   }
 
+  /** Browsers read the token from the XSRF-TOKEN cookie and send it as X-XSRF-TOKEN. */
+  @Bean
+  CsrfTokenRepository csrfTokenRepository() {
+    return CookieCsrfTokenRepository.withHttpOnlyFalse();
+  }
+
+  /** Where a browser's sign-in is kept: the request, and the session (Spring Session JDBC). */
+  @Bean
+  SecurityContextRepository securityContextRepository() {
+    return new DelegatingSecurityContextRepository(
+        new RequestAttributeSecurityContextRepository(),
+        new HttpSessionSecurityContextRepository());
+  }
+
   @Bean
   PasswordEncoder passwordEncoder() {
     // bcrypt by default, stored as "{bcrypt}..."; other ids stay readable and are upgraded on
@@ -185,8 +193,7 @@ class SecurityConfiguration {
         CurrentUser user =
             logins.authenticate(
                 authentication.getName(), String.valueOf(authentication.getCredentials()), address);
-        return UsernamePasswordAuthenticationToken.authenticated(
-            user, null, List.of(new SimpleGrantedAuthority(BearerAuthenticationFilter.ROLE_USER)));
+        return SessionSignIn.authenticated(user);
       } catch (ApiException e) {
         throw new BadCredentialsException(e.getMessage(), e);
       }

@@ -12,6 +12,10 @@ import org.springframework.web.bind.annotation.ModelAttribute;
 class PageModel {
   @ModelAttribute("currentUser")
   CurrentUser currentUser() {
+    return signedIn();
+  }
+
+  static CurrentUser signedIn() {
     Authentication auth = SecurityContextHolder.getContext().getAuthentication();
     return auth != null && auth.getPrincipal() instanceof CurrentUser user ? user : null;
   }

@@ -73,7 +73,7 @@ class EventsController {
 
   record Accepted(Counts accepted) {}
 
-  record Counts(int transactions, int errors) {}
+  record Counts(int transactions, int errors, int transactionMetrics) {}
 
   @PostMapping("/v1/events")
   ResponseEntity<Accepted> events(HttpServletRequest request) throws IOException {
@@ -140,9 +140,11 @@ class EventsController {
               List.of(),
               UNAVAILABLE_RETRY);
     }
-    metrics.accepted(batch.transactions().size(), batch.errors().size());
+    int transactions = batch.transactions().size() + batch.samples().size();
+    metrics.accepted(transactions, batch.errors().size(), batch.metrics().size());
     return ResponseEntity.status(HttpStatus.ACCEPTED)
-        .body(new Accepted(new Counts(batch.transactions().size(), batch.errors().size())));
+        .body(
+            new Accepted(new Counts(transactions, batch.errors().size(), batch.metrics().size())));
   }
 
   private UUID authenticate(String header) {

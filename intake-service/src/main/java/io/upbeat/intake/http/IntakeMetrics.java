@@ -11,6 +11,7 @@ final class IntakeMetrics {
   private final Counter requestsAccepted;
   private final Counter transactions;
   private final Counter errors;
+  private final Counter aggregates;
   private final Counter bytesWire;
   private final Counter bytesDecoded;
   private final Map<ErrorCode, Counter> rejected = new EnumMap<>(ErrorCode.class);
@@ -19,6 +20,7 @@ final class IntakeMetrics {
     requestsAccepted = meters.counter("upbeat.intake.requests", "result", "accepted");
     transactions = meters.counter("upbeat.intake.events.accepted", "kind", "transaction");
     errors = meters.counter("upbeat.intake.events.accepted", "kind", "error");
+    aggregates = meters.counter("upbeat.intake.events.accepted", "kind", "transaction_metric");
     bytesWire = meters.counter("upbeat.intake.bytes", "stage", "wire");
     bytesDecoded = meters.counter("upbeat.intake.bytes", "stage", "decoded");
     for (ErrorCode code : ErrorCode.values()) {
@@ -26,10 +28,11 @@ final class IntakeMetrics {
     }
   }
 
-  void accepted(int transactionCount, int errorCount) {
+  void accepted(int transactionCount, int errorCount, int aggregateCount) {
     requestsAccepted.increment();
     transactions.increment(transactionCount);
     errors.increment(errorCount);
+    aggregates.increment(aggregateCount);
   }
 
   void rejected(ErrorCode reason) {

@@ -8,12 +8,16 @@ import io.upbeat.events.ServiceInfo;
 import io.upbeat.events.Span;
 import io.upbeat.events.StackFrame;
 import io.upbeat.events.TransactionEvent;
+import io.upbeat.events.TransactionMetric;
+import io.upbeat.metrics.LatencySketch;
 import io.upbeat.support.web.ErrorBody;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -37,6 +41,12 @@ import tools.jackson.core.json.JsonFactory;
 public final class PayloadParser {
   private static final Pattern SERVICE_NAME = Pattern.compile("[A-Za-z0-9 _.-]{1,100}");
   private static final int MAX_FINGERPRINT_PARTS = 64;
+
+  /** An agent's sketch of one minute, base64: thousands of bins fit with room to spare. */
+  private static final int MAX_SKETCH_CHARS = 65_536;
+
+  /** Transactions in one aggregate: a billion a minute is far beyond any one process. */
+  private static final long MAX_AGGREGATE_COUNT = 1_000_000_000L;
 
   private final JsonFactory json =
       JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
@@ -112,6 +122,8 @@ public final class PayloadParser {
       boolean sawService = false;
       List<TransactionEvent> transactions = new ArrayList<>();
       List<ErrorEvent> errors = new ArrayList<>();
+      List<TransactionEvent> samples = new ArrayList<>();
+      List<TransactionMetric> metrics = new ArrayList<>();
       while (p.nextToken() == JsonToken.PROPERTY_NAME) {
         String name = p.currentName();
         p.nextToken();
@@ -126,9 +138,21 @@ public final class PayloadParser {
                   JsonPath.ROOT.field("transactions"),
                   (q, path) -> {
                     count();
-                    TransactionEvent t = transaction(q, path);
+                    boolean[] aggregated = {false};
+                    TransactionEvent t = transaction(q, path, aggregated);
                     if (t != null) {
-                      transactions.add(t);
+                      (aggregated[0] ? samples : transactions).add(t);
+                    }
+                  });
+          case "transaction_metrics" ->
+              array(
+                  p,
+                  JsonPath.ROOT.field("transaction_metrics"),
+                  (q, path) -> {
+                    count();
+                    TransactionMetric m = metric(q, path);
+                    if (m != null) {
+                      metrics.add(m);
                     }
                   });
           case "errors" ->
@@ -151,7 +175,7 @@ public final class PayloadParser {
       if (!problems.isEmpty() || service == null) {
         return null;
       }
-      return new EventBatch(batchId, appId, now, service, transactions, errors);
+      return new EventBatch(batchId, appId, now, service, transactions, errors, samples, metrics);
     }
 
     private void count() {
@@ -211,7 +235,11 @@ public final class PayloadParser {
       return new ServiceInfo(name, environment, version, agentName, agentVersion, language, host);
     }
 
-    TransactionEvent transaction(JsonParser p, JsonPath path) {
+    /**
+     * One transaction; {@code aggregated[0]} tells whether the agent already counted it in its
+     * {@code transaction_metrics} (then it is only an example, with its spans).
+     */
+    TransactionEvent transaction(JsonParser p, JsonPath path, boolean[] aggregated) {
       if (!object(p, path)) {
         return null;
       }
@@ -241,6 +269,7 @@ public final class PayloadParser {
           case "outcome" -> outcome = string(p, at, limits.maxStringChars());
           case "spans" -> spans = spans(p, at);
           case "context" -> context = context(p, at);
+          case "aggregated" -> aggregated[0] = Boolean.TRUE.equals(bool(p, at));
           default -> p.skipChildren();
         }
       }
@@ -255,6 +284,89 @@ public final class PayloadParser {
       }
       return new TransactionEvent(
           id, traceId, name, type, timestamp, duration, result, outcome, spans, context);
+    }
+
+    /**
+     * One agent aggregate: counts must be consistent (failures within count, min <= max, the sum
+     * between count x min and count x max) and the sketch must decode to exactly {@code count}
+     * durations, so a bad aggregate is refused here rather than corrupt stored rows.
+     */
+    TransactionMetric metric(JsonParser p, JsonPath path) {
+      if (!object(p, path)) {
+        return null;
+      }
+      int before = problems.size();
+      String name = null;
+      String type = null;
+      Instant minute = null;
+      Long count = null;
+      Long failures = null;
+      Double sum = null;
+      Double min = null;
+      Double max = null;
+      String sketch = null;
+      while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+        String field = p.currentName();
+        p.nextToken();
+        JsonPath at = path.field(field);
+        switch (field) {
+          case "name" -> name = string(p, at, 1024);
+          case "type" -> type = string(p, at, 64);
+          case "timestamp" -> minute = timestamp(p, at);
+          case "count" -> count = longValue(p, at, 1, MAX_AGGREGATE_COUNT);
+          case "failures" -> failures = longValue(p, at, 0, MAX_AGGREGATE_COUNT);
+          case "sum_ms" -> sum = number(p, at, 0, 86_400_000 * (double) MAX_AGGREGATE_COUNT);
+          case "min_ms" -> min = number(p, at, 0, 86_400_000);
+          case "max_ms" -> max = number(p, at, 0, 86_400_000);
+          case "sketch" -> sketch = rawString(p, at, MAX_SKETCH_CHARS);
+          default -> p.skipChildren();
+        }
+      }
+      required(path, "name", name);
+      required(path, "type", type);
+      required(path, "timestamp", minute);
+      required(path, "count", count);
+      required(path, "sum_ms", sum);
+      required(path, "min_ms", min);
+      required(path, "max_ms", max);
+      required(path, "sketch", sketch);
+      nonEmpty(path, "name", name);
+      nonEmpty(path, "type", type);
+      if (problems.size() > before) {
+        return null;
+      }
+      long fails = failures == null ? 0 : failures;
+      if (fails > count) {
+        problem(path.field("failures"), "must not be more than count");
+      }
+      if (min > max) {
+        problem(path.field("min_ms"), "must not be more than max_ms");
+      }
+      // The sum of count durations lies between count x min and count x max, with room for
+      // agents that round each figure to the microsecond (0.0005 ms either way).
+      double slack = 0.0005 * (count + 1) + 1e-9 * sum;
+      if (sum < count * min - slack || sum > count * max + slack) {
+        problem(path.field("sum_ms"), "must lie between count x min_ms and count x max_ms");
+      }
+      byte[] bytes = null;
+      try {
+        bytes = Base64.getDecoder().decode(sketch);
+        long sketched = LatencySketch.checkedCount(bytes);
+        if (sketched != count) {
+          problem(path.field("sketch"), "must hold exactly count durations, not " + sketched);
+        }
+      } catch (IllegalArgumentException e) {
+        problem(
+            path.field("sketch"),
+            bytes == null
+                ? "must be base64"
+                : e.getMessage() == null ? "is invalid" : e.getMessage());
+      }
+      if (problems.size() > before) {
+        return null;
+      }
+      return new TransactionMetric(
+          name, type, minute.truncatedTo(ChronoUnit.MINUTES), count, fails, sum, min, max, bytes);
     }
 
     List<Span> spans(JsonParser p, JsonPath path) {
@@ -522,6 +634,40 @@ public final class PayloadParser {
         return null;
       }
       return v;
+    }
+
+    /** A string that may be longer than the general string limit (up to {@code maxChars}). */
+    String rawString(JsonParser p, JsonPath path, int maxChars) {
+      JsonToken t = p.currentToken();
+      if (t == JsonToken.VALUE_NULL) {
+        return null;
+      }
+      if (t != JsonToken.VALUE_STRING) {
+        p.skipChildren();
+        problem(path, "must be a string");
+        return null;
+      }
+      String s = p.getString();
+      if (s.length() > maxChars) {
+        problem(path, "must be at most " + maxChars + " characters");
+        return null;
+      }
+      return s;
+    }
+
+    Long longValue(JsonParser p, JsonPath path, long min, long max) {
+      JsonToken t = p.currentToken();
+      if (t == JsonToken.VALUE_NUMBER_INT
+          && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER
+          && p.getLongValue() >= min
+          && p.getLongValue() <= max) {
+        return p.getLongValue();
+      }
+      if (t != JsonToken.VALUE_NULL) {
+        p.skipChildren();
+      }
+      problem(path, "must be an integer >= " + min + " and <= " + max);
+      return null;
     }
 
     Integer integer(JsonParser p, JsonPath path) {

@@ -86,7 +86,8 @@ class ITIntake {
     HttpResponse<String> r = send(json(Payloads.valid(Instant.now())));
 
     assertThat(r.statusCode()).isEqualTo(202);
-    assertThat(r.body()).isEqualTo("{\"accepted\":{\"transactions\":1,\"errors\":1}}");
+    assertThat(r.body())
+        .isEqualTo("{\"accepted\":{\"transactions\":1,\"errors\":1,\"transaction_metrics\":0}}");
     List<EventBatch> batches = mine();
     assertThat(batches).hasSize(before + 1);
     EventBatch last = batches.getLast();

@@ -180,6 +180,10 @@ public final class DevLauncher {
     env.put("SPRING_DATASOURCE_USERNAME", DB_USER);
     env.put("SPRING_DATASOURCE_PASSWORD", DB_PASSWORD);
     env.put("UPBEAT_WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true");
+    if (name.equals("api-service")) {
+      // The dashboard's setup snippet names intake's URL; --intake-port moves it.
+      env.put("UPBEAT_DASHBOARD_INTAKE_URL", "http://127.0.0.1:" + options.intakePort());
+    }
     // Services stop by themselves if this launcher dies without stopping them (e.g. SIGKILL).
     env.put("UPBEAT_DEV_EXIT_WITH_PARENT", "true");
     Path log = options.dataDir().resolve("logs").resolve(name + ".log");

@@ -12,6 +12,8 @@ import io.upbeat.processor.metrics.MetricsWork;
 import io.upbeat.processor.metrics.NameLimiter;
 import io.upbeat.processor.rollup.RollupScheduler;
 import io.upbeat.processor.rollup.Rollups;
+import io.upbeat.processor.samples.SampleStore;
+import io.upbeat.processor.samples.SampleWork;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
@@ -38,6 +40,7 @@ import org.springframework.kafka.config.TopicBuilder;
 class PipelineConfiguration {
   static final String METRICS_PIPELINE = "metrics";
   static final String ERRORS_PIPELINE = "errors";
+  static final String SAMPLES_PIPELINE = "samples";
 
   /** Undecodable records, kept 30 days for inspection. */
   @Bean
@@ -107,6 +110,34 @@ class PipelineConfiguration {
             new ErrorStore(
                 new OffsetLedger(dataSource, ERRORS_PIPELINE), properties.occurrencesPerGroup()),
             ErrorWork.factory(properties.occurrencesPerGroup(), meters),
+            clock,
+            properties.flushInterval(),
+            meters));
+  }
+
+  /** Sampled transactions with their spans: the traces behind the metrics. */
+  @Bean
+  PipelineLifecycle samplesPipeline(
+      KafkaConnectionDetails kafka,
+      Topics topics,
+      DataSource dataSource,
+      ProcessorProperties properties,
+      Clock clock,
+      MeterRegistry meters) {
+    return new PipelineLifecycle(
+        new EventPipeline<>(
+            SAMPLES_PIPELINE,
+            EventBatchCodec.Parts.SAMPLES,
+            consumer(kafka, SAMPLES_PIPELINE),
+            deadLetterProducer(kafka),
+            topics.eventsDeadLetter(),
+            topics.events(),
+            new SampleStore(
+                dataSource,
+                new OffsetLedger(dataSource, SAMPLES_PIPELINE),
+                properties.sampleRetentionDays()),
+            SampleWork.factory(
+                properties.samplesPerMinute(), clock, properties.sampleRetentionDays(), meters),
             clock,
             properties.flushInterval(),
             meters));

@@ -16,6 +16,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param dayRetentionDays days of daily metrics kept
  * @param occurrencesPerGroup the newest occurrences of each error group kept in full (counts stay
  *     exact)
+ * @param samplesPerMinute sampled transactions (with spans) kept per app, transaction name and
+ *     minute, per events partition
+ * @param sampleRetentionDays days of sampled transactions kept
  */
 @ConfigurationProperties("upbeat.processor")
 record ProcessorProperties(
@@ -24,7 +27,9 @@ record ProcessorProperties(
     @DefaultValue("90") int hourRetentionDays,
     @DefaultValue("730") int dayRetentionDays,
     @DefaultValue("1000") int maxTransactionNamesPerMinute,
-    @DefaultValue("100") int occurrencesPerGroup) {
+    @DefaultValue("100") int occurrencesPerGroup,
+    @DefaultValue("10") int samplesPerMinute,
+    @DefaultValue("7") int sampleRetentionDays) {
   ProcessorProperties {
     if (flushInterval.isNegative() || flushInterval.isZero()) {
       throw new IllegalArgumentException("flush interval must be positive: " + flushInterval);
@@ -37,6 +42,11 @@ record ProcessorProperties(
       throw new IllegalArgumentException(
           "retention must not shrink from minutes to hours to days: %d, %d, %d"
               .formatted(minuteRetentionDays, hourRetentionDays, dayRetentionDays));
+    }
+    if (samplesPerMinute < 0 || sampleRetentionDays < 1) {
+      throw new IllegalArgumentException(
+          "samples per minute must be >= 0 and their retention >= 1 day: %d, %d"
+              .formatted(samplesPerMinute, sampleRetentionDays));
     }
     if (minuteRetentionDays < 1) {
       throw new IllegalArgumentException(

@@ -46,10 +46,10 @@ public final class MetricsWork implements PartitionWork {
             .atStartOfDay()
             .toInstant(ZoneOffset.UTC);
     long foldedBefore = aggregator.folded();
-    int added = aggregator.add(batch, oldest);
+    long added = aggregator.add(batch, oldest);
     counters.folded().increment(aggregator.folded() - foldedBefore);
     counters.transactions().increment(added);
-    counters.expired().increment(batch.transactions().size() - added);
+    counters.expired().increment(batch.transactionCount() - added);
   }
 
   public MinuteAggregator aggregator() {

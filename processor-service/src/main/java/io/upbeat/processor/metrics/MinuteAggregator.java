@@ -2,6 +2,7 @@ package io.upbeat.processor.metrics;
 
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.TransactionEvent;
+import io.upbeat.events.TransactionMetric;
 import io.upbeat.metrics.DurationStats;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -28,13 +29,14 @@ public final class MinuteAggregator {
   }
 
   /**
-   * Adds the batch's transactions whose minute is not before {@code oldestMinute}.
+   * Adds the batch's transactions, and its agent aggregates, whose minute is not before {@code
+   * oldestMinute}. An aggregate merges exactly like a stored row: its sketch from its bytes.
    *
-   * @return how many were added
+   * @return how many transactions were added (an aggregate adds its count)
    */
-  public int add(EventBatch batch, Instant oldestMinute) {
+  public long add(EventBatch batch, Instant oldestMinute) {
     String environment = batch.service().environment();
-    int added = 0;
+    long added = 0;
     for (TransactionEvent t : batch.transactions()) {
       if (t.timestamp().isBefore(oldestMinute)) {
         continue;
@@ -55,7 +57,26 @@ public final class MinuteAggregator {
       transactions++;
       added++;
     }
+    for (TransactionMetric m : batch.metrics()) {
+      if (m.minute().isBefore(oldestMinute)) {
+        continue;
+      }
+      String name = names.admit(batch.appId(), m.minute(), m.name());
+      if (!name.equals(m.name())) {
+        folded += m.count();
+      }
+      merge(new MetricKey(batch.appId(), environment, m.type(), name, m.minute()), m);
+      merge(new MetricKey(batch.appId(), environment, m.type(), ALL, m.minute()), m);
+      transactions += m.count();
+      added += m.count();
+    }
     return added;
+  }
+
+  private void merge(MetricKey key, TransactionMetric m) {
+    pending
+        .computeIfAbsent(key, k -> new DurationStats())
+        .mergeStored(m.count(), m.sumMs(), m.minMs(), m.maxMs(), m.failures(), m.sketch());
   }
 
   /** A transaction failed if its agent said so, or, without an outcome, if it was an HTTP 5xx. */

@@ -261,8 +261,7 @@ public final class Rollups {
   }
 
   /** Drops the partitions of {@code table} that end on or before {@code keepFrom}. */
-  private static void dropOlder(Connection c, String table, LocalDate keepFrom)
-      throws SQLException {
+  public static void dropOlder(Connection c, String table, LocalDate keepFrom) throws SQLException {
     List<String> old = new ArrayList<>();
     try (PreparedStatement ps =
         c.prepareStatement(

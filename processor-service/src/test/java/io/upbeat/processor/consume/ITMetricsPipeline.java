@@ -158,6 +158,85 @@ class ITMetricsPipeline {
   }
 
   @Test
+  void agentAggregatesMergeExactlyWithPlainTransactionsAndKeepTheQuantileBound() throws Exception {
+    produce(6);
+    List<Double> all = new ArrayList<>();
+    for (int b = 0; b < 6; b++) {
+      for (int i = 1; i <= 10; i++) {
+        all.add((double) i);
+      }
+    }
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(
+            Map.of("bootstrap.servers", s.bootstrapServers(), "acks", "all"),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      for (int b = 0; b < 6; b++) {
+        io.upbeat.metrics.LatencySketch sketch = io.upbeat.metrics.LatencySketch.empty();
+        long count = 0;
+        double sum = 0;
+        for (int i = 0; i < 500; i++) {
+          double d = 1 + (i * 7 + b) % 400; // 1..400 ms, whole numbers: sums stay exact
+          sketch.add(d);
+          all.add(d);
+          count++;
+          sum += d;
+        }
+        expectedCount += count;
+        expectedSum += sum;
+        EventBatch batch =
+            new EventBatch(
+                UUID.randomUUID(),
+                app,
+                Instant.now(),
+                new ServiceInfo("shop", null, null, null, null, null, null),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(
+                    new io.upbeat.events.TransactionMetric(
+                        "GET /t1", "request", minute, count, 3, sum, 1, 400, sketch.toBytes())));
+        producer
+            .send(new ProducerRecord<>(topic, b % PARTITIONS, null, EventBatchCodec.encode(batch)))
+            .get();
+      }
+    }
+    Running run = start(db);
+    awaitTotals();
+    run.stop();
+    assertThat(run.meters().counter("upbeat.processor.transactions").count())
+        .isEqualTo(expectedCount);
+
+    // The app-wide rows of the minute, merged as the API merges them: p95 within 1% of exact.
+    io.upbeat.metrics.DurationStats merged = new io.upbeat.metrics.DurationStats();
+    try (Connection c = db.getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT count, sum_ms, min_ms, max_ms, failures, sketch FROM txn_metrics_1m"
+                    + " WHERE txn_name = '' AND app_id = '"
+                    + app
+                    + "'")) {
+      while (rs.next()) {
+        merged.mergeStored(
+            rs.getLong(1),
+            rs.getDouble(2),
+            rs.getDouble(3),
+            rs.getDouble(4),
+            rs.getLong(5),
+            rs.getBytes(6));
+      }
+    }
+    all.sort(null);
+    assertThat(merged.failures()).isEqualTo(18);
+    for (double q : new double[] {0.5, 0.95, 0.99}) {
+      double exact = all.get((int) Math.ceil(q * all.size()) - 1);
+      assertThat(merged.sketch().quantile(q))
+          .isCloseTo(exact, org.assertj.core.data.Percentage.withPercentage(1));
+    }
+  }
+
+  @Test
   void pausesWhilePostgresIsDownAndResumesWithNothingLost() throws Exception {
     Switchable flaky = new Switchable(db);
     Running run = start(flaky);

@@ -111,7 +111,8 @@ public class ErrorBodyAdvice extends ResponseEntityExceptionHandler {
     return new ApiException(ErrorCode.INVALID_JSON, "The request body is missing or unreadable.");
   }
 
-  static String defaultMessage(ErrorCode code) {
+  /** The one-sentence message for a code when nothing more specific is known. */
+  public static String defaultMessage(ErrorCode code) {
     return switch (code) {
       case INVALID_JSON -> "The request body is not valid JSON.";
       case INVALID_PAYLOAD -> "The request is invalid.";

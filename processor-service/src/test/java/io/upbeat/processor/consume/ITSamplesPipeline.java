@@ -1,0 +1,207 @@
+package io.upbeat.processor.consume;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.upbeat.events.EventBatch;
+import io.upbeat.events.EventBatchCodec;
+import io.upbeat.events.ServiceInfo;
+import io.upbeat.events.Span;
+import io.upbeat.events.TransactionEvent;
+import io.upbeat.localstack.junit.LocalStackExtension;
+import io.upbeat.localstack.junit.TestStack;
+import io.upbeat.processor.samples.SampleStore;
+import io.upbeat.processor.samples.SampleWork;
+import io.upbeat.storage.Schema;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The samples pipeline on the real embedded Kafka and PostgreSQL: sampled transactions are stored
+ * with their spans, at most the budget per name and minute, exactly once across a restart.
+ */
+class ITSamplesPipeline {
+  @RegisterExtension final LocalStackExtension stack = new LocalStackExtension();
+
+  private final UUID app = UUID.randomUUID();
+  private final Instant minute = Instant.now().truncatedTo(ChronoUnit.MINUTES).minusSeconds(60);
+  private TestStack s;
+  private String topic;
+  private DataSource db;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    s = stack.stack();
+    topic = s.topic("upbeat.events");
+    db = s.dataSource();
+    Schema.flyway(db).migrate();
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", s.bootstrapServers()))) {
+      admin
+          .createTopics(
+              List.of(
+                  new NewTopic(topic, 1, (short) 1),
+                  new NewTopic(s.topic("upbeat.events.dlq"), 1, (short) 1)))
+          .all()
+          .get();
+    }
+  }
+
+  @Test
+  void keepsSamplesWithSpansWithinTheBudgetExactlyOnce() throws Exception {
+    produce("GET /users/{id}", 4); // 4 batches x 3 samples of one name and minute: 12 > budget 5
+    produce("GET /orders", 1);
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    EventPipeline<SampleWork> first = pipeline(meters);
+    Thread t1 = Thread.ofPlatform().start(first);
+    await().atMost(Duration.ofSeconds(60)).until(() -> stored("GET /orders") == 3);
+    first.stop();
+    t1.join(30_000);
+
+    // Samples of a new minute get a new budget; a restart neither repeats nor loses any.
+    produce("GET /users/{id}", 1);
+    EventPipeline<SampleWork> second = pipeline(new SimpleMeterRegistry());
+    Thread t2 = Thread.ofPlatform().start(second);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                new OffsetLedger(db, "samples").offsets(topic, List.of(0)).getOrDefault(0, 0L)
+                    == 6L);
+    second.stop();
+    t2.join(30_000);
+
+    assertThat(stored("GET /users/{id}")).isEqualTo(5 + 3); // the budget, then the next minute's
+    assertThat(meters.counter("upbeat.processor.samples", "result", "over_budget").count())
+        .isEqualTo(7);
+    try (Connection c = db.getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT spans::text, context::text, service_version, trace_id FROM txn_samples"
+                    + " WHERE app_id = '"
+                    + app
+                    + "' AND txn_name = 'GET /orders' LIMIT 1")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1))
+          .contains("\"name\": \"SELECT FROM orders\"")
+          .contains("\"start_ms\": 0.5");
+      assertThat(rs.getString(2)).contains("\"region\": \"eu\"");
+      assertThat(rs.getString(3)).isEqualTo("v7");
+      assertThat(rs.getString(4)).hasSize(32);
+    }
+  }
+
+  private long stored(String name) throws Exception {
+    try (Connection c = db.getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT count(*) FROM txn_samples WHERE app_id = '"
+                    + app
+                    + "' AND txn_name = '"
+                    + name
+                    + "'")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private int produced;
+
+  private void produce(String name, int batches) throws Exception {
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(
+            Map.of("bootstrap.servers", s.bootstrapServers(), "acks", "all"),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      for (int b = 0; b < batches; b++) {
+        List<TransactionEvent> samples = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          samples.add(
+              new TransactionEvent(
+                  "a1b2c3d4e5f6a7b" + i,
+                  "0af7651916cd43dd8448eb211c80319c",
+                  name,
+                  "request",
+                  // The last batch of a name goes to the next minute (a fresh budget).
+                  produced++ >= 12 && name.startsWith("GET /users")
+                      ? minute.plusSeconds(70)
+                      : minute.plusSeconds(i),
+                  2.5,
+                  "HTTP 2xx",
+                  "success",
+                  List.of(new Span("SELECT FROM orders", "db.postgresql.query", 0.5, 1.25)),
+                  "{\"tags\":{\"region\":\"eu\"}}"));
+        }
+        EventBatch batch =
+            new EventBatch(
+                UUID.randomUUID(),
+                app,
+                Instant.now(),
+                new ServiceInfo("shop", null, "v7", null, null, null, null),
+                List.of(),
+                List.of(),
+                samples,
+                List.of());
+        producer.send(new ProducerRecord<>(topic, 0, null, EventBatchCodec.encode(batch))).get();
+      }
+    }
+  }
+
+  private EventPipeline<SampleWork> pipeline(SimpleMeterRegistry meters) {
+    Clock clock = Clock.systemUTC();
+    SampleStore store = new SampleStore(db, new OffsetLedger(db, "samples"), 7);
+    try {
+      store.prepare(LocalDate.now(ZoneOffset.UTC));
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    return new EventPipeline<>(
+        "samples",
+        EventBatchCodec.Parts.SAMPLES,
+        new KafkaConsumer<>(
+            Map.of(
+                "bootstrap.servers", s.bootstrapServers(),
+                "group.id", "processor-samples-" + s.topicPrefix(),
+                "enable.auto.commit", "false",
+                "isolation.level", "read_committed",
+                "auto.offset.reset", "earliest",
+                "max.poll.records", "2"),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer()),
+        new KafkaProducer<>(
+            Map.of("bootstrap.servers", s.bootstrapServers(), "acks", "all"),
+            new ByteArraySerializer(),
+            new ByteArraySerializer()),
+        s.topic("upbeat.events.dlq"),
+        topic,
+        store,
+        SampleWork.factory(5, clock, 7, meters),
+        clock,
+        Duration.ofMillis(200),
+        meters);
+  }
+}
