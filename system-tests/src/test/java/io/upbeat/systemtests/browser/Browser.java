@@ -149,13 +149,11 @@ public final class Browser implements AutoCloseable {
         .click();
   }
 
-  /** Accepts a {@code confirm()} dialog if the last click opened one. */
-  public void acceptDialogIfAny() {
-    try {
-      driver.switchTo().alert().accept();
-    } catch (org.openqa.selenium.NoAlertPresentException e) {
-      // No dialog: nothing to accept.
-    }
+  /** Accepts the {@code confirm()} dialog the last click opened, waiting up to 5 s for it. */
+  public void acceptDialog() {
+    new WebDriverWait(driver, Duration.ofSeconds(5))
+        .until(ExpectedConditions.alertIsPresent())
+        .accept();
   }
 
   public String text(String css) {
