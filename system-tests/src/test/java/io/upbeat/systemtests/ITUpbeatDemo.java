@@ -99,6 +99,11 @@ class ITUpbeatDemo {
         "ITUpbeatDemo: live data, assigned errors and release within %d s of READY%n",
         Duration.between(ready, Instant.now()).toSeconds());
 
+    // Someone rotates the secret token in the dashboard: the next start must notice.
+    String secretBefore =
+        JsonApi.parse(Files.readString(dataDir.resolve("demo.json"))).path("secret_token").asText();
+    api.post(app + "/tokens/rotate", key, "{\"kind\":\"secret\"}", 200);
+
     Set<ProcessHandle> children = Set.copyOf(running.process.descendants().toList());
     assertThat(children)
         .anyMatch(p -> p.info().commandLine().orElse("").contains("example-app.jar"));
@@ -122,7 +127,9 @@ class ITUpbeatDemo {
     assertThat(restartedApi.get("/api/v1/apps", restartedKey).path("items").findValuesAsText("id"))
         .containsExactly(appId);
     assertThat(restartedApi.get("/api/v1/me", restartedKey).path("orgs")).hasSize(1);
-    assertThat(Files.readString(dataDir.resolve("demo.json"))).contains(appId);
+    JsonNode stored = JsonApi.parse(Files.readString(dataDir.resolve("demo.json")));
+    assertThat(stored.path("app_id").asText()).isEqualTo(appId);
+    assertThat(stored.path("secret_token").asText()).isNotEqualTo(secretBefore);
     await()
         .atMost(LIVE_TIMEOUT)
         .untilAsserted(

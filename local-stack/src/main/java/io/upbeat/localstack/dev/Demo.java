@@ -1,6 +1,5 @@
 package io.upbeat.localstack.dev;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.upbeat.localstack.FreePorts;
 import io.upbeat.localstack.dev.DemoApi.DemoException;
 import java.io.IOException;
@@ -11,13 +10,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -34,14 +30,11 @@ import java.util.function.BooleanSupplier;
  */
 final class Demo {
   static final String VERSION = "demo-1.0.0";
-  static final String APP_NAME = "shop";
-  static final String EMAIL = "demo@example.com";
   static final String APP_PACKAGE = "io.upbeat.example";
   private static final Duration TOKEN_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration APP_START_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration RELEASE_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration POLL = Duration.ofMillis(250);
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final DevOptions options;
   private final List<String> jvmOptions;
@@ -105,7 +98,7 @@ final class Demo {
   private void run() {
     try {
       Path stateFile = options.dataDir().resolve(DemoState.FILE_NAME);
-      Account account = ensureAccount(stateFile);
+      DemoAccount account = DemoAccount.ensure(api, stateFile, out);
       printAccount(account, stateFile);
       ensureRelease(account);
       awaitTrue("intake to accept the app's secret token", TOKEN_TIMEOUT, () -> tokenLive(account));
@@ -125,70 +118,11 @@ final class Demo {
     }
   }
 
-  private boolean tokenLive(Account account) {
+  private boolean tokenLive(DemoAccount account) {
     return api.intakeAccepts(account.state().secretToken());
   }
 
-  record Account(DemoState state, String apiKey, boolean created) {}
-
-  /** The stored account when it still signs in and owns its app, else a new one. */
-  private Account ensureAccount(Path stateFile) throws IOException {
-    Optional<DemoState> stored = DemoState.load(stateFile);
-    if (stored.isPresent()) {
-      DemoState s = stored.get();
-      Optional<String> key = api.login(s.email(), s.password());
-      if (key.isPresent() && api.appExists(key.get(), s.appId())) {
-        DemoState fresh = withWorkingTokens(s, key.get());
-        if (!fresh.equals(s)) {
-          fresh.save(stateFile);
-        }
-        return new Account(fresh, key.get(), false);
-      }
-      out.println(
-          "DEMO the account in "
-              + stateFile
-              + " is not in this database (was it reset?); creating a new one");
-    }
-    DemoState created = createAccount();
-    created.save(stateFile);
-    return new Account(created, api.login(created.email(), created.password()).orElseThrow(), true);
-  }
-
-  private DemoState createAccount() {
-    String password = randomPassword();
-    String email = EMAIL;
-    Optional<JsonNode> signup = api.signup(email, password, "Demo User", "Demo");
-    if (signup.isEmpty()) {
-      // demo.json was deleted but the database kept its user: a fresh address, never a takeover.
-      email = "demo-" + HexFormat.of().formatHex(randomBytes(4)) + "@example.com";
-      signup = Optional.of(api.signup(email, password, "Demo User", "Demo").orElseThrow());
-    }
-    String key = signup.get().path("api_key").asText();
-    String orgId = signup.get().path("org").path("id").asText();
-    JsonNode app = api.createApp(key, orgId, APP_NAME);
-    return new DemoState(
-        email,
-        password,
-        orgId,
-        app.path("id").asText(),
-        APP_NAME,
-        app.path("secret_token").asText(),
-        app.path("ci_token").asText());
-  }
-
-  /** Rotates a stored token that no longer works (someone rotated it in the dashboard). */
-  private DemoState withWorkingTokens(DemoState s, String apiKey) {
-    DemoState fresh = s;
-    if (!api.intakeAccepts(s.secretToken())) {
-      fresh = fresh.withSecretToken(api.rotate(apiKey, s.appId(), "secret"));
-    }
-    if (!api.ciTokenWorks(s.ciToken(), s.appId())) {
-      fresh = fresh.withCiToken(api.rotate(apiKey, s.appId(), "ci"));
-    }
-    return fresh;
-  }
-
-  private void printAccount(Account account, Path stateFile) {
+  private void printAccount(DemoAccount account, Path stateFile) {
     DemoState s = account.state();
     out.printf(
         """
@@ -217,7 +151,7 @@ final class Demo {
    * Posts release {@link #VERSION} once: through the agent's release command from the demo's git
    * history, or without commits (and a warning) when git is missing.
    */
-  private void ensureRelease(Account account) throws IOException, InterruptedException {
+  private void ensureRelease(DemoAccount account) throws IOException, InterruptedException {
     DemoState s = account.state();
     if (api.releaseExists(account.apiKey(), s.appId(), VERSION)) {
       return;
@@ -367,21 +301,5 @@ final class Demo {
           jar + " is missing: build it with ./mvnw -B package -DskipTests -pl " + module + " -am",
           null);
     }
-  }
-
-  private static String randomPassword() {
-    // 16 characters from an alphabet without look-alikes (0/O, 1/l/I): easy to type from a log.
-    String alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < 16; i++) {
-      b.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
-    }
-    return b.toString();
-  }
-
-  private static byte[] randomBytes(int n) {
-    byte[] bytes = new byte[n];
-    RANDOM.nextBytes(bytes);
-    return bytes;
   }
 }
