@@ -108,9 +108,10 @@ final class Demo {
           "DEMO dashboard=%s/login user=%s password=%s%n",
           apiUrl, account.state().email(), account.state().password());
       out.flush();
-    } catch (DemoException | IOException e) {
+    } catch (RuntimeException | IOException e) {
       if (!isStopping()) {
-        System.err.println("upbeat: the demo could not start: " + e.getMessage());
+        String why = e instanceof DemoException ? e.getMessage() : e.toString();
+        System.err.println("upbeat: the demo could not start: " + why);
         System.err.println("  (the platform keeps running; the demo's logs are in " + logs + ")");
       }
     } catch (InterruptedException e) {
