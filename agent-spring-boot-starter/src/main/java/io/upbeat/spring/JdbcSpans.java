@@ -3,6 +3,7 @@ package io.upbeat.spring;
 import io.upbeat.agent.Span;
 import io.upbeat.agent.Transaction;
 import io.upbeat.agent.Upbeat;
+import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -42,6 +43,7 @@ final class JdbcSpans {
   }
 
   private static Connection connection(Connection target, String db) {
+    String spanType = "db." + db + ".query";
     return (Connection)
         proxy(
             target,
@@ -50,13 +52,13 @@ final class JdbcSpans {
               if (result instanceof Statement s) {
                 String sql =
                     args != null && args.length > 0 && args[0] instanceof String text ? text : null;
-                return statement(s, db, sql);
+                return statement(s, spanType, sql);
               }
               return result;
             });
   }
 
-  private static Statement statement(Statement target, String db, String preparedSql) {
+  private static Statement statement(Statement target, String spanType, String preparedSql) {
     return (Statement)
         proxy(
             target,
@@ -76,9 +78,9 @@ final class JdbcSpans {
               try (Span span =
                   t.startSpan(
                       name.equals("executeBatch")
-                          ? SqlSummary.of(sql) + " (batch)"
-                          : SqlSummary.of(sql),
-                      "db." + db + ".query")) {
+                          ? SqlSummary.cached(sql) + " (batch)"
+                          : SqlSummary.cached(sql),
+                      spanType)) {
                 return invoke(target, method, args);
               }
             });
@@ -116,9 +118,33 @@ final class JdbcSpans {
         }
       };
 
+  /**
+   * The proxy class's constructor for each target class, found once: a connection and a statement
+   * are wrapped on every request, and looking the proxy class up each time costs more than the rest
+   * of the wrapping.
+   */
+  private static final ClassValue<Constructor<?>> PROXIES =
+      new ClassValue<>() {
+        @Override
+        protected Constructor<?> computeValue(Class<?> type) {
+          Object sample =
+              Proxy.newProxyInstance(
+                  type.getClassLoader(), INTERFACES.get(type), (p, m, a) -> null);
+          try {
+            return sample.getClass().getConstructor(InvocationHandler.class);
+          } catch (NoSuchMethodException e) {
+            throw new IllegalStateException("a proxy class has this constructor", e);
+          }
+        }
+      };
+
   /** A proxy implementing every interface of the target's class, delegating by default. */
   private static Object proxy(Object target, InvocationHandler handler) {
-    return Proxy.newProxyInstance(
-        target.getClass().getClassLoader(), INTERFACES.get(target.getClass()), handler);
+    try {
+      return PROXIES.get(target.getClass()).newInstance(handler);
+    } catch (ReflectiveOperationException e) {
+      return Proxy.newProxyInstance(
+          target.getClass().getClassLoader(), INTERFACES.get(target.getClass()), handler);
+    }
   }
 }

@@ -1,6 +1,8 @@
 package io.upbeat.spring;
 
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -16,7 +18,31 @@ final class SqlSummary {
   private static final Pattern DELETE = Pattern.compile("(?is)^\\s*delete\\s+from\\s+([\\w.\"]+)");
   private static final Pattern VERB = Pattern.compile("^\\s*(\\w+)");
 
+  /** Statements an application runs are few and repeat: each is summarised once. */
+  private static final int CACHED_STATEMENTS = 2_000;
+
+  private static final Map<String, String> CACHE = new ConcurrentHashMap<>();
+
   private SqlSummary() {}
+
+  /** {@link #of}, remembered for the first {@value #CACHED_STATEMENTS} distinct statements. */
+  static String cached(String sql) {
+    if (sql == null) {
+      return "SQL";
+    }
+    String summary = CACHE.get(sql);
+    if (summary == null) {
+      summary = of(sql);
+      if (CACHE.size() < CACHED_STATEMENTS) {
+        CACHE.put(sql, summary);
+      }
+    }
+    return summary;
+  }
+
+  static int cacheSize() {
+    return CACHE.size();
+  }
 
   static String of(String sql) {
     if (sql == null) {

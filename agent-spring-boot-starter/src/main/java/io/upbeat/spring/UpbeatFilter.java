@@ -18,6 +18,11 @@ import org.springframework.web.servlet.HandlerMapping;
 final class UpbeatFilter extends OncePerRequestFilter {
   static final String UNKNOWN_ROUTE = "unknown route";
 
+  /** {@code HTTP 1xx} to {@code HTTP 5xx}, made once rather than on every request. */
+  private static final String[] RESULTS = {
+    "HTTP 0xx", "HTTP 1xx", "HTTP 2xx", "HTTP 3xx", "HTTP 4xx", "HTTP 5xx"
+  };
+
   @Override
   protected void doFilterInternal(
       HttpServletRequest request, HttpServletResponse response, FilterChain chain)
@@ -42,7 +47,9 @@ final class UpbeatFilter extends OncePerRequestFilter {
         t.setName(request.getMethod() + " " + route);
       }
       int status = failure != null && response.getStatus() < 400 ? 500 : response.getStatus();
-      t.setResult("HTTP " + status / 100 + "xx");
+      int family = status / 100;
+      t.setResult(
+          family >= 0 && family < RESULTS.length ? RESULTS[family] : "HTTP " + family + "xx");
       t.setOutcome(status >= 500 ? Transaction.Outcome.FAILURE : Transaction.Outcome.SUCCESS);
       t.end();
     }

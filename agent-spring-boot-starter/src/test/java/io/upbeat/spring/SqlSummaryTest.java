@@ -17,4 +17,15 @@ class SqlSummaryTest {
     assertThat(SqlSummary.of("call refresh_totals('secret')")).isEqualTo("CALL");
     assertThat(SqlSummary.of(null)).isEqualTo("SQL");
   }
+
+  @Test
+  void theCacheGivesTheSameSummariesAndStaysBounded() {
+    for (int i = 0; i < 5_000; i++) {
+      String sql = "select * from t" + i + " where id = ?";
+      assertThat(SqlSummary.cached(sql)).isEqualTo("SELECT FROM t" + i);
+      assertThat(SqlSummary.cached(sql)).isEqualTo(SqlSummary.of(sql));
+    }
+    assertThat(SqlSummary.cached(null)).isEqualTo("SQL");
+    assertThat(SqlSummary.cacheSize()).isLessThanOrEqualTo(2_000);
+  }
 }

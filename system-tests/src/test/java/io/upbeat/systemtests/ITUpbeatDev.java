@@ -388,7 +388,8 @@ class ITUpbeatDev {
           .until(() -> get(samples, key).contains("\"spans\":[{"));
       assertThat(get(samples, key))
           .contains("\"name\":\"GET /users/{id}/orders\"")
-          .contains("\"type\":\"db.")
+          .contains("SELECT FROM orders")
+          .contains("db.h2.query")
           .doesNotContain("/users/7");
     } finally {
       shop.destroy();

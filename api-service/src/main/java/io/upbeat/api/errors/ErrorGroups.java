@@ -151,6 +151,30 @@ class ErrorGroups {
     return points;
   }
 
+  /** A file a commit changed, with its changed line ranges as stored (JSON text, or null). */
+  record CommitFile(String path, String change, String lines) {}
+
+  /**
+   * Every file the suspect commit changed, as CI posted it with the release that brought it (or,
+   * when that release is unknown, with any of the app's releases holding the commit).
+   */
+  List<CommitFile> commitFiles(UUID app, String sha, String release) {
+    return jdbc.sql(
+            """
+            SELECT DISTINCT ON (f.path) f.path, f.change, f.lines::text AS lines
+            FROM release_commit_files f JOIN releases r ON r.id = f.release_id
+            WHERE r.app_id = :app AND f.sha = :sha
+              AND (CAST(:release AS text) IS NULL OR r.version = :release)
+            ORDER BY f.path, r.deployed_at DESC
+            LIMIT 1000
+            """)
+        .param("app", app)
+        .param("sha", sha)
+        .param("release", release)
+        .query((rs, n) -> new CommitFile(rs.getString(1), rs.getString(2), rs.getString(3)))
+        .list();
+  }
+
   /** The group's stored occurrences, newest first. */
   List<Occurrence> occurrences(UUID group, int limit) {
     return jdbc.sql(

@@ -39,22 +39,50 @@ record ErrorUpdate(String status, boolean assigneeGiven, String assigneeEmail) {
     Problems problems = new Problems();
     String newStatus = null;
     if (status != null) {
-      if (status.isString() && ListQuery.STATUSES.contains(status.stringValue())) {
-        newStatus = status.stringValue();
-      } else {
-        problems.add("status", "must be unresolved, resolved or ignored");
-      }
+      newStatus = status(status.isString() ? status.stringValue() : null, problems);
     }
     String newEmail = null;
     if (email != null && !email.isNull()) {
-      String value = email.isString() ? email.stringValue() : null;
-      if (Emails.isValid(value) && !Problems.hasControlCharacter(value)) {
-        newEmail = Emails.normalize(value);
-      } else {
-        problems.add("assignee_email", "must be an e-mail address, or null to unassign");
-      }
+      newEmail = email(email.isString() ? email.stringValue() : null, problems);
     }
     problems.throwIfAny("The request is invalid.");
     return new ErrorUpdate(newStatus, email != null, newEmail);
+  }
+
+  /**
+   * The same change from a dashboard form ({@code status=...}, {@code assignee_email=...}), by the
+   * same rules: an absent field leaves its value, an empty {@code assignee_email} unassigns.
+   *
+   * @throws ApiException 400 naming each bad field, or saying that neither was given
+   */
+  static ErrorUpdate fromForm(String status, String assigneeEmail) {
+    if (status == null && assigneeEmail == null) {
+      throw new ApiException(
+          ErrorCode.INVALID_PAYLOAD,
+          "Give status, assignee_email or both.",
+          List.of(new Detail("$", "must contain status or assignee_email")));
+    }
+    Problems problems = new Problems();
+    String newStatus = status == null ? null : status(status, problems);
+    String newEmail =
+        assigneeEmail == null || assigneeEmail.isBlank() ? null : email(assigneeEmail, problems);
+    problems.throwIfAny("The request is invalid.");
+    return new ErrorUpdate(newStatus, assigneeEmail != null, newEmail);
+  }
+
+  private static String status(String value, Problems problems) {
+    if (value != null && ListQuery.STATUSES.contains(value)) {
+      return value;
+    }
+    problems.add("status", "must be unresolved, resolved or ignored");
+    return null;
+  }
+
+  private static String email(String value, Problems problems) {
+    if (Emails.isValid(value) && !Problems.hasControlCharacter(value)) {
+      return Emails.normalize(value);
+    }
+    problems.add("assignee_email", "must be an e-mail address, or null to unassign");
+    return null;
   }
 }

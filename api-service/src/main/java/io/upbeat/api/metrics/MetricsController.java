@@ -48,7 +48,24 @@ class MetricsController {
       Double p95Ms,
       Double p99Ms,
       double errorRate,
-      double impact) {}
+      double impact) {
+    /** One transaction's row over a window of {@code minutes}. */
+    static TransactionItem of(MetricsService.TransactionStats t, double minutes) {
+      DurationStats s = t.stats();
+      double[] q = s.sketch().quantiles(0.5, 0.95, 0.99);
+      return new TransactionItem(
+          t.name(),
+          t.type(),
+          s.count(),
+          s.count() / minutes,
+          s.sum() / s.count(),
+          q[0],
+          q[1],
+          q[2],
+          (double) s.failures() / s.count(),
+          s.sum());
+    }
+  }
 
   record Transactions(Instant from, Instant to, List<TransactionItem> items) {}
 
@@ -70,7 +87,21 @@ class MetricsController {
       Double p95Ms,
       Double p99Ms,
       Double maxMs,
-      double errorRate) {}
+      double errorRate) {
+    /** The whole window's figures; nulls (and a zero error rate) when it holds no data. */
+    static Summary of(DurationStats s) {
+      Double[] q = chartQuantiles(s);
+      return new Summary(
+          s.count(),
+          avg(s),
+          q[0],
+          q[1],
+          q[2],
+          q[3],
+          s.count() == 0 ? null : s.max(),
+          s.count() == 0 ? 0 : (double) s.failures() / s.count());
+    }
+  }
 
   record ReleaseMarker(String version, Instant deployedAt) {}
 
@@ -103,22 +134,7 @@ class MetricsController {
             .transactions(
                 app.id(), w.from(), w.to(), blankToNull(environment), blankToNull(type), max)
             .stream()
-            .map(
-                t -> {
-                  DurationStats s = t.stats();
-                  double[] q = s.sketch().quantiles(0.5, 0.95, 0.99);
-                  return new TransactionItem(
-                      t.name(),
-                      t.type(),
-                      s.count(),
-                      s.count() / minutes,
-                      s.sum() / s.count(),
-                      q[0],
-                      q[1],
-                      q[2],
-                      (double) s.failures() / s.count(),
-                      s.sum());
-                })
+            .map(t -> TransactionItem.of(t, minutes))
             .toList();
     return new Transactions(w.from(), w.to(), items);
   }
@@ -183,24 +199,12 @@ class MetricsController {
                       s.count() == 0 ? null : s.max());
                 })
             .toList();
-    DurationStats s = series.summary();
-    Double[] q = chartQuantiles(s);
-    Summary summary =
-        new Summary(
-            s.count(),
-            avg(s),
-            q[0],
-            q[1],
-            q[2],
-            q[3],
-            s.count() == 0 ? null : s.max(),
-            s.count() == 0 ? 0 : (double) s.failures() / s.count());
     return new ResponseTime(
         step.label,
         w.from(),
         w.to(),
         points,
-        summary,
+        Summary.of(series.summary()),
         series.releases().stream()
             .map(r -> new ReleaseMarker(r.version(), r.deployedAt()))
             .toList());

@@ -105,13 +105,23 @@ public class MetricsService {
    * null). Used by the release page to compare the hour before a deploy with the hour after.
    */
   public WindowP95 p95(UUID app, Instant from, Instant to, String environment) {
-    DurationStats stats = new DurationStats();
+    DurationStats stats = summary(app, from, to, null, null, environment);
+    return new WindowP95(stats.count(), stats.count() == 0 ? null : stats.sketch().quantile(0.95));
+  }
+
+  /**
+   * The whole window's merged stats of one series: the app's (every transaction, of {@code type} if
+   * given) when {@code transaction} is null, else that transaction's.
+   */
+  DurationStats summary(
+      UUID app, Instant from, Instant to, String transaction, String type, String environment) {
+    DurationStats total = new DurationStats();
     store.read(
         planner(from, to).plan(from, to),
-        Filter.series(app, environment, null, null),
+        Filter.series(app, environment, type, transaction),
         (bucket, t, name, count, sum, min, max, failures, sketch) ->
-            stats.mergeStored(count, sum, min, max, failures, sketch));
-    return new WindowP95(stats.count(), stats.count() == 0 ? null : stats.sketch().quantile(0.95));
+            total.mergeStored(count, sum, min, max, failures, sketch));
+    return total;
   }
 
   private RollupPlanner planner(Instant from, Instant to) {

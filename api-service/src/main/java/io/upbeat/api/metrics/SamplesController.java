@@ -5,15 +5,11 @@ import io.upbeat.api.access.AccessControl;
 import io.upbeat.api.access.AccessControl.AppAccess;
 import io.upbeat.api.params.Problems;
 import io.upbeat.api.security.CurrentUser;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.springframework.http.MediaType;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -31,15 +27,16 @@ class SamplesController {
   static final Duration DEFAULT_WINDOW = Duration.ofHours(1);
 
   private final AccessControl access;
-  private final JdbcClient jdbc;
+  private final TransactionSamples samples;
   private final Clock clock;
 
-  SamplesController(AccessControl access, JdbcClient jdbc, Clock clock) {
+  SamplesController(AccessControl access, TransactionSamples samples, Clock clock) {
     this.access = access;
-    this.jdbc = jdbc;
+    this.samples = samples;
     this.clock = clock;
   }
 
+  /** One sampled transaction as the API returns it (spans and context as stored JSON). */
   record Sample(
       String transactionId,
       String traceId,
@@ -88,46 +85,9 @@ class SamplesController {
       problems.add("from", "must be before to");
     }
     problems.throwIfAny();
-    String order = "slowest".equals(sort) ? "duration_ms DESC" : "started_at DESC";
     List<Sample> items =
-        jdbc.sql(
-                """
-                SELECT transaction_id, trace_id, txn_name, txn_type, environment, started_at,
-                       duration_ms, result, outcome, service_version, spans::text, context::text
-                FROM txn_samples
-                WHERE app_id = :app AND started_at >= :from AND started_at < :to
-                  AND (CAST(:name AS text) IS NULL OR txn_name = :name)
-                  AND (CAST(:type AS text) IS NULL OR txn_type = :type)
-                  AND (CAST(:env AS text) IS NULL OR environment = :env)
-                ORDER BY %s, sample_id
-                LIMIT :limit
-                """
-                    .formatted(order))
-            .param("app", app.id())
-            .param("from", Timestamp.from(windowStart))
-            .param("to", Timestamp.from(windowEnd))
-            .param("name", txnName)
-            .param("type", txnType)
-            .param("env", env)
-            .param("limit", max)
-            .query(SamplesController::sample)
-            .list();
+        samples.find(
+            app.id(), txnName, txnType, env, windowStart, windowEnd, "slowest".equals(sort), max);
     return new Samples(windowStart, windowEnd, items);
-  }
-
-  private static Sample sample(ResultSet rs, int row) throws SQLException {
-    return new Sample(
-        rs.getString(1),
-        rs.getString(2),
-        rs.getString(3),
-        rs.getString(4),
-        rs.getString(5),
-        rs.getTimestamp(6).toInstant(),
-        rs.getDouble(7),
-        rs.getString(8),
-        rs.getString(9),
-        rs.getString(10),
-        rs.getString(11),
-        rs.getString(12));
   }
 }

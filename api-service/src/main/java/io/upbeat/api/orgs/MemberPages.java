@@ -2,7 +2,7 @@ package io.upbeat.api.orgs;
 
 import io.upbeat.api.access.AccessControl;
 import io.upbeat.api.orgs.MembersController.InviteRequest;
-import io.upbeat.api.orgs.MembersController.Member;
+import io.upbeat.api.orgs.OrgMembers.Member;
 import io.upbeat.api.security.CurrentUser;
 import io.upbeat.support.web.ApiException;
 import io.upbeat.support.web.ErrorCode;

@@ -1,7 +1,7 @@
 package io.upbeat.api.orgs;
 
 import io.upbeat.api.accounts.Emails;
-import io.upbeat.api.orgs.MembersController.Member;
+import io.upbeat.api.orgs.OrgMembers.Member;
 import io.upbeat.support.web.ApiException;
 import io.upbeat.support.web.ErrorCode;
 import java.util.List;
@@ -19,20 +19,14 @@ import org.springframework.transaction.annotation.Transactional;
  */
 @Service
 class MemberService {
-  /** Reads columns user id, email, name, role, status. */
-  private static final RowMapper<Member> MEMBER =
-      (rs, n) ->
-          new Member(
-              rs.getObject(1, UUID.class),
-              rs.getString(2),
-              rs.getString(3),
-              rs.getString(4),
-              rs.getString(5));
+  private static final RowMapper<Member> MEMBER = OrgMembers.MEMBER;
 
   private final JdbcClient jdbc;
+  private final OrgMembers people;
 
-  MemberService(JdbcClient jdbc) {
+  MemberService(JdbcClient jdbc, OrgMembers people) {
     this.jdbc = jdbc;
+    this.people = people;
   }
 
   /**
@@ -78,18 +72,7 @@ class MemberService {
 
   /** Members, then invitations, each in the order they were added. */
   List<Member> list(UUID org) {
-    return jdbc.sql(
-            """
-            SELECT u.id, u.email, u.name, m.role, 'member' AS status, m.created_at
-            FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = :org
-            UNION ALL
-            SELECT NULL, i.email, NULL, 'member', 'invited', i.created_at
-            FROM invitations i WHERE i.org_id = :org
-            ORDER BY 6, 2
-            """)
-        .param("org", org)
-        .query(MEMBER)
-        .list();
+    return people.list(org);
   }
 
   String orgName(UUID org) {

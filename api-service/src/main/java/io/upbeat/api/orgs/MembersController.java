@@ -2,13 +2,13 @@ package io.upbeat.api.orgs;
 
 import io.upbeat.api.access.AccessControl;
 import io.upbeat.api.accounts.Emails;
+import io.upbeat.api.orgs.OrgMembers.Member;
 import io.upbeat.api.security.CurrentUser;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import java.util.List;
-import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -40,11 +40,6 @@ class MembersController {
           @Size(max = 320, message = "must be at most 320 characters")
           @Pattern(regexp = Emails.PATTERN, message = "must be an e-mail address")
           String email) {}
-
-  /**
-   * @param status {@code member} (has an account and belongs to the org) or {@code invited}
-   */
-  record Member(UUID userId, String email, String name, String role, String status) {}
 
   record Members(List<Member> items) {}
 

@@ -50,9 +50,11 @@ class PageErrors implements HandlerExceptionResolver, Ordered {
     }
     ErrorCode code;
     String message;
+    java.util.List<io.upbeat.support.web.ErrorBody.Detail> details = java.util.List.of();
     if (ex instanceof ApiException api) {
       code = api.code();
       message = api.getMessage();
+      details = api.details() == null ? java.util.List.of() : api.details();
     } else if (ex instanceof ErrorResponse standard) {
       code = ErrorCode.forStatus(standard.getStatusCode().value());
       message = ErrorBodyAdvice.defaultMessage(code);
@@ -66,9 +68,16 @@ class PageErrors implements HandlerExceptionResolver, Ordered {
         new ModelAndView(
             "error",
             Map.of(
-                "status", status.value(),
-                "reason", HttpStatus.valueOf(status.value()).getReasonPhrase(),
-                "message", message));
+                "status",
+                status.value(),
+                "reason",
+                HttpStatus.valueOf(status.value()).getReasonPhrase(),
+                "message",
+                message,
+                // Which fields were refused: shown on the page, and read by upbeat.js when htmx
+                // made the request (it reports them next to the control that sent it).
+                "details",
+                details));
     if (PageModel.signedIn() != null) {
       page.addObject("currentUser", PageModel.signedIn());
     }
