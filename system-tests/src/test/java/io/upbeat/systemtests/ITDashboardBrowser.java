@@ -15,11 +15,10 @@ import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TimeoutException;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -37,6 +36,7 @@ class ITDashboardBrowser {
 
   @TempDir static Path dataDir;
   private static UpbeatDev platform;
+  private long lapStart = System.nanoTime();
 
   @BeforeAll
   static void startPlatform() throws Exception {
@@ -72,7 +72,6 @@ class ITDashboardBrowser {
   }
 
   @Test
-  @Disabled("until the overview and error pages (M8, pages part b) are on main")
   void signUpCreateAnAppSeeItsDataTriageTheErrorAndRotateAToken(Browser browser) {
     browser.baseUrl(platform.apiUrl());
     JsonApi api = new JsonApi(platform.apiUrl());
@@ -97,15 +96,18 @@ class ITDashboardBrowser {
     assertThat(ciToken).startsWith("ub_ci_");
     browser.screenshot("app-created");
     assertThat(browser.consoleErrors()).isEmpty();
+    lap("signed up and created the app");
 
     // CI posts the release; the app's agent reports five minutes of requests and one error.
-    api.post("/api/v1/apps/" + appId + "/releases", ciToken, releaseJson(), 201);
+    Instant now = Instant.now();
+    api.post("/api/v1/apps/" + appId + "/releases", ciToken, releaseJson(now), 201);
     await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> intake.sendEvents(secret, emptyBatch()) == 202);
-    assertThat(intake.sendEvents(secret, eventsJson(Instant.now()))).isEqualTo(202);
+    assertThat(intake.sendEvents(secret, eventsJson(now))).isEqualTo(202);
+    lap("posted the release and the events");
 
-    // The overview's chart draws the points once the processor has stored them.
+    // Once the processor has stored them: every request counted, and the chart draws them.
     String overview = "/apps/" + appId;
     await()
         .atMost(Duration.ofSeconds(60))
@@ -113,15 +115,17 @@ class ITDashboardBrowser {
         .until(
             () -> {
               browser.open(overview);
-              return chartPoints(browser) > 0;
+              return drawnPoints(browser, "#response-time-chart") > 0
+                  && browser.find("#summary-requests").getAttribute("data-value").equals("150");
             });
     browser.screenshot("overview");
     assertThat(browser.consoleErrors()).isEmpty();
     browser.phone();
     browser.open(overview);
-    assertThat(chartPoints(browser)).isPositive();
+    assertThat(drawnPoints(browser, "#response-time-chart")).isPositive();
     browser.screenshot("overview-phone");
     browser.desktop();
+    lap("saw the overview's charts");
 
     // The error, assigned to the author of the commit that changed its line; resolved.
     await()
@@ -130,15 +134,19 @@ class ITDashboardBrowser {
         .until(
             () -> {
               browser.open("/apps/" + appId + "/errors");
-              return browser.exists("a[href*='/errors/']");
+              return browser.exists("#errors a.error-type");
             });
-    browser.click("a[href*='/errors/']");
+    browser.click("#errors a.error-type");
     assertThat(browser.text("#assignee")).contains(COMMITTER);
+    assertThat(drawnPoints(browser, "#hourly-chart")).isPositive();
     browser.screenshot("error-detail");
     browser.click("#resolve");
+    // htmx swaps the triage section: read #status afresh until it says so.
     new WebDriverWait(browser.driver(), Duration.ofSeconds(10))
-        .until(d -> browser.text("#status").toLowerCase(Locale.ROOT).contains("resolved"));
+        .ignoring(StaleElementReferenceException.class)
+        .until(d -> browser.text("#status").toLowerCase(Locale.ROOT).equals("resolved"));
     assertThat(browser.consoleErrors()).isEmpty();
+    lap("saw the assigned error and resolved it");
 
     // Rotating the secret token: intake refuses the old one within 30 s, takes the new one.
     browser.open("/apps/" + appId + "/settings");
@@ -153,23 +161,37 @@ class ITDashboardBrowser {
         .atMost(Duration.ofSeconds(30))
         .until(() -> intake.sendEvents(rotated, emptyBatch()) == 202);
     browser.screenshot("settings-rotated");
+    lap("rotated the secret token");
   }
 
-  /** The chart's {@code data-points} once its script has drawn it (within 5 s), else 0. */
-  private static int chartPoints(Browser browser) {
-    WebElement chart = browser.find("#response-time-chart");
+  private void lap(String what) {
+    long now = System.nanoTime();
+    System.out.printf("ITDashboardBrowser: %s in %.1f s%n", what, (now - lapStart) / 1e9);
+    lapStart = now;
+  }
+
+  /**
+   * A chart's {@code data-points} once its script has drawn it (within 5 s), else 0. The overview
+   * replaces its live part every 10 s, so the chart is looked up afresh each time.
+   */
+  private static int drawnPoints(Browser browser, String chart) {
     try {
       String points =
           new WebDriverWait(browser.driver(), Duration.ofSeconds(5))
-              .until(d -> chart.getAttribute("data-points"));
+              .ignoring(StaleElementReferenceException.class)
+              .until(d -> browser.find(chart).getAttribute("data-points"));
       return Integer.parseInt(points);
     } catch (TimeoutException e) {
       return 0;
     }
   }
 
-  private static String releaseJson() {
-    ObjectNode release = JSON.createObjectNode().put("version", RELEASE);
+  /** The release, deployed three minutes before {@code now}: its marker is within the chart. */
+  private static String releaseJson(Instant now) {
+    ObjectNode release =
+        JSON.createObjectNode()
+            .put("version", RELEASE)
+            .put("deployed_at", now.minus(3, ChronoUnit.MINUTES).toString());
     ObjectNode commit =
         release
             .putArray("commits")
