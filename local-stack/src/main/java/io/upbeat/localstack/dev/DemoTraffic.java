@@ -51,21 +51,21 @@ final class DemoTraffic implements AutoCloseable {
   }
 
   /**
-   * The next request's path: 40% a user, 30% their orders, 18% a discount that works, 6% a discount
-   * that divides by zero, 3% an unknown user, 3% a bad request.
+   * The next request's path: 42% a user, 30% their orders, 21% a discount that works, 3% a discount
+   * that divides by zero, 2% an unknown user, 2% a bad request.
    */
   static String nextPath(RandomGenerator random) {
     int roll = random.nextInt(100);
     int user = random.nextInt(1, USERS + 1);
-    if (roll < 40) {
+    if (roll < 42) {
       return "/users/" + user;
-    } else if (roll < 70) {
+    } else if (roll < 72) {
       return "/users/" + user + "/orders";
-    } else if (roll < 88) {
+    } else if (roll < 93) {
       return "/users/" + user + "/discount";
-    } else if (roll < 94) {
+    } else if (roll < 96) {
       return "/users/" + (USERS + user) + "/discount";
-    } else if (roll < 97) {
+    } else if (roll < 98) {
       return "/users/" + (USERS + user);
     }
     return "/users/0/discount";

@@ -182,6 +182,11 @@ public final class Browser implements AutoCloseable {
     viewport(WIDTH, HEIGHT, 1, false);
   }
 
+  /** A desktop viewport of {@code width} x {@code height} CSS pixels. */
+  public void viewport(int width, int height) {
+    viewport(width, height, 1, false);
+  }
+
   private void viewport(int width, int height, int scale, boolean mobile) {
     // Exact viewport sizes, whatever room the headless window's frame takes.
     driver.executeCdpCommand(
