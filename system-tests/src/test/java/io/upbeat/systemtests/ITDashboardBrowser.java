@@ -86,6 +86,8 @@ class ITDashboardBrowser {
     browser.fill("input[name=name]", "New Comer");
     browser.fill("input[name=org_name]", "Newcomers");
     browser.click("form button[type=submit]");
+    new WebDriverWait(browser.driver(), Duration.ofSeconds(15))
+        .until(d -> !browser.path().equals("/signup"));
     browser.open("/apps");
     browser.fill("form input[name=name]", "shop");
     browser.click("form:has(input[name=name]) button[type=submit]");
@@ -138,6 +140,8 @@ class ITDashboardBrowser {
             });
     browser.click("#errors a.error-type");
     assertThat(browser.text("#assignee")).contains(COMMITTER);
+    assertThat(browser.text("#assignment-reason"))
+        .contains("commit 9fceb02 by " + COMMITTER + " changed UserService.java lines 40-48");
     assertThat(drawnPoints(browser, "#hourly-chart")).isPositive();
     browser.screenshot("error-detail");
     browser.click("#resolve");
