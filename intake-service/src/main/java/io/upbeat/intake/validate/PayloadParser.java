@@ -601,22 +601,7 @@ public final class PayloadParser {
     }
 
     String string(JsonParser p, JsonPath path, int maxChars) {
-      JsonToken t = p.currentToken();
-      if (t == JsonToken.VALUE_NULL) {
-        return null;
-      }
-      if (t != JsonToken.VALUE_STRING) {
-        p.skipChildren();
-        problem(path, "must be a string");
-        return null;
-      }
-      String s = p.getString();
-      int max = Math.min(maxChars, limits.maxStringChars());
-      if (s.length() > max) {
-        problem(path, "must be at most " + max + " characters");
-        return null;
-      }
-      return s;
+      return rawString(p, path, Math.min(maxChars, limits.maxStringChars()));
     }
 
     Double number(JsonParser p, JsonPath path, double min, double max) {
@@ -636,7 +621,7 @@ public final class PayloadParser {
       return v;
     }
 
-    /** A string that may be longer than the general string limit (up to {@code maxChars}). */
+    /** A string of at most {@code maxChars}, which may exceed the general string limit. */
     String rawString(JsonParser p, JsonPath path, int maxChars) {
       JsonToken t = p.currentToken();
       if (t == JsonToken.VALUE_NULL) {

@@ -76,6 +76,22 @@ class ITIntakeKafkaOutage {
       assertThat(took).as("answer %d took %s", i, took).isLessThan(Duration.ofMillis(2500));
     }
 
+    // The Elastic APM endpoint takes the same path: 503, Retry-After, APM Server's body fields.
+    long micros = Instant.now().toEpochMilli() * 1000;
+    HttpResponse<String> elastic =
+        TestHttp.send(
+            post("http://127.0.0.1:" + port + "/intake/v2/events", token, "application/x-ndjson")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"metadata\":{\"service\":{\"name\":\"shop\"}}}\n"
+                            + "{\"transaction\":{\"name\":\"x\",\"type\":\"request\","
+                            + "\"duration\":1,\"timestamp\":"
+                            + micros
+                            + "}}\n")));
+    assertThat(elastic.statusCode()).isEqualTo(503);
+    assertThat(elastic.body()).contains("\"error\":\"unavailable\"").contains("\"accepted\":0");
+    assertThat(elastic.headers().firstValue("Retry-After")).isPresent();
+
     broker = startBroker();
     await()
         .atMost(Duration.ofSeconds(60))

@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import javax.sql.DataSource;
@@ -84,6 +85,35 @@ public final class OffsetLedger {
       ps.setLong(4, nextOffset);
       ps.executeUpdate();
     }
+  }
+
+  /**
+   * A pipeline's commit: in one transaction, fences every partition of the flush (see {@link
+   * #fence}), writes the effects, and moves every partition's offset.
+   *
+   * @return what {@code effects} returns (rows written, for the pipeline's metrics)
+   * @throws FencedException if another processor wrote a partition since this one read it
+   */
+  public <W> int commit(String topic, List<WorkStore.Flush<W>> flushes, Effects<W> effects)
+      throws SQLException {
+    int[] rows = {0};
+    inTransaction(
+        c -> {
+          for (WorkStore.Flush<W> f : flushes) {
+            fence(c, topic, f.partition(), f.startOffset());
+          }
+          rows[0] = effects.write(c, flushes);
+          for (WorkStore.Flush<W> f : flushes) {
+            advance(c, topic, f.partition(), f.nextOffset());
+          }
+        });
+    return rows[0];
+  }
+
+  /** A pipeline's effects, written inside its commit's transaction. */
+  @FunctionalInterface
+  public interface Effects<W> {
+    int write(Connection c, List<WorkStore.Flush<W>> flushes) throws SQLException;
   }
 
   /** Runs {@code body} in one transaction on a fresh connection. */

@@ -55,11 +55,10 @@ public final class ErrorStore implements WorkStore<ErrorWork> {
                         return sum;
                       }));
     }
-    ledger.inTransaction(
-        c -> {
-          for (Flush<ErrorWork> f : flushes) {
-            ledger.fence(c, topic, f.partition(), f.startOffset());
-          }
+    return ledger.commit(
+        topic,
+        flushes,
+        (c, fs) -> {
           for (Map.Entry<GroupKey, GroupDelta> e : merged.entrySet()) {
             Triage.GroupState state = upsertGroup(c, e.getKey(), e.getValue());
             UUID group = state.id();
@@ -71,11 +70,8 @@ public final class ErrorStore implements WorkStore<ErrorWork> {
               triage.maybeRegressed(c, e.getKey().app(), state, e.getValue());
             }
           }
-          for (Flush<ErrorWork> f : flushes) {
-            ledger.advance(c, topic, f.partition(), f.nextOffset());
-          }
+          return merged.size();
         });
-    return merged.size();
   }
 
   private static Triage.GroupState upsertGroup(Connection c, GroupKey key, GroupDelta d)

@@ -43,20 +43,15 @@ public final class MetricsStore implements WorkStore<MetricsWork> {
 
   @Override
   public int commit(String topic, List<Flush<MetricsWork>> flushes) throws SQLException {
-    int[] rows = {0};
-    ledger.inTransaction(
-        c -> {
-          for (Flush<MetricsWork> f : flushes) {
-            ledger.fence(c, topic, f.partition(), f.startOffset());
-          }
-          rows[0] = mergeStats(c, flushes);
-          for (Flush<MetricsWork> f : flushes) {
-            ledger.advance(c, topic, f.partition(), f.nextOffset());
-          }
+    return ledger.commit(
+        topic,
+        flushes,
+        (c, fs) -> {
+          int rows = mergeStats(c, fs);
           // The hours these minutes belong to must be rolled up (again); in bucket order, so
           // processors marking the same hours never deadlock.
           java.util.SortedSet<java.time.Instant> hours = new java.util.TreeSet<>();
-          for (Flush<MetricsWork> f : flushes) {
+          for (Flush<MetricsWork> f : fs) {
             for (MetricKey k : f.work().aggregator().pending().keySet()) {
               hours.add(k.minute().truncatedTo(java.time.temporal.ChronoUnit.HOURS));
             }
@@ -64,8 +59,8 @@ public final class MetricsStore implements WorkStore<MetricsWork> {
           for (java.time.Instant hour : hours) {
             Rollups.markDirty(c, "1h", hour);
           }
+          return rows;
         });
-    return rows[0];
   }
 
   @Override

@@ -45,18 +45,7 @@ public final class SampleStore implements WorkStore<SampleWork> {
 
   @Override
   public int commit(String topic, List<Flush<SampleWork>> flushes) throws SQLException {
-    int[] rows = {0};
-    ledger.inTransaction(
-        c -> {
-          for (Flush<SampleWork> f : flushes) {
-            ledger.fence(c, topic, f.partition(), f.startOffset());
-          }
-          rows[0] = insert(c, flushes);
-          for (Flush<SampleWork> f : flushes) {
-            ledger.advance(c, topic, f.partition(), f.nextOffset());
-          }
-        });
-    return rows[0];
+    return ledger.commit(topic, flushes, SampleStore::insert);
   }
 
   private static int insert(Connection c, List<Flush<SampleWork>> flushes) throws SQLException {

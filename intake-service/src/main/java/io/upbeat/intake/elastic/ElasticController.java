@@ -1,0 +1,258 @@
+package io.upbeat.intake.elastic;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.upbeat.events.EventBatch;
+import io.upbeat.events.EventBatchCodec;
+import io.upbeat.events.Topics;
+import io.upbeat.intake.auth.AppTokenTable;
+import io.upbeat.intake.publish.GroupCommitPublisher;
+import io.upbeat.intake.ratelimit.AppRateLimiter;
+import io.upbeat.intake.validate.IntakeLimits;
+import io.upbeat.intake.validate.LimitedInputStream;
+import io.upbeat.support.web.ApiException;
+import io.upbeat.support.web.ErrorBody;
+import io.upbeat.support.web.ErrorCode;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.zip.ZipException;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.springframework.http.CacheControl;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestMethod;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Elastic APM Server's intake API v2, so Elastic APM agents report to Upbeat unchanged: server
+ * information, (empty) central configuration, and the ND-JSON event stream. Events take the same
+ * path as {@code /v1/events}: the same token table, rate limit and limits, one Kafka record per
+ * request, 202 only after Kafka acknowledged it.
+ */
+@RestController
+class ElasticController {
+  /** The APM Server version announced: 8.x makes agents use their current protocol features. */
+  static final String SERVER_VERSION = "8.16.0";
+
+  /** There is no central configuration: every agent gets the same empty one. */
+  static final String CONFIG_ETAG = "\"upbeat-no-central-config\"";
+
+  private static final Duration UNAVAILABLE_RETRY = Duration.ofSeconds(1);
+  private static final MediaType NDJSON = MediaType.parseMediaType("application/x-ndjson");
+
+  private final AppTokenTable tokens;
+  private final ElasticEventReader reader;
+  private final AppRateLimiter rateLimiter;
+  private final GroupCommitPublisher publisher;
+  private final IntakeLimits limits;
+  private final Topics topics;
+  private final Clock clock;
+  private final ElasticMetrics metrics;
+
+  ElasticController(
+      AppTokenTable tokens,
+      AppRateLimiter rateLimiter,
+      GroupCommitPublisher publisher,
+      IntakeLimits limits,
+      Topics topics,
+      Clock clock,
+      MeterRegistry meters) {
+    this.tokens = tokens;
+    this.reader = new ElasticEventReader(limits);
+    this.rateLimiter = rateLimiter;
+    this.publisher = publisher;
+    this.limits = limits;
+    this.topics = topics;
+    this.clock = clock;
+    this.metrics = new ElasticMetrics(meters);
+  }
+
+  /** APM Server's error body, with the contract's fields first. */
+  record ElasticError(
+      String error,
+      String message,
+      List<ErrorBody.Detail> details,
+      int accepted,
+      List<Message> errors) {}
+
+  record Message(String message) {}
+
+  record ServerInfo(String buildDate, String buildSha, boolean publishReady, String version) {}
+
+  @GetMapping("/")
+  ServerInfo serverInformation() {
+    return new ServerInfo("2026-11-26T00:00:00Z", "upbeat", true, SERVER_VERSION);
+  }
+
+  /** Agents poll this for central configuration; Upbeat has none, so the answer never changes. */
+  @RequestMapping(
+      path = "/config/v1/agents",
+      method = {RequestMethod.GET, RequestMethod.POST})
+  ResponseEntity<Map<String, Object>> agentConfiguration(HttpServletRequest request) {
+    ResponseEntity.BodyBuilder ok = ResponseEntity.ok();
+    String ifNoneMatch = request.getHeader(HttpHeaders.IF_NONE_MATCH);
+    boolean unchanged = ifNoneMatch != null && ifNoneMatch.contains(CONFIG_ETAG);
+    return (unchanged ? ResponseEntity.status(HttpStatus.NOT_MODIFIED) : ok)
+        .cacheControl(CacheControl.maxAge(Duration.ofSeconds(30)).mustRevalidate())
+        .eTag(CONFIG_ETAG)
+        .body(unchanged ? null : Map.of());
+  }
+
+  @PostMapping("/intake/v2/events")
+  ResponseEntity<?> events(HttpServletRequest request) throws IOException {
+    try {
+      return accept(request);
+    } catch (ApiException e) {
+      metrics.rejected(e.code());
+      ResponseEntity.BodyBuilder response =
+          ResponseEntity.status(e.code().status()).contentType(MediaType.APPLICATION_JSON);
+      if (e.retryAfter() != null) {
+        response.header(
+            HttpHeaders.RETRY_AFTER,
+            String.valueOf(Math.max(1, (e.retryAfter().toMillis() + 999) / 1000)));
+      }
+      return response.body(
+          new ElasticError(
+              e.code().code(),
+              e.getMessage(),
+              e.details(),
+              0,
+              List.of(new Message(e.getMessage()))));
+    }
+  }
+
+  private ResponseEntity<?> accept(HttpServletRequest request) throws IOException {
+    UUID app = authenticate(request.getHeader(HttpHeaders.AUTHORIZATION));
+    requireNdJson(request.getContentType());
+    ContentEncoding encoding = ContentEncoding.of(request.getHeader(HttpHeaders.CONTENT_ENCODING));
+    if (encoding == null) {
+      throw new ApiException(
+          ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Encoding must be gzip, deflate or absent.");
+    }
+    if (encoding == ContentEncoding.IDENTITY
+        && request.getContentLengthLong() > limits.maxBodyBytes()) {
+      throw tooLarge("The request body is larger than " + limits.maxBodyBytes() + " bytes.");
+    }
+    if (!rateLimiter.mayTry(app)) {
+      throw rateLimited(rateLimiter.tryTake(app, 1));
+    }
+
+    LimitedInputStream raw =
+        new LimitedInputStream(request.getInputStream(), limits.maxBodyBytes());
+    LimitedInputStream body = raw;
+    ElasticOutcome outcome;
+    try {
+      body = new LimitedInputStream(encoding.decode(raw), limits.maxBodyBytes());
+      outcome = reader.read(body, app, UUID.randomUUID(), clock.instant());
+    } catch (ZipException | EOFException e) {
+      throw new ApiException(
+          ErrorCode.INVALID_JSON,
+          encoding == ContentEncoding.IDENTITY
+              ? "The request body ended unexpectedly."
+              : "The body is not valid "
+                  + encoding.name().toLowerCase(Locale.ROOT)
+                  + " (Content-Encoding).");
+    } finally {
+      metrics.bytesIn(raw.count(), body.count());
+    }
+
+    ElasticOutcome.Read read =
+        switch (outcome) {
+          case ElasticOutcome.Read r -> r;
+          case ElasticOutcome.Refused r -> throw new ApiException(r.code(), r.message());
+        };
+    metrics.skipped(read.skipped());
+    if (read.events() > 0) {
+      publish(app, read);
+    }
+    metrics.accepted(read.batch().transactions().size(), read.batch().errors().size());
+    if (request.getParameter("verbose") != null) {
+      return ResponseEntity.status(HttpStatus.ACCEPTED).body(Map.of("accepted", read.events()));
+    }
+    return ResponseEntity.status(HttpStatus.ACCEPTED).build();
+  }
+
+  private void publish(UUID app, ElasticOutcome.Read read) {
+    Duration wait = rateLimiter.tryTake(app, read.events());
+    if (!wait.isZero()) {
+      throw rateLimited(wait);
+    }
+    EventBatch batch = read.batch();
+    ProducerRecord<byte[], byte[]> record =
+        new ProducerRecord<>(topics.events(), null, EventBatchCodec.encode(batch));
+    // No key, as /v1/events: the app id travels in the value and in this header.
+    record.headers().add("upbeat-app", app.toString().getBytes(StandardCharsets.UTF_8));
+    switch (publisher.publish(record)) {
+      case COMMITTED -> {}
+      case FAILED, REJECTED ->
+          throw new ApiException(
+              ErrorCode.UNAVAILABLE,
+              "The event queue is not accepting events right now; retry later.",
+              List.of(),
+              UNAVAILABLE_RETRY);
+    }
+  }
+
+  /**
+   * {@code Bearer <secret_token>} as Elastic agents send their {@code secret_token}; {@code ApiKey
+   * <secret_token>} too, for agents configured with {@code api_key} instead.
+   */
+  private UUID authenticate(String header) {
+    String token = null;
+    if (header != null) {
+      for (String scheme : List.of("Bearer ", "ApiKey ")) {
+        if (header.regionMatches(true, 0, scheme, 0, scheme.length())) {
+          token = header.substring(scheme.length()).trim();
+        }
+      }
+    }
+    if (token == null) {
+      throw new ApiException(
+          ErrorCode.UNAUTHORIZED,
+          "Set the agent's secret_token to the app's secret token (Authorization: Bearer).");
+    }
+    return tokens
+        .appFor(token)
+        .orElseThrow(
+            () -> new ApiException(ErrorCode.UNAUTHORIZED, "The secret token is not valid."));
+  }
+
+  private static void requireNdJson(String contentType) {
+    if (contentType != null) {
+      try {
+        MediaType type = MediaType.parseMediaType(contentType);
+        if (NDJSON.includes(type) || MediaType.APPLICATION_JSON.includes(type)) {
+          return;
+        }
+      } catch (org.springframework.util.InvalidMimeTypeException e) {
+        // Falls through to 415.
+      }
+    }
+    throw new ApiException(
+        ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Send the events as Content-Type: application/x-ndjson.");
+  }
+
+  private static ApiException tooLarge(String message) {
+    return new ApiException(ErrorCode.PAYLOAD_TOO_LARGE, message);
+  }
+
+  private static ApiException rateLimited(Duration wait) {
+    return new ApiException(
+        ErrorCode.RATE_LIMITED,
+        "This app is sending more events per second than allowed; retry later.",
+        List.of(),
+        wait);
+  }
+}

@@ -1,0 +1,353 @@
+package io.upbeat.intake.elastic;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.upbeat.events.ErrorEvent;
+import io.upbeat.events.EventBatch;
+import io.upbeat.events.ExceptionInfo;
+import io.upbeat.events.StackFrame;
+import io.upbeat.events.TransactionEvent;
+import io.upbeat.intake.validate.IntakeLimits;
+import io.upbeat.intake.validate.LimitedInputStream;
+import io.upbeat.support.web.ErrorCode;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.zip.DeflaterOutputStream;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+
+class ElasticEventReaderTest {
+  /** Shortly after the captured stream was recorded (its first transaction at 15:06:20.597 UTC). */
+  private static final Instant CAPTURED = Instant.parse("2026-11-26T15:06:30Z");
+
+  private static final Instant NOW = Instant.parse("2026-11-26T10:00:00Z");
+  private static final long NOW_MICROS = NOW.toEpochMilli() * 1000;
+  private static final String METADATA =
+      """
+      {"metadata":{"service":{"name":"shop","version":"1.2.3","environment":"staging",\
+      "agent":{"name":"java","version":"1.55.1"},"language":{"name":"Java"}},\
+      "system":{"detected_hostname":"web-1"}}}""";
+
+  private final UUID app = UUID.randomUUID();
+  private final ElasticEventReader reader = new ElasticEventReader(IntakeLimits.DEFAULTS);
+
+  @Test
+  void mapsWhatTheRealJavaAgentSent() throws IOException {
+    ElasticOutcome.Read read;
+    try (InputStream in = getClass().getResourceAsStream("/elastic/java-agent-1.55.1.ndjson")) {
+      read = read(reader.read(in, app, UUID.randomUUID(), CAPTURED));
+    }
+    EventBatch batch = read.batch();
+    assertThat(read.skipped()).isEmpty();
+    assertThat(batch.service().name()).isEqualTo("shop");
+    assertThat(batch.service().version()).isEqualTo("0.1.0-SNAPSHOT");
+    assertThat(batch.service().environment()).isEqualTo("production");
+    assertThat(batch.service().agentName()).isEqualTo("java");
+    assertThat(batch.service().agentVersion()).isEqualTo("1.55.1");
+    assertThat(batch.service().language()).isEqualTo("java");
+    assertThat(batch.service().host()).isEqualTo("vm");
+
+    assertThat(batch.transactions())
+        .extracting(TransactionEvent::name, TransactionEvent::result, TransactionEvent::outcome)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("Shop#user", "HTTP 2xx", "success"),
+            org.assertj.core.groups.Tuple.tuple("Shop#discount", "HTTP 5xx", "failure"),
+            org.assertj.core.groups.Tuple.tuple("Shop#discount", "HTTP 4xx", "success"));
+    TransactionEvent user = batch.transactions().getFirst();
+    assertThat(user.type()).isEqualTo("request");
+    assertThat(user.durationMs()).isEqualTo(812.235);
+    assertThat(user.timestamp()).isEqualTo(Instant.parse("2026-11-26T15:06:20.597029Z"));
+    assertThat(user.traceId()).isEqualTo("ad0cc6317cbdf69ab9c2b21674a42899");
+    assertThat(user.contextJson()).contains("\"pathname\":\"/users/42\"");
+    // The span came before its transaction in the stream, and joins it.
+    assertThat(user.spans()).hasSize(1);
+    assertThat(user.spans().getFirst().name()).isEqualTo("SELECT FROM users");
+    assertThat(user.spans().getFirst().type()).isEqualTo("db.h2.query");
+    assertThat(user.spans().getFirst().durationMs()).isEqualTo(319.77);
+    assertThat(user.spans().getFirst().startMs()).isCloseTo(163.932, within());
+    // Every transaction is counted; the first few per name are also kept as examples.
+    assertThat(batch.samples()).hasSize(3);
+
+    ErrorEvent error = batch.errors().getFirst();
+    assertThat(batch.errors()).hasSize(2);
+    assertThat(error.transactionId()).isEqualTo("4cb1acc4bdfa0853");
+    assertThat(error.transactionName()).isEqualTo("Shop#discount");
+    assertThat(error.culprit())
+        .isEqualTo("io.upbeat.example.ShopApplication$Pricing.discount(ShopApplication.java:64)");
+    assertThat(error.exception().type()).isEqualTo("jakarta.servlet.ServletException");
+    assertThat(error.exception().stacktrace()).allMatch(f -> !f.inApp());
+    ExceptionInfo cause = error.exception().cause();
+    assertThat(cause.type()).isEqualTo("java.lang.ArithmeticException");
+    assertThat(cause.message()).isEqualTo("/ by zero");
+    StackFrame thrower =
+        cause.stacktrace().stream().filter(StackFrame::inApp).findFirst().orElseThrow();
+    assertThat(thrower)
+        .isEqualTo(
+            new StackFrame(
+                "io.upbeat.example.ShopApplication$Pricing",
+                "discount",
+                "ShopApplication.java",
+                "io/upbeat/example/ShopApplication.java",
+                64,
+                true));
+    assertThat(error.contextJson()).contains("\"status_code\":500");
+  }
+
+  @Test
+  void appliesMetadataAndAcceptsEveryEncoding() throws IOException {
+    String stream =
+        METADATA
+            + "\n"
+            + transaction("t1", "GET /users/{id}", NOW_MICROS, 12.5)
+            + "\n"
+            + "{\"metricset\":{\"samples\":{}}}\n"
+            + "{\"log\":{\"message\":\"hello\"}}\n";
+    record Encoded(ContentEncoding encoding, byte[] body) {}
+    for (Encoded e :
+        List.of(
+            new Encoded(ContentEncoding.IDENTITY, bytes(stream)),
+            new Encoded(ContentEncoding.GZIP, gzip(stream)),
+            new Encoded(ContentEncoding.DEFLATE, deflate(stream, true)),
+            new Encoded(ContentEncoding.DEFLATE, deflate(stream, false)))) {
+      ElasticOutcome.Read read =
+          read(
+              reader.read(
+                  e.encoding().decode(new ByteArrayInputStream(e.body())),
+                  app,
+                  UUID.randomUUID(),
+                  NOW));
+      assertThat(read.batch().service().environment()).isEqualTo("staging");
+      assertThat(read.batch().service().version()).isEqualTo("1.2.3");
+      assertThat(read.batch().service().host()).isEqualTo("web-1");
+      assertThat(read.batch().transactions())
+          .singleElement()
+          .satisfies(
+              t -> {
+                assertThat(t.name()).isEqualTo("GET /users/{id}");
+                assertThat(t.timestamp()).isEqualTo(NOW);
+                assertThat(t.durationMs()).isEqualTo(12.5);
+              });
+      assertThat(read.skipped()).containsOnlyKeys(Skip.METRICSET, Skip.LOG);
+      assertThat(read.events()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void skipsAndCountsOddLinesWithoutRefusingTheStream() throws IOException {
+    String stream =
+        String.join(
+            "\n",
+            METADATA,
+            "not json",
+            "{\"transaction\":{\"name\":\"a\",\"name\":\"b\"}}", // duplicate key
+            "{\"transaction\":{}} trailing",
+            "{\"profile\":{}}",
+            "{\"transaction\":{\"name\":\"x\",\"type\":\"request\"}}", // no duration
+            transaction("old", "x", NOW_MICROS - Duration.ofDays(8).toNanos() / 1000, 1),
+            transaction("future", "x", NOW_MICROS + Duration.ofMinutes(10).toNanos() / 1000, 1),
+            "{\"error\":{\"timestamp\":" + NOW_MICROS + "}}", // neither exception nor log
+            "{\"span\":{\"transaction_id\":\"elsewhere\",\"duration\":1,\"timestamp\":"
+                + NOW_MICROS
+                + "}}",
+            "{\"transaction\":{\"name\":\"ok\",\"type\":\"request\",\"duration\":3,"
+                + "\"unknown_field\":{\"nested\":[1,2]}}}", // no timestamp: now
+            "",
+            "  ");
+    ElasticOutcome.Read read = read(reader.read(in(stream), app, UUID.randomUUID(), NOW));
+    assertThat(read.batch().transactions())
+        .singleElement()
+        .satisfies(t -> assertThat(t.timestamp()).isEqualTo(NOW));
+    assertThat(read.skipped())
+        .containsEntry(Skip.INVALID_JSON, 3)
+        .containsEntry(Skip.UNKNOWN_TYPE, 1)
+        .containsEntry(Skip.INVALID_EVENT, 2)
+        .containsEntry(Skip.TIMESTAMP_OUT_OF_RANGE, 2)
+        .containsEntry(Skip.SPAN_WITHOUT_TRANSACTION, 1);
+  }
+
+  @Test
+  void joinsSpansSentAfterTheirTransactionAndCapsThem() throws IOException {
+    IntakeLimits limits =
+        new IntakeLimits(
+            1 << 20, 100, 2, 500, 10, 16 * 1024, 10_000, Duration.ofDays(7), Duration.ofMinutes(5));
+    StringBuilder stream = new StringBuilder(METADATA).append('\n');
+    stream.append(transaction("t1", "job", NOW_MICROS, 100)).append('\n');
+    for (int i = 3; i >= 0; i--) {
+      stream
+          .append("{\"span\":{\"name\":\"s")
+          .append(i)
+          .append("\",\"type\":\"db\",\"subtype\":\"postgresql\",\"action\":\"query\",")
+          .append("\"transaction_id\":\"t1\",\"duration\":2,\"timestamp\":")
+          .append(NOW_MICROS + i * 10_000L)
+          .append("}}\n");
+    }
+    ElasticOutcome.Read read =
+        read(
+            new ElasticEventReader(limits)
+                .read(in(stream.toString()), app, UUID.randomUUID(), NOW));
+    TransactionEvent t = read.batch().transactions().getFirst();
+    assertThat(t.spans()).extracting(s -> s.name()).containsExactly("s0", "s1");
+    assertThat(t.spans().get(1).startMs()).isEqualTo(10.0);
+    assertThat(t.spans().getFirst().type()).isEqualTo("db.postgresql.query");
+    assertThat(read.skipped()).containsEntry(Skip.TOO_MANY_SPANS, 2);
+  }
+
+  @Test
+  void mapsLogErrorsCauseArraysAndOtherLanguagesFrames() throws IOException {
+    String stream =
+        String.join(
+            "\n",
+            METADATA,
+            "{\"error\":{\"id\":\"e1\",\"timestamp\":"
+                + NOW_MICROS
+                + ",\"log\":{\"message\":\"disk full\",\"level\":\"warning\","
+                + "\"logger_name\":\"app.storage\"}}}",
+            "{\"error\":{\"exception\":{\"message\":\"boom\",\"cause\":[{\"type\":\"IOError\","
+                + "\"stacktrace\":[{\"filename\":\"app/views.py\",\"module\":\"app.views\","
+                + "\"function\":\"index\",\"lineno\":12,\"library_frame\":false}]}]}}}");
+    List<ErrorEvent> errors =
+        read(reader.read(in(stream), app, UUID.randomUUID(), NOW)).batch().errors();
+    assertThat(errors.getFirst().exception().type()).isEqualTo("app.storage");
+    assertThat(errors.getFirst().exception().message()).isEqualTo("disk full");
+    assertThat(errors.getFirst().level()).isEqualTo("warning");
+    ExceptionInfo top = errors.get(1).exception();
+    assertThat(top.type()).isEqualTo("Error");
+    assertThat(errors.get(1).timestamp()).isEqualTo(NOW);
+    assertThat(top.cause().stacktrace())
+        .containsExactly(
+            new StackFrame("app.views", "index", "app/views.py", "app/views.py", 12, true));
+  }
+
+  @Test
+  void refusesOnlyTheStreamAsAWhole() throws IOException {
+    assertThat(reader.read(in(""), app, UUID.randomUUID(), NOW))
+        .isInstanceOf(ElasticOutcome.Refused.class)
+        .extracting(o -> ((ElasticOutcome.Refused) o).code())
+        .isEqualTo(ErrorCode.INVALID_JSON);
+    for (String first :
+        List.of(
+            transaction("t", "x", NOW_MICROS, 1),
+            "{\"metadata\":{\"service\":{}}}",
+            "{\"metadata\":{\"service\":{\"name\":\"bad/name\"}}}",
+            "garbage")) {
+      assertThat(reader.read(in(first + "\n"), app, UUID.randomUUID(), NOW))
+          .as(first)
+          .isEqualTo(
+              new ElasticOutcome.Refused(
+                  ErrorCode.INVALID_PAYLOAD,
+                  "The first line must be a metadata object with a valid service.name."));
+    }
+    // Metadata alone is a valid, empty stream.
+    assertThat(read(reader.read(in(METADATA), app, UUID.randomUUID(), NOW)).events()).isZero();
+
+    IntakeLimits small =
+        new IntakeLimits(
+            4096, 2, 10, 10, 10, 1024, 10_000, Duration.ofDays(7), Duration.ofMinutes(5));
+    String three = METADATA + "\n" + (transaction("a", "x", NOW_MICROS, 1) + "\n").repeat(3);
+    assertThat(new ElasticEventReader(small).read(in(three), app, UUID.randomUUID(), NOW))
+        .extracting(o -> ((ElasticOutcome.Refused) o).code())
+        .isEqualTo(ErrorCode.PAYLOAD_TOO_LARGE);
+    String big = METADATA + "\n" + "{\"log\":{\"message\":\"" + "x".repeat(5000) + "\"}}\n";
+    assertThat(
+            new ElasticEventReader(small)
+                .read(new LimitedInputStream(in(big), 4096), app, UUID.randomUUID(), NOW))
+        .extracting(o -> ((ElasticOutcome.Refused) o).code())
+        .isEqualTo(ErrorCode.PAYLOAD_TOO_LARGE);
+  }
+
+  @Test
+  void skipsOneLineOverThePerEventLimitAndGoesOn() throws IOException {
+    String huge =
+        "{\"log\":{\"message\":\"" + "x".repeat(ElasticEventReader.MAX_LINE_BYTES) + "\"}}";
+    String stream = METADATA + "\n" + huge + "\n" + transaction("t", "x", NOW_MICROS, 1) + "\n";
+    ElasticOutcome.Read read = read(reader.read(in(stream), app, UUID.randomUUID(), NOW));
+    assertThat(read.skipped()).containsExactlyEntriesOf(java.util.Map.of(Skip.EVENT_TOO_LARGE, 1));
+    assertThat(read.events()).isEqualTo(1);
+  }
+
+  /** Randomly damaged agent streams never throw: each is read or refused as a whole. */
+  @Test
+  void damagedStreamsAreReadOrRefusedNeverThrown() throws IOException {
+    byte[] real;
+    try (InputStream in = getClass().getResourceAsStream("/elastic/java-agent-1.55.1.ndjson")) {
+      real = in.readAllBytes();
+    }
+    java.util.Random random = new java.util.Random(42);
+    byte[] alphabet = bytes("{}[]\":,\n 0-1.9eEtrufalsn\\x");
+    for (int i = 0; i < 2_000; i++) {
+      byte[] damaged = real.clone();
+      for (int j = 0, n = 1 + random.nextInt(20); j < n; j++) {
+        damaged[random.nextInt(damaged.length)] = alphabet[random.nextInt(alphabet.length)];
+      }
+      int cut = random.nextInt(10) == 0 ? random.nextInt(damaged.length) : damaged.length;
+      ElasticOutcome outcome =
+          reader.read(new ByteArrayInputStream(damaged, 0, cut), app, UUID.randomUUID(), CAPTURED);
+      assertThat(outcome).isNotNull();
+    }
+  }
+
+  @Test
+  void derivesRepositoryPathsFromClassAndFile() {
+    assertThat(ElasticEventReader.path("com.shop.UserService$1", "UserService.java"))
+        .isEqualTo("com/shop/UserService.java");
+    assertThat(ElasticEventReader.path("Main", "Main.java")).isEqualTo("Main.java");
+    assertThat(ElasticEventReader.path(null, "src/app.js")).isEqualTo("src/app.js");
+    assertThat(ElasticEventReader.path(null, "app.js")).isNull();
+    assertThat(ElasticEventReader.path("com.shop.A", null)).isNull();
+  }
+
+  private static String transaction(String id, String name, long micros, double durationMs) {
+    return "{\"transaction\":{\"id\":\""
+        + id
+        + "\",\"trace_id\":\"0af7651916cd43dd8448eb211c80319c\",\"name\":\""
+        + name
+        + "\",\"type\":\"request\",\"timestamp\":"
+        + micros
+        + ",\"duration\":"
+        + durationMs
+        + ",\"result\":\"HTTP 2xx\",\"outcome\":\"success\",\"sampled\":true,"
+        + "\"span_count\":{\"started\":0,\"dropped\":0}}}";
+  }
+
+  private static ElasticOutcome.Read read(ElasticOutcome outcome) {
+    assertThat(outcome).isInstanceOf(ElasticOutcome.Read.class);
+    return (ElasticOutcome.Read) outcome;
+  }
+
+  private static org.assertj.core.data.Offset<Double> within() {
+    return org.assertj.core.data.Offset.offset(0.001);
+  }
+
+  private static InputStream in(String s) {
+    return new ByteArrayInputStream(bytes(s));
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  static byte[] gzip(String s) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (GZIPOutputStream z = new GZIPOutputStream(out)) {
+      z.write(bytes(s));
+    }
+    return out.toByteArray();
+  }
+
+  /** zlib-wrapped (what HTTP calls deflate), or raw deflate as some clients send. */
+  static byte[] deflate(String s, boolean zlib) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (DeflaterOutputStream z =
+        new DeflaterOutputStream(out, new java.util.zip.Deflater(6, !zlib))) {
+      z.write(bytes(s));
+    }
+    return out.toByteArray();
+  }
+}
