@@ -8,9 +8,7 @@ import io.upbeat.agent.Upbeat;
 import io.upbeat.agent.UpbeatConfig;
 import io.upbeat.localstack.FreePorts;
 import io.upbeat.localstack.junit.TestHttp;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -51,17 +49,13 @@ import org.junit.jupiter.api.io.TempDir;
  * leaving no process behind, and find its data again on the next start.
  */
 class ITUpbeatDev {
-  private static final Pattern INFRA = Pattern.compile("postgres=(\\S+) kafka=(\\S+)");
-  private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
-
   @TempDir Path dataDir;
-  private Dev running;
+  private UpbeatDev running;
 
   @AfterEach
   void killLeftovers() {
     if (running != null) {
-      running.process.descendants().forEach(ProcessHandle::destroyForcibly);
-      running.process.destroyForcibly();
+      running.close();
     }
   }
 
@@ -71,8 +65,8 @@ class ITUpbeatDev {
     int intake = FreePorts.pick();
     int processor = FreePorts.pick();
 
-    Dev first = start(api, intake, processor);
-    assertThat(first.readyLine())
+    UpbeatDev first = start(api, intake, processor);
+    assertThat(first.line("READY "))
         .isEqualTo(
             "READY api=http://127.0.0.1:%d intake=http://127.0.0.1:%d".formatted(api, intake));
     for (int port : List.of(api, intake, processor)) {
@@ -88,7 +82,7 @@ class ITUpbeatDev {
       assertThat(FreePorts.inUse(port)).as("port %d released", port).isFalse();
     }
 
-    Dev second = start(api, intake, processor);
+    UpbeatDev second = start(api, intake, processor);
     assertHealthy(api);
     assertMarkersSurvived(second);
     assertThat(stop(second)).isZero();
@@ -97,7 +91,7 @@ class ITUpbeatDev {
   @Test
   void aKilledLauncherLeavesNothingRunningAndTheNextStartRecovers() throws Exception {
     int api = FreePorts.pick();
-    Dev first = start(api, FreePorts.pick(), FreePorts.pick());
+    UpbeatDev first = start(api, FreePorts.pick(), FreePorts.pick());
     writeMarkers(first);
     Set<ProcessHandle> started = startedProcesses(first);
 
@@ -114,7 +108,7 @@ class ITUpbeatDev {
                     .noneMatch(ProcessHandle::isAlive));
 
     // PostgreSQL was left running; the next start takes its data directory over.
-    Dev second = start(api, FreePorts.pick(), FreePorts.pick());
+    UpbeatDev second = start(api, FreePorts.pick(), FreePorts.pick());
     assertMarkersSurvived(second);
     assertThat(stop(second)).isZero();
     assertNothingLeft(started);
@@ -124,7 +118,7 @@ class ITUpbeatDev {
   void agentsKeepSendingWhilePostgresIsDownAndRotatedTokensAreRefused() throws Exception {
     int api = FreePorts.pick();
     int intake = FreePorts.pick();
-    Dev dev = start(api, intake, FreePorts.pick());
+    UpbeatDev dev = start(api, intake, FreePorts.pick());
     String apiUrl = "http://127.0.0.1:" + api;
     String events = "http://127.0.0.1:" + intake + "/v1/events";
 
@@ -256,7 +250,7 @@ class ITUpbeatDev {
     Path root = Repository.root();
     int api = FreePorts.pick();
     int intake = FreePorts.pick();
-    Dev dev = start(api, intake, FreePorts.pick());
+    UpbeatDev dev = start(api, intake, FreePorts.pick());
     String apiUrl = "http://127.0.0.1:" + api;
     String signup =
         postJson(
@@ -489,7 +483,7 @@ class ITUpbeatDev {
   }
 
   /** The launcher's children, and daemons it started that left its process tree (PostgreSQL). */
-  private Set<ProcessHandle> startedProcesses(Dev dev) {
+  private Set<ProcessHandle> startedProcesses(UpbeatDev dev) {
     Set<ProcessHandle> all = new java.util.HashSet<>(dev.process.descendants().toList());
     ProcessHandle.allProcesses()
         .filter(p -> p.info().commandLine().orElse("").contains(dataDir.toString()))
@@ -521,7 +515,7 @@ class ITUpbeatDev {
     assertThat(TestHttp.get(base + "prometheus").statusCode()).isEqualTo(200);
   }
 
-  private static void writeMarkers(Dev dev) throws Exception {
+  private static void writeMarkers(UpbeatDev dev) throws Exception {
     try (Connection c = DriverManager.getConnection(dev.jdbcUrl, "upbeat", "upbeat");
         Statement s = c.createStatement()) {
       s.execute(
@@ -540,7 +534,7 @@ class ITUpbeatDev {
     }
   }
 
-  private static void assertMarkersSurvived(Dev dev) throws SQLException {
+  private static void assertMarkersSurvived(UpbeatDev dev) throws SQLException {
     try (Connection c = DriverManager.getConnection(dev.jdbcUrl, "upbeat", "upbeat");
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT name FROM orgs WHERE slug = 'kept-org'")) {
@@ -567,84 +561,17 @@ class ITUpbeatDev {
   }
 
   private Process launch(int api, int intake, int processor) throws IOException {
-    Path root = Repository.root();
-    ProcessBuilder pb =
-        new ProcessBuilder(
-            "bash",
-            root.resolve("upbeat").toString(),
-            "dev",
-            "--data-dir",
-            dataDir.toString(),
-            "--api-port",
-            String.valueOf(api),
-            "--intake-port",
-            String.valueOf(intake),
-            "--processor-port",
-            String.valueOf(processor));
-    pb.directory(root.toFile());
-    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-    // The build that runs this test has just built the jars; never nest a second build.
-    pb.environment().put("UPBEAT_SKIP_BUILD", "1");
-    pb.redirectErrorStream(true);
-    return pb.start();
+    return UpbeatDev.launch(dataDir, api, intake, processor);
   }
 
-  private Dev start(int api, int intake, int processor) throws IOException {
-    Process process = launch(api, intake, processor);
-    Dev dev = new Dev(process);
-    running = dev;
-    Thread reader = new Thread(dev::readOutput, "upbeat-dev-output");
-    reader.setDaemon(true);
-    reader.start();
-    await()
-        .atMost(START_TIMEOUT)
-        .pollInterval(Duration.ofMillis(200))
-        .failFast("upbeat dev exited", () -> !process.isAlive())
-        .until(() -> dev.readyLine() != null);
-    assertThat(dev.jdbcUrl).as("infrastructure line").isNotNull();
-    return dev;
+  private UpbeatDev start(int api, int intake, int processor) throws IOException {
+    running = UpbeatDev.start(dataDir, api, intake, processor);
+    return running;
   }
 
-  private int stop(Dev dev) throws InterruptedException {
-    dev.process.destroy(); // SIGTERM
-    assertThat(dev.process.waitFor(90, TimeUnit.SECONDS))
-        .as("stopped within 90 s; output:%n%s", String.join("\n", dev.output))
-        .isTrue();
+  private int stop(UpbeatDev dev) throws InterruptedException {
+    int exit = dev.stop();
     running = null;
-    return dev.process.exitValue();
-  }
-
-  private static final class Dev {
-    final Process process;
-    final List<String> output = new CopyOnWriteArrayList<>();
-    volatile String jdbcUrl;
-    volatile String kafka;
-
-    Dev(Process process) {
-      this.process = process;
-    }
-
-    void readOutput() {
-      try (BufferedReader in =
-          new BufferedReader(
-              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          System.out.println("[upbeat dev] " + line);
-          output.add(line);
-          Matcher m = INFRA.matcher(line);
-          if (m.find()) {
-            jdbcUrl = m.group(1);
-            kafka = m.group(2);
-          }
-        }
-      } catch (IOException e) {
-        // The process ended.
-      }
-    }
-
-    String readyLine() {
-      return output.stream().filter(l -> l.startsWith("READY ")).findFirst().orElse(null);
-    }
+    return exit;
   }
 }

@@ -25,7 +25,8 @@ import sun.misc.Signal;
  * Kafka in this JVM with their data under the data directory, then each service from its own jar in
  * a child JVM (the same jars and settings as production, so what works here works there), prints
  * {@code READY ...} once all three answer their readiness probes, and on SIGTERM or Ctrl-C stops
- * the services, then Kafka, then PostgreSQL, each cleanly, and exits 0.
+ * the services, then Kafka, then PostgreSQL, each cleanly, and exits 0. With {@code --demo} it then
+ * sets up a demo account with sample traffic ({@link Demo}).
  */
 public final class DevLauncher {
   static final String DATABASE = "upbeat";
@@ -47,6 +48,7 @@ public final class DevLauncher {
   private final CountDownLatch stopRequested = new CountDownLatch(1);
   private final List<ServiceProcess> services = new ArrayList<>();
   private LocalStack stack;
+  private Demo demo;
 
   DevLauncher(DevOptions options, PrintStream out) {
     this.options = options;
@@ -74,11 +76,6 @@ public final class DevLauncher {
 
   /** Runs until stopped; returns the process exit code. */
   int run() {
-    if (options.demo()) {
-      System.err.println(
-          "upbeat: --demo is not available yet: it needs accounts, the agent and the dashboard.");
-      return 2;
-    }
     for (Map.Entry<String, Integer> port : requestedPorts().entrySet()) {
       if (FreePorts.inUse(port.getValue())) {
         System.err.printf(
@@ -159,7 +156,15 @@ public final class DevLauncher {
         "READY api=http://127.0.0.1:%d intake=http://127.0.0.1:%d%n",
         options.apiPort(), options.intakePort());
     out.flush();
+    if (options.demo()) {
+      startDemo();
+    }
     return awaitStopOrCrash();
+  }
+
+  private synchronized void startDemo() {
+    demo = new Demo(options, serviceJvmOptions(), out);
+    demo.start();
   }
 
   private void start(String name, int port, String jdbcUrl) {
@@ -247,9 +252,14 @@ public final class DevLauncher {
   }
 
   /**
-   * Stops services first (they still flush to Kafka and PostgreSQL), then Kafka, then PostgreSQL.
+   * Stops the demo first (its example app still flushes to intake), then the services (they still
+   * flush to Kafka and PostgreSQL), then Kafka, then PostgreSQL.
    */
   private synchronized void stopAll() {
+    if (demo != null) {
+      demo.stop();
+      demo = null;
+    }
     services.forEach(ServiceProcess::requestStop);
     services.forEach(ServiceProcess::awaitStop);
     services.clear();

@@ -14,7 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** One Upbeat service running from its executable jar in a child JVM. */
+/**
+ * One Upbeat service (or the demo's example app) running from its executable jar in a child JVM.
+ */
 final class ServiceProcess {
   private static final Duration STOP_GRACE = Duration.ofSeconds(30);
 
@@ -58,7 +60,7 @@ final class ServiceProcess {
   }
 
   /** The java binary running this launcher, so services run on the same JDK. */
-  private static String javaExecutable() {
+  static String javaExecutable() {
     return ProcessHandle.current()
         .info()
         .command()

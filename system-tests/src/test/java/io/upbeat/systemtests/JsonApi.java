@@ -1,0 +1,79 @@
+package io.upbeat.systemtests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.upbeat.localstack.junit.TestHttp;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+/** Upbeat's JSON API and intake as a script calls them, for the system tests. */
+final class JsonApi {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String baseUrl;
+
+  JsonApi(String baseUrl) {
+    this.baseUrl = baseUrl;
+  }
+
+  /** GETs {@code path} with the bearer {@code key}; anything but 200 fails the test. */
+  JsonNode get(String path, String key) {
+    return call("GET", path, key, null, 200);
+  }
+
+  /** POSTs {@code json} with the bearer {@code key} (or none); expects {@code status}. */
+  JsonNode post(String path, String key, String json, int status) {
+    return call("POST", path, key, json, status);
+  }
+
+  /** A new API key for the e-mail and password. */
+  String login(String email, String password) {
+    return post(
+            "/api/v1/login",
+            null,
+            JSON.createObjectNode().put("email", email).put("password", password).toString(),
+            200)
+        .path("api_key")
+        .asText();
+  }
+
+  /** The status intake answers for a one-transaction batch sent with {@code token}. */
+  int sendEvents(String token, String json) {
+    return TestHttp.send(
+            HttpRequest.newBuilder(URI.create(baseUrl + "/v1/events"))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)))
+        .statusCode();
+  }
+
+  private JsonNode call(String method, String path, String key, String json, int status) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(baseUrl + path)).header("Accept", "application/json");
+    if (key != null) {
+      b.header("Authorization", "Bearer " + key);
+    }
+    if (json == null) {
+      b.method(method, HttpRequest.BodyPublishers.noBody());
+    } else {
+      b.header("Content-Type", "application/json");
+      b.method(method, HttpRequest.BodyPublishers.ofString(json));
+    }
+    HttpResponse<String> r = TestHttp.send(b);
+    assertThat(r.statusCode()).as("%s %s: %s", method, path, r.body()).isEqualTo(status);
+    return parse(r.body());
+  }
+
+  static JsonNode parse(String json) {
+    try {
+      return JSON.readTree(json);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,151 @@
+package io.upbeat.systemtests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.upbeat.localstack.FreePorts;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code ./upbeat dev} as a developer runs it, for the system tests: the real script and jars on
+ * free ports, its output echoed (prefixed) and kept for assertions.
+ */
+final class UpbeatDev implements AutoCloseable {
+  static final Duration START_TIMEOUT = Duration.ofMinutes(3);
+  private static final Pattern INFRA = Pattern.compile("postgres=(\\S+) kafka=(\\S+)");
+
+  final Process process;
+  final int apiPort;
+  final int intakePort;
+  final int processorPort;
+  final List<String> output = new CopyOnWriteArrayList<>();
+  volatile String jdbcUrl;
+  volatile String kafka;
+
+  private UpbeatDev(Process process, int apiPort, int intakePort, int processorPort) {
+    this.process = process;
+    this.apiPort = apiPort;
+    this.intakePort = intakePort;
+    this.processorPort = processorPort;
+    Thread.ofPlatform().daemon().name("upbeat-dev-output").start(this::readOutput);
+  }
+
+  /** Starts it on free ports and waits for its READY line. */
+  static UpbeatDev start(Path dataDir, String... extraArgs) throws IOException {
+    return start(dataDir, FreePorts.pick(), FreePorts.pick(), FreePorts.pick(), extraArgs);
+  }
+
+  static UpbeatDev start(Path dataDir, int api, int intake, int processor, String... extraArgs)
+      throws IOException {
+    UpbeatDev dev =
+        new UpbeatDev(launch(dataDir, api, intake, processor, extraArgs), api, intake, processor);
+    try {
+      dev.awaitLine("READY ", START_TIMEOUT);
+    } catch (RuntimeException | Error e) {
+      dev.close();
+      throw e;
+    }
+    assertThat(dev.jdbcUrl).as("infrastructure line").isNotNull();
+    return dev;
+  }
+
+  /** Starts the script without waiting for anything. */
+  static Process launch(Path dataDir, int api, int intake, int processor, String... extraArgs)
+      throws IOException {
+    Path root = Repository.root();
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "bash",
+                root.resolve("upbeat").toString(),
+                "dev",
+                "--data-dir",
+                dataDir.toString(),
+                "--api-port",
+                String.valueOf(api),
+                "--intake-port",
+                String.valueOf(intake),
+                "--processor-port",
+                String.valueOf(processor)));
+    command.addAll(List.of(extraArgs));
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.directory(root.toFile());
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    // The build that runs this test has just built the jars; never nest a second build.
+    pb.environment().put("UPBEAT_SKIP_BUILD", "1");
+    pb.redirectErrorStream(true);
+    return pb.start();
+  }
+
+  String apiUrl() {
+    return "http://127.0.0.1:" + apiPort;
+  }
+
+  String intakeUrl() {
+    return "http://127.0.0.1:" + intakePort;
+  }
+
+  /** The first output line starting with {@code prefix}, or null. */
+  String line(String prefix) {
+    return output.stream().filter(l -> l.startsWith(prefix)).findFirst().orElse(null);
+  }
+
+  /** Waits for an output line starting with {@code prefix}; fails if the launcher exits first. */
+  String awaitLine(String prefix, Duration timeout) {
+    await()
+        .atMost(timeout)
+        .pollInterval(Duration.ofMillis(200))
+        .failFast(
+            "upbeat dev exited; output:\n" + String.join("\n", output), () -> !process.isAlive())
+        .until(() -> line(prefix) != null);
+    return line(prefix);
+  }
+
+  /** SIGTERM, as Ctrl-C; returns the exit code. */
+  int stop() throws InterruptedException {
+    process.destroy();
+    assertThat(process.waitFor(90, TimeUnit.SECONDS))
+        .as("stopped within 90 s; output:%n%s", String.join("\n", output))
+        .isTrue();
+    return process.exitValue();
+  }
+
+  /** Kills whatever is left (after a failed test). */
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+    }
+  }
+
+  private void readOutput() {
+    try (BufferedReader in =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = in.readLine()) != null) {
+        System.out.println("[upbeat dev] " + line);
+        Matcher m = INFRA.matcher(line);
+        if (m.find()) {
+          jdbcUrl = m.group(1);
+          kafka = m.group(2);
+        }
+        output.add(line);
+      }
+    } catch (IOException e) {
+      // The process ended.
+    }
+  }
+}
