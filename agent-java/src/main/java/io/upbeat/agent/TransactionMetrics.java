@@ -33,23 +33,52 @@ final class TransactionMetrics {
 
   private record Key(String name, String type, long minute) {}
 
-  /** One name, type and minute: guarded by its own monitor. */
+  /**
+   * One name, type and minute, in stripes: each thread adds to the stripe its id picks, under that
+   * stripe's monitor, so request threads finishing the same endpoint at once rarely wait for each
+   * other (one lock per endpoint made every request thread queue on it). A drain merges the
+   * stripes.
+   */
   private static final class Cell {
     final Key key;
+    final Stripe[] stripes = new Stripe[STRIPES];
+    final java.util.concurrent.atomic.AtomicInteger samples =
+        new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger errorSamples =
+        new java.util.concurrent.atomic.AtomicInteger();
+
+    Cell(Key key) {
+      this.key = key;
+      for (int i = 0; i < STRIPES; i++) {
+        stripes[i] = new Stripe();
+      }
+    }
+  }
+
+  /** A stripe's counts since the last drain: guarded by its own monitor. */
+  private static final class Stripe {
     long count;
     long failures;
     double sum;
     double min = Double.POSITIVE_INFINITY;
     double max;
     final DDSketch sketch = new DDSketch(MAPPING, UnboundedSizeDenseStore::new);
-    int samples;
-    int errorSamples;
     boolean closed;
 
-    Cell(Key key) {
-      this.key = key;
+    void reset() {
+      count = 0;
+      failures = 0;
+      sum = 0;
+      min = Double.POSITIVE_INFINITY;
+      max = 0;
+      sketch.clear();
     }
   }
+
+  /** Stripes per cell: a power of two, about twice the processors, at most 16. */
+  private static final int STRIPES =
+      Integer.highestOneBit(
+          Math.min(16, Math.max(2, 2 * Runtime.getRuntime().availableProcessors())));
 
   /** One cell's aggregate as sent: the {@code transaction_metrics} element of a payload. */
   record Aggregate(
@@ -109,8 +138,10 @@ final class TransactionMetrics {
       boolean failed,
       boolean hadError) {
     Key key = new Key(name, type, Math.floorDiv(startMillis, 60_000L));
+    Stripe stripe;
+    Cell cell;
     while (true) {
-      Cell cell = cells.get(key);
+      cell = cells.get(key);
       if (cell == null) {
         if (cells.size() >= maxCells && !OTHER.equals(name)) {
           folded.incrementAndGet();
@@ -118,29 +149,32 @@ final class TransactionMetrics {
         }
         cell = cells.computeIfAbsent(key, Cell::new);
       }
-      synchronized (cell) {
-        if (cell.closed) {
-          continue; // drained and removed meanwhile: a fresh cell takes it
+      stripe = cell.stripes[stripeOfThisThread()];
+      synchronized (stripe) {
+        if (stripe.closed) {
+          // Drained and being removed: a fresh cell takes it once the old one is gone.
+          Thread.onSpinWait();
+          continue;
         }
-        cell.count++;
-        cell.sum += durationMs;
-        cell.min = Math.min(cell.min, durationMs);
-        cell.max = Math.max(cell.max, durationMs);
+        stripe.count++;
+        stripe.sum += durationMs;
+        stripe.min = Math.min(stripe.min, durationMs);
+        stripe.max = Math.max(stripe.max, durationMs);
         if (failed) {
-          cell.failures++;
+          stripe.failures++;
         }
-        cell.sketch.accept(Math.max(0, durationMs));
-        if (cell.samples < samplesPerMinute) {
-          cell.samples++;
-          return true;
-        }
-        if (hadError && cell.errorSamples < samplesPerMinute) {
-          cell.errorSamples++;
-          return true;
-        }
-        return false;
+        stripe.sketch.accept(Math.max(0, durationMs));
       }
+      break;
     }
+    // The minute's sampling budget: a plain read once it is spent, so most calls never write.
+    if (cell.samples.get() < samplesPerMinute
+        && cell.samples.incrementAndGet() <= samplesPerMinute) {
+      return true;
+    }
+    return hadError
+        && cell.errorSamples.get() < samplesPerMinute
+        && cell.errorSamples.incrementAndGet() <= samplesPerMinute;
   }
 
   /**
@@ -152,32 +186,58 @@ final class TransactionMetrics {
     long keepFrom = Math.floorDiv(nowMillis, 60_000L) - 1;
     List<Aggregate> out = new ArrayList<>();
     for (Cell cell : cells.values()) {
-      synchronized (cell) {
-        if (cell.count > 0) {
-          out.add(
-              new Aggregate(
-                  cell.key.name(),
-                  cell.key.type(),
-                  cell.key.minute(),
-                  cell.count,
-                  cell.failures,
-                  cell.sum,
-                  cell.min,
-                  cell.max,
-                  encode(cell.sketch)));
-          cell.count = 0;
-          cell.failures = 0;
-          cell.sum = 0;
-          cell.min = Double.POSITIVE_INFINITY;
-          cell.max = 0;
-          cell.sketch.clear();
-        } else if (cell.key.minute() < keepFrom) {
-          cell.closed = true;
-          cells.remove(cell.key, cell);
+      boolean old = cell.key.minute() < keepFrom;
+      long count = 0;
+      long failures = 0;
+      double sum = 0;
+      double min = Double.POSITIVE_INFINITY;
+      double max = 0;
+      DDSketch merged = null;
+      for (Stripe stripe : cell.stripes) {
+        synchronized (stripe) {
+          if (old) {
+            // An old minute: closed stripe by stripe, and what each still holds is sent below.
+            stripe.closed = true;
+          }
+          if (stripe.count > 0) {
+            count += stripe.count;
+            failures += stripe.failures;
+            sum += stripe.sum;
+            min = Math.min(min, stripe.min);
+            max = Math.max(max, stripe.max);
+            if (merged == null) {
+              merged = stripe.sketch.copy();
+            } else {
+              merged.mergeWith(stripe.sketch);
+            }
+            stripe.reset();
+          }
         }
+      }
+      if (old) {
+        cells.remove(cell.key, cell);
+      }
+      if (count > 0) {
+        out.add(
+            new Aggregate(
+                cell.key.name(),
+                cell.key.type(),
+                cell.key.minute(),
+                count,
+                failures,
+                sum,
+                min,
+                max,
+                encode(merged)));
       }
     }
     return out;
+  }
+
+  @SuppressWarnings("deprecation") // Thread.threadId() is Java 19+; the agent runs on 17
+  private static int stripeOfThisThread() {
+    long id = Thread.currentThread().getId();
+    return (int) (id ^ (id >>> 16)) & (STRIPES - 1);
   }
 
   /** Transactions counted under {@value #OTHER} because the cells were full. */
