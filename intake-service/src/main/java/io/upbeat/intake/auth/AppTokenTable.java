@@ -17,6 +17,25 @@ public final class AppTokenTable {
 
   private final Map<String, UUID> appByDigest = new ConcurrentHashMap<>();
 
+  /**
+   * The token an {@code Authorization} header presents under one of {@code schemes} (such as {@code
+   * "Bearer"}, matched without regard to case), or null when it presents none: every intake
+   * endpoint reads the header this way, then asks {@link #appFor}.
+   */
+  public static String presented(String header, String... schemes) {
+    if (header != null) {
+      for (String scheme : schemes) {
+        int n = scheme.length();
+        if (header.length() > n
+            && header.regionMatches(true, 0, scheme, 0, n)
+            && header.charAt(n) == ' ') {
+          return header.substring(n + 1).trim();
+        }
+      }
+    }
+    return null;
+  }
+
   /** The app a presented token belongs to, or empty if it is not a live secret token. */
   public Optional<UUID> appFor(String token) {
     if (token == null || !token.startsWith(PREFIX) || token.length() > 200) {

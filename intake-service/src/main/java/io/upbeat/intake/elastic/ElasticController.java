@@ -146,7 +146,7 @@ class ElasticController {
       throw tooLarge("The request body is larger than " + limits.maxBodyBytes() + " bytes.");
     }
     if (!rateLimiter.mayTry(app)) {
-      throw rateLimited(rateLimiter.tryTake(app, 1));
+      throw AppRateLimiter.refusal(rateLimiter.tryTake(app, 1));
     }
 
     LimitedInputStream raw =
@@ -187,7 +187,7 @@ class ElasticController {
   private void publish(UUID app, ElasticOutcome.Read read) {
     Duration wait = rateLimiter.tryTake(app, read.events());
     if (!wait.isZero()) {
-      throw rateLimited(wait);
+      throw AppRateLimiter.refusal(wait);
     }
     EventBatch batch = read.batch();
     ProducerRecord<byte[], byte[]> record =
@@ -210,14 +210,7 @@ class ElasticController {
    * <secret_token>} too, for agents configured with {@code api_key} instead.
    */
   private UUID authenticate(String header) {
-    String token = null;
-    if (header != null) {
-      for (String scheme : List.of("Bearer ", "ApiKey ")) {
-        if (header.regionMatches(true, 0, scheme, 0, scheme.length())) {
-          token = header.substring(scheme.length()).trim();
-        }
-      }
-    }
+    String token = AppTokenTable.presented(header, "Bearer", "ApiKey");
     if (token == null) {
       throw new ApiException(
           ErrorCode.UNAUTHORIZED,
@@ -246,13 +239,5 @@ class ElasticController {
 
   private static ApiException tooLarge(String message) {
     return new ApiException(ErrorCode.PAYLOAD_TOO_LARGE, message);
-  }
-
-  private static ApiException rateLimited(Duration wait) {
-    return new ApiException(
-        ErrorCode.RATE_LIMITED,
-        "This app is sending more events per second than allowed; retry later.",
-        List.of(),
-        wait);
   }
 }

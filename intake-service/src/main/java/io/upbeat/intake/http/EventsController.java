@@ -40,7 +40,6 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @RestController
 class EventsController {
-  private static final String BEARER = "Bearer ";
   private static final Duration UNAVAILABLE_RETRY = Duration.ofSeconds(1);
 
   private final AppTokenTable tokens;
@@ -93,7 +92,7 @@ class EventsController {
       throw tooLarge("The request body is larger than " + limits.maxBodyBytes() + " bytes.");
     }
     if (!rateLimiter.mayTry(app)) {
-      throw rateLimited(rateLimiter.tryTake(app, 1));
+      throw AppRateLimiter.refusal(rateLimiter.tryTake(app, 1));
     }
 
     LimitedInputStream raw =
@@ -124,7 +123,7 @@ class EventsController {
 
     Duration wait = rateLimiter.tryTake(app, batch.size());
     if (!wait.isZero()) {
-      throw rateLimited(wait);
+      throw AppRateLimiter.refusal(wait);
     }
     ProducerRecord<byte[], byte[]> record =
         new ProducerRecord<>(topics.events(), null, EventBatchCodec.encode(batch));
@@ -148,12 +147,13 @@ class EventsController {
   }
 
   private UUID authenticate(String header) {
-    if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+    String token = AppTokenTable.presented(header, "Bearer");
+    if (token == null) {
       throw new ApiException(
           ErrorCode.UNAUTHORIZED, "Send the app's secret token as Authorization: Bearer <token>.");
     }
     return tokens
-        .appFor(header.substring(BEARER.length()).trim())
+        .appFor(token)
         .orElseThrow(
             () -> new ApiException(ErrorCode.UNAUTHORIZED, "The secret token is not valid."));
   }
@@ -186,14 +186,6 @@ class EventsController {
 
   private static ApiException tooLarge(String message) {
     return new ApiException(ErrorCode.PAYLOAD_TOO_LARGE, message);
-  }
-
-  private static ApiException rateLimited(Duration wait) {
-    return new ApiException(
-        ErrorCode.RATE_LIMITED,
-        "This app is sending more events per second than allowed; retry later.",
-        List.of(),
-        wait);
   }
 
   private static String invalidMessage(List<ErrorBody.Detail> details) {

@@ -51,7 +51,6 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @RestController
 class OtlpController {
-  private static final String BEARER = "Bearer ";
   private static final Duration UNAVAILABLE_RETRY = Duration.ofSeconds(1);
 
   private final AppTokenTable tokens;
@@ -277,13 +276,14 @@ class OtlpController {
   }
 
   private UUID authenticate(String header) throws Refused {
-    if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+    String token = AppTokenTable.presented(header, "Bearer");
+    if (token == null) {
       throw new Refused(
           ErrorCode.UNAUTHORIZED,
           "Send the app's secret token as Authorization: Bearer <token>"
               + " (OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20<token>).");
     }
-    var app = tokens.appFor(header.substring(BEARER.length()).trim());
+    var app = tokens.appFor(token);
     if (app.isEmpty()) {
       throw new Refused(ErrorCode.UNAUTHORIZED, "The secret token is not valid.");
     }

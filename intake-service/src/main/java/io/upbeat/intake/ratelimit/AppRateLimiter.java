@@ -33,6 +33,17 @@ public final class AppRateLimiter {
     return bucket(app).tryTake(events);
   }
 
+  /**
+   * The 429 an app over its rate gets from the JSON endpoints, with Retry-After from {@code wait}.
+   */
+  public static io.upbeat.support.web.ApiException refusal(Duration wait) {
+    return new io.upbeat.support.web.ApiException(
+        io.upbeat.support.web.ErrorCode.RATE_LIMITED,
+        "This app is sending more events per second than allowed; retry later.",
+        java.util.List.of(),
+        wait);
+  }
+
   private TokenBucket bucket(UUID app) {
     return buckets.get(app, a -> new TokenBucket(eventsPerSecond, capacity, nanoTicker));
   }
