@@ -1,26 +1,42 @@
 package io.upbeat.agent;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A transaction being measured. Its setters may be called from any thread. */
 final class RealTransaction implements Transaction {
   static final int MAX_SPANS = 1_000;
 
+  private static final VarHandle ENDED;
+
+  static {
+    try {
+      ENDED = MethodHandles.lookup().findVarHandle(RealTransaction.class, "ended", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private final Upbeat.Agent agent;
-  private final RealTransaction previous;
+  // The thread's slot it is current in, and the transaction that was current there before it.
+  final Upbeat.Slot slot;
+  final RealTransaction previous;
   // Ids are made when first needed: most transactions are only counted, never sent.
   private String id;
   private final long startMillis = System.currentTimeMillis();
   private final long startNanos = System.nanoTime();
-  private final AtomicBoolean ended = new AtomicBoolean();
-  private final List<Event.SpanData> spans = new ArrayList<>(4);
-  private final Map<String, String> tags = new LinkedHashMap<>(4);
+  // Set once, by the first end(): a field and a VarHandle rather than one more object per
+  // request.
+  private volatile boolean ended;
+  // Made when first needed (guarded by this): a request without spans or tags allocates neither.
+  private List<Event.SpanData> spans;
+  private Map<String, String> tags;
   private volatile boolean capturedError;
   private volatile String name;
   private final String type;
@@ -28,11 +44,17 @@ final class RealTransaction implements Transaction {
   private volatile Outcome outcome;
   private volatile String userId;
 
-  RealTransaction(Upbeat.Agent agent, String name, String type, RealTransaction previous) {
+  RealTransaction(
+      Upbeat.Agent agent, String name, String type, Upbeat.Slot slot, RealTransaction previous) {
     this.agent = agent;
     this.name = name == null || name.isEmpty() ? "unnamed" : name;
     this.type = type == null || type.isEmpty() ? "custom" : type;
+    this.slot = slot;
     this.previous = previous;
+  }
+
+  boolean isEnded() {
+    return ended;
   }
 
   @Override
@@ -64,7 +86,10 @@ final class RealTransaction implements Transaction {
   @Override
   public Transaction setTag(String key, String value) {
     if (key != null && value != null) {
-      synchronized (tags) {
+      synchronized (this) {
+        if (tags == null) {
+          tags = new LinkedHashMap<>(4);
+        }
         tags.put(key, value);
       }
     }
@@ -73,35 +98,58 @@ final class RealTransaction implements Transaction {
 
   @Override
   public Span startSpan(String name, String type) {
-    long spanStart = System.nanoTime();
-    AtomicBoolean spanEnded = new AtomicBoolean();
-    return () -> {
-      if (spanEnded.compareAndSet(false, true) && !ended.get()) {
-        long now = System.nanoTime();
-        synchronized (spans) {
-          if (spans.size() < MAX_SPANS) {
-            spans.add(
-                new Event.SpanData(
-                    name == null ? "span" : name,
-                    type == null ? "custom" : type,
-                    (spanStart - startNanos) / 1e6,
-                    (now - spanStart) / 1e6));
-          }
+    return new RealSpan(name, type);
+  }
+
+  /** A span of this transaction: kept when it ends, once, if the transaction has not ended. */
+  private final class RealSpan implements Span {
+    private final String name;
+    private final String type;
+    private final long start = System.nanoTime();
+    private boolean spanEnded; // guarded by the transaction
+
+    RealSpan(String name, String type) {
+      this.name = name;
+      this.type = type;
+    }
+
+    @Override
+    public void end() {
+      long now = System.nanoTime();
+      synchronized (RealTransaction.this) {
+        if (spanEnded || ended) {
+          return;
+        }
+        spanEnded = true;
+        if (spans == null) {
+          spans = new ArrayList<>(4);
+        }
+        if (spans.size() < MAX_SPANS) {
+          spans.add(
+              new Event.SpanData(
+                  name == null ? "span" : name,
+                  type == null ? "custom" : type,
+                  (start - startNanos) / 1e6,
+                  (now - start) / 1e6));
         }
       }
-    };
+    }
   }
 
   @Override
   public void captureException(Throwable error) {
     if (error != null) {
       capturedError = true;
-      Map<String, String> t;
-      synchronized (tags) {
-        t = Map.copyOf(tags);
-      }
-      reportError(agent, error, id(), name, t, userId);
+      reportError(agent, error, id(), name, tags(), userId);
     }
+  }
+
+  private synchronized Map<String, String> tags() {
+    return tags == null ? Map.of() : Map.copyOf(tags);
+  }
+
+  private synchronized List<Event.SpanData> spans() {
+    return spans == null ? List.of() : List.copyOf(spans);
   }
 
   /** This transaction's id, made on first use (errors and samples refer to it). */
@@ -136,7 +184,7 @@ final class RealTransaction implements Transaction {
 
   @Override
   public void end() {
-    if (!ended.compareAndSet(false, true)) {
+    if (!ENDED.compareAndSet(this, false, true)) {
       return;
     }
     double duration = (System.nanoTime() - startNanos) / 1e6;
@@ -147,14 +195,8 @@ final class RealTransaction implements Transaction {
     String n = name;
     boolean sample = agent.metrics().record(n, type, startMillis, duration, failed, capturedError);
     if (sample) {
-      List<Event.SpanData> s;
-      synchronized (spans) {
-        s = List.copyOf(spans);
-      }
-      Map<String, String> t;
-      synchronized (tags) {
-        t = Map.copyOf(tags);
-      }
+      List<Event.SpanData> s = spans();
+      Map<String, String> t = tags();
       agent
           .reporter()
           .offer(
@@ -172,7 +214,7 @@ final class RealTransaction implements Transaction {
                   userId,
                   true));
     }
-    Upbeat.ended(this, previous);
+    Upbeat.ended(this);
   }
 
   @Override

@@ -286,6 +286,26 @@ class ReporterTest {
   }
 
   @Test
+  void nestedTransactionsRestoreTheirParentAndOneEndedElsewhereIsNoLongerCurrent()
+      throws Exception {
+    Upbeat.start(config().build(), intake);
+    Transaction outer = Upbeat.beginTransaction("outer", "job");
+    Transaction inner = Upbeat.beginTransaction("inner", "job");
+    assertThat(Upbeat.currentTransaction()).isSameAs(inner);
+    inner.end();
+    assertThat(Upbeat.currentTransaction()).isSameAs(outer);
+
+    Thread elsewhere = new Thread(outer::end);
+    elsewhere.start();
+    elsewhere.join();
+    assertThat(Upbeat.currentTransaction().isNoop()).isTrue();
+    Transaction next = Upbeat.beginTransaction("next", "job");
+    next.end();
+    // The transaction ended on the other thread does not come back as this thread's parent.
+    assertThat(Upbeat.currentTransaction().isNoop()).isTrue();
+  }
+
+  @Test
   void anInstrumentedHttpClientRecordsEachCallAsASpan() throws Exception {
     com.sun.net.httpserver.HttpServer server =
         com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
