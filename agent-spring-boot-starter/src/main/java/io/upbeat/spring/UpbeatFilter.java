@@ -7,6 +7,8 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.HandlerMapping;
 
@@ -23,11 +25,23 @@ final class UpbeatFilter extends OncePerRequestFilter {
     "HTTP 0xx", "HTTP 1xx", "HTTP 2xx", "HTTP 3xx", "HTTP 4xx", "HTTP 5xx"
   };
 
+  /**
+   * Transaction names by method and route, made once: the same string object for every request of a
+   * route, rather than a new one per request, which the agent's per-name aggregates then find by
+   * identity. Routes are the application's own mappings; past {@value #MAX_NAMES} names are made
+   * per request.
+   */
+  private static final int MAX_NAMES = 10_000;
+
+  private final Map<String, Map<Object, String>> names = new ConcurrentHashMap<>();
+  private final Map<String, String> unknownRoutes = new ConcurrentHashMap<>();
+
   @Override
   protected void doFilterInternal(
       HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
-    Transaction t = Upbeat.beginTransaction(request.getMethod() + " " + UNKNOWN_ROUTE, "request");
+    String method = request.getMethod();
+    Transaction t = Upbeat.beginTransaction(unknownRoute(method), "request");
     if (t.isNoop()) {
       chain.doFilter(request, response);
       return;
@@ -44,7 +58,7 @@ final class UpbeatFilter extends OncePerRequestFilter {
     } finally {
       Object route = request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
       if (route != null) {
-        t.setName(request.getMethod() + " " + route);
+        t.setName(name(method, route));
       }
       int status = failure != null && response.getStatus() < 400 ? 500 : response.getStatus();
       int family = status / 100;
@@ -53,5 +67,31 @@ final class UpbeatFilter extends OncePerRequestFilter {
       t.setOutcome(status >= 500 ? Transaction.Outcome.FAILURE : Transaction.Outcome.SUCCESS);
       t.end();
     }
+  }
+
+  private String unknownRoute(String method) {
+    String name = unknownRoutes.get(method);
+    if (name == null) {
+      name = method + " " + UNKNOWN_ROUTE;
+      if (unknownRoutes.size() < 64) {
+        unknownRoutes.put(method, name);
+      }
+    }
+    return name;
+  }
+
+  private String name(String method, Object route) {
+    Map<Object, String> byRoute = names.get(method);
+    String name = byRoute == null ? null : byRoute.get(route);
+    if (name == null) {
+      name = method + " " + route;
+      if (names.size() < 64 && byRoute == null) {
+        byRoute = names.computeIfAbsent(method, m -> new ConcurrentHashMap<>());
+      }
+      if (byRoute != null && byRoute.size() < MAX_NAMES) {
+        byRoute.put(route, name);
+      }
+    }
+    return name;
   }
 }
