@@ -34,14 +34,13 @@ final class UpbeatFilter extends OncePerRequestFilter {
   private static final int MAX_NAMES = 10_000;
 
   private final Map<String, Map<Object, String>> names = new ConcurrentHashMap<>();
-  private final Map<String, String> unknownRoutes = new ConcurrentHashMap<>();
 
   @Override
   protected void doFilterInternal(
       HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
     String method = request.getMethod();
-    Transaction t = Upbeat.beginTransaction(unknownRoute(method), "request");
+    Transaction t = Upbeat.beginTransaction(name(method, UNKNOWN_ROUTE), "request");
     if (t.isNoop()) {
       chain.doFilter(request, response);
       return;
@@ -67,17 +66,6 @@ final class UpbeatFilter extends OncePerRequestFilter {
       t.setOutcome(status >= 500 ? Transaction.Outcome.FAILURE : Transaction.Outcome.SUCCESS);
       t.end();
     }
-  }
-
-  private String unknownRoute(String method) {
-    String name = unknownRoutes.get(method);
-    if (name == null) {
-      name = method + " " + UNKNOWN_ROUTE;
-      if (unknownRoutes.size() < 64) {
-        unknownRoutes.put(method, name);
-      }
-    }
-    return name;
   }
 
   private String name(String method, Object route) {
