@@ -113,6 +113,20 @@ final class TransactionMetrics {
   }
 
   private final Map<Key, Cell> cells = new ConcurrentHashMap<>();
+
+  /**
+   * The cells used last, found by the identity of their name and type strings and their minute:
+   * callers such as the servlet filter pass the same string objects for every transaction of a
+   * route, so most transactions find their cell here without making a key or hashing the name. An
+   * entry is immutable (safely published by its final fields), so racing writers just replace each
+   * other; a miss, or a cell drained for good, goes to {@link #cells}.
+   */
+  private final Recent[] recent = new Recent[RECENT];
+
+  private static final int RECENT = 64;
+
+  private record Recent(String name, String type, long minute, Cell cell) {}
+
   private final int maxCells;
   private final int samplesPerMinute;
   private final AtomicLong folded = new AtomicLong();
@@ -137,23 +151,33 @@ final class TransactionMetrics {
       double durationMs,
       boolean failed,
       boolean hadError) {
-    Key key = new Key(name, type, Math.floorDiv(startMillis, 60_000L));
+    long minute = Math.floorDiv(startMillis, 60_000L);
+    int slot = (System.identityHashCode(name) ^ (int) minute) & (RECENT - 1);
+    Recent last = recent[slot];
+    Cell cell =
+        last != null && last.name == name && last.type == type && last.minute == minute
+            ? last.cell
+            : null;
     Stripe stripe;
-    Cell cell;
     while (true) {
-      cell = cells.get(key);
       if (cell == null) {
-        if (cells.size() >= maxCells && !OTHER.equals(name)) {
-          folded.incrementAndGet();
-          return record(OTHER, type, startMillis, durationMs, failed, hadError);
+        Key key = new Key(name, type, minute);
+        cell = cells.get(key);
+        if (cell == null) {
+          if (cells.size() >= maxCells && !OTHER.equals(name)) {
+            folded.incrementAndGet();
+            return record(OTHER, type, startMillis, durationMs, failed, hadError);
+          }
+          cell = cells.computeIfAbsent(key, Cell::new);
         }
-        cell = cells.computeIfAbsent(key, Cell::new);
+        recent[slot] = new Recent(name, type, minute, cell);
       }
       stripe = cell.stripes[stripeOfThisThread()];
       synchronized (stripe) {
         if (stripe.closed) {
           // Drained and being removed: a fresh cell takes it once the old one is gone.
           Thread.onSpinWait();
+          cell = null;
           continue;
         }
         stripe.count++;

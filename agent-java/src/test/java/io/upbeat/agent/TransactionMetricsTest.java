@@ -118,4 +118,27 @@ class TransactionMetricsTest {
     assertThat(out.stream().mapToLong(TransactionMetrics.Aggregate::count).sum()).isEqualTo(10);
     assertThat(m.folded()).isEqualTo(7); // names 3 to 9
   }
+
+  @Test
+  void equalNamesInDistinctStringsShareOneAggregateAndALateTransactionFindsAFreshCell() {
+    TransactionMetrics m = new TransactionMetrics(100, 0);
+    String name = "GET /users/{id}";
+    String sameText = new String(name);
+    m.record(name, "request", T0, 1, false, false);
+    m.record(sameText, "request", T0, 2, false, false);
+    m.record(name, "request", T0, 3, false, false);
+    List<TransactionMetrics.Aggregate> first = m.drain(T0);
+    assertThat(first).singleElement().satisfies(a -> assertThat(a.count()).isEqualTo(3));
+
+    // Two minutes on, the drain forgets T0's cell; a transaction of T0 finishing late must not
+    // count into the forgotten cell its name last used, but into a new one drained next time.
+    m.record(name, "request", T0, 4, false, false);
+    assertThat(m.drain(T0 + 3 * MINUTE))
+        .singleElement()
+        .satisfies(a -> assertThat(a.count()).isOne());
+    assertThat(m.cells()).isZero();
+    m.record(name, "request", T0, 5, false, false);
+    List<TransactionMetrics.Aggregate> late = m.drain(T0 + 3 * MINUTE);
+    assertThat(late).singleElement().satisfies(a -> assertThat(a.maxMs()).isEqualTo(5));
+  }
 }

@@ -29,20 +29,26 @@ final class JdbcSpans {
             target.getClass().getClassLoader(),
             interfaces(target.getClass()),
             (proxy, method, args) -> {
+              boolean getConnection = method.getName().equals("getConnection");
+              if (getConnection && args == null) {
+                // Once per request: called directly rather than through reflection.
+                return traced(target.getConnection(), spanType);
+              }
               Object result;
               try {
                 result = method.invoke(target, args);
               } catch (InvocationTargetException e) {
                 throw e.getCause();
               }
-              if (result instanceof Connection c && method.getName().equals("getConnection")) {
-                if (spanType[0] == null) {
-                  spanType[0] = "db." + database(c) + ".query";
-                }
-                return new TracedConnection(c, spanType[0]);
-              }
-              return result;
+              return getConnection && result instanceof Connection c ? traced(c, spanType) : result;
             });
+  }
+
+  private static TracedConnection traced(Connection c, String[] spanType) {
+    if (spanType[0] == null) {
+      spanType[0] = "db." + database(c) + ".query";
+    }
+    return new TracedConnection(c, spanType[0]);
   }
 
   private static String database(Connection c) {

@@ -28,13 +28,14 @@ import java.util.concurrent.Executor;
  * in a profile of the example app. {@link #unwrap} reaches the connection underneath (cast through
  * it, not through this class, to reach vendor interfaces).
  */
-final class TracedConnection implements Connection {
+final class TracedConnection extends JdbcWrapper implements Connection {
   final Connection delegate;
 
   /** {@code db.<database>.query}: the type of every span of this connection's statements. */
   final String spanType;
 
   TracedConnection(Connection delegate, String spanType) {
+    super(delegate);
     this.delegate = delegate;
     this.spanType = spanType;
   }
@@ -188,11 +189,6 @@ final class TracedConnection implements Connection {
   @Override
   public boolean isValid(int timeout) throws SQLException {
     return delegate.isValid(timeout);
-  }
-
-  @Override
-  public boolean isWrapperFor(Class<?> iface) throws SQLException {
-    return iface.isInstance(delegate) || delegate.isWrapperFor(iface);
   }
 
   @Override
@@ -355,15 +351,5 @@ final class TracedConnection implements Connection {
   @Override
   public void setTypeMap(Map<String, Class<?>> map) throws SQLException {
     delegate.setTypeMap(map);
-  }
-
-  @Override
-  public <T> T unwrap(Class<T> iface) throws SQLException {
-    return iface.isInstance(delegate) ? iface.cast(delegate) : delegate.unwrap(iface);
-  }
-
-  @Override
-  public String toString() {
-    return "traced " + delegate;
   }
 }

@@ -14,7 +14,7 @@ import java.sql.Statement;
  * their SQL (never its values); every other call goes straight to the driver's statement, and
  * {@link #getConnection} answers the traced connection that made it, as JDBC requires.
  */
-class TracedStatement implements Statement {
+class TracedStatement extends JdbcWrapper implements Statement {
   final Statement delegate;
   final TracedConnection connection;
 
@@ -22,6 +22,7 @@ class TracedStatement implements Statement {
   final String sql;
 
   TracedStatement(Statement delegate, TracedConnection connection, String sql) {
+    super(delegate);
     this.delegate = delegate;
     this.connection = connection;
     this.sql = sql;
@@ -293,11 +294,6 @@ class TracedStatement implements Statement {
   }
 
   @Override
-  public boolean isWrapperFor(Class<?> iface) throws SQLException {
-    return iface.isInstance(delegate) || delegate.isWrapperFor(iface);
-  }
-
-  @Override
   public void setCursorName(String name) throws SQLException {
     delegate.setCursorName(name);
   }
@@ -340,15 +336,5 @@ class TracedStatement implements Statement {
   @Override
   public void setQueryTimeout(int seconds) throws SQLException {
     delegate.setQueryTimeout(seconds);
-  }
-
-  @Override
-  public <T> T unwrap(Class<T> iface) throws SQLException {
-    return iface.isInstance(delegate) ? iface.cast(delegate) : delegate.unwrap(iface);
-  }
-
-  @Override
-  public String toString() {
-    return "traced " + delegate;
   }
 }

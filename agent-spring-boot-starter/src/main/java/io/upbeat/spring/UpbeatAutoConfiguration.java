@@ -2,6 +2,7 @@ package io.upbeat.spring;
 
 import io.upbeat.agent.Upbeat;
 import io.upbeat.agent.UpbeatConfig;
+import jakarta.servlet.DispatcherType;
 import java.util.List;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.BeanFactory;
@@ -86,20 +87,20 @@ public class UpbeatAutoConfiguration {
   @Bean
   @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
   @ConditionalOnClass(name = "org.springframework.web.servlet.HandlerMapping")
-  FilterRegistrationBean<UpbeatFilter> upbeatFilter() {
+  FilterRegistrationBean<UpbeatFilter> upbeatFilter(Environment env) {
     FilterRegistrationBean<UpbeatFilter> r = new FilterRegistrationBean<>(new UpbeatFilter());
     r.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
     r.addUrlPatterns("/*");
+    r.setDispatcherTypes(DispatcherType.REQUEST);
+    // Not even in the chain when the agent is off, as for data sources below.
+    r.setEnabled(agentOn(env));
     return r;
   }
 
   /** Wraps DataSource beans, only when the agent is to run (a wrapper hides the pool's type). */
   @Bean
   static BeanPostProcessor upbeatDataSources(Environment env) {
-    boolean on =
-        !"false".equalsIgnoreCase(env.getProperty("upbeat.enabled"))
-            && first(env.getProperty("upbeat.server-url"), System.getenv("UPBEAT_SERVER_URL"))
-                != null;
+    boolean on = agentOn(env);
     return new BeanPostProcessor() {
       @Override
       public Object postProcessAfterInitialization(Object bean, String name) {
@@ -144,5 +145,14 @@ public class UpbeatAutoConfiguration {
       }
     }
     return null;
+  }
+
+  /**
+   * Whether the agent is to run: not disabled and given a server URL, the rule {@link #upbeatAgent}
+   * starts it by. Instrumentation is installed only then.
+   */
+  static boolean agentOn(Environment env) {
+    return !"false".equalsIgnoreCase(env.getProperty("upbeat.enabled"))
+        && first(env.getProperty("upbeat.server-url"), System.getenv("UPBEAT_SERVER_URL")) != null;
   }
 }

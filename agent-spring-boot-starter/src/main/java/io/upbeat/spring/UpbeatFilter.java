@@ -2,45 +2,64 @@ package io.upbeat.spring;
 
 import io.upbeat.agent.Transaction;
 import io.upbeat.agent.Upbeat;
+import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.HandlerMapping;
 
 /**
  * Records every request as a transaction named by its route template ({@code GET /users/{id}},
  * never the raw URL, so names stay few) with result {@code HTTP 2xx} etc., and captures the
  * exceptions that escape the application.
+ *
+ * <p>A plain servlet filter, registered for request dispatches only (an error page or an async
+ * dispatch is part of the request already recorded): Spring's {@code OncePerRequestFilter} would
+ * set, read and remove a request attribute named by a string built on every request, which is more
+ * than this filter's own work.
  */
-final class UpbeatFilter extends OncePerRequestFilter {
+final class UpbeatFilter implements Filter {
   static final String UNKNOWN_ROUTE = "unknown route";
+
+  /** The type of every transaction this filter records. */
+  private static final String TYPE = "request";
 
   /** {@code HTTP 1xx} to {@code HTTP 5xx}, made once rather than on every request. */
   private static final String[] RESULTS = {
     "HTTP 0xx", "HTTP 1xx", "HTTP 2xx", "HTTP 3xx", "HTTP 4xx", "HTTP 5xx"
   };
 
-  /**
-   * Transaction names by method and route, made once: the same string object for every request of a
-   * route, rather than a new one per request, which the agent's per-name aggregates then find by
-   * identity. Routes are the application's own mappings; past {@value #MAX_NAMES} names are made
-   * per request.
-   */
-  private static final int MAX_NAMES = 10_000;
+  /** Routes whose names are kept; the application's own mappings, so rarely more than a few. */
+  private static final int MAX_ROUTES = 10_000;
 
-  private final Map<String, Map<Object, String>> names = new ConcurrentHashMap<>();
+  /** Methods kept per route beyond its first. */
+  private static final int MAX_OTHER_METHODS = 16;
+
+  /**
+   * A route's transaction names, made once: the same string object for every request of a route
+   * rather than a new one per request, which the agent's per-name aggregates then find by identity.
+   * Most routes are called with one method, so that one is found without a second lookup.
+   */
+  private record RouteNames(String method, String name, Map<String, String> others) {}
+
+  private final Map<Object, RouteNames> routes = new ConcurrentHashMap<>();
 
   @Override
-  protected void doFilterInternal(
-      HttpServletRequest request, HttpServletResponse response, FilterChain chain)
-      throws ServletException, IOException {
-    String method = request.getMethod();
-    Transaction t = Upbeat.beginTransaction(name(method, UNKNOWN_ROUTE), "request");
+  public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+      throws IOException, ServletException {
+    if (!(req instanceof HttpServletRequest request)
+        || !(res instanceof HttpServletResponse response)) {
+      chain.doFilter(req, res);
+      return;
+    }
+    // Named once the route is known, after the chain (or before capturing its exception).
+    Transaction t = Upbeat.beginTransaction(UNKNOWN_ROUTE, TYPE);
     if (t.isNoop()) {
       chain.doFilter(request, response);
       return;
@@ -50,14 +69,14 @@ final class UpbeatFilter extends OncePerRequestFilter {
       chain.doFilter(request, response);
     } catch (IOException | ServletException | RuntimeException | Error e) {
       failure = e;
+      t.setName(name(request));
       Throwable cause =
           e instanceof ServletException s && s.getRootCause() != null ? s.getRootCause() : e;
       t.captureException(cause);
       throw e;
     } finally {
-      Object route = request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
-      if (route != null) {
-        t.setName(name(method, route));
+      if (failure == null) {
+        t.setName(name(request));
       }
       int status = failure != null && response.getStatus() < 400 ? 500 : response.getStatus();
       int family = status / 100;
@@ -68,16 +87,35 @@ final class UpbeatFilter extends OncePerRequestFilter {
     }
   }
 
-  private String name(String method, Object route) {
-    Map<Object, String> byRoute = names.get(method);
-    String name = byRoute == null ? null : byRoute.get(route);
+  private String name(HttpServletRequest request) {
+    Object route = request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
+    return name(request.getMethod(), route == null ? UNKNOWN_ROUTE : route);
+  }
+
+  /** {@code METHOD route}, the same object each time for a known route and method. */
+  String name(String method, Object route) {
+    RouteNames known = routes.get(route);
+    if (known != null && known.method().equals(method)) {
+      return known.name();
+    }
+    if (known == null) {
+      String name = method + " " + route;
+      if (routes.size() < MAX_ROUTES) {
+        known = routes.putIfAbsent(route, new RouteNames(method, name, new ConcurrentHashMap<>()));
+        if (known != null && known.method().equals(method)) {
+          return known.name();
+        }
+      }
+      if (known == null) {
+        return name;
+      }
+    }
+    String name = known.others().get(method);
     if (name == null) {
       name = method + " " + route;
-      if (names.size() < 64 && byRoute == null) {
-        byRoute = names.computeIfAbsent(method, m -> new ConcurrentHashMap<>());
-      }
-      if (byRoute != null && byRoute.size() < MAX_NAMES) {
-        byRoute.put(route, name);
+      if (known.others().size() < MAX_OTHER_METHODS) {
+        String raced = known.others().putIfAbsent(method, name);
+        name = raced != null ? raced : name;
       }
     }
     return name;

@@ -151,6 +151,8 @@ class ITStarter {
     JsonNode error =
         received.stream().flatMap(b -> b.get("errors").valueStream()).findFirst().orElseThrow();
     assertThat(error.get("transaction_id").asString()).isEqualTo(boom.get("id").asString());
+    // Named by its route already when the exception is captured, not "GET unknown route".
+    assertThat(error.get("transaction_name").asString()).isEqualTo("GET /boom");
     assertThat(error.at("/exception/type").asString()).isEqualTo("java.lang.IllegalStateException");
     JsonNode top = error.at("/exception/stacktrace/0");
     assertThat(top.get("module").asString()).isEqualTo("io.upbeat.spring.example.ExampleApp$Users");

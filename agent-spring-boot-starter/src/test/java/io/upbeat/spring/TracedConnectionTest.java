@@ -1,6 +1,7 @@
 package io.upbeat.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
 import com.zaxxer.hikari.HikariConfigMXBean;
@@ -15,6 +16,7 @@ import java.sql.CallableStatement;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -160,6 +162,10 @@ class TracedConnectionTest {
       assertThat(c.getAutoCommit()).isFalse();
       c.rollback();
       c.setAutoCommit(true);
+      assertThat(c.toString()).startsWith("traced ");
+    }
+    try (Connection c = dataSource.getConnection("", "")) {
+      assertThat(c).isInstanceOf(TracedConnection.class);
     }
   }
 
@@ -176,6 +182,8 @@ class TracedConnectionTest {
     // Spring closes a pool at shutdown through Closeable: the wrapper still has it.
     ((Closeable) wrapped).close();
     assertThat(pool.isClosed()).isTrue();
+    // The pool's own exception, as the application would get it without the agent.
+    assertThatThrownBy(wrapped::getConnection).isInstanceOf(SQLException.class);
   }
 
   private JsonNode onlyTransaction() {
