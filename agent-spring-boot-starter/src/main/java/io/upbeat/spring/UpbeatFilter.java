@@ -95,29 +95,24 @@ final class UpbeatFilter implements Filter {
   /** {@code METHOD route}, the same object each time for a known route and method. */
   String name(String method, Object route) {
     RouteNames known = routes.get(route);
-    if (known != null && known.method().equals(method)) {
-      return known.name();
+    if (known == null && routes.size() < MAX_ROUTES) {
+      known =
+          routes.computeIfAbsent(
+              route, r -> new RouteNames(method, method + " " + r, new ConcurrentHashMap<>()));
     }
     if (known == null) {
-      String name = method + " " + route;
-      if (routes.size() < MAX_ROUTES) {
-        known = routes.putIfAbsent(route, new RouteNames(method, name, new ConcurrentHashMap<>()));
-        if (known != null && known.method().equals(method)) {
-          return known.name();
-        }
-      }
-      if (known == null) {
-        return name;
-      }
+      return method + " " + route;
     }
-    String name = known.others().get(method);
-    if (name == null) {
-      name = method + " " + route;
-      if (known.others().size() < MAX_OTHER_METHODS) {
-        String raced = known.others().putIfAbsent(method, name);
-        name = raced != null ? raced : name;
-      }
+    if (known.method().equals(method)) {
+      return known.name();
     }
-    return name;
+    Map<String, String> others = known.others();
+    String name = others.get(method);
+    if (name != null) {
+      return name;
+    }
+    return others.size() < MAX_OTHER_METHODS
+        ? others.computeIfAbsent(method, m -> m + " " + route)
+        : method + " " + route;
   }
 }
