@@ -12,6 +12,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.web.servlet.HandlerInterceptor;
 import org.springframework.web.servlet.HandlerMapping;
 
 /**
@@ -23,6 +24,10 @@ import org.springframework.web.servlet.HandlerMapping;
  * dispatch is part of the request already recorded): Spring's {@code OncePerRequestFilter} would
  * set, read and remove a request attribute named by a string built on every request, which is more
  * than this filter's own work.
+ *
+ * <p>Its {@link #routeNamer() interceptor} names the transaction as soon as Spring MVC has matched
+ * a handler, so that an error the application captures itself while handling the request carries
+ * the route's name too; the filter names it again at the end for requests no handler matched.
  */
 final class UpbeatFilter implements Filter {
   static final String UNKNOWN_ROUTE = "unknown route";
@@ -50,6 +55,29 @@ final class UpbeatFilter implements Filter {
 
   private final Map<Object, RouteNames> routes = new ConcurrentHashMap<>();
 
+  /**
+   * Names the thread's current transaction by the matched route before the handler runs. Only the
+   * filter's request dispatches have a current transaction here: a later error or async dispatch
+   * runs after the filter ended it, and finds none.
+   */
+  private final HandlerInterceptor routeNamer =
+      new HandlerInterceptor() {
+        @Override
+        public boolean preHandle(
+            HttpServletRequest request, HttpServletResponse response, Object handler) {
+          Transaction t = Upbeat.currentTransaction();
+          if (!t.isNoop()) {
+            t.setName(name(request));
+          }
+          return true;
+        }
+      };
+
+  /** The interceptor that names a request's transaction once Spring MVC has matched its route. */
+  HandlerInterceptor routeNamer() {
+    return routeNamer;
+  }
+
   @Override
   public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
       throws IOException, ServletException {
@@ -58,7 +86,8 @@ final class UpbeatFilter implements Filter {
       chain.doFilter(req, res);
       return;
     }
-    // Named once the route is known, after the chain (or before capturing its exception).
+    // Named once the route is known: by the interceptor, else after the chain (or before
+    // capturing its exception).
     Transaction t = Upbeat.beginTransaction(UNKNOWN_ROUTE, TYPE);
     if (t.isNoop()) {
       chain.doFilter(request, response);

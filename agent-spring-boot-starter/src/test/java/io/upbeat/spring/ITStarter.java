@@ -93,14 +93,15 @@ class ITStarter {
     assertThat(get(http, "/boom")).isEqualTo(500);
     assertThat(get(http, "/proxy/9")).isEqualTo(200);
     assertThat(get(http, "/jdk/10")).isEqualTo(200);
+    assertThat(get(http, "/handled/11")).isEqualTo(200);
     // A request's transaction ends in the filter, after its response reached the client.
     org.awaitility.Awaitility.await()
         .atMost(java.time.Duration.ofSeconds(20))
-        .until(() -> received.stream().mapToInt(b -> b.get("transactions").size()).sum() == 7);
+        .until(() -> received.stream().mapToInt(b -> b.get("transactions").size()).sum() == 8);
     Upbeat.stop();
 
     // Every request is counted in the agent's aggregates (sent on stop, at the latest)...
-    assertThat(aggregates.stream().mapToLong(a -> a.get("count").asLong()).sum()).isEqualTo(7);
+    assertThat(aggregates.stream().mapToLong(a -> a.get("count").asLong()).sum()).isEqualTo(8);
     assertThat(
             aggregates.stream()
                 .filter(a -> a.get("name").asString().equals("GET /users/{id}"))
@@ -118,7 +119,8 @@ class ITStarter {
             "GET /users/{id}",
             "GET /boom",
             "GET /proxy/{id}",
-            "GET /jdk/{id}");
+            "GET /jdk/{id}",
+            "GET /handled/{id}");
     JsonNode jdk =
         txns.stream()
             .filter(t -> t.get("name").asString().equals("GET /jdk/{id}"))
@@ -148,8 +150,28 @@ class ITStarter {
     assertThat(boom.get("result").asString()).isEqualTo("HTTP 5xx");
     assertThat(boom.get("outcome").asString()).isEqualTo("failure");
 
+    List<JsonNode> errors = received.stream().flatMap(b -> b.get("errors").valueStream()).toList();
+    assertThat(errors).hasSize(2);
     JsonNode error =
-        received.stream().flatMap(b -> b.get("errors").valueStream()).findFirst().orElseThrow();
+        errors.stream()
+            .filter(e -> e.at("/exception/type").asString().endsWith("IllegalStateException"))
+            .findFirst()
+            .orElseThrow();
+    // Captured by the application mid-request: named by the route Spring MVC matched, which the
+    // filter alone would learn only after the handler returned.
+    JsonNode handled =
+        errors.stream()
+            .filter(e -> e.at("/exception/type").asString().endsWith("IllegalArgumentException"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(handled.get("transaction_name").asString()).isEqualTo("GET /handled/{id}");
+    JsonNode handledTxn =
+        txns.stream()
+            .filter(t -> t.get("name").asString().equals("GET /handled/{id}"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(handled.get("transaction_id").asString()).isEqualTo(handledTxn.get("id").asString());
+    assertThat(handledTxn.get("result").asString()).isEqualTo("HTTP 2xx");
     assertThat(error.get("transaction_id").asString()).isEqualTo(boom.get("id").asString());
     // Named by its route already when the exception is captured, not "GET unknown route".
     assertThat(error.get("transaction_name").asString()).isEqualTo("GET /boom");

@@ -69,6 +69,17 @@ public class ExampleApp {
           .body();
     }
 
+    @GetMapping("/handled/{id}")
+    String handled(@PathVariable int id) {
+      try {
+        throw new IllegalArgumentException("no such order " + id);
+      } catch (IllegalArgumentException e) {
+        // Captured by the application itself, mid-request: an error of this request's route.
+        io.upbeat.agent.Upbeat.captureException(e);
+        return "handled " + id;
+      }
+    }
+
     @GetMapping("/boom")
     String boom() {
       throw new IllegalStateException("boom");
