@@ -38,6 +38,11 @@ enum NoopTransaction implements Transaction, Span {
   public void captureException(Throwable error) {}
 
   @Override
+  public Transaction detach() {
+    return this;
+  }
+
+  @Override
   public void end() {}
 
   @Override

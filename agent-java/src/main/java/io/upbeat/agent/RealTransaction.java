@@ -34,6 +34,8 @@ final class RealTransaction implements Transaction {
   // Set once, by the first end(): a field and a VarHandle rather than one more object per
   // request.
   private volatile boolean ended;
+  // Set by detach(): no longer its thread's current transaction, though not ended.
+  private volatile boolean detached;
   // Made when first needed (guarded by this): a request without spans or tags allocates neither.
   private List<Event.SpanData> spans;
   private Map<String, String> tags;
@@ -53,8 +55,18 @@ final class RealTransaction implements Transaction {
     this.previous = previous;
   }
 
-  boolean isEnded() {
-    return ended;
+  /** Whether it has ended or been detached: either way, no longer its thread's current one. */
+  boolean isInactive() {
+    return ended || detached;
+  }
+
+  @Override
+  public Transaction detach() {
+    if (!ended && slot.owner == Thread.currentThread()) {
+      detached = true;
+      Upbeat.deactivated(this);
+    }
+    return this;
   }
 
   @Override
@@ -214,7 +226,7 @@ final class RealTransaction implements Transaction {
                   userId,
                   true));
     }
-    Upbeat.ended(this);
+    Upbeat.deactivated(this);
   }
 
   @Override

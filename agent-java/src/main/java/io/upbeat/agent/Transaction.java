@@ -30,6 +30,15 @@ public interface Transaction extends AutoCloseable {
   /** Reports an exception as an error of this transaction. */
   void captureException(Throwable error);
 
+  /**
+   * Stops it being this thread's current transaction without ending it, for work that goes on
+   * elsewhere (an asynchronous request whose response is written by another thread): the thread
+   * then serves other work, and the transaction is ended later, from any thread. Its spans, tags
+   * and errors can still be added through this object. Does nothing on another thread than the one
+   * that began it, or once it has ended.
+   */
+  Transaction detach();
+
   /** Ends it and queues it for sending; later calls do nothing. */
   void end();
 

@@ -27,10 +27,10 @@ public final class Upbeat {
     final Thread owner = Thread.currentThread();
     RealTransaction current;
 
-    /** The current transaction, skipping any that ended on another thread. */
+    /** The current transaction, skipping any that ended on another thread or were detached. */
     RealTransaction current() {
       RealTransaction t = current;
-      while (t != null && t.isEnded()) {
+      while (t != null && t.isInactive()) {
         t = t.previous;
       }
       return t;
@@ -136,10 +136,11 @@ public final class Upbeat {
   }
 
   /**
-   * Called by a transaction when it ends: on its own thread, the transaction it was begun within
-   * becomes current again. (Ended on another thread, it is skipped when its thread next looks.)
+   * Called by a transaction when it ends or is detached: on its own thread, the transaction it was
+   * begun within becomes current again. (Ended on another thread, or detached while a transaction
+   * begun within it was current, it is skipped when its thread next looks.)
    */
-  static void ended(RealTransaction t) {
+  static void deactivated(RealTransaction t) {
     Slot slot = t.slot;
     if (slot.owner == Thread.currentThread() && slot.current == t) {
       slot.current = t.previous;

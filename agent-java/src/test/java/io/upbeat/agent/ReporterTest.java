@@ -306,6 +306,72 @@ class ReporterTest {
   }
 
   @Test
+  void aDetachedTransactionLeavesItsThreadAndIsEndedLaterOnAnother() throws Exception {
+    Upbeat.start(config().build(), intake);
+    Transaction outer = Upbeat.beginTransaction("outer", "job");
+    Transaction async = Upbeat.beginTransaction("GET /async", "request");
+    // Detached on another thread: nothing happens to this thread's current transaction.
+    Thread other = new Thread(async::detach);
+    other.start();
+    other.join();
+    assertThat(Upbeat.currentTransaction()).isSameAs(async);
+
+    async.detach();
+    assertThat(Upbeat.currentTransaction()).isSameAs(outer);
+    Transaction next = Upbeat.beginTransaction("next", "job");
+    next.end();
+    // The detached transaction does not come back as this thread's current one.
+    assertThat(Upbeat.currentTransaction()).isSameAs(outer);
+    Upbeat.captureException(new IllegalStateException("of outer"));
+
+    // The thread that finishes the work adds to it and ends it.
+    Thread finisher =
+        new Thread(
+            () -> {
+              async.startSpan("SELECT FROM orders", "db.postgresql.query").end();
+              async.captureException(new IllegalArgumentException("of async"));
+              async.setResult("HTTP 2xx").end();
+            });
+    finisher.start();
+    finisher.join();
+    outer.end();
+    assertThat(Upbeat.currentTransaction().isNoop()).isTrue();
+
+    // Detached while a transaction begun within it was current: skipped once that one ends.
+    Transaction parent = Upbeat.beginTransaction("parent", "job");
+    Transaction child = Upbeat.beginTransaction("child", "job");
+    parent.detach();
+    assertThat(Upbeat.currentTransaction()).isSameAs(child);
+    child.end();
+    assertThat(Upbeat.currentTransaction().isNoop()).isTrue();
+    parent.end();
+    Upbeat.stop();
+
+    List<JsonNode> txns =
+        intake.bodies.stream().flatMap(b -> b.get("transactions").valueStream()).toList();
+    JsonNode sent =
+        txns.stream()
+            .filter(t -> t.get("name").asString().equals("GET /async"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(sent.at("/spans/0/name").asString()).isEqualTo("SELECT FROM orders");
+    assertThat(sent.get("result").asString()).isEqualTo("HTTP 2xx");
+    JsonNode outerSent =
+        txns.stream()
+            .filter(t -> t.get("name").asString().equals("outer"))
+            .findFirst()
+            .orElseThrow();
+    List<JsonNode> errors =
+        intake.bodies.stream().flatMap(b -> b.get("errors").valueStream()).toList();
+    assertThat(errors)
+        .extracting(
+            e -> e.at("/exception/message").asString(), e -> e.get("transaction_id").asString())
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple("of outer", outerSent.get("id").asString()),
+            org.assertj.core.groups.Tuple.tuple("of async", sent.get("id").asString()));
+  }
+
+  @Test
   void anInstrumentedHttpClientRecordsEachCallAsASpan() throws Exception {
     com.sun.net.httpserver.HttpServer server =
         com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);

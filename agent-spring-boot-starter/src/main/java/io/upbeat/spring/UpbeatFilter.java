@@ -2,6 +2,8 @@ package io.upbeat.spring;
 
 import io.upbeat.agent.Transaction;
 import io.upbeat.agent.Upbeat;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -24,6 +26,10 @@ import org.springframework.web.servlet.HandlerMapping;
  * dispatch is part of the request already recorded): Spring's {@code OncePerRequestFilter} would
  * set, read and remove a request attribute named by a string built on every request, which is more
  * than this filter's own work.
+ *
+ * <p>An asynchronous request (a {@code Callable}, {@code DeferredResult} or {@code
+ * CompletableFuture} handler) is recorded until its response is complete, not only until its first
+ * dispatch returns, and an exception that ends it is captured too.
  *
  * <p>Its {@link #routeNamer() interceptor} names the transaction as soon as Spring MVC has matched
  * a handler, so that an error the application captures itself while handling the request carries
@@ -99,20 +105,74 @@ final class UpbeatFilter implements Filter {
     } catch (IOException | ServletException | RuntimeException | Error e) {
       failure = e;
       t.setName(name(request));
-      Throwable cause =
-          e instanceof ServletException s && s.getRootCause() != null ? s.getRootCause() : e;
-      t.captureException(cause);
+      t.captureException(rootCause(e));
       throw e;
     } finally {
       if (failure == null) {
         t.setName(name(request));
       }
-      int status = failure != null && response.getStatus() < 400 ? 500 : response.getStatus();
-      int family = status / 100;
-      t.setResult(
-          family >= 0 && family < RESULTS.length ? RESULTS[family] : "HTTP " + family + "xx");
-      t.setOutcome(status >= 500 ? Transaction.Outcome.FAILURE : Transaction.Outcome.SUCCESS);
-      t.end();
+      if (failure == null && request.isAsyncStarted()) {
+        // The response is written later, by another thread: the transaction leaves this thread,
+        // which goes on to other requests, and ends when the asynchronous request completes. (It
+        // cannot complete before this filter returns: the container defers that until then.)
+        t.detach();
+        request.getAsyncContext().addListener(new AsyncEnd(t), request, response);
+      } else {
+        end(t, response, failure != null);
+      }
+    }
+  }
+
+  /** Sets the result and outcome from the response's status, and ends the transaction. */
+  private static void end(Transaction t, HttpServletResponse response, boolean failed) {
+    int status = failed && response.getStatus() < 400 ? 500 : response.getStatus();
+    int family = status / 100;
+    t.setResult(family >= 0 && family < RESULTS.length ? RESULTS[family] : "HTTP " + family + "xx");
+    t.setOutcome(status >= 500 ? Transaction.Outcome.FAILURE : Transaction.Outcome.SUCCESS);
+    t.end();
+  }
+
+  /** The exception a {@code ServletException} wraps, if any: the one the application threw. */
+  private static Throwable rootCause(Throwable e) {
+    return e instanceof ServletException s && s.getRootCause() != null ? s.getRootCause() : e;
+  }
+
+  /**
+   * Ends an asynchronous request's transaction when the request completes (after a timeout or an
+   * error too: the container completes it then), capturing the error that ended it, if any.
+   */
+  private static final class AsyncEnd implements AsyncListener {
+    private final Transaction transaction;
+    private volatile boolean failed;
+
+    AsyncEnd(Transaction transaction) {
+      this.transaction = transaction;
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+      end(transaction, (HttpServletResponse) event.getSuppliedResponse(), failed);
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+      failed = true;
+      if (event.getThrowable() != null) {
+        transaction.captureException(rootCause(event.getThrowable()));
+      }
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {
+      // Completed next, by the framework (Spring MVC answers 503) or the container.
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {
+      // Asynchronous processing started again, by a later dispatch: listeners must re-register.
+      event
+          .getAsyncContext()
+          .addListener(this, event.getSuppliedRequest(), event.getSuppliedResponse());
     }
   }
 

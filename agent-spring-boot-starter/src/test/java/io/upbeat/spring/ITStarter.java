@@ -94,14 +94,16 @@ class ITStarter {
     assertThat(get(http, "/proxy/9")).isEqualTo(200);
     assertThat(get(http, "/jdk/10")).isEqualTo(200);
     assertThat(get(http, "/handled/11")).isEqualTo(200);
+    assertThat(get(http, "/later/12")).isEqualTo(200);
+    assertThat(get(http, "/later-boom")).isEqualTo(500);
     // A request's transaction ends in the filter, after its response reached the client.
     org.awaitility.Awaitility.await()
         .atMost(java.time.Duration.ofSeconds(20))
-        .until(() -> received.stream().mapToInt(b -> b.get("transactions").size()).sum() == 8);
+        .until(() -> received.stream().mapToInt(b -> b.get("transactions").size()).sum() == 10);
     Upbeat.stop();
 
     // Every request is counted in the agent's aggregates (sent on stop, at the latest)...
-    assertThat(aggregates.stream().mapToLong(a -> a.get("count").asLong()).sum()).isEqualTo(8);
+    assertThat(aggregates.stream().mapToLong(a -> a.get("count").asLong()).sum()).isEqualTo(10);
     assertThat(
             aggregates.stream()
                 .filter(a -> a.get("name").asString().equals("GET /users/{id}"))
@@ -120,7 +122,9 @@ class ITStarter {
             "GET /boom",
             "GET /proxy/{id}",
             "GET /jdk/{id}",
-            "GET /handled/{id}");
+            "GET /handled/{id}",
+            "GET /later/{id}",
+            "GET /later-boom");
     JsonNode jdk =
         txns.stream()
             .filter(t -> t.get("name").asString().equals("GET /jdk/{id}"))
@@ -151,7 +155,7 @@ class ITStarter {
     assertThat(boom.get("outcome").asString()).isEqualTo("failure");
 
     List<JsonNode> errors = received.stream().flatMap(b -> b.get("errors").valueStream()).toList();
-    assertThat(errors).hasSize(2);
+    assertThat(errors).hasSize(3);
     JsonNode error =
         errors.stream()
             .filter(e -> e.at("/exception/type").asString().endsWith("IllegalStateException"))
@@ -172,6 +176,30 @@ class ITStarter {
             .orElseThrow();
     assertThat(handled.get("transaction_id").asString()).isEqualTo(handledTxn.get("id").asString());
     assertThat(handledTxn.get("result").asString()).isEqualTo("HTTP 2xx");
+    // Asynchronous requests: recorded until their response is complete, failures included.
+    JsonNode later =
+        txns.stream()
+            .filter(t -> t.get("name").asString().equals("GET /later/{id}"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(later.get("duration_ms").asDouble()).isGreaterThanOrEqualTo(300.0);
+    assertThat(later.get("result").asString()).isEqualTo("HTTP 2xx");
+    JsonNode laterBoom =
+        txns.stream()
+            .filter(t -> t.get("name").asString().equals("GET /later-boom"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(laterBoom.get("result").asString()).isEqualTo("HTTP 5xx");
+    assertThat(laterBoom.get("outcome").asString()).isEqualTo("failure");
+    JsonNode laterError =
+        errors.stream()
+            .filter(
+                e -> e.at("/exception/type").asString().endsWith("UnsupportedOperationException"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(laterError.get("transaction_id").asString())
+        .isEqualTo(laterBoom.get("id").asString());
+    assertThat(laterError.get("transaction_name").asString()).isEqualTo("GET /later-boom");
     assertThat(error.get("transaction_id").asString()).isEqualTo(boom.get("id").asString());
     // Named by its route already when the exception is captured, not "GET unknown route".
     assertThat(error.get("transaction_name").asString()).isEqualTo("GET /boom");

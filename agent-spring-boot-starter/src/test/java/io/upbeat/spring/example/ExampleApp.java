@@ -80,6 +80,23 @@ public class ExampleApp {
       }
     }
 
+    /** Answered by another thread, 300 ms after the handler returned. */
+    @GetMapping("/later/{id}")
+    java.util.concurrent.CompletableFuture<String> later(@PathVariable int id) {
+      return java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> "later " + id,
+          java.util.concurrent.CompletableFuture.delayedExecutor(
+              300, java.util.concurrent.TimeUnit.MILLISECONDS));
+    }
+
+    /** Fails on another thread, after the handler returned. */
+    @GetMapping("/later-boom")
+    java.util.concurrent.Callable<String> laterBoom() {
+      return () -> {
+        throw new UnsupportedOperationException("later boom");
+      };
+    }
+
     @GetMapping("/boom")
     String boom() {
       throw new IllegalStateException("boom");
