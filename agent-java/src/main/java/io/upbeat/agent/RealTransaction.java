@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 
 /** A transaction being measured. Its setters may be called from any thread. */
 final class RealTransaction implements Transaction {
@@ -40,7 +41,11 @@ final class RealTransaction implements Transaction {
   private List<Event.SpanData> spans;
   private Map<String, String> tags;
   private volatile boolean capturedError;
+  // Null until set when the name comes from the namer: then it is asked each time it is needed,
+  // as what it answers can change until the transaction ends (a route becomes known).
   private volatile String name;
+  private final Object nameSource;
+  private final Function<Object, String> namer;
   private final String type;
   private volatile String result;
   private volatile Outcome outcome;
@@ -48,8 +53,22 @@ final class RealTransaction implements Transaction {
 
   RealTransaction(
       Upbeat.Agent agent, String name, String type, Upbeat.Slot slot, RealTransaction previous) {
+    this(
+        agent, name == null || name.isEmpty() ? "unnamed" : name, null, null, type, slot, previous);
+  }
+
+  RealTransaction(
+      Upbeat.Agent agent,
+      String name,
+      Object nameSource,
+      Function<Object, String> namer,
+      String type,
+      Upbeat.Slot slot,
+      RealTransaction previous) {
     this.agent = agent;
-    this.name = name == null || name.isEmpty() ? "unnamed" : name;
+    this.name = name;
+    this.nameSource = nameSource;
+    this.namer = namer;
     this.type = type == null || type.isEmpty() ? "custom" : type;
     this.slot = slot;
     this.previous = previous;
@@ -75,6 +94,20 @@ final class RealTransaction implements Transaction {
       this.name = name;
     }
     return this;
+  }
+
+  /** Its name: as set, else what the namer answers now (never null or empty). */
+  private String name() {
+    String n = name;
+    if (n != null) {
+      return n;
+    }
+    try {
+      n = namer.apply(nameSource);
+    } catch (RuntimeException e) {
+      n = null; // An integration's namer must not fail the application's request.
+    }
+    return n == null || n.isEmpty() ? "unnamed" : n;
   }
 
   @Override
@@ -152,7 +185,7 @@ final class RealTransaction implements Transaction {
   public void captureException(Throwable error) {
     if (error != null) {
       capturedError = true;
-      reportError(agent, error, id(), name, tags(), userId);
+      reportError(agent, error, id(), name(), tags(), userId);
     }
   }
 
@@ -204,7 +237,7 @@ final class RealTransaction implements Transaction {
     String r = result;
     // The same rule as the processor's: the agent's outcome, else an HTTP 5xx result.
     boolean failed = o != null ? o == Outcome.FAILURE : r != null && r.startsWith("HTTP 5");
-    String n = name;
+    String n = name();
     boolean sample = agent.metrics().record(n, type, startMillis, duration, failed, capturedError);
     if (sample) {
       List<Event.SpanData> s = spans();

@@ -95,6 +95,38 @@ public final class Upbeat {
     return t;
   }
 
+  /**
+   * Begins a transaction named by {@code namer} from {@code source}, asked whenever the name is
+   * needed until the transaction ends or is {@linkplain Transaction#setName named}: when an error
+   * is captured, and once when it ends. For integrations that learn the name during the work: a web
+   * framework's route, known once the request has been matched. The namer must be cheap, must not
+   * fail, and is best a constant (a request then allocates nothing for it); a null or empty name
+   * counts as {@code unnamed}.
+   */
+  @SuppressWarnings("unchecked")
+  public static <T> Transaction beginTransaction(
+      String type, T source, java.util.function.Function<? super T, String> namer) {
+    Agent a = agent;
+    if (a == null) {
+      return NoopTransaction.INSTANCE;
+    }
+    if (namer == null) {
+      return beginTransaction(null, type);
+    }
+    Slot slot = SLOT.get();
+    RealTransaction t =
+        new RealTransaction(
+            a,
+            null,
+            source,
+            (java.util.function.Function<Object, String>) namer,
+            type,
+            slot,
+            slot.current());
+    slot.current = t;
+    return t;
+  }
+
   /** This thread's current transaction, or the no-op one. */
   public static Transaction currentTransaction() {
     RealTransaction t = SLOT.get().current();

@@ -372,6 +372,45 @@ class ReporterTest {
   }
 
   @Test
+  void aTransactionNamedByItsNamerIsNamedAsOfWhenTheNameIsNeeded() throws Exception {
+    Upbeat.start(config().build(), intake);
+    java.util.concurrent.atomic.AtomicReference<String> route =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.function.Function<java.util.concurrent.atomic.AtomicReference<String>, String> namer =
+        r -> r.get() == null ? "GET unknown route" : "GET " + r.get();
+
+    Transaction t = Upbeat.beginTransaction("request", route, namer);
+    Upbeat.captureException(new IllegalStateException("before the route is known"));
+    route.set("/orders/{id}");
+    Upbeat.captureException(new IllegalStateException("once it is"));
+    t.end();
+
+    // Set by hand, the name no longer comes from the namer; a namer that fails or answers
+    // nothing leaves the transaction "unnamed" and the application unharmed.
+    Upbeat.beginTransaction("request", route, namer).setName("GET /by-hand").end();
+    Upbeat.beginTransaction("request", route, r -> null).end();
+    Upbeat.beginTransaction(
+            "request",
+            route,
+            r -> {
+              throw new IllegalStateException("a broken namer");
+            })
+        .end();
+    Upbeat.stop();
+
+    assertThat(
+            intake.bodies.stream()
+                .flatMap(b -> b.get("errors").valueStream())
+                .map(e -> e.get("transaction_name").asString()))
+        .containsExactly("GET unknown route", "GET /orders/{id}");
+    assertThat(
+            intake.bodies.stream()
+                .flatMap(b -> b.get("transactions").valueStream())
+                .map(e -> e.get("name").asString()))
+        .containsExactlyInAnyOrder("GET /orders/{id}", "GET /by-hand", "unnamed", "unnamed");
+  }
+
+  @Test
   void anInstrumentedHttpClientRecordsEachCallAsASpan() throws Exception {
     com.sun.net.httpserver.HttpServer server =
         com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);

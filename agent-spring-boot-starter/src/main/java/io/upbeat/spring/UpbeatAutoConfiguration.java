@@ -97,29 +97,6 @@ public class UpbeatAutoConfiguration {
     return r;
   }
 
-  /**
-   * Adds the filter's route-naming interceptor to Spring MVC's handler mappings, when the filter is
-   * in the chain.
-   */
-  @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
-  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-  @ConditionalOnClass(name = "org.springframework.web.servlet.config.annotation.WebMvcConfigurer")
-  static class RouteNaming {
-    @Bean
-    org.springframework.web.servlet.config.annotation.WebMvcConfigurer upbeatRouteNamer(
-        FilterRegistrationBean<UpbeatFilter> upbeatFilter) {
-      return new org.springframework.web.servlet.config.annotation.WebMvcConfigurer() {
-        @Override
-        public void addInterceptors(
-            org.springframework.web.servlet.config.annotation.InterceptorRegistry registry) {
-          if (upbeatFilter.isEnabled()) {
-            registry.addInterceptor(upbeatFilter.getFilter().routeNamer());
-          }
-        }
-      };
-    }
-  }
-
   /** Wraps DataSource beans, only when the agent is to run (a wrapper hides the pool's type). */
   @Bean
   static BeanPostProcessor upbeatDataSources(Environment env) {

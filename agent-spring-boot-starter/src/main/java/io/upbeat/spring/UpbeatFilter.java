@@ -14,7 +14,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.springframework.web.servlet.HandlerInterceptor;
+import java.util.function.Function;
 import org.springframework.web.servlet.HandlerMapping;
 
 /**
@@ -31,9 +31,9 @@ import org.springframework.web.servlet.HandlerMapping;
  * CompletableFuture} handler) is recorded until its response is complete, not only until its first
  * dispatch returns, and an exception that ends it is captured too.
  *
- * <p>Its {@link #routeNamer() interceptor} names the transaction as soon as Spring MVC has matched
- * a handler, so that an error the application captures itself while handling the request carries
- * the route's name too; the filter names it again at the end for requests no handler matched.
+ * <p>The transaction is named by the route when its name is needed, so an error the application
+ * captures itself while handling the request carries the route's name too (or {@code GET unknown
+ * route} before Spring MVC has matched one).
  */
 final class UpbeatFilter implements Filter {
   static final String UNKNOWN_ROUTE = "unknown route";
@@ -62,27 +62,10 @@ final class UpbeatFilter implements Filter {
   private final Map<Object, RouteNames> routes = new ConcurrentHashMap<>();
 
   /**
-   * Names the thread's current transaction by the matched route before the handler runs. Only the
-   * filter's request dispatches have a current transaction here: a later error or async dispatch
-   * runs after the filter ended it, and finds none.
+   * Names a request's transaction by its route when the name is needed: when an error is captured
+   * (the application's own, mid-request, included) and when it ends. One object for every request.
    */
-  private final HandlerInterceptor routeNamer =
-      new HandlerInterceptor() {
-        @Override
-        public boolean preHandle(
-            HttpServletRequest request, HttpServletResponse response, Object handler) {
-          Transaction t = Upbeat.currentTransaction();
-          if (!t.isNoop()) {
-            t.setName(name(request));
-          }
-          return true;
-        }
-      };
-
-  /** The interceptor that names a request's transaction once Spring MVC has matched its route. */
-  HandlerInterceptor routeNamer() {
-    return routeNamer;
-  }
+  private final Function<HttpServletRequest, String> namer = this::name;
 
   @Override
   public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
@@ -92,9 +75,8 @@ final class UpbeatFilter implements Filter {
       chain.doFilter(req, res);
       return;
     }
-    // Named once the route is known: by the interceptor, else after the chain (or before
-    // capturing its exception).
-    Transaction t = Upbeat.beginTransaction(UNKNOWN_ROUTE, TYPE);
+    // Named by the route Spring MVC matched, asked for when the name is needed.
+    Transaction t = Upbeat.beginTransaction(TYPE, request, namer);
     if (t.isNoop()) {
       chain.doFilter(request, response);
       return;
@@ -104,14 +86,12 @@ final class UpbeatFilter implements Filter {
       chain.doFilter(request, response);
     } catch (IOException | ServletException | RuntimeException | Error e) {
       failure = e;
-      t.setName(name(request));
       t.captureException(rootCause(e));
       throw e;
     } finally {
-      if (failure == null) {
-        t.setName(name(request));
-      }
       if (failure == null && request.isAsyncStarted()) {
+        // Named now: the route is known, and the request's attributes are this thread's to read.
+        t.setName(name(request));
         // The response is written later, by another thread: the transaction leaves this thread,
         // which goes on to other requests, and ends when the asynchronous request completes. (It
         // cannot complete before this filter returns: the container defers that until then.)

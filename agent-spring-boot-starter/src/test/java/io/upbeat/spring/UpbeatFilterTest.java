@@ -3,13 +3,10 @@ package io.upbeat.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import jakarta.servlet.DispatcherType;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
-import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
-import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /** The filter's route names, and its registration: in the chain only when the agent runs. */
 class UpbeatFilterTest {
@@ -47,33 +44,6 @@ class UpbeatFilterTest {
               // Request dispatches only: an error page belongs to the request already recorded.
               assertThat(r.determineDispatcherTypes()).containsExactly(DispatcherType.REQUEST);
             });
-  }
-
-  @Test
-  void theRouteNamerIsAddedToSpringMvcOnlyWhenTheFilterIsInTheChain() {
-    context
-        .withPropertyValues("upbeat.enabled=false", "upbeat.server-url=http://127.0.0.1:9")
-        .run(c -> assertThat(interceptors(c.getBean("upbeatRouteNamer"))).isEmpty());
-    context
-        .withPropertyValues("upbeat.server-url=http://127.0.0.1:9", "upbeat.secret-token=t")
-        .run(
-            c -> {
-              UpbeatFilter filter =
-                  (UpbeatFilter) registration(c.getBean("upbeatFilter")).getFilter();
-              assertThat(interceptors(c.getBean("upbeatRouteNamer")))
-                  .containsExactly(filter.routeNamer());
-            });
-  }
-
-  private static List<Object> interceptors(Object configurer) {
-    class Registry extends InterceptorRegistry {
-      List<Object> all() {
-        return getInterceptors();
-      }
-    }
-    Registry registry = new Registry();
-    ((WebMvcConfigurer) configurer).addInterceptors(registry);
-    return registry.all();
   }
 
   private static FilterRegistrationBean<?> registration(Object bean) {
