@@ -12,13 +12,19 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Base64;
+import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Browsers sign in with the login form and then use a session cookie; every state-changing request
  * they make needs the CSRF token, which a page on another site cannot read.
  */
 class ITBrowserSession extends ApiIntegrationTest {
+  @Autowired JdbcTemplate jdbc;
   private final CookieManager cookies = new CookieManager();
   private final HttpClient browser =
       HttpClient.newBuilder()
@@ -108,6 +114,79 @@ class ITBrowserSession extends ApiIntegrationTest {
     assertThat(login.headers().firstValue("Location"))
         .hasValueSatisfying(l -> assertThat(l).contains("error"));
     assertThat(send(HttpRequest.newBuilder(uri("/api/v1/me")).GET()).statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void theSessionTableHoldsOnlyTheDigestOfASessionsId() throws Exception {
+    Account bob = api.newAccount("Browser Digest");
+    send(HttpRequest.newBuilder(uri("/login")).GET());
+    HttpResponse<String> login =
+        send(
+            HttpRequest.newBuilder(uri("/login"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "email=%s&password=%s&_csrf=%s"
+                            .formatted(enc(bob.email()), enc(bob.password()), enc(csrfCookie())))));
+    assertThat(login.statusCode()).isEqualTo(302);
+    String cookie = cookie("SESSION");
+    // Spring Session's cookie carries the id in base64.
+    String id = new String(Base64.getDecoder().decode(cookie), StandardCharsets.UTF_8);
+    String digest =
+        HexFormat.of()
+            .formatHex(
+                MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8)));
+    assertThat(sessionRows(digest)).isOne();
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM spring_session WHERE session_id IN (?, ?)"
+                    + " OR principal_name = ? AND session_id <> ?",
+                Integer.class,
+                id,
+                cookie,
+                bob.email(),
+                digest))
+        .isZero();
+
+    // The session works, request after request (each one updates its row by the digest)...
+    for (int i = 0; i < 2; i++) {
+      HttpResponse<String> me = send(HttpRequest.newBuilder(uri("/api/v1/me")).GET());
+      assertThat(me.statusCode()).isEqualTo(200);
+      assertThat(me.body()).contains(bob.email());
+    }
+    assertThat(sessionRows(digest)).isOne();
+
+    // ...and signing out deletes it by the digest. (Signing in replaced the CSRF token: a page
+    // with a form hands out the new one.)
+    send(HttpRequest.newBuilder(uri("/login")).GET());
+    HttpResponse<String> logout =
+        send(
+            HttpRequest.newBuilder(uri("/logout"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("_csrf=" + enc(csrfCookie()))));
+    assertThat(logout.statusCode()).isEqualTo(302);
+    assertThat(sessionRows(digest)).isZero();
+    HttpResponse<String> after =
+        browser.send(
+            HttpRequest.newBuilder(uri("/api/v1/me"))
+                .header("Cookie", "SESSION=" + cookie)
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(after.statusCode()).isEqualTo(401);
+  }
+
+  private int sessionRows(String digest) {
+    return jdbc.queryForObject(
+        "SELECT count(*) FROM spring_session WHERE session_id = ?", Integer.class, digest);
+  }
+
+  private String cookie(String name) {
+    return cookies.getCookieStore().getCookies().stream()
+        .filter(c -> c.getName().equals(name))
+        .map(HttpCookie::getValue)
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + name + " cookie"));
   }
 
   private String csrfCookie() {
