@@ -41,13 +41,10 @@ class ITBrowserSession extends ApiIntegrationTest {
     String csrf = csrfCookie();
 
     HttpResponse<String> login =
-        send(
-            HttpRequest.newBuilder(uri("/login"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(
-                    HttpRequest.BodyPublishers.ofString(
-                        "email=%s&password=%s&_csrf=%s"
-                            .formatted(enc(alice.email()), enc(alice.password()), enc(csrf)))));
+        postForm(
+            "/login",
+            "email=%s&password=%s&_csrf=%s"
+                .formatted(enc(alice.email()), enc(alice.password()), enc(csrf)));
     assertThat(login.statusCode()).isEqualTo(302);
     assertThat(login.headers().firstValue("Location"))
         .hasValueSatisfying(l -> assertThat(l).doesNotContain("error"));
@@ -102,13 +99,10 @@ class ITBrowserSession extends ApiIntegrationTest {
     send(HttpRequest.newBuilder(uri("/login")).GET());
 
     HttpResponse<String> login =
-        send(
-            HttpRequest.newBuilder(uri("/login"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(
-                    HttpRequest.BodyPublishers.ofString(
-                        "email=%s&password=wrong-password&_csrf=%s"
-                            .formatted(enc(alice.email()), enc(csrfCookie())))));
+        postForm(
+            "/login",
+            "email=%s&password=wrong-password&_csrf=%s"
+                .formatted(enc(alice.email()), enc(csrfCookie())));
 
     assertThat(login.statusCode()).isEqualTo(302);
     assertThat(login.headers().firstValue("Location"))
@@ -121,13 +115,10 @@ class ITBrowserSession extends ApiIntegrationTest {
     Account bob = api.newAccount("Browser Digest");
     send(HttpRequest.newBuilder(uri("/login")).GET());
     HttpResponse<String> login =
-        send(
-            HttpRequest.newBuilder(uri("/login"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(
-                    HttpRequest.BodyPublishers.ofString(
-                        "email=%s&password=%s&_csrf=%s"
-                            .formatted(enc(bob.email()), enc(bob.password()), enc(csrfCookie())))));
+        postForm(
+            "/login",
+            "email=%s&password=%s&_csrf=%s"
+                .formatted(enc(bob.email()), enc(bob.password()), enc(csrfCookie())));
     assertThat(login.statusCode()).isEqualTo(302);
     String cookie = cookie("SESSION");
     // Spring Session's cookie carries the id in base64.
@@ -159,11 +150,7 @@ class ITBrowserSession extends ApiIntegrationTest {
     // ...and signing out deletes it by the digest. (Signing in replaced the CSRF token: a page
     // with a form hands out the new one.)
     send(HttpRequest.newBuilder(uri("/login")).GET());
-    HttpResponse<String> logout =
-        send(
-            HttpRequest.newBuilder(uri("/logout"))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString("_csrf=" + enc(csrfCookie()))));
+    HttpResponse<String> logout = postForm("/logout", "_csrf=" + enc(csrfCookie()));
     assertThat(logout.statusCode()).isEqualTo(302);
     assertThat(sessionRows(digest)).isZero();
     HttpResponse<String> after =
@@ -190,11 +177,16 @@ class ITBrowserSession extends ApiIntegrationTest {
   }
 
   private String csrfCookie() {
-    return cookies.getCookieStore().getCookies().stream()
-        .filter(c -> c.getName().equals("XSRF-TOKEN"))
-        .map(HttpCookie::getValue)
-        .findFirst()
-        .orElseThrow(() -> new AssertionError("no XSRF-TOKEN cookie"));
+    return cookie("XSRF-TOKEN");
+  }
+
+  /** Posts a form, as a browser does. */
+  private HttpResponse<String> postForm(String path, String form)
+      throws IOException, InterruptedException {
+    return send(
+        HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(form)));
   }
 
   private HttpResponse<String> send(HttpRequest.Builder request)
