@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import io.upbeat.localstack.junit.TestHttp;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
 
 /** Upbeat's JSON API and intake as a script calls them, for the system tests. */
 final class JsonApi {
@@ -75,5 +79,39 @@ final class JsonApi {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The first of a list answer's {@code items} that {@code matches}, or a missing node. */
+  static JsonNode item(JsonNode list, Predicate<JsonNode> matches) {
+    for (JsonNode item : list.path("items")) {
+      if (matches.test(item)) {
+        return item;
+      }
+    }
+    return MissingNode.getInstance();
+  }
+
+  /** Every span of every sample in a {@code /transactions/samples} answer. */
+  static List<JsonNode> spans(JsonNode samples) {
+    List<JsonNode> spans = new ArrayList<>();
+    samples.path("items").forEach(sample -> sample.path("spans").forEach(spans::add));
+    return spans;
+  }
+
+  /** The number {@code field} of {@code node}; fails the test if it is missing or no number. */
+  static double number(JsonNode node, String field) {
+    JsonNode value = node.path(field);
+    assertThat(value.isNumber()).as("number %s in %s", field, node).isTrue();
+    return value.doubleValue();
+  }
+
+  /** Every string value in {@code node}, at any depth. */
+  static List<String> texts(JsonNode node) {
+    if (node.isTextual()) {
+      return List.of(node.textValue());
+    }
+    List<String> texts = new ArrayList<>();
+    node.forEach(child -> texts.addAll(texts(child)));
+    return texts;
   }
 }

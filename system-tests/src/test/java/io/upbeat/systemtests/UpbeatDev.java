@@ -60,6 +60,18 @@ final class UpbeatDev implements AutoCloseable {
     return dev;
   }
 
+  /**
+   * Starts it on free ports without waiting: the caller holds it (to stop it with {@link
+   * #shutDown}) while it waits for READY with {@link #awaitLine}.
+   */
+  static UpbeatDev starting(Path dataDir, String... extraArgs) throws IOException {
+    int api = FreePorts.pick();
+    int intake = FreePorts.pick();
+    int processor = FreePorts.pick();
+    return new UpbeatDev(
+        launch(dataDir, api, intake, processor, extraArgs), api, intake, processor);
+  }
+
   /** Starts the script without waiting for anything. */
   static Process launch(Path dataDir, int api, int intake, int processor, String... extraArgs)
       throws IOException {
@@ -119,6 +131,20 @@ final class UpbeatDev implements AutoCloseable {
         .as("stopped within 90 s; output:%n%s", String.join("\n", output))
         .isTrue();
     return process.exitValue();
+  }
+
+  /**
+   * SIGTERM, so that it stops its PostgreSQL (which is not in its process tree); kills what is left
+   * only if it has not stopped within 90 s. For tests that do not check how it stops.
+   */
+  void shutDown() throws InterruptedException {
+    if (process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(90, TimeUnit.SECONDS)) {
+        close();
+        process.waitFor(30, TimeUnit.SECONDS);
+      }
+    }
   }
 
   /** Kills whatever is left (after a failed test). */
