@@ -88,7 +88,11 @@
         ctx.moveTo(x, u.bbox.top);
         ctx.lineTo(x, u.bbox.top + u.bbox.height);
         ctx.stroke();
-        ctx.fillText(r.label, x + 4 * devicePixelRatio, u.bbox.top + 12 * devicePixelRatio);
+        // Right of its line, or left of it where the label would run past the plot's edge.
+        const gap = 4 * devicePixelRatio;
+        const width = ctx.measureText(r.label).width;
+        const right = x + gap + width <= u.bbox.left + u.bbox.width;
+        ctx.fillText(r.label, right ? x + gap : x - gap - width, u.bbox.top + 12 * devicePixelRatio);
       }
       ctx.restore();
     };

@@ -91,6 +91,12 @@ class ITBrowserSession extends ApiIntegrationTest {
     HttpResponse<String> htmx =
         send(HttpRequest.newBuilder(uri("/webjars/htmx.org/dist/htmx.min.js")).GET());
     assertThat(htmx.statusCode()).isEqualTo(200);
+    // The icon every page declares, served before signing in (no 404 in the browser's console).
+    assertThat(login.body()).contains("rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\"");
+    HttpResponse<String> icon = send(HttpRequest.newBuilder(uri("/favicon.svg")).GET());
+    assertThat(icon.statusCode()).isEqualTo(200);
+    assertThat(icon.headers().firstValue("Content-Type")).hasValue("image/svg+xml");
+    assertThat(icon.body()).startsWith("<svg");
   }
 
   @Test

@@ -63,7 +63,12 @@ class SecurityConfiguration {
                     .requestMatchers("/swagger-ui.html", "/login", "/signup", "/error")
                     .permitAll()
                     .requestMatchers(
-                        HttpMethod.GET, "/css/**", "/js/**", "/webjars/**", "/favicon.ico")
+                        HttpMethod.GET,
+                        "/css/**",
+                        "/js/**",
+                        "/webjars/**",
+                        "/favicon.svg",
+                        "/favicon.ico")
                     .permitAll()
                     // CI posts its app's releases with the app's CI token (or a member's key).
                     .requestMatchers(HttpMethod.POST, "/api/v1/apps/*/releases")

@@ -161,14 +161,13 @@ public final class Browser implements AutoCloseable {
   }
 
   /**
-   * Console messages at level SEVERE (script errors, failed loads) since the last call, except for
-   * {@code /favicon.ico}, which browsers request by themselves.
+   * Console messages at level SEVERE (script errors, failed loads: the icon every page declares
+   * included) since the last call.
    */
   public List<String> consoleErrors() {
     return driver.manage().logs().get(LogType.BROWSER).getAll().stream()
         .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
         .map(LogEntry::getMessage)
-        .filter(m -> !m.contains("/favicon.ico "))
         .toList();
   }
 
