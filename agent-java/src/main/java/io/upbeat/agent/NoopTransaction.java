@@ -1,7 +1,7 @@
 package io.upbeat.agent;
 
 /** What the API hands out when the agent is not started: does nothing, safely. */
-enum NoopTransaction implements Transaction, Span {
+enum NoopTransaction implements Transaction, Span, Transaction.Scope {
   INSTANCE;
 
   @Override
@@ -39,6 +39,11 @@ enum NoopTransaction implements Transaction, Span {
 
   @Override
   public Transaction detach() {
+    return this;
+  }
+
+  @Override
+  public Scope activate() {
     return this;
   }
 

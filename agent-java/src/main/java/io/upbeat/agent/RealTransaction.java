@@ -74,6 +74,15 @@ final class RealTransaction implements Transaction {
     this.previous = previous;
   }
 
+  boolean isEnded() {
+    return ended;
+  }
+
+  @Override
+  public Scope activate() {
+    return ended ? NoopTransaction.INSTANCE : Upbeat.activate(this);
+  }
+
   /** Whether it has ended or been detached: either way, no longer its thread's current one. */
   boolean isInactive() {
     return ended || detached;

@@ -39,6 +39,16 @@ public interface Transaction extends AutoCloseable {
    */
   Transaction detach();
 
+  /**
+   * Makes it the calling thread's current transaction until the returned scope is closed (use
+   * try-with-resources), for work done for it on another thread: a task an executor runs for an
+   * asynchronous request. Within the scope, spans the agent records (JDBC, HTTP) and errors
+   * captured through {@link Upbeat} belong to it, and a transaction begun there is nested in it.
+   * Closing the scope, on the same thread, brings back what was current before; scopes close in the
+   * reverse order they were opened. An ended transaction is not activated.
+   */
+  Scope activate();
+
   /** Ends it and queues it for sending; later calls do nothing. */
   void end();
 
@@ -48,6 +58,13 @@ public interface Transaction extends AutoCloseable {
   @Override
   default void close() {
     end();
+  }
+
+  /** A transaction's time as a thread's current one, opened by {@link #activate()}. */
+  interface Scope extends AutoCloseable {
+    /** Ends the scope: what was current on the thread before is current again. */
+    @Override
+    void close();
   }
 
   /** How a transaction ended. */

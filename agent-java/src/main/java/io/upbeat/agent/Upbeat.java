@@ -25,16 +25,74 @@ public final class Upbeat {
    */
   static final class Slot {
     final Thread owner = Thread.currentThread();
+    // The transactions begun on this thread, newest first (through each one's previous).
     RealTransaction current;
+    // Transactions of other threads made current here by Transaction.activate(), newest first.
+    // While one is active, `current` holds only what was begun within it.
+    Activation activated;
 
-    /** The current transaction, skipping any that ended on another thread or were detached. */
-    RealTransaction current() {
+    /**
+     * The newest transaction begun on this thread that is still its current one, skipping any that
+     * ended on another thread or were detached.
+     */
+    RealTransaction own() {
       RealTransaction t = current;
       while (t != null && t.isInactive()) {
         t = t.previous;
       }
       return t;
     }
+
+    /** The current transaction: begun here, else activated here (and not ended since). */
+    RealTransaction current() {
+      RealTransaction t = own();
+      if (t == null) {
+        for (Activation a = activated; a != null; a = a.previous) {
+          if (!a.closed && !a.transaction.isEnded()) {
+            return a.transaction;
+          }
+        }
+      }
+      return t;
+    }
+  }
+
+  /**
+   * A transaction made current on a thread by {@link Transaction#activate()}, until closed. What
+   * was current on the thread before is put aside and comes back when it closes.
+   */
+  static final class Activation implements Transaction.Scope {
+    final Slot slot;
+    final RealTransaction transaction;
+    final Activation previous;
+    private final RealTransaction putAside;
+    boolean closed;
+
+    Activation(Slot slot, RealTransaction transaction) {
+      this.slot = slot;
+      this.transaction = transaction;
+      this.previous = slot.activated;
+      this.putAside = slot.current;
+      slot.current = null;
+      slot.activated = this;
+    }
+
+    @Override
+    public void close() {
+      if (closed || slot.owner != Thread.currentThread()) {
+        return;
+      }
+      closed = true;
+      if (slot.activated == this) {
+        slot.activated = previous;
+        slot.current = putAside;
+      }
+    }
+  }
+
+  /** Makes {@code t} current on this thread until the returned scope closes. */
+  static Transaction.Scope activate(RealTransaction t) {
+    return new Activation(SLOT.get(), t);
   }
 
   /** The running agent: configuration, frame classifier and reporter. */
@@ -90,7 +148,7 @@ public final class Upbeat {
       return NoopTransaction.INSTANCE;
     }
     Slot slot = SLOT.get();
-    RealTransaction t = new RealTransaction(a, name, type, slot, slot.current());
+    RealTransaction t = new RealTransaction(a, name, type, slot, slot.own());
     slot.current = t;
     return t;
   }
@@ -122,7 +180,7 @@ public final class Upbeat {
             (java.util.function.Function<Object, String>) namer,
             type,
             slot,
-            slot.current());
+            slot.own());
     slot.current = t;
     return t;
   }

@@ -372,6 +372,64 @@ class ReporterTest {
   }
 
   @Test
+  void anActivatedTransactionIsCurrentOnAnotherThreadUntilItsScopeCloses() throws Exception {
+    Upbeat.start(config().build(), intake);
+    Transaction request = Upbeat.beginTransaction("GET /later", "request");
+    request.detach();
+    assertThat(Upbeat.currentTransaction().isNoop()).isTrue();
+
+    java.util.List<Object> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Thread worker =
+        new Thread(
+            () -> {
+              Transaction own = Upbeat.beginTransaction("worker's own", "job");
+              try (Transaction.Scope scope = request.activate()) {
+                seen.add(Upbeat.currentTransaction()); // the activated one, not the worker's own
+                Upbeat.currentTransaction().startSpan("SELECT FROM orders", "db.h2.query").end();
+                Upbeat.captureException(new IllegalStateException("in the task"));
+                // A transaction begun within it is nested, and it is current again afterwards.
+                Transaction nested = Upbeat.beginTransaction("nested", "job");
+                seen.add(Upbeat.currentTransaction() == nested);
+                nested.end();
+                seen.add(Upbeat.currentTransaction());
+              }
+              seen.add(Upbeat.currentTransaction()); // the worker's own, put aside meanwhile
+              own.end();
+              seen.add(Upbeat.currentTransaction().isNoop());
+              // An ended transaction is not activated.
+              Transaction done = Upbeat.beginTransaction("done", "job");
+              done.end();
+              try (Transaction.Scope scope = done.activate()) {
+                seen.add(Upbeat.currentTransaction().isNoop());
+              }
+            });
+    worker.start();
+    worker.join();
+    request.setResult("HTTP 2xx").end();
+    Upbeat.stop();
+
+    assertThat(seen).hasSize(6);
+    assertThat(seen.get(0)).isSameAs(request);
+    assertThat(seen.get(1)).isEqualTo(true);
+    assertThat(seen.get(2)).isSameAs(request);
+    assertThat(seen.get(3)).isNotSameAs(request).matches(t -> !((Transaction) t).isNoop());
+    assertThat(seen.subList(4, 6)).containsExactly(true, true);
+    JsonNode sent =
+        intake.bodies.stream()
+            .flatMap(b -> b.get("transactions").valueStream())
+            .filter(t -> t.get("name").asString().equals("GET /later"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(sent.at("/spans/0/name").asString()).isEqualTo("SELECT FROM orders");
+    JsonNode error =
+        intake.bodies.stream()
+            .flatMap(b -> b.get("errors").valueStream())
+            .findFirst()
+            .orElseThrow();
+    assertThat(error.get("transaction_id").asString()).isEqualTo(sent.get("id").asString());
+  }
+
+  @Test
   void aTransactionNamedByItsNamerIsNamedAsOfWhenTheNameIsNeeded() throws Exception {
     Upbeat.start(config().build(), intake);
     java.util.concurrent.atomic.AtomicReference<String> route =

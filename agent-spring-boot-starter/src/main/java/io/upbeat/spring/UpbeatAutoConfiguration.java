@@ -97,6 +97,30 @@ public class UpbeatAutoConfiguration {
     return r;
   }
 
+  /**
+   * Has the work of an asynchronous request's {@code Callable} recorded in the request's
+   * transaction, when the filter is in the chain.
+   */
+  @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+  @ConditionalOnClass(name = "org.springframework.web.servlet.config.annotation.WebMvcConfigurer")
+  static class AsyncRequests {
+    @Bean
+    org.springframework.web.servlet.config.annotation.WebMvcConfigurer upbeatAsyncTasks(
+        Environment env) {
+      boolean on = agentOn(env);
+      return new org.springframework.web.servlet.config.annotation.WebMvcConfigurer() {
+        @Override
+        public void configureAsyncSupport(
+            org.springframework.web.servlet.config.annotation.AsyncSupportConfigurer configurer) {
+          if (on) {
+            configurer.registerCallableInterceptors(new AsyncTasks());
+          }
+        }
+      };
+    }
+  }
+
   /** Wraps DataSource beans, only when the agent is to run (a wrapper hides the pool's type). */
   @Bean
   static BeanPostProcessor upbeatDataSources(Environment env) {

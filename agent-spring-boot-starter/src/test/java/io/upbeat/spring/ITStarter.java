@@ -96,14 +96,15 @@ class ITStarter {
     assertThat(get(http, "/handled/11")).isEqualTo(200);
     assertThat(get(http, "/later/12")).isEqualTo(200);
     assertThat(get(http, "/later-boom")).isEqualTo(500);
+    assertThat(get(http, "/later-users/13")).isEqualTo(200);
     // A request's transaction ends in the filter, after its response reached the client.
     org.awaitility.Awaitility.await()
         .atMost(java.time.Duration.ofSeconds(20))
-        .until(() -> received.stream().mapToInt(b -> b.get("transactions").size()).sum() == 10);
+        .until(() -> received.stream().mapToInt(b -> b.get("transactions").size()).sum() == 11);
     Upbeat.stop();
 
     // Every request is counted in the agent's aggregates (sent on stop, at the latest)...
-    assertThat(aggregates.stream().mapToLong(a -> a.get("count").asLong()).sum()).isEqualTo(10);
+    assertThat(aggregates.stream().mapToLong(a -> a.get("count").asLong()).sum()).isEqualTo(11);
     assertThat(
             aggregates.stream()
                 .filter(a -> a.get("name").asString().equals("GET /users/{id}"))
@@ -124,7 +125,8 @@ class ITStarter {
             "GET /jdk/{id}",
             "GET /handled/{id}",
             "GET /later/{id}",
-            "GET /later-boom");
+            "GET /later-boom",
+            "GET /later-users/{id}");
     JsonNode jdk = first(txns, "name", "GET /jdk/{id}");
     assertThat(jdk.at("/spans/0/type").asString()).isEqualTo("external.http");
     JsonNode proxy = first(txns, "name", "GET /proxy/{id}");
@@ -155,6 +157,10 @@ class ITStarter {
     JsonNode laterBoom = first(txns, "name", "GET /later-boom");
     assertThat(laterBoom.get("result").asString()).isEqualTo("HTTP 5xx");
     assertThat(laterBoom.get("outcome").asString()).isEqualTo("failure");
+    // The Callable's query, run on an executor thread, is a span of its request.
+    JsonNode laterUser = first(txns, "name", "GET /later-users/{id}");
+    assertThat(laterUser.at("/spans/0/name").asString()).isEqualTo("SELECT FROM pg_class");
+    assertThat(laterUser.get("result").asString()).isEqualTo("HTTP 2xx");
     JsonNode laterError =
         first(errors, "/exception/type", "java.lang.UnsupportedOperationException");
     assertThat(laterError.get("transaction_id").asString())

@@ -3,10 +3,13 @@ package io.upbeat.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import jakarta.servlet.DispatcherType;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.web.servlet.config.annotation.AsyncSupportConfigurer;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /** The filter's route names, and its registration: in the chain only when the agent runs. */
 class UpbeatFilterTest {
@@ -44,6 +47,31 @@ class UpbeatFilterTest {
               // Request dispatches only: an error page belongs to the request already recorded.
               assertThat(r.determineDispatcherTypes()).containsExactly(DispatcherType.REQUEST);
             });
+  }
+
+  @Test
+  void callablesRunInTheirRequestsTransactionOnlyWhenTheAgentRuns() {
+    context
+        .withPropertyValues("upbeat.enabled=false", "upbeat.server-url=http://127.0.0.1:9")
+        .run(c -> assertThat(callableInterceptors(c.getBean("upbeatAsyncTasks"))).isEmpty());
+    context
+        .withPropertyValues("upbeat.server-url=http://127.0.0.1:9", "upbeat.secret-token=t")
+        .run(
+            c ->
+                assertThat(callableInterceptors(c.getBean("upbeatAsyncTasks")))
+                    .singleElement()
+                    .isInstanceOf(AsyncTasks.class));
+  }
+
+  private static List<?> callableInterceptors(Object configurer) {
+    class Configurer extends AsyncSupportConfigurer {
+      List<?> interceptors() {
+        return getCallableInterceptors();
+      }
+    }
+    Configurer async = new Configurer();
+    ((WebMvcConfigurer) configurer).configureAsyncSupport(async);
+    return async.interceptors();
   }
 
   private static FilterRegistrationBean<?> registration(Object bean) {

@@ -89,6 +89,12 @@ public class ExampleApp {
               300, java.util.concurrent.TimeUnit.MILLISECONDS));
     }
 
+    /** Queries on the executor's thread that Spring MVC runs the {@code Callable} on. */
+    @GetMapping("/later-users/{id}")
+    java.util.concurrent.Callable<String> laterUser(@PathVariable int id) {
+      return () -> user(id);
+    }
+
     /** Fails on another thread, after the handler returned. */
     @GetMapping("/later-boom")
     java.util.concurrent.Callable<String> laterBoom() {
