@@ -11,12 +11,17 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurationPackages;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Condition;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.Environment;
+import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /**
  * Starts the agent from {@code upbeat.*} (or {@code UPBEAT_*}) settings when a server URL is set,
@@ -118,6 +123,25 @@ public class UpbeatAutoConfiguration {
           }
         }
       };
+    }
+  }
+
+  /**
+   * Carries transactions into the tasks of Spring Boot's task executor, which takes a unique {@code
+   * TaskDecorator} bean: none is added when the application has its own, nor when the agent is off.
+   */
+  @Bean
+  @ConditionalOnMissingBean(org.springframework.core.task.TaskDecorator.class)
+  @Conditional(AgentOn.class)
+  org.springframework.core.task.TaskDecorator upbeatTaskDecorator() {
+    return new TransactionTaskDecorator();
+  }
+
+  /** Matches when the agent is to run, by {@link #agentOn}. */
+  static final class AgentOn implements Condition {
+    @Override
+    public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
+      return agentOn(context.getEnvironment());
     }
   }
 

@@ -97,14 +97,15 @@ class ITStarter {
     assertThat(get(http, "/later/12")).isEqualTo(200);
     assertThat(get(http, "/later-boom")).isEqualTo(500);
     assertThat(get(http, "/later-users/13")).isEqualTo(200);
+    assertThat(get(http, "/pooled/14")).isEqualTo(200);
     // A request's transaction ends in the filter, after its response reached the client.
     org.awaitility.Awaitility.await()
         .atMost(java.time.Duration.ofSeconds(20))
-        .until(() -> received.stream().mapToInt(b -> b.get("transactions").size()).sum() == 11);
+        .until(() -> received.stream().mapToInt(b -> b.get("transactions").size()).sum() == 12);
     Upbeat.stop();
 
     // Every request is counted in the agent's aggregates (sent on stop, at the latest)...
-    assertThat(aggregates.stream().mapToLong(a -> a.get("count").asLong()).sum()).isEqualTo(11);
+    assertThat(aggregates.stream().mapToLong(a -> a.get("count").asLong()).sum()).isEqualTo(12);
     assertThat(
             aggregates.stream()
                 .filter(a -> a.get("name").asString().equals("GET /users/{id}"))
@@ -126,7 +127,8 @@ class ITStarter {
             "GET /handled/{id}",
             "GET /later/{id}",
             "GET /later-boom",
-            "GET /later-users/{id}");
+            "GET /later-users/{id}",
+            "GET /pooled/{id}");
     JsonNode jdk = first(txns, "name", "GET /jdk/{id}");
     assertThat(jdk.at("/spans/0/type").asString()).isEqualTo("external.http");
     JsonNode proxy = first(txns, "name", "GET /proxy/{id}");
@@ -161,6 +163,9 @@ class ITStarter {
     JsonNode laterUser = first(txns, "name", "GET /later-users/{id}");
     assertThat(laterUser.at("/spans/0/name").asString()).isEqualTo("SELECT FROM pg_class");
     assertThat(laterUser.get("result").asString()).isEqualTo("HTTP 2xx");
+    // So is a query the request had Spring Boot's task executor run.
+    JsonNode pooled = first(txns, "name", "GET /pooled/{id}");
+    assertThat(pooled.at("/spans/0/name").asString()).isEqualTo("SELECT FROM pg_class");
     JsonNode laterError =
         first(errors, "/exception/type", "java.lang.UnsupportedOperationException");
     assertThat(laterError.get("transaction_id").asString())

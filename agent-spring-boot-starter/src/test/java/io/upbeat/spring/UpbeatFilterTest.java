@@ -8,10 +8,14 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.core.task.TaskDecorator;
 import org.springframework.web.servlet.config.annotation.AsyncSupportConfigurer;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
-/** The filter's route names, and its registration: in the chain only when the agent runs. */
+/**
+ * The filter's route names, and what the starter installs only when the agent runs: the filter, the
+ * async-request interceptor and the task decorator.
+ */
 class UpbeatFilterTest {
   private final WebApplicationContextRunner context =
       new WebApplicationContextRunner()
@@ -61,6 +65,26 @@ class UpbeatFilterTest {
                 assertThat(callableInterceptors(c.getBean("upbeatAsyncTasks")))
                     .singleElement()
                     .isInstanceOf(AsyncTasks.class));
+  }
+
+  @Test
+  void tasksOfBootsExecutorCarryTheTransactionUnlessTheAppDecoratesThemItself() {
+    String[] on = {"upbeat.server-url=http://127.0.0.1:9", "upbeat.secret-token=t"};
+    context
+        .withPropertyValues("upbeat.enabled=false", "upbeat.server-url=http://127.0.0.1:9")
+        .run(c -> assertThat(c).doesNotHaveBean(TaskDecorator.class));
+    context
+        .withPropertyValues(on)
+        .run(
+            c ->
+                assertThat(c)
+                    .getBean(TaskDecorator.class)
+                    .isInstanceOf(TransactionTaskDecorator.class));
+    TaskDecorator own = task -> task;
+    context
+        .withPropertyValues(on)
+        .withBean("appDecorator", TaskDecorator.class, () -> own)
+        .run(c -> assertThat(c).getBean(TaskDecorator.class).isSameAs(own));
   }
 
   private static List<?> callableInterceptors(Object configurer) {

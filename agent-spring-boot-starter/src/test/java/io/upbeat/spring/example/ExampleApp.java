@@ -25,13 +25,17 @@ public class ExampleApp {
     private final org.springframework.web.client.RestClient.Builder restClient;
     private final org.springframework.core.env.Environment env;
     private final java.net.http.HttpClient http;
+    private final org.springframework.core.task.AsyncTaskExecutor executor;
 
     Users(
         JdbcTemplate jdbc,
         org.springframework.web.client.RestClient.Builder restClient,
         org.springframework.core.env.Environment env,
-        java.net.http.HttpClient http) {
+        java.net.http.HttpClient http,
+        @org.springframework.beans.factory.annotation.Qualifier("applicationTaskExecutor")
+            org.springframework.core.task.AsyncTaskExecutor executor) {
       this.http = http;
+      this.executor = executor;
       this.jdbc = jdbc;
       this.restClient = restClient;
       this.env = env;
@@ -87,6 +91,12 @@ public class ExampleApp {
           () -> "later " + id,
           java.util.concurrent.CompletableFuture.delayedExecutor(
               300, java.util.concurrent.TimeUnit.MILLISECONDS));
+    }
+
+    /** Queries on a thread of Spring Boot's task executor, and waits for the answer. */
+    @GetMapping("/pooled/{id}")
+    String pooled(@PathVariable int id) throws Exception {
+      return executor.submit(() -> user(id)).get(10, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** Queries on the executor's thread that Spring MVC runs the {@code Callable} on. */
