@@ -41,8 +41,8 @@ final class RealTransaction implements Transaction {
   private List<Event.SpanData> spans;
   private Map<String, String> tags;
   private volatile boolean capturedError;
-  // Null until set when the name comes from the namer: then it is asked each time it is needed,
-  // as what it answers can change until the transaction ends (a route becomes known).
+  // Null when the name comes from the namer until set: the namer is asked each time the name is
+  // needed, as what it answers can change until the transaction ends (a route becomes known).
   private volatile String name;
   private final Object nameSource;
   private final Function<Object, String> namer;
@@ -50,12 +50,6 @@ final class RealTransaction implements Transaction {
   private volatile String result;
   private volatile Outcome outcome;
   private volatile String userId;
-
-  RealTransaction(
-      Upbeat.Agent agent, String name, String type, Upbeat.Slot slot, RealTransaction previous) {
-    this(
-        agent, name == null || name.isEmpty() ? "unnamed" : name, null, null, type, slot, previous);
-  }
 
   RealTransaction(
       Upbeat.Agent agent,

@@ -147,10 +147,7 @@ public final class Upbeat {
     if (a == null) {
       return NoopTransaction.INSTANCE;
     }
-    Slot slot = SLOT.get();
-    RealTransaction t = new RealTransaction(a, name, type, slot, slot.own());
-    slot.current = t;
-    return t;
+    return begin(a, name == null || name.isEmpty() ? "unnamed" : name, null, null, type);
   }
 
   /**
@@ -168,19 +165,20 @@ public final class Upbeat {
     if (a == null) {
       return NoopTransaction.INSTANCE;
     }
-    if (namer == null) {
-      return beginTransaction(null, type);
-    }
+    return namer == null
+        ? begin(a, "unnamed", null, null, type)
+        : begin(a, null, source, (java.util.function.Function<Object, String>) namer, type);
+  }
+
+  /** Begins a transaction within this thread's current one and makes it the current one. */
+  private static RealTransaction begin(
+      Agent a,
+      String name,
+      Object source,
+      java.util.function.Function<Object, String> namer,
+      String type) {
     Slot slot = SLOT.get();
-    RealTransaction t =
-        new RealTransaction(
-            a,
-            null,
-            source,
-            (java.util.function.Function<Object, String>) namer,
-            type,
-            slot,
-            slot.own());
+    RealTransaction t = new RealTransaction(a, name, source, namer, type, slot, slot.own());
     slot.current = t;
     return t;
   }

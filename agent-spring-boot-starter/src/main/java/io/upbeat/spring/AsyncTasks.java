@@ -32,8 +32,10 @@ final class AsyncTasks implements CallableProcessingInterceptor {
 
   @Override
   public <T> void preProcess(NativeWebRequest request, Callable<T> task) {
-    if (request.getAttribute(TRANSACTION, RequestAttributes.SCOPE_REQUEST)
-        instanceof Transaction t) {
+    // Already current when Spring Boot's task executor runs the task: its TaskDecorator (the
+    // starter's TransactionTaskDecorator) activated it.
+    if (request.getAttribute(TRANSACTION, RequestAttributes.SCOPE_REQUEST) instanceof Transaction t
+        && Upbeat.currentTransaction() != t) {
       scopes.set(t.activate());
     }
   }

@@ -104,23 +104,20 @@ public class UpbeatAutoConfiguration {
 
   /**
    * Has the work of an asynchronous request's {@code Callable} recorded in the request's
-   * transaction, when the filter is in the chain.
+   * transaction, when the agent runs.
    */
   @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
   @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
   @ConditionalOnClass(name = "org.springframework.web.servlet.config.annotation.WebMvcConfigurer")
+  @Conditional(AgentOn.class)
   static class AsyncRequests {
     @Bean
-    org.springframework.web.servlet.config.annotation.WebMvcConfigurer upbeatAsyncTasks(
-        Environment env) {
-      boolean on = agentOn(env);
+    org.springframework.web.servlet.config.annotation.WebMvcConfigurer upbeatAsyncTasks() {
       return new org.springframework.web.servlet.config.annotation.WebMvcConfigurer() {
         @Override
         public void configureAsyncSupport(
             org.springframework.web.servlet.config.annotation.AsyncSupportConfigurer configurer) {
-          if (on) {
-            configurer.registerCallableInterceptors(new AsyncTasks());
-          }
+          configurer.registerCallableInterceptors(new AsyncTasks());
         }
       };
     }
