@@ -55,16 +55,9 @@ class ITElasticAgent {
     dev.awaitLine("READY ", UpbeatDev.START_TIMEOUT);
     JsonApi api = new JsonApi(dev.apiUrl());
 
-    JsonNode signup =
-        api.post(
-            "/api/v1/signup",
-            null,
-            "{\"email\":\"elastic@example.com\",\"password\":\"long enough password\","
-                + "\"org_name\":\"Elastic users\"}",
-            201);
-    String key = signup.path("api_key").asText();
-    String org = signup.path("org").path("id").asText();
-    JsonNode app = api.post("/api/v1/orgs/" + org + "/apps", key, "{\"name\":\"shop\"}", 201);
+    JsonApi.SignedUp account = api.signUpWithApp("elastic@example.com", "Elastic users", "shop");
+    String key = account.apiKey();
+    JsonNode app = account.app();
     String appId = app.path("id").asText();
     String secret = app.path("secret_token").asText();
 

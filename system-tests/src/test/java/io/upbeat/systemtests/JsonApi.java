@@ -35,6 +35,31 @@ final class JsonApi {
     return call("POST", path, key, json, status);
   }
 
+  /** A signed-up account's API key and an app it created (as the API answered it, with tokens). */
+  record SignedUp(String apiKey, JsonNode app) {}
+
+  /** Signs up {@code email} with a new org, and creates an app named {@code appName} in it. */
+  SignedUp signUpWithApp(String email, String orgName, String appName) {
+    JsonNode signup =
+        post(
+            "/api/v1/signup",
+            null,
+            JSON.createObjectNode()
+                .put("email", email)
+                .put("password", "long enough password")
+                .put("org_name", orgName)
+                .toString(),
+            201);
+    String key = signup.path("api_key").asText();
+    JsonNode app =
+        post(
+            "/api/v1/orgs/" + signup.path("org").path("id").asText() + "/apps",
+            key,
+            JSON.createObjectNode().put("name", appName).toString(),
+            201);
+    return new SignedUp(key, app);
+  }
+
   /** A new API key for the e-mail and password. */
   String login(String email, String password) {
     return post(
