@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.EventBatchCodec;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -30,6 +32,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,12 +56,19 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
   private static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
 
+  /**
+   * On a record replayed from the dead-letter topic: the one pipeline that processes it (the one
+   * that dead-lettered it; the others processed the original).
+   */
+  public static final String REPLAY_PIPELINE_HEADER = "upbeat-replay-pipeline";
+
   private final Consumer<byte[], byte[]> consumer;
   private final DeadLetters deadLetters;
   private final String topic;
   private final WorkStore<W> store;
   private final Supplier<W> newWork;
   private final String name;
+  private final byte[] nameBytes;
   private final EventBatchCodec.Parts parts;
   private final Clock clock;
   private final Duration flushInterval;
@@ -99,6 +109,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       Duration flushInterval,
       MeterRegistry meters) {
     this.name = name;
+    this.nameBytes = name.getBytes(StandardCharsets.UTF_8);
     this.parts = parts;
     this.consumer = consumer;
     this.deadLetters = new DeadLetters(deadLetters, deadLetterTopic, name, meters);
@@ -192,6 +203,10 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   }
 
   private void accept(PartitionState<W> state, ConsumerRecord<byte[], byte[]> r) {
+    Header only = r.headers().lastHeader(REPLAY_PIPELINE_HEADER);
+    if (only != null && !Arrays.equals(only.value(), nameBytes)) {
+      return; // a dead letter replayed for another pipeline: this one processed it already
+    }
     EventBatch batch;
     try {
       batch = EventBatchCodec.decode(r.value(), parts);
@@ -237,6 +252,11 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       }
     }
     if (flushes.isEmpty()) {
+      return;
+    }
+    if (!ensurePartitions()) {
+      // Without the day's table partitions every row would fail as if it were the record's fault.
+      pause(new SQLException("the day's table partitions are not prepared yet"));
       return;
     }
     long start = System.nanoTime();
@@ -415,6 +435,8 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     }
     if (backoff.isZero()) {
       consumer.resume(tps);
+    } else {
+      consumer.pause(tps); // flushes are failing: read nothing more until one succeeds
     }
   }
 
@@ -429,16 +451,19 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     assign(List.copyOf(unresolved));
   }
 
-  private void ensurePartitions() {
+  /** Prepares the day's tables once a day; whether they are. */
+  private boolean ensurePartitions() {
     LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
     if (today.equals(partitionsEnsuredFor)) {
-      return;
+      return true;
     }
     try {
       store.prepare(today);
       partitionsEnsuredFor = today;
+      return true;
     } catch (SQLException e) {
       log.warn("Pipeline {} cannot prepare the day's tables yet: {}", name, e.toString());
+      return false;
     }
   }
 

@@ -412,6 +412,8 @@ class ITMetricsPipeline {
   /** A data source that can be made to refuse connections, as a stopped PostgreSQL does. */
   static final class Switchable extends org.springframework.jdbc.datasource.DelegatingDataSource {
     volatile boolean down;
+    final java.util.concurrent.atomic.AtomicInteger refused =
+        new java.util.concurrent.atomic.AtomicInteger();
 
     Switchable(DataSource target) {
       super(target);
@@ -420,6 +422,7 @@ class ITMetricsPipeline {
     @Override
     public Connection getConnection() throws java.sql.SQLException {
       if (down) {
+        refused.incrementAndGet();
         throw new java.sql.SQLException("connection refused (test)", "08001");
       }
       return super.getConnection();

@@ -178,6 +178,61 @@ class ITPoisonRecords {
     metrics.stop();
   }
 
+  @Test
+  void aReplayedDeadLetterIsProcessedAgainByItsPipelineOnly() throws Exception {
+    f.execute(
+        "ALTER TABLE error_groups ADD CONSTRAINT test_poison"
+            + " CHECK (type <> 'com.shop.PoisonException')");
+    PipelineFixture.Running errors = f.errors("processor-errors", f.producer());
+    PipelineFixture.Running metrics = f.metrics("processor-metrics");
+    await().atMost(Duration.ofSeconds(30)).until(() -> errors.assigned() && metrics.assigned());
+    f.send(
+        0,
+        batch(
+            poisoned,
+            List.of(txn("GET /p", 4)),
+            List.of(error("com.shop.PoisonException", "bad", "GET /p"))));
+    await().atMost(Duration.ofSeconds(10)).until(() -> f.deadLetters().size() == 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> transactions(poisoned) == 1);
+
+    // The cause is fixed; the operator replays the errors pipeline's dead letters.
+    f.execute("ALTER TABLE error_groups DROP CONSTRAINT test_poison");
+    java.io.ByteArrayOutputStream listing = new java.io.ByteArrayOutputStream();
+    int replayed;
+    try (var producer = f.producer()) {
+      replayed =
+          io.upbeat.processor.replay.DeadLetterReplay.replay(
+              new io.upbeat.processor.replay.DeadLetterReplay.Options(
+                  f.s.bootstrapServers(),
+                  new io.upbeat.events.Topics(f.s.topicPrefix()),
+                  "errors",
+                  null,
+                  null,
+                  false),
+              producer,
+              new java.io.PrintStream(listing, true, java.nio.charset.StandardCharsets.UTF_8));
+    }
+    assertThat(replayed).isOne();
+    assertThat(listing.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .contains("data_fault of " + f.topic + "-0@0");
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> groupCount(poisoned) == 1);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> f.storedOffsets("metrics").equals(f.endOffsets()));
+    assertThat(transactions(poisoned)).isOne(); // the metrics pipeline skipped the replay
+    assertThat(f.deadLetters()).hasSize(1);
+    errors.stop();
+    metrics.stop();
+  }
+
+  private long transactions(UUID app) throws Exception {
+    return f.value(
+        "SELECT coalesce(sum(count), 0) FROM txn_metrics_1m WHERE txn_name <> '' AND app_id = '"
+            + app
+            + "'");
+  }
+
   private long groupCount(UUID app) throws Exception {
     return f.value("SELECT coalesce(sum(count), 0) FROM error_groups WHERE app_id = '" + app + "'");
   }

@@ -137,12 +137,17 @@ final class PipelineFixture implements AutoCloseable {
   }
 
   Running errors(String group, Producer<byte[], byte[]> deadLetters) {
+    return errors(group, deadLetters, db);
+  }
+
+  /** The errors pipeline writing through {@code target}. */
+  Running errors(String group, Producer<byte[], byte[]> deadLetters, DataSource target) {
     return start(
         "errors",
         EventBatchCodec.Parts.ERRORS,
         group,
         deadLetters,
-        new LedgerStore<>(new OffsetLedger(db, "errors"), new ErrorStore(5)),
+        new LedgerStore<>(new OffsetLedger(target, "errors"), new ErrorStore(5)),
         meters -> ErrorWork.factory(5, meters));
   }
 
