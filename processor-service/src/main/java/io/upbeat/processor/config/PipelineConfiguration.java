@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.upbeat.events.EventBatchCodec;
 import io.upbeat.events.Topics;
 import io.upbeat.processor.consume.EventPipeline;
+import io.upbeat.processor.consume.LedgerStore;
 import io.upbeat.processor.consume.OffsetLedger;
 import io.upbeat.processor.errors.ErrorStore;
 import io.upbeat.processor.errors.ErrorWork;
@@ -43,7 +44,10 @@ class PipelineConfiguration {
   static final String ERRORS_PIPELINE = "errors";
   static final String SAMPLES_PIPELINE = "samples";
 
-  /** Undecodable records, kept 30 days for inspection. */
+  /**
+   * Records a pipeline cannot decode or store (see EventPipeline), kept 30 days for inspection and
+   * replay.
+   */
   @Bean
   NewTopic deadLetterTopic(Topics topics) {
     return TopicBuilder.name(topics.eventsDeadLetter())
@@ -78,10 +82,9 @@ class PipelineConfiguration {
             deadLetterProducer(kafka),
             topics.eventsDeadLetter(),
             topics.events(),
-            new MetricsStore(
-                dataSource,
+            new LedgerStore<>(
                 new OffsetLedger(dataSource, METRICS_PIPELINE),
-                properties.minuteRetentionDays()),
+                new MetricsStore(dataSource, properties.minuteRetentionDays())),
             MetricsWork.factory(
                 new NameLimiter(properties.maxTransactionNamesPerMinute()),
                 clock,
@@ -109,10 +112,9 @@ class PipelineConfiguration {
             deadLetterProducer(kafka),
             topics.eventsDeadLetter(),
             topics.events(),
-            new ErrorStore(
+            new LedgerStore<>(
                 new OffsetLedger(dataSource, ERRORS_PIPELINE),
-                properties.occurrencesPerGroup(),
-                inApp),
+                new ErrorStore(properties.occurrencesPerGroup(), inApp)),
             ErrorWork.factory(properties.occurrencesPerGroup(), meters, inApp),
             clock,
             properties.flushInterval(),
@@ -136,10 +138,9 @@ class PipelineConfiguration {
             deadLetterProducer(kafka),
             topics.eventsDeadLetter(),
             topics.events(),
-            new SampleStore(
-                dataSource,
+            new LedgerStore<>(
                 new OffsetLedger(dataSource, SAMPLES_PIPELINE),
-                properties.sampleRetentionDays()),
+                new SampleStore(dataSource, properties.sampleRetentionDays())),
             SampleWork.factory(
                 properties.samplesPerMinute(), clock, properties.sampleRetentionDays(), meters),
             clock,
@@ -189,6 +190,9 @@ class PipelineConfiguration {
     config.put(ConsumerConfig.GROUP_ID_CONFIG, "upbeat-processor-" + pipeline);
     // Offsets live in PostgreSQL with the effects; Kafka's committed offsets are not used.
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    // Offsets are always sought from PostgreSQL; should one be out of range all the same, the
+    // oldest retained records are read rather than skipped.
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     // Only committed intake transactions: an aborted request was answered 503 and must not count.
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 200);

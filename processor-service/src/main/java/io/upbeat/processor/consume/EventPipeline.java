@@ -2,6 +2,7 @@ package io.upbeat.processor.consume;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.upbeat.events.EventBatch;
@@ -14,60 +15,85 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one pipeline of the processor (metrics, errors) over the events topic, exactly once: each
- * partition's work since the last flush is written together with the offset it reaches, in one
- * PostgreSQL transaction (Kafka's "offsets outside Kafka" pattern), and on assignment each
+ * Runs one pipeline of the processor (metrics, errors, samples) over the events topic, exactly
+ * once: each partition's work since the last flush is written together with the offset it reaches,
+ * in one PostgreSQL transaction (Kafka's "offsets outside Kafka" pattern), and on assignment each
  * partition resumes from its stored offset. A crash at any moment loses only what was not
- * committed, and that is read again. While PostgreSQL is unreachable consumption pauses, the
- * pending aggregates are kept and the flush is retried with backoff.
+ * committed, and that is read again.
+ *
+ * <p>A failed flush is classified ({@link Fault}). On a transient fault (PostgreSQL down, pool
+ * timeout, deadlock...) consumption pauses, the pending work is kept and the flush is retried with
+ * backoff. On a data fault (a record whose effects PostgreSQL refuses, such as a NUL in a text) the
+ * partitions' records since their last commit, kept for this, are committed again by {@link
+ * Bisection}: the records that fail alone go to the dead-letter topic, the others are written, and
+ * processing goes on. Records that cannot be decoded are dead-lettered as they are read. The offset
+ * never moves past a record whose dead letter the broker has not acknowledged.
  */
 public final class EventPipeline<W extends PartitionWork> implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(EventPipeline.class);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+  private static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
+
+  /**
+   * On a record replayed from the dead-letter topic: the one pipeline that processes it (the one
+   * that dead-lettered it; the others processed the original).
+   */
+  public static final String REPLAY_PIPELINE_HEADER = "upbeat-replay-pipeline";
 
   private final Consumer<byte[], byte[]> consumer;
-  private final Producer<byte[], byte[]> deadLetters;
-  private final String deadLetterTopic;
+  private final DeadLetters deadLetters;
   private final String topic;
   private final WorkStore<W> store;
   private final Supplier<W> newWork;
   private final String name;
+  private final byte[] nameBytes;
   private final EventBatchCodec.Parts parts;
   private final Clock clock;
   private final Duration flushInterval;
-  private final Map<Integer, PartitionState<W>> partitions =
-      new java.util.concurrent.ConcurrentHashMap<>();
-  // Assigned partitions whose stored offsets could not be read yet: paused until they are.
-  private final java.util.Set<Integer> unresolved = new java.util.HashSet<>();
+  private final Bisection<W> bisection;
+  private final Map<Integer, PartitionState<W>> partitions = new ConcurrentHashMap<>();
+  // Assigned partitions whose stored offsets could not be read yet: paused, retried with backoff.
+  private final Set<Integer> unresolved = new HashSet<>();
   private final AtomicBoolean running = new AtomicBoolean(true);
-  private final Counter undecodable;
   private final Counter recordsRead;
   private final Counter rowsWritten;
+  private final Counter poisonFlushes;
+  private final Counter expired;
   private final Timer flushTime;
+  private final Timer isolationTime;
   private Instant lastFlush;
   private Duration backoff = Duration.ZERO;
+  private Duration resolveBackoff = Duration.ZERO;
+  private Instant nextResolve = Instant.MIN;
   private LocalDate partitionsEnsuredFor;
 
   /**
-   * @param name the pipeline's name, in its metrics and logs
+   * @param name the pipeline's name, in its metrics, logs and dead letters
    * @param parts what of each batch this pipeline reads (the rest is skipped, not decoded)
-   * @param deadLetters where records that cannot be decoded go, with the reason in headers
+   * @param deadLetters where records that cannot be decoded or stored go, with the reason in
+   *     headers
    * @param newWork makes one partition's work
    */
   public EventPipeline(
@@ -83,39 +109,56 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       Duration flushInterval,
       MeterRegistry meters) {
     this.name = name;
+    this.nameBytes = name.getBytes(StandardCharsets.UTF_8);
     this.parts = parts;
     this.consumer = consumer;
-    this.deadLetters = deadLetters;
-    this.deadLetterTopic = deadLetterTopic;
+    this.deadLetters = new DeadLetters(deadLetters, deadLetterTopic, name, meters);
     this.topic = topic;
     this.store = store;
     this.newWork = newWork;
     this.clock = clock;
     this.flushInterval = flushInterval;
-    this.undecodable = meters.counter("upbeat.processor.records.deadlettered", "pipeline", name);
+    this.bisection =
+        new Bisection<>(
+            topic,
+            store,
+            newWork,
+            parts,
+            (r, fault) ->
+                this.deadLetters.sendAndAwait(
+                    r,
+                    DeadLetters.Reason.DATA_FAULT,
+                    Fault.describe(fault),
+                    Fault.sqlState(fault)));
     this.flushTime = meters.timer("upbeat.processor.flush", "pipeline", name);
     this.recordsRead = meters.counter("upbeat.processor.records", "pipeline", name);
     this.rowsWritten = meters.counter("upbeat.processor.rows.written", "pipeline", name);
-    new KafkaClientMetrics(
-            consumer, java.util.List.of(io.micrometer.core.instrument.Tag.of("pipeline", name)))
-        .bindTo(meters);
+    this.poisonFlushes = meters.counter("upbeat.processor.flushes.poisoned", "pipeline", name);
+    this.isolationTime = meters.timer("upbeat.processor.poison.isolation", "pipeline", name);
+    this.expired = meters.counter("upbeat.processor.records.expired", "pipeline", name);
+    new KafkaClientMetrics(consumer, List.of(Tag.of("pipeline", name))).bindTo(meters);
     this.lastFlush = clock.instant();
   }
 
-  /** One assigned partition: where it started, where it is, what it has not written yet. */
+  /**
+   * One assigned partition: where it is committed, where it is read to, what it has not written
+   * yet, and the records behind that work (kept until they are committed, for {@link Bisection}).
+   */
   private static final class PartitionState<W> {
-    Long committedOffset;
+    long committedOffset;
     long position;
     final W work;
+    final List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+    final List<DeadLetters.Pending> deadLetters = new ArrayList<>();
 
-    PartitionState(Long committedOffset, W work) {
+    PartitionState(long committedOffset, long position, W work) {
       this.work = work;
       this.committedOffset = committedOffset;
-      this.position = committedOffset == null ? -1 : committedOffset;
+      this.position = position;
     }
 
     boolean hasProgress() {
-      return position >= 0 && (committedOffset == null || position > committedOffset);
+      return position > committedOffset;
     }
   }
 
@@ -125,6 +168,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       consumer.subscribe(List.of(topic), new Rebalance());
       while (running.get()) {
         ensurePartitions();
+        resolve();
         var records = pollOrWakeUp();
         for (ConsumerRecord<byte[], byte[]> r : records) {
           PartitionState<W> state = partitions.get(r.partition());
@@ -143,7 +187,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       flush(List.copyOf(partitions.keySet()));
     } finally {
       consumer.close(Duration.ofSeconds(5));
-      deadLetters.close(Duration.ofSeconds(5));
+      deadLetters.close();
     }
   }
 
@@ -159,38 +203,44 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   }
 
   private void accept(PartitionState<W> state, ConsumerRecord<byte[], byte[]> r) {
+    Header only = r.headers().lastHeader(REPLAY_PIPELINE_HEADER);
+    if (only != null && !Arrays.equals(only.value(), nameBytes)) {
+      return; // a dead letter replayed for another pipeline: this one processed it already
+    }
     EventBatch batch;
     try {
       batch = EventBatchCodec.decode(r.value(), parts);
     } catch (IllegalArgumentException | NullPointerException e) {
       // Never block the partition on a record it cannot read: it goes to the dead-letter topic
-      // with the reason (flushed before the offset moves past it), and processing goes on.
-      deadLetter(r, e);
+      // with the reason (durable before the offset moves past it), and processing goes on.
+      state.deadLetters.add(
+          deadLetters.send(
+              r, DeadLetters.Reason.UNDECODABLE, String.valueOf(e.getMessage()), null));
       return;
     }
-    state.work.add(batch);
+    try {
+      state.work.add(batch);
+    } catch (RuntimeException e) {
+      // The work may hold part of this record: rebuilt from the records before it, without it.
+      state.deadLetters.add(
+          deadLetters.send(r, DeadLetters.Reason.DATA_FAULT, Fault.describe(e), null));
+      rebuild(state);
+      return;
+    }
+    state.records.add(r);
   }
 
-  private void deadLetter(ConsumerRecord<byte[], byte[]> r, RuntimeException reason) {
-    undecodable.increment();
-    log.warn(
-        "Dead-lettering undecodable record {}-{}@{}: {}",
-        r.topic(),
-        r.partition(),
-        r.offset(),
-        reason.getMessage());
-    ProducerRecord<byte[], byte[]> dead =
-        new ProducerRecord<>(deadLetterTopic, null, r.key(), r.value());
-    dead.headers()
-        .add("upbeat-reason", String.valueOf(reason.getMessage()).getBytes(StandardCharsets.UTF_8))
-        .add(
-            "upbeat-source",
-            (r.topic() + "-" + r.partition() + "@" + r.offset()).getBytes(StandardCharsets.UTF_8));
-    deadLetters.send(dead);
+  /** Remakes a partition's work from its records not yet committed. */
+  private void rebuild(PartitionState<W> state) {
+    state.work.clear();
+    for (ConsumerRecord<byte[], byte[]> r : state.records) {
+      state.work.add(EventBatchCodec.decode(r.value(), parts));
+    }
   }
 
   /**
-   * Writes the given partitions' progress in one transaction; on failure keeps it and backs off.
+   * Writes the given partitions' progress in one transaction; on a transient failure keeps it and
+   * backs off, on a data fault isolates the records at fault.
    */
   private void flush(Collection<Integer> which) {
     lastFlush = clock.instant();
@@ -204,81 +254,216 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     if (flushes.isEmpty()) {
       return;
     }
+    if (!ensurePartitions()) {
+      // Without the day's table partitions every row would fail as if it were the record's fault.
+      pause(new SQLException("the day's table partitions are not prepared yet"));
+      return;
+    }
     long start = System.nanoTime();
     try {
-      deadLetters.flush(); // dead letters are durable before offsets move past their records
+      awaitDeadLetters(flushes);
       rowsWritten.increment(store.commit(topic, flushes));
       flushTime.record(Duration.ofNanos(System.nanoTime() - start));
       for (WorkStore.Flush<W> f : flushes) {
-        PartitionState<W> s = partitions.get(f.partition());
-        s.committedOffset = f.nextOffset();
-        s.work.clear();
+        committed(partitions.get(f.partition()), f.nextOffset());
       }
-      if (!backoff.isZero()) {
-        log.info("PostgreSQL is back; resuming consumption");
-        consumer.resume(consumer.paused());
-        backoff = Duration.ZERO;
-      }
+      recovered();
     } catch (OffsetLedger.FencedException e) {
       log.warn("{}; dropping its uncommitted state and seeking back", e.getMessage());
       assign(which); // forgets the uncommitted state, restarts from stored offsets
     } catch (SQLException | RuntimeException e) {
-      backoff =
-          backoff.isZero() ? Duration.ofMillis(500) : min(backoff.multipliedBy(2), MAX_BACKOFF);
-      log.warn(
-          "Flush to PostgreSQL failed ({}); pausing consumption, retrying in {}",
-          e.toString(),
-          backoff);
-      consumer.pause(consumer.assignment());
+      if (Fault.of(e) == Fault.DATA) {
+        isolate(flushes, e);
+      } else {
+        pause(e);
+      }
+    } catch (DeadLetters.NotDurableException e) {
+      pause(e);
+    }
+  }
+
+  private void awaitDeadLetters(List<WorkStore.Flush<W>> flushes)
+      throws DeadLetters.NotDurableException {
+    for (WorkStore.Flush<W> f : flushes) {
+      List<DeadLetters.Pending> pending = partitions.get(f.partition()).deadLetters;
+      while (!pending.isEmpty()) {
+        deadLetters.await(pending.getFirst());
+        pending.removeFirst();
+      }
+    }
+  }
+
+  /** The partition's offset is {@code next}: its records and work before it are done. */
+  private void committed(PartitionState<W> s, long next) {
+    s.committedOffset = next;
+    if (next >= s.position) {
+      s.records.clear();
+      s.work.clear();
+    } else {
+      s.records.removeIf(r -> r.offset() < next);
     }
   }
 
   /**
-   * Starts the partitions from their stored offsets (or the topic's beginning). If PostgreSQL
-   * cannot say where they are, they stay paused until it can.
+   * A commit failed on a data fault: each partition's records are committed again on their own by
+   * {@link Bisection}, which dead-letters those that fail alone.
+   */
+  private void isolate(List<WorkStore.Flush<W>> flushes, Exception fault) {
+    poisonFlushes.increment();
+    log.warn(
+        "Pipeline {}: a flush failed on a data fault ({}, SQLState {}); isolating the records",
+        name,
+        Fault.describe(fault),
+        Fault.sqlState(fault));
+    long start = System.nanoTime();
+    try {
+      for (WorkStore.Flush<W> f : flushes) {
+        PartitionState<W> s = partitions.get(f.partition());
+        try {
+          int dead =
+              bisection.commit(
+                  f.partition(),
+                  s.committedOffset,
+                  List.copyOf(s.records),
+                  f.nextOffset(),
+                  next -> committed(s, next));
+          if (dead > 0) {
+            log.warn(
+                "Pipeline {}: {} record(s) of partition {} dead-lettered",
+                name,
+                dead,
+                f.partition());
+          }
+        } catch (OffsetLedger.FencedException e) {
+          log.warn("{}; dropping its uncommitted state and seeking back", e.getMessage());
+          assign(List.of(f.partition()));
+        } finally {
+          if (s.hasProgress()) {
+            rebuild(s); // cut short: the work of what is left
+          }
+        }
+      }
+      recovered();
+    } catch (SQLException | RuntimeException | DeadLetters.NotDurableException e) {
+      pause(e);
+    } finally {
+      isolationTime.record(Duration.ofNanos(System.nanoTime() - start));
+    }
+  }
+
+  private void pause(Exception e) {
+    backoff = backoff.isZero() ? FIRST_BACKOFF : min(backoff.multipliedBy(2), MAX_BACKOFF);
+    log.warn(
+        "Pipeline {}: flush failed ({}); pausing consumption, retrying in {}",
+        name,
+        e.toString(),
+        backoff);
+    consumer.pause(consumer.assignment());
+  }
+
+  private void recovered() {
+    if (!backoff.isZero()) {
+      log.info("Pipeline {}: flushes succeed again; resuming consumption", name);
+      backoff = Duration.ZERO;
+      consumer.resume(resolvedPartitions(consumer.paused()));
+    }
+  }
+
+  private List<TopicPartition> resolvedPartitions(Collection<TopicPartition> tps) {
+    return tps.stream().filter(tp -> !unresolved.contains(tp.partition())).toList();
+  }
+
+  /**
+   * Starts the partitions from their stored offsets: a partition never seen gets its offset row at
+   * the log start first, so that its first commit is fenced like any other. If PostgreSQL (or
+   * Kafka) cannot say where they are, they stay paused and are retried with backoff.
    */
   private void assign(Collection<Integer> which) {
+    if (which.isEmpty()) {
+      return;
+    }
     List<TopicPartition> tps = which.stream().map(p -> new TopicPartition(topic, p)).toList();
+    Map<Integer, Long> logStarts = new TreeMap<>();
     Map<Integer, Long> offsets;
     try {
-      offsets = store.offsets(topic, which);
-    } catch (SQLException e) {
-      log.warn("Cannot read stored offsets ({}); partitions {} wait", e.toString(), which);
-      which.forEach(unresolved::add);
+      consumer
+          .beginningOffsets(tps, Duration.ofSeconds(10))
+          .forEach((tp, o) -> logStarts.put(tp.partition(), o));
+      offsets = store.claim(topic, logStarts);
+    } catch (SQLException | TimeoutException e) {
+      resolveBackoff =
+          resolveBackoff.isZero()
+              ? FIRST_BACKOFF
+              : min(resolveBackoff.multipliedBy(2), MAX_BACKOFF);
+      nextResolve = clock.instant().plus(resolveBackoff);
+      log.warn(
+          "Pipeline {} cannot read stored offsets ({}); partitions {} wait, retried in {}",
+          name,
+          e.toString(),
+          which,
+          resolveBackoff);
+      unresolved.addAll(which);
       which.forEach(partitions::remove);
       consumer.pause(tps);
       return;
     }
-    List<TopicPartition> fromStart = new ArrayList<>();
-    for (int p : which) {
+    for (TopicPartition tp : tps) {
+      int p = tp.partition();
       unresolved.remove(p);
-      Long offset = offsets.get(p);
-      partitions.put(p, new PartitionState<>(offset, newWork.get()));
-      TopicPartition tp = new TopicPartition(topic, p);
-      if (offset == null) {
-        fromStart.add(tp);
-      } else {
-        consumer.seek(tp, offset);
+      long offset = offsets.get(p);
+      long logStart = logStarts.get(p);
+      long from = offset;
+      if (offset < logStart) {
+        // Retention deleted records before this pipeline processed them: they are lost.
+        log.warn(
+            "Pipeline {}: partition {} resumes at {} but the log starts at {}; {} records expired"
+                + " before they were processed",
+            name,
+            p,
+            offset,
+            logStart,
+            logStart - offset);
+        expired.increment(logStart - offset);
+        from = logStart;
       }
+      // From the log start the skip is committed at the next flush (position > committed).
+      partitions.put(p, new PartitionState<>(offset, from, newWork.get()));
+      consumer.seek(tp, from);
     }
-    if (!fromStart.isEmpty()) {
-      consumer.seekToBeginning(fromStart);
+    if (unresolved.isEmpty()) {
+      resolveBackoff = Duration.ZERO;
     }
     if (backoff.isZero()) {
       consumer.resume(tps);
+    } else {
+      consumer.pause(tps); // flushes are failing: read nothing more until one succeeds
     }
   }
 
-  private void ensurePartitions() {
+  /** Retries the partitions whose offsets could not be read, once their backoff has passed. */
+  private void resolve() {
+    if (unresolved.isEmpty() || clock.instant().isBefore(nextResolve)) {
+      return;
+    }
+    Set<Integer> assigned = new HashSet<>();
+    consumer.assignment().forEach(tp -> assigned.add(tp.partition()));
+    unresolved.retainAll(assigned);
+    assign(List.copyOf(unresolved));
+  }
+
+  /** Prepares the day's tables once a day; whether they are. */
+  private boolean ensurePartitions() {
     LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
     if (today.equals(partitionsEnsuredFor)) {
-      return;
+      return true;
     }
     try {
       store.prepare(today);
       partitionsEnsuredFor = today;
+      return true;
     } catch (SQLException e) {
       log.warn("Pipeline {} cannot prepare the day's tables yet: {}", name, e.toString());
+      return false;
     }
   }
 

@@ -51,6 +51,32 @@ public final class OffsetLedger {
     return offsets;
   }
 
+  /**
+   * Inserts an offset row at {@code logStarts}' offset for each partition that has none (a fresh
+   * pipeline or partition), then reads every partition's stored offset. With the row present before
+   * any effects, two processors that both believe they own a partition during a rebalance are
+   * fenced from its very first commit.
+   */
+  public Map<Integer, Long> claim(String topic, Map<Integer, Long> logStarts) throws SQLException {
+    List<Integer> partitions = List.copyOf(logStarts.keySet());
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                """
+                INSERT INTO processor_offsets (pipeline, topic, partition, next_offset)
+                SELECT ?, ?, p, o FROM unnest(?::int[], ?::bigint[]) AS t(p, o)
+                ORDER BY p
+                ON CONFLICT (pipeline, topic, partition) DO NOTHING
+                """)) {
+      ps.setString(1, pipeline);
+      ps.setString(2, topic);
+      ps.setArray(3, c.createArrayOf("integer", partitions.toArray()));
+      ps.setArray(4, c.createArrayOf("bigint", partitions.stream().map(logStarts::get).toArray()));
+      ps.executeUpdate();
+    }
+    return offsets(topic, partitions);
+  }
+
   /** Locks the partition's offset row and checks it still holds {@code expected}. */
   public void fence(Connection c, String topic, int partition, Long expected) throws SQLException {
     try (PreparedStatement ps =
@@ -94,8 +120,8 @@ public final class OffsetLedger {
    * @return what {@code effects} returns (rows written, for the pipeline's metrics)
    * @throws FencedException if another processor wrote a partition since this one read it
    */
-  public <W> int commit(String topic, List<WorkStore.Flush<W>> flushes, Effects<W> effects)
-      throws SQLException {
+  public <W extends PartitionWork> int commit(
+      String topic, List<WorkStore.Flush<W>> flushes, Effects<W> effects) throws SQLException {
     int[] rows = {0};
     inTransaction(
         c -> {
@@ -108,12 +134,6 @@ public final class OffsetLedger {
           }
         });
     return rows[0];
-  }
-
-  /** A pipeline's effects, written inside its commit's transaction. */
-  @FunctionalInterface
-  public interface Effects<W> {
-    int write(Connection c, List<WorkStore.Flush<W>> flushes) throws SQLException;
   }
 
   /** Runs {@code body} in one transaction on a fresh connection. */

@@ -2,7 +2,6 @@ package io.upbeat.processor.consume;
 
 import java.sql.SQLException;
 import java.time.LocalDate;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -14,8 +13,14 @@ public interface WorkStore<W extends PartitionWork> {
   /** One partition's contribution to a commit. */
   record Flush<W>(int partition, Long startOffset, long nextOffset, W work) {}
 
-  /** The stored next offset of each partition that has one. */
-  Map<Integer, Long> offsets(String topic, Collection<Integer> partitions) throws SQLException;
+  /**
+   * Makes sure each partition has a stored offset before its first effects (the given log start
+   * offset for a partition never seen), so that even a partition's first commit is fenced.
+   *
+   * @param logStarts each partition's log start offset
+   * @return each partition's stored next offset
+   */
+  Map<Integer, Long> claim(String topic, Map<Integer, Long> logStarts) throws SQLException;
 
   /**
    * Writes every partition's work and moves its offset, in one transaction.

@@ -1,7 +1,7 @@
 package io.upbeat.processor.errors;
 
-import io.upbeat.processor.consume.OffsetLedger;
-import io.upbeat.processor.consume.WorkStore;
+import io.upbeat.processor.consume.Effects;
+import io.upbeat.processor.consume.WorkStore.Flush;
 import io.upbeat.processor.errors.ErrorWork.GroupKey;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -9,7 +9,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -17,70 +16,58 @@ import java.util.UUID;
 
 /**
  * The errors pipeline's writes: group upserts (exact counts, first and last seen and release),
- * hourly counts, the newest occurrences in full, and the offsets, in one transaction. Groups are
- * shared by every partition and processor, so rows are written in one global order (app, then
- * fingerprint) to rule out deadlocks between processors.
+ * hourly counts and the newest occurrences in full (committed with the offsets by {@link
+ * io.upbeat.processor.consume.LedgerStore}). Groups are shared by every partition and processor, so
+ * rows are written in one global order (app, then fingerprint) to rule out deadlocks between
+ * processors.
  */
-public final class ErrorStore implements WorkStore<ErrorWork> {
-  private final OffsetLedger ledger;
+public final class ErrorStore implements Effects<ErrorWork> {
   private final int keep;
   private final Triage triage = new Triage();
   private final InAppRules inApp;
 
-  public ErrorStore(OffsetLedger ledger, int occurrencesPerGroup) {
-    this(ledger, occurrencesPerGroup, new InAppRules());
+  public ErrorStore(int occurrencesPerGroup) {
+    this(occurrencesPerGroup, new InAppRules());
   }
 
   /**
    * @param inApp the apps' in-app rules, shared with the pipeline's {@link ErrorWork}s
    */
-  public ErrorStore(OffsetLedger ledger, int occurrencesPerGroup, InAppRules inApp) {
-    this.ledger = ledger;
+  public ErrorStore(int occurrencesPerGroup, InAppRules inApp) {
     this.keep = occurrencesPerGroup;
     this.inApp = inApp;
   }
 
   @Override
-  public Map<Integer, Long> offsets(String topic, Collection<Integer> partitions)
-      throws SQLException {
-    return ledger.offsets(topic, partitions);
-  }
-
-  @Override
-  public int commit(String topic, List<Flush<ErrorWork>> flushes) throws SQLException {
-    return ledger.commit(
-        topic,
-        flushes,
-        (c, fs) -> {
-          // Built afresh in each attempt: a retried flush must not add anything twice.
-          Map<GroupKey, GroupDelta> merged = new TreeMap<>();
-          for (Flush<ErrorWork> f : fs) {
-            f.work().groups().forEach((k, d) -> merge(merged, k, d));
-            Map<GroupKey, GroupDelta> decided = new java.util.HashMap<>();
-            for (ErrorWork.Undecided u : f.work().undecided()) {
-              ErrorWork.group(
-                  decided,
-                  keep,
-                  u.app(),
-                  InAppRules.apply(u.error(), inApp.load(c, u.app())),
-                  u.environment(),
-                  u.release());
-            }
-            decided.forEach((k, d) -> merge(merged, k, d));
-          }
-          for (Map.Entry<GroupKey, GroupDelta> e : merged.entrySet()) {
-            Triage.GroupState state = upsertGroup(c, e.getKey(), e.getValue());
-            UUID group = state.id();
-            addHourly(c, group, e.getValue());
-            addOccurrences(c, group, e.getValue());
-            if (state.created()) {
-              triage.created(c, e.getKey().app(), state, e.getValue());
-            } else {
-              triage.maybeRegressed(c, e.getKey().app(), state, e.getValue());
-            }
-          }
-          return merged.size();
-        });
+  public int write(Connection c, List<Flush<ErrorWork>> fs) throws SQLException {
+    // Built afresh in each attempt: a retried flush must not add anything twice.
+    Map<GroupKey, GroupDelta> merged = new TreeMap<>();
+    for (Flush<ErrorWork> f : fs) {
+      f.work().groups().forEach((k, d) -> merge(merged, k, d));
+      Map<GroupKey, GroupDelta> decided = new java.util.HashMap<>();
+      for (ErrorWork.Undecided u : f.work().undecided()) {
+        ErrorWork.group(
+            decided,
+            keep,
+            u.app(),
+            InAppRules.apply(u.error(), inApp.load(c, u.app())),
+            u.environment(),
+            u.release());
+      }
+      decided.forEach((k, d) -> merge(merged, k, d));
+    }
+    for (Map.Entry<GroupKey, GroupDelta> e : merged.entrySet()) {
+      Triage.GroupState state = upsertGroup(c, e.getKey(), e.getValue());
+      UUID group = state.id();
+      addHourly(c, group, e.getValue());
+      addOccurrences(c, group, e.getValue());
+      if (state.created()) {
+        triage.created(c, e.getKey().app(), state, e.getValue());
+      } else {
+        triage.maybeRegressed(c, e.getKey().app(), state, e.getValue());
+      }
+    }
+    return merged.size();
   }
 
   /** Adds a delta of a group without changing the delta (it may be committed again). */

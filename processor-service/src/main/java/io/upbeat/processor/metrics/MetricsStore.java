@@ -1,8 +1,9 @@
 package io.upbeat.processor.metrics;
 
 import io.upbeat.metrics.DurationStats;
-import io.upbeat.processor.consume.OffsetLedger;
-import io.upbeat.processor.consume.WorkStore;
+import io.upbeat.processor.consume.Effects;
+import io.upbeat.processor.consume.LedgerStore;
+import io.upbeat.processor.consume.WorkStore.Flush;
 import io.upbeat.processor.rollup.Rollups;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -12,7 +13,6 @@ import java.sql.Statement;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -20,47 +20,35 @@ import javax.sql.DataSource;
 
 /**
  * The metrics pipeline's writes: each partition's minute aggregates merged into that partition's
- * rows, and its offset, in one transaction (see {@link OffsetLedger} for the fencing).
+ * rows, and the hours they touch marked for rollup (committed with the offsets by {@link
+ * LedgerStore}).
  */
-public final class MetricsStore implements WorkStore<MetricsWork> {
+public final class MetricsStore implements Effects<MetricsWork> {
   private static final DateTimeFormatter DAY = DateTimeFormatter.BASIC_ISO_DATE;
 
   private final DataSource dataSource;
-  private final OffsetLedger ledger;
   private final int retentionDays;
 
-  public MetricsStore(DataSource dataSource, OffsetLedger ledger, int retentionDays) {
+  public MetricsStore(DataSource dataSource, int retentionDays) {
     this.dataSource = dataSource;
-    this.ledger = ledger;
     this.retentionDays = retentionDays;
   }
 
   @Override
-  public Map<Integer, Long> offsets(String topic, Collection<Integer> partitions)
-      throws SQLException {
-    return ledger.offsets(topic, partitions);
-  }
-
-  @Override
-  public int commit(String topic, List<Flush<MetricsWork>> flushes) throws SQLException {
-    return ledger.commit(
-        topic,
-        flushes,
-        (c, fs) -> {
-          int rows = mergeStats(c, fs);
-          // The hours these minutes belong to must be rolled up (again); in bucket order, so
-          // processors marking the same hours never deadlock.
-          java.util.SortedSet<java.time.Instant> hours = new java.util.TreeSet<>();
-          for (Flush<MetricsWork> f : fs) {
-            for (MetricKey k : f.work().aggregator().pending().keySet()) {
-              hours.add(k.minute().truncatedTo(java.time.temporal.ChronoUnit.HOURS));
-            }
-          }
-          for (java.time.Instant hour : hours) {
-            Rollups.markDirty(c, "1h", hour);
-          }
-          return rows;
-        });
+  public int write(Connection c, List<Flush<MetricsWork>> flushes) throws SQLException {
+    int rows = mergeStats(c, flushes);
+    // The hours these minutes belong to must be rolled up (again); in bucket order, so
+    // processors marking the same hours never deadlock.
+    java.util.SortedSet<java.time.Instant> hours = new java.util.TreeSet<>();
+    for (Flush<MetricsWork> f : flushes) {
+      for (MetricKey k : f.work().aggregator().pending().keySet()) {
+        hours.add(k.minute().truncatedTo(java.time.temporal.ChronoUnit.HOURS));
+      }
+    }
+    for (java.time.Instant hour : hours) {
+      Rollups.markDirty(c, "1h", hour);
+    }
+    return rows;
   }
 
   @Override
@@ -88,7 +76,7 @@ public final class MetricsStore implements WorkStore<MetricsWork> {
     for (int from = 0; from < rows.size(); from += CHUNK) {
       List<Row> chunk = rows.subList(from, Math.min(rows.size(), from + CHUNK));
       readStored(c, chunk);
-      write(c, chunk);
+      upsert(c, chunk);
     }
     return rows.size();
   }
@@ -136,7 +124,7 @@ public final class MetricsStore implements WorkStore<MetricsWork> {
     }
   }
 
-  private static void write(Connection c, List<Row> rows) throws SQLException {
+  private static void upsert(Connection c, List<Row> rows) throws SQLException {
     int n = rows.size();
     Long[] counts = new Long[n];
     Double[] sums = new Double[n];
@@ -213,12 +201,19 @@ public final class MetricsStore implements WorkStore<MetricsWork> {
    * days) that do not exist yet.
    */
   public void ensureDailyPartitions(LocalDate from, LocalDate to) throws SQLException {
-    try (Connection c = dataSource.getConnection();
-        Statement s = c.createStatement()) {
-      for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
-        Rollups.createPartition(
-            s, "txn_metrics_1m", d.format(DAY), d.atStartOfDay(), d.plusDays(1).atStartOfDay());
-      }
-    }
+    Rollups.maintainPartitions(
+        dataSource,
+        c -> {
+          try (Statement s = c.createStatement()) {
+            for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
+              Rollups.createPartition(
+                  s,
+                  "txn_metrics_1m",
+                  d.format(DAY),
+                  d.atStartOfDay(),
+                  d.plusDays(1).atStartOfDay());
+            }
+          }
+        });
   }
 }

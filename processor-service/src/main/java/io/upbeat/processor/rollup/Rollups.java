@@ -31,6 +31,9 @@ public final class Rollups {
   /** Advisory lock id: one rollup job at a time across processors. */
   private static final long LOCK = 0x7570626561740002L;
 
+  /** Advisory lock id: one partition maintenance (create, drop) at a time across processors. */
+  private static final long PARTITIONS_LOCK = 0x7570626561740003L;
+
   private final DataSource dataSource;
   private final Retention retention;
 
@@ -49,29 +52,60 @@ public final class Rollups {
    * @return buckets recomputed
    */
   public int run(Instant now) throws SQLException {
+    // The lock is the transaction's: it goes with the transaction however the run ends (also if
+    // the connection goes back to a pool or dies), so it can never be left held.
     try (Connection lockHolder = dataSource.getConnection()) {
-      if (!tryLock(lockHolder)) {
-        return 0;
-      }
+      lockHolder.setAutoCommit(false);
       try {
+        if (!tryLock(lockHolder)) {
+          return 0;
+        }
         maintainPartitions(LocalDate.ofInstant(now, ZoneOffset.UTC));
         int done = 0;
         done += rollDirty("1h", "txn_metrics_1m", Duration.ofHours(1), "1d");
         done += rollDirty("1d", "txn_metrics_1h", Duration.ofDays(1), null);
         return done;
       } finally {
-        try (Statement s = lockHolder.createStatement()) {
-          s.execute("SELECT pg_advisory_unlock(" + LOCK + ")");
-        }
+        lockHolder.rollback(); // releases the lock; nothing else was done on this connection
       }
     }
   }
 
   private static boolean tryLock(Connection c) throws SQLException {
     try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT pg_try_advisory_lock(" + LOCK + ")")) {
+        ResultSet rs = s.executeQuery("SELECT pg_try_advisory_xact_lock(" + LOCK + ")")) {
       rs.next();
       return rs.getBoolean(1);
+    }
+  }
+
+  /** Partition maintenance: DDL on one connection, in one transaction. */
+  @FunctionalInterface
+  public interface Maintenance {
+    void run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code body} in one transaction that holds the partition maintenance lock, in UTC: with N
+   * processors creating and dropping the same tables' partitions (every pipeline each day, the
+   * rollup job each run), they take turns, so none fails on another's half-done DDL. It waits for
+   * the lock rather than skipping: a caller must find its partitions there when this returns.
+   */
+  public static void maintainPartitions(DataSource dataSource, Maintenance body)
+      throws SQLException {
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        try (Statement s = c.createStatement()) {
+          s.execute("SELECT pg_advisory_xact_lock(" + PARTITIONS_LOCK + ")");
+          s.execute("SET LOCAL TIME ZONE 'UTC'"); // partition bounds are read back as text
+        }
+        body.run(c);
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
     }
   }
 
@@ -203,9 +237,11 @@ public final class Rollups {
   }
 
   private void maintainPartitions(LocalDate today) throws SQLException {
-    try (Connection c = dataSource.getConnection();
-        Statement s = c.createStatement()) {
-      s.execute("SET TIME ZONE 'UTC'"); // partition bounds are read back as text below
+    maintainPartitions(dataSource, c -> maintainPartitions(c, today));
+  }
+
+  private void maintainPartitions(Connection c, LocalDate today) throws SQLException {
+    try (Statement s = c.createStatement()) {
       for (LocalDate d = today.minusDays(retention.hourDays());
           !d.isAfter(today.plusDays(2));
           d = d.plusDays(1)) {

@@ -2,8 +2,8 @@ package io.upbeat.processor.samples;
 
 import io.upbeat.events.Span;
 import io.upbeat.events.TransactionEvent;
-import io.upbeat.processor.consume.OffsetLedger;
-import io.upbeat.processor.consume.WorkStore;
+import io.upbeat.processor.consume.Effects;
+import io.upbeat.processor.consume.WorkStore.Flush;
 import io.upbeat.processor.rollup.Rollups;
 import java.io.StringWriter;
 import java.sql.Connection;
@@ -12,47 +12,33 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.LocalDate;
-import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import javax.sql.DataSource;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.ObjectWriteContext;
 import tools.jackson.core.json.JsonFactory;
 
 /**
- * The samples pipeline's writes: each partition's kept samples and its offset in one transaction;
- * daily table partitions ahead of time, and those past the retention dropped.
+ * The samples pipeline's writes: each partition's kept samples (committed with the offsets by
+ * {@link io.upbeat.processor.consume.LedgerStore}); daily table partitions ahead of time, and those
+ * past the retention dropped.
  */
-public final class SampleStore implements WorkStore<SampleWork> {
+public final class SampleStore implements Effects<SampleWork> {
   private static final JsonFactory JSON = new JsonFactory();
 
   private final DataSource dataSource;
-  private final OffsetLedger ledger;
   private final int retentionDays;
 
-  public SampleStore(DataSource dataSource, OffsetLedger ledger, int retentionDays) {
+  public SampleStore(DataSource dataSource, int retentionDays) {
     this.dataSource = dataSource;
-    this.ledger = ledger;
     this.retentionDays = retentionDays;
   }
 
   @Override
-  public Map<Integer, Long> offsets(String topic, Collection<Integer> partitions)
-      throws SQLException {
-    return ledger.offsets(topic, partitions);
-  }
-
-  @Override
-  public int commit(String topic, List<Flush<SampleWork>> flushes) throws SQLException {
-    return ledger.commit(
-        topic,
-        flushes,
-        (c, fs) -> {
-          int rows = insert(c, fs);
-          joinOrphans(c, fs);
-          return rows;
-        });
+  public int write(Connection c, List<Flush<SampleWork>> flushes) throws SQLException {
+    int rows = insert(c, flushes);
+    joinOrphans(c, flushes);
+    return rows;
   }
 
   private static int insert(Connection c, List<Flush<SampleWork>> flushes) throws SQLException {
@@ -197,20 +183,22 @@ public final class SampleStore implements WorkStore<SampleWork> {
 
   @Override
   public void prepare(LocalDate today) throws SQLException {
-    try (Connection c = dataSource.getConnection();
-        Statement s = c.createStatement()) {
-      s.execute("SET TIME ZONE 'UTC'");
-      for (LocalDate d = today.minusDays(retentionDays);
-          !d.isAfter(today.plusDays(2));
-          d = d.plusDays(1)) {
-        Rollups.createPartition(
-            s,
-            "txn_samples",
-            d.toString().replace("-", ""),
-            d.atStartOfDay(),
-            d.plusDays(1).atStartOfDay());
-      }
-      Rollups.dropOlder(c, "txn_samples", today.minusDays(retentionDays));
-    }
+    Rollups.maintainPartitions(
+        dataSource,
+        c -> {
+          try (Statement s = c.createStatement()) {
+            for (LocalDate d = today.minusDays(retentionDays);
+                !d.isAfter(today.plusDays(2));
+                d = d.plusDays(1)) {
+              Rollups.createPartition(
+                  s,
+                  "txn_samples",
+                  d.toString().replace("-", ""),
+                  d.atStartOfDay(),
+                  d.plusDays(1).atStartOfDay());
+            }
+          }
+          Rollups.dropOlder(c, "txn_samples", today.minusDays(retentionDays));
+        });
   }
 }

@@ -225,7 +225,7 @@ class ITErrorsPipeline {
                 new ByteArraySerializer()),
             s.topic("upbeat.events.dlq"),
             topic,
-            new ErrorStore(new OffsetLedger(db, "errors"), KEEP),
+            new LedgerStore<>(new OffsetLedger(db, "errors"), new ErrorStore(KEEP)),
             ErrorWork.factory(KEEP, meters),
             Clock.systemUTC(),
             Duration.ofMillis(200),

@@ -113,7 +113,12 @@ class ITMetricsPipeline {
         .isEqualTo(7);
     assertThat(
             run.meters()
-                .counter("upbeat.processor.records.deadlettered", "pipeline", "metrics")
+                .counter(
+                    "upbeat.processor.records.deadlettered",
+                    "pipeline",
+                    "metrics",
+                    "reason",
+                    "undecodable")
                 .count())
         .isEqualTo(1);
     assertThat(run.meters().counter("upbeat.processor.rows.written", "pipeline", "metrics").count())
@@ -378,7 +383,7 @@ class ITMetricsPipeline {
                 new ByteArraySerializer()),
             deadLetterTopic(),
             topic,
-            new MetricsStore(target, new OffsetLedger(target, "metrics"), 7),
+            new LedgerStore<>(new OffsetLedger(target, "metrics"), new MetricsStore(target, 7)),
             MetricsWork.factory(new NameLimiter(1000), Clock.systemUTC(), 7, meters),
             Clock.systemUTC(),
             Duration.ofMillis(200),
@@ -407,6 +412,8 @@ class ITMetricsPipeline {
   /** A data source that can be made to refuse connections, as a stopped PostgreSQL does. */
   static final class Switchable extends org.springframework.jdbc.datasource.DelegatingDataSource {
     volatile boolean down;
+    final java.util.concurrent.atomic.AtomicInteger refused =
+        new java.util.concurrent.atomic.AtomicInteger();
 
     Switchable(DataSource target) {
       super(target);
@@ -415,6 +422,7 @@ class ITMetricsPipeline {
     @Override
     public Connection getConnection() throws java.sql.SQLException {
       if (down) {
+        refused.incrementAndGet();
         throw new java.sql.SQLException("connection refused (test)", "08001");
       }
       return super.getConnection();

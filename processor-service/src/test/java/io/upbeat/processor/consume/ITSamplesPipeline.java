@@ -269,7 +269,8 @@ class ITSamplesPipeline {
 
   private EventPipeline<SampleWork> pipeline(SimpleMeterRegistry meters) {
     Clock clock = Clock.systemUTC();
-    SampleStore store = new SampleStore(db, new OffsetLedger(db, "samples"), 7);
+    WorkStore<SampleWork> store =
+        new LedgerStore<>(new OffsetLedger(db, "samples"), new SampleStore(db, 7));
     try {
       store.prepare(LocalDate.now(ZoneOffset.UTC));
     } catch (java.sql.SQLException e) {

@@ -9,6 +9,7 @@ import io.upbeat.events.ExceptionInfo;
 import io.upbeat.events.ServiceInfo;
 import io.upbeat.events.StackFrame;
 import io.upbeat.localstack.junit.LocalStackExtension;
+import io.upbeat.processor.consume.LedgerStore;
 import io.upbeat.processor.consume.OffsetLedger;
 import io.upbeat.processor.consume.WorkStore;
 import io.upbeat.storage.Schema;
@@ -37,7 +38,7 @@ class ITTriage {
   private final UUID app = UUID.randomUUID();
   private final Instant now = Instant.now();
   private JdbcTemplate jdbc;
-  private ErrorStore store;
+  private WorkStore<ErrorWork> store;
   private long offset;
 
   @BeforeEach
@@ -51,7 +52,7 @@ class ITTriage {
         org,
         "shop-" + org.toString().substring(0, 8));
     jdbc.update("INSERT INTO apps (id, org_id, name) VALUES (?, ?, 'web')", app, org);
-    store = new ErrorStore(new OffsetLedger(db, "errors"), 100);
+    store = new LedgerStore<>(new OffsetLedger(db, "errors"), new ErrorStore(100));
   }
 
   private void release(
@@ -190,7 +191,8 @@ class ITTriage {
   }
 
   /** Frames as OpenTelemetry sends them: no in_app, no path. */
-  private void flushWithoutInApp(ErrorStore into, String version, Instant at) throws Exception {
+  private void flushWithoutInApp(WorkStore<ErrorWork> into, String version, Instant at)
+      throws Exception {
     ErrorWork work = ErrorWork.factory(100, new SimpleMeterRegistry()).get();
     ErrorEvent error =
         new ErrorEvent(
@@ -256,7 +258,9 @@ class ITTriage {
 
     // The app names its packages: only com.shop.Pricing is its own now, a different group.
     jdbc.update("UPDATE apps SET application_packages = '{com.shop.Pricing}' WHERE id = ?", app);
-    ErrorStore fresh = new ErrorStore(new OffsetLedger(stack.stack().dataSource(), "errors"), 100);
+    WorkStore<ErrorWork> fresh =
+        new LedgerStore<>(
+            new OffsetLedger(stack.stack().dataSource(), "errors"), new ErrorStore(100));
     flushWithoutInApp(fresh, "v1", now.minus(Duration.ofMinutes(30)));
     assertThat(
             jdbc.queryForObject(

@@ -10,6 +10,7 @@ import io.upbeat.events.TransactionEvent;
 import io.upbeat.localstack.junit.LocalStackExtension;
 import io.upbeat.localstack.junit.TestStack;
 import io.upbeat.metrics.DurationStats;
+import io.upbeat.processor.consume.LedgerStore;
 import io.upbeat.processor.consume.OffsetLedger;
 import io.upbeat.processor.consume.WorkStore;
 import io.upbeat.processor.metrics.MetricsStore;
@@ -47,7 +48,7 @@ class ITRollups {
   private final Instant hour0 =
       now.truncatedTo(ChronoUnit.DAYS).minus(Duration.ofDays(1)).plus(Duration.ofHours(2));
   private DataSource db;
-  private MetricsStore store;
+  private WorkStore<MetricsWork> store;
   private final long[] started = new long[2];
 
   @Test
@@ -55,7 +56,7 @@ class ITRollups {
     TestStack s = stack.stack();
     db = s.dataSource();
     Schema.flyway(db).migrate();
-    store = new MetricsStore(db, new OffsetLedger(db, "metrics"), 7);
+    store = new LedgerStore<>(new OffsetLedger(db, "metrics"), new MetricsStore(db, 7));
     LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
     store.prepare(today);
     Rollups rollups = new Rollups(db, new Rollups.Retention(7, 90, 730));

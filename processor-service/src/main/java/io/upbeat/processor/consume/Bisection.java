@@ -1,0 +1,121 @@
+package io.upbeat.processor.consume;
+
+import io.upbeat.events.EventBatchCodec;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * Commits one partition's records after a commit failed on a {@linkplain Fault#DATA data fault},
+ * finding the records whose effects PostgreSQL refuses: the records are committed in ranges, in
+ * offset order, each range in the usual commit shape (fence, effects, advance); a range that fails
+ * on a data fault is split in halves, and a record that fails alone is dead-lettered and the offset
+ * advanced past it with no effects. Every other record is written exactly once. With {@code n}
+ * records and {@code k} poisoned ones this takes about {@code 2k log2(n)} commits; nothing of it
+ * runs unless a commit failed.
+ */
+final class Bisection<W extends PartitionWork> {
+  /** Where the poisoned records go; returns once the dead letter is durable. */
+  @FunctionalInterface
+  interface Sink {
+    void deadLetter(ConsumerRecord<byte[], byte[]> record, Throwable fault)
+        throws DeadLetters.NotDurableException;
+  }
+
+  /** Told each offset committed, so a bisection cut short by a transient fault keeps its gains. */
+  @FunctionalInterface
+  interface Progress {
+    void committed(long nextOffset);
+  }
+
+  private final String topic;
+  private final WorkStore<W> store;
+  private final Supplier<W> newWork;
+  private final EventBatchCodec.Parts parts;
+  private final Sink sink;
+
+  Bisection(
+      String topic,
+      WorkStore<W> store,
+      Supplier<W> newWork,
+      EventBatchCodec.Parts parts,
+      Sink sink) {
+    this.topic = topic;
+    this.store = store;
+    this.newWork = newWork;
+    this.parts = parts;
+    this.sink = sink;
+  }
+
+  /**
+   * Commits {@code records} (in offset order, those of the partition read since {@code committed})
+   * and moves the offset to {@code end}.
+   *
+   * @return how many records were dead-lettered
+   * @throws SQLException a transient fault: what was committed so far was told to {@code progress}
+   * @throws OffsetLedger.FencedException if another processor took the partition
+   */
+  int commit(
+      int partition,
+      long committed,
+      List<ConsumerRecord<byte[], byte[]>> records,
+      long end,
+      Progress progress)
+      throws SQLException, DeadLetters.NotDurableException {
+    if (records.isEmpty()) {
+      store.commit(topic, List.of(new WorkStore.Flush<>(partition, committed, end, newWork.get())));
+      progress.committed(end);
+      return 0;
+    }
+    int[] dead = {0};
+    range(partition, committed, records, 0, records.size(), end, progress, dead);
+    return dead[0];
+  }
+
+  /**
+   * Commits records [from, to), from offset {@code expected} to {@code end} (the offset of record
+   * {@code to}, or the partition's end), and returns {@code end}.
+   */
+  private long range(
+      int partition,
+      long expected,
+      List<ConsumerRecord<byte[], byte[]>> records,
+      int from,
+      int to,
+      long end,
+      Progress progress,
+      int[] dead)
+      throws SQLException, DeadLetters.NotDurableException {
+    try {
+      store.commit(
+          topic, List.of(new WorkStore.Flush<>(partition, expected, end, work(records, from, to))));
+    } catch (SQLException | RuntimeException e) {
+      if (e instanceof OffsetLedger.FencedException || Fault.of(e) != Fault.DATA) {
+        throw e;
+      }
+      if (to - from > 1) {
+        int mid = (from + to) >>> 1;
+        long reached =
+            range(
+                partition, expected, records, from, mid, records.get(mid).offset(), progress, dead);
+        return range(partition, reached, records, mid, to, end, progress, dead);
+      }
+      // Alone, this record's effects fail: its dead letter first (durable), then past it.
+      sink.deadLetter(records.get(from), e);
+      dead[0]++;
+      store.commit(topic, List.of(new WorkStore.Flush<>(partition, expected, end, newWork.get())));
+    }
+    progress.committed(end);
+    return end;
+  }
+
+  /** A fresh work of records [from, to): the retained work may hold the poisoned records. */
+  private W work(List<ConsumerRecord<byte[], byte[]>> records, int from, int to) {
+    W work = newWork.get();
+    for (int i = from; i < to; i++) {
+      work.add(EventBatchCodec.decode(records.get(i).value(), parts));
+    }
+    return work;
+  }
+}

@@ -1,0 +1,203 @@
+package io.upbeat.processor.replay;
+
+import io.upbeat.events.Topics;
+import io.upbeat.processor.consume.EventPipeline;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Puts dead letters back on the events topic once their cause is fixed (see docs/operations.md):
+ * each with its original key and value and the header {@code upbeat-replay-pipeline} naming the
+ * pipeline that dead-lettered it, so only that pipeline processes it again (the others processed
+ * the original already). Reads the dead-letter topic up to its end when started; letters are not
+ * removed, so a later replay takes {@code --since}.
+ *
+ * <pre>
+ * java -cp processor-service.jar -Dloader.main=io.upbeat.processor.replay.DeadLetterReplay \
+ *   org.springframework.boot.loader.launch.PropertiesLauncher \
+ *   --bootstrap-servers kafka:9092 [--topic-prefix P] [--pipeline errors] [--fault data_fault] \
+ *   [--since 2026-12-04T10:00:00Z] [--dry-run]
+ * </pre>
+ */
+public final class DeadLetterReplay {
+  private static final String PIPELINE_HEADER = EventPipeline.REPLAY_PIPELINE_HEADER;
+
+  /** What to replay. Null filters match every letter. */
+  public record Options(
+      String bootstrapServers,
+      Topics topics,
+      String pipeline,
+      String fault,
+      Instant since,
+      boolean dryRun) {
+    static Options parse(String[] args) {
+      Map<String, String> values = new HashMap<>();
+      boolean dryRun = false;
+      for (int i = 0; i < args.length; i++) {
+        if (args[i].equals("--dry-run")) {
+          dryRun = true;
+        } else if (args[i].startsWith("--") && i + 1 < args.length) {
+          values.put(args[i].substring(2), args[++i]);
+        } else {
+          throw new IllegalArgumentException("unknown argument: " + args[i]);
+        }
+      }
+      String since = values.remove("since");
+      Options o =
+          new Options(
+              values.remove("bootstrap-servers"),
+              new Topics(values.remove("topic-prefix")),
+              values.remove("pipeline"),
+              values.remove("fault"),
+              since == null ? null : Instant.parse(since),
+              dryRun);
+      if (o.bootstrapServers == null || !values.isEmpty()) {
+        throw new IllegalArgumentException(
+            "usage: --bootstrap-servers HOST:PORT [--topic-prefix P] [--pipeline NAME]"
+                + " [--fault undecodable|data_fault] [--since ISO-INSTANT] [--dry-run]; unknown: "
+                + values.keySet());
+      }
+      return o;
+    }
+  }
+
+  private DeadLetterReplay() {}
+
+  public static void main(String[] args) {
+    Options options;
+    try {
+      options = Options.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    try (Producer<byte[], byte[]> producer = producer(options.bootstrapServers())) {
+      int replayed = replay(options, producer, System.out);
+      System.out.printf(
+          "%s %d dead letter(s)%n", options.dryRun() ? "would replay" : "replayed", replayed);
+    }
+  }
+
+  /**
+   * Replays the matching dead letters present now, and waits until the broker has them.
+   *
+   * @return how many were (or, in a dry run, would be) replayed
+   */
+  public static int replay(Options o, Producer<byte[], byte[]> producer, PrintStream out) {
+    String deadLetterTopic = o.topics().eventsDeadLetter();
+    int replayed = 0;
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer(o.bootstrapServers())) {
+      List<TopicPartition> tps = new ArrayList<>();
+      consumer
+          .partitionsFor(deadLetterTopic)
+          .forEach(p -> tps.add(new TopicPartition(deadLetterTopic, p.partition())));
+      consumer.assign(tps);
+      Map<TopicPartition, Long> end = consumer.endOffsets(tps);
+      consumer.seekToBeginning(tps);
+      if (o.since() != null) {
+        Map<TopicPartition, Long> at = new HashMap<>();
+        tps.forEach(tp -> at.put(tp, o.since().toEpochMilli()));
+        for (Map.Entry<TopicPartition, OffsetAndTimestamp> e :
+            consumer.offsetsForTimes(at).entrySet()) {
+          consumer.seek(
+              e.getKey(), e.getValue() == null ? end.get(e.getKey()) : e.getValue().offset());
+        }
+      }
+      List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+      while (tps.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+        for (ConsumerRecord<byte[], byte[]> letter : consumer.poll(Duration.ofMillis(500))) {
+          TopicPartition tp = new TopicPartition(letter.topic(), letter.partition());
+          String pipeline = header(letter, "upbeat-pipeline");
+          if (letter.offset() >= end.get(tp)
+              || !matches(o.pipeline(), pipeline)
+              || !matches(o.fault(), header(letter, "upbeat-fault"))) {
+            continue;
+          }
+          out.printf(
+              "%s@%d: %s of %s (%s, SQLState %s), pipeline %s%n",
+              letter.topic(),
+              letter.offset(),
+              header(letter, "upbeat-fault"),
+              header(letter, "upbeat-source"),
+              header(letter, "upbeat-reason"),
+              header(letter, "upbeat-sqlstate"),
+              pipeline);
+          replayed++;
+          if (!o.dryRun()) {
+            ProducerRecord<byte[], byte[]> again =
+                new ProducerRecord<>(o.topics().events(), null, letter.key(), letter.value());
+            if (pipeline != null) {
+              again.headers().add(PIPELINE_HEADER, pipeline.getBytes(StandardCharsets.UTF_8));
+            }
+            sent.add(producer.send(again));
+          }
+        }
+      }
+      for (java.util.concurrent.Future<?> f : sent) {
+        f.get(); // durable before this reports success
+      }
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("replay failed: " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("replay interrupted", e);
+    }
+    return replayed;
+  }
+
+  private static boolean matches(String wanted, String actual) {
+    return wanted == null || wanted.equals(actual);
+  }
+
+  private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+    Header h = r.headers().lastHeader(name);
+    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
+  private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
+    return new KafkaConsumer<>(
+        Map.of(
+            "bootstrap.servers",
+            bootstrap,
+            "enable.auto.commit",
+            "false",
+            "isolation.level",
+            "read_committed",
+            "max.partition.fetch.bytes",
+            Topics.EVENTS_MAX_RECORD_BYTES),
+        new ByteArrayDeserializer(),
+        new ByteArrayDeserializer());
+  }
+
+  static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+    return new KafkaProducer<>(
+        Map.of(
+            "bootstrap.servers",
+            bootstrap,
+            "acks",
+            "all",
+            "enable.idempotence",
+            true,
+            "max.request.size",
+            Topics.EVENTS_MAX_RECORD_BYTES),
+        new ByteArraySerializer(),
+        new ByteArraySerializer());
+  }
+}

@@ -1,0 +1,95 @@
+package io.upbeat.processor.consume;
+
+import static io.upbeat.processor.consume.PipelineFixture.batch;
+import static io.upbeat.processor.consume.PipelineFixture.error;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.upbeat.localstack.junit.LocalStackExtension;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Where a partition starts on assignment: partitions whose stored offsets cannot be read are
+ * retried until they can (not left paused until the next rebalance), and a stored offset that
+ * Kafka's retention has passed is reported and skipped to the log start.
+ */
+class ITAssignment {
+  @RegisterExtension final LocalStackExtension stack = new LocalStackExtension();
+
+  private final UUID app = UUID.randomUUID();
+  private PipelineFixture f;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    f = new PipelineFixture(stack.stack(), "upbeat.events", 2);
+  }
+
+  @AfterEach
+  void tearDown() {
+    f.close();
+  }
+
+  @Test
+  void partitionsWhoseOffsetsCannotBeReadAreRetriedUntilTheyCan() throws Exception {
+    ITMetricsPipeline.Switchable flaky = new ITMetricsPipeline.Switchable(f.db);
+    flaky.down = true;
+    produce(0, 3);
+    produce(1, 3);
+    PipelineFixture.Running run = f.errors("processor-errors", f.producer(), flaky);
+    // Assigned while PostgreSQL is down (its offsets asked for and refused): nothing starts...
+    await().atMost(Duration.ofSeconds(30)).until(() -> flaky.refused.get() > 0);
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> stored() == 0 && run.pipeline().assignedPartitions() == 0);
+    // ...and once it is back, the same assignment goes on, with no rebalance.
+    flaky.down = false;
+    await().atMost(Duration.ofSeconds(40)).until(() -> stored() == 6);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> f.storedOffsets("errors").equals(f.endOffsets()));
+    run.stop();
+  }
+
+  @Test
+  void aStoredOffsetBelowTheLogStartIsReportedAndSkipped() throws Exception {
+    produce(0, 4);
+    PipelineFixture.Running first = f.errors("processor-errors", f.producer());
+    await().atMost(Duration.ofSeconds(30)).until(() -> stored() == 4);
+    first.stop();
+
+    produce(0, 6); // offsets 4 to 9, then retention deletes up to 7 before they are processed
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", f.s.bootstrapServers()))) {
+      admin
+          .deleteRecords(Map.of(new TopicPartition(f.topic, 0), RecordsToDelete.beforeOffset(7)))
+          .all()
+          .get();
+    }
+    PipelineFixture.Running second = f.errors("processor-errors", f.producer());
+    await().atMost(Duration.ofSeconds(30)).until(() -> stored() == 4 + 3);
+    await().atMost(Duration.ofSeconds(10)).until(() -> f.storedOffsets("errors").get(0) == 10L);
+    assertThat(second.count("upbeat.processor.records.expired", "pipeline", "errors")).isEqualTo(3);
+    second.stop();
+    assertThat(stored()).isEqualTo(7);
+  }
+
+  private void produce(int partition, int records) throws Exception {
+    for (int i = 0; i < records; i++) {
+      f.send(partition, batch(app, List.of(), List.of(error("com.shop.E", "e " + i, null))));
+    }
+  }
+
+  private long stored() throws Exception {
+    return f.value("SELECT coalesce(sum(count), 0) FROM error_groups WHERE app_id = '" + app + "'");
+  }
+}
