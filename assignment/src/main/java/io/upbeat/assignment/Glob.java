@@ -66,6 +66,7 @@ final class Glob {
   private final long[] lineEnd; // tokens that accept a line terminator
   private final long[] other; // tokens that accept any other character not named in literals
   private final Map<Character, long[]> literals; // tokens that accept that character
+  private final long[][] ascii; // what accepts each ASCII character: the common case, no lookup
   private final long[] start;
 
   private Glob(Builder b) {
@@ -116,6 +117,11 @@ final class Glob {
         e.getValue()[w] |= classes[w];
       }
     }
+    ascii = new long[128][];
+    for (char c = 0; c < 128; c++) {
+      long[] l = literals.get(c);
+      ascii[c] = l != null ? l : classesFor(c);
+    }
     start = new long[words];
     set(start, 0);
     close(start);
@@ -165,6 +171,37 @@ final class Glob {
 
   /** Whether the whole of {@code path} matches. */
   boolean matches(CharSequence path) {
+    return words == 1 ? matchesInOneWord(path) : matchesInWords(path);
+  }
+
+  /** {@link #matches} for up to 63 tokens (nearly every pattern): plain long arithmetic. */
+  private boolean matchesInOneWord(CharSequence path) {
+    long d = start[0];
+    long advancing = this.advancing[0];
+    long looping = this.looping[0];
+    for (int i = 0; i < path.length(); i++) {
+      long hit = d & accepting(path.charAt(i))[0];
+      d = closeOne(((hit & advancing) << 1) | (hit & looping));
+      if (d == 0) {
+        return false;
+      }
+    }
+    return (d & (1L << (states - 1))) != 0;
+  }
+
+  private long closeOne(long d) {
+    long skip1 = this.skip1[0];
+    long skip3 = this.skip3[0];
+    while (true) {
+      long closed = d | ((d & skip1) << 1) | ((d & skip3) << 3);
+      if (closed == d) {
+        return d;
+      }
+      d = closed;
+    }
+  }
+
+  private boolean matchesInWords(CharSequence path) {
     long[] d = start.clone();
     long[] next = new long[words];
     for (int i = 0; i < path.length(); i++) {
@@ -193,6 +230,9 @@ final class Glob {
   }
 
   private long[] accepting(char c) {
+    if (c < 128) {
+      return ascii[c];
+    }
     long[] l = literals.get(c);
     return l != null ? l : classesFor(c);
   }
