@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * One ownership glob compiled to a small automaton and run over a path bit-parallel (shift-and):
  * all positions the pattern could have reached are tracked at once, so a match takes {@code n *
- * ceil(m / 64)} word operations for a path of n characters and a pattern of m tokens, whatever the
+ * ceil(m / 64)} word operations for a path of n characters and a pattern of m tokens (times the few
+ * steps of closing over optional tokens, which never follow each other in long runs), whatever the
  * input, and never backtracks. It means exactly what the regular expression it replaced meant:
  *
  * <ul>
@@ -35,6 +36,7 @@ final class Glob {
   private static final class Builder {
     final List<Token> tokens = new ArrayList<>();
     final List<Integer> skip3 = new ArrayList<>(); // states that may jump over three tokens
+    int groupEnd = -1; // where the last (.*/)? ended
 
     void literal(char c) {
       tokens.add(new Token(Kind.LITERAL, c));
@@ -49,10 +51,14 @@ final class Glob {
      * allows skipping the {@code /}.
      */
     void optionalDirectories() {
+      if (groupEnd == tokens.size()) {
+        return; // (.*/)?(.*/)? is (.*/)?: chains of them would only lengthen the closure
+      }
       skip3.add(tokens.size());
       add(Kind.EMPTY);
       add(Kind.ANY);
       literal('/');
+      groupEnd = tokens.size();
     }
   }
 
@@ -207,19 +213,31 @@ final class Glob {
     for (int i = 0; i < path.length(); i++) {
       long[] accept = accepting(path.charAt(i));
       long carry = 0;
-      boolean any = false;
+      long carry1 = 0;
+      long carry3 = 0;
+      long any = 0;
+      boolean again = false;
       for (int w = 0; w < words; w++) {
         long hit = d[w] & accept[w];
         long moved = hit & advancing[w];
-        next[w] = (moved << 1) | carry | (hit & looping[w]);
+        long n = (moved << 1) | carry | (hit & looping[w]) | carry1 | carry3;
         carry = moved >>> 63;
+        // One step of the closure on the way; another pass only if it reached a skipping state.
+        long s1 = n & skip1[w];
+        long s3 = n & skip3[w];
+        long add = (s1 << 1) | (s3 << 3);
+        again |= (add & ~n & (skip1[w] | skip3[w])) != 0;
+        n |= add;
+        carry1 = s1 >>> 63;
+        carry3 = s3 >>> 61;
+        next[w] = n;
+        any |= n;
       }
-      close(next);
-      for (int w = 0; w < words; w++) {
-        any |= next[w] != 0;
-      }
-      if (!any) {
+      if (any == 0) {
         return false;
+      }
+      if (again) {
+        close(next);
       }
       long[] t = d;
       d = next;

@@ -12,15 +12,15 @@ final class LinearTime {
   private LinearTime() {}
 
   /**
-   * Runs {@code match} a few times and asserts the fastest run took under {@link #BUDGET_NANOS}
-   * (the fastest, so that a pause of the machine is not blamed on the matcher).
+   * Runs {@code match} five times and asserts the fastest run took under {@link #BUDGET_NANOS} (the
+   * fastest, so that a pause of the machine is not blamed on the matcher).
    *
    * @return the result of the match
    */
   static boolean within50ms(String what, BooleanSupplier match) {
     long best = Long.MAX_VALUE;
     boolean result = false;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 5; i++) {
       long start = System.nanoTime();
       result = match.getAsBoolean();
       best = Math.min(best, System.nanoTime() - start);
