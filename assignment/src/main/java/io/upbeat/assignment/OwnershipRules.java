@@ -97,7 +97,8 @@ public final class OwnershipRules {
       String raw = text.substring(from, end);
       from = end + 1;
       int lineNumber = number + 1;
-      if (raw.length() > MAX_LINE_LENGTH) {
+      int length = raw.endsWith("\r") ? raw.length() - 1 : raw.length();
+      if (length > MAX_LINE_LENGTH) {
         throw new InvalidRuleException(
             lineNumber, "is longer than " + MAX_LINE_LENGTH + " characters");
       }

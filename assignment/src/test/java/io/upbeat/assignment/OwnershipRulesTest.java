@@ -82,6 +82,7 @@ class OwnershipRulesTest {
         .hasMessage("line 1002: exceeds the limit of 1000 rules");
     String longLine = "x".repeat(OwnershipRules.MAX_LINE_LENGTH - 7) + " a@b.io";
     assertThat(OwnershipRules.parse(longLine).rules()).hasSize(1);
+    assertThat(OwnershipRules.parse(longLine + "\r\n").rules()).hasSize(1);
     assertThatThrownBy(() -> OwnershipRules.parse("*.kt a@b.io\n#" + longLine))
         .hasMessage("line 2: is longer than 1024 characters");
     assertThat(OwnershipRules.parse("*a".repeat(32) + " a@b.io").rules()).hasSize(1);
