@@ -187,12 +187,34 @@ public final class UpbeatConfig {
 
     /** 1-100 letters, digits, spaces, {@code _ . -}, as intake requires. */
     public Builder serviceName(String name) {
-      if (!name.matches("[A-Za-z0-9 _.\\-]{1,100}")) {
+      if (!validServiceName(name)) {
         throw new IllegalArgumentException(
             "UPBEAT_SERVICE_NAME must be 1-100 letters, digits, spaces, _ . -: " + name);
       }
       this.serviceName = name;
       return this;
+    }
+
+    /** One scan, no regular expression: {@code [A-Za-z0-9 _.\-]{1,100}}. */
+    private static boolean validServiceName(String name) {
+      if (name == null || name.isEmpty() || name.length() > 100) {
+        return false;
+      }
+      for (int i = 0; i < name.length(); i++) {
+        char c = name.charAt(i);
+        boolean ok =
+            (c >= 'A' && c <= 'Z')
+                || (c >= 'a' && c <= 'z')
+                || (c >= '0' && c <= '9')
+                || c == ' '
+                || c == '_'
+                || c == '.'
+                || c == '-';
+        if (!ok) {
+          return false;
+        }
+      }
+      return true;
     }
 
     public Builder environment(String environment) {

@@ -125,8 +125,8 @@ class ITOwnershipApi extends ApiIntegrationTest {
 
   @Test
   void bodiesOver64KibAreRefused() {
-    String line = "src/" + "a".repeat(40) + "/ owner@example.com\n"; // 64 bytes
-    String exactly = line.repeat(1024);
+    String line = "src/" + "a".repeat(104) + "/ owner@example.com\n"; // 128 bytes
+    String exactly = line.repeat(512);
     assertThat(exactly.length()).isEqualTo(64 * 1024);
     assertThat(put(exactly).status()).isEqualTo(200);
 
@@ -134,6 +134,26 @@ class ITOwnershipApi extends ApiIntegrationTest {
     assertThat(r.status()).isEqualTo(413);
     assertThat(r.text("/error")).isEqualTo("payload_too_large");
     assertThat(api.get(ownership(), owner.apiKey()).body()).isEqualTo(exactly);
+  }
+
+  @Test
+  void rulesBeyondTheLimitsNameTheirLine() {
+    Response many = put("*.java owner@example.com\n".repeat(1_001));
+    assertThat(many.status()).isEqualTo(400);
+    assertThat(many.text("/details/0/field")).isEqualTo("line 1001");
+    assertThat(many.text("/details/0/problem")).isEqualTo("exceeds the limit of 1000 rules");
+
+    Response longLine = put("a/ owner@example.com\n# " + "x".repeat(1_023) + "\n");
+    assertThat(longLine.status()).isEqualTo(400);
+    assertThat(longLine.text("/details/0/field")).isEqualTo("line 2");
+    assertThat(longLine.text("/details/0/problem")).isEqualTo("is longer than 1024 characters");
+
+    // The glob that made the old regular expression backtrack for minutes.
+    Response stars = put("*a".repeat(33) + " owner@example.com\n");
+    assertThat(stars.status()).isEqualTo(400);
+    assertThat(stars.text("/details/0/problem")).endsWith("has more than 32 *");
+    assertThat(put("*a".repeat(32) + "*b owner@example.com\n").status()).isEqualTo(400);
+    assertThat(put("*a".repeat(31) + "*b owner@example.com\n").status()).isEqualTo(200);
   }
 
   @Test

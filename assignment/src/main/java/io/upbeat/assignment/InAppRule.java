@@ -1,7 +1,6 @@
 package io.upbeat.assignment;
 
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * Whether a stack frame's class is the application's own code ("in app") or a library's, for frames
@@ -98,8 +97,12 @@ public final class InAppRule {
           "javassist");
 
   private static final InAppRule DEFAULT = new InAppRule(LIBRARY_PACKAGES, false);
-  private static final Pattern PACKAGE =
-      Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*");
+
+  /** At most this many application packages per app. */
+  public static final int MAX_PACKAGES = 100;
+
+  /** At most this many characters per package name. */
+  public static final int MAX_PACKAGE_LENGTH = 200;
 
   private final List<String> packages;
   private final boolean inAppWhenListed;
@@ -117,11 +120,16 @@ public final class InAppRule {
   /**
    * The rule for an app: its own packages when it set any (null or empty: the defaults).
    *
-   * @throws IllegalArgumentException for a package name that is not one ({@link #validPackage})
+   * @throws IllegalArgumentException for a package name that is not one ({@link #validPackage}), or
+   *     more than {@link #MAX_PACKAGES}
    */
   public static InAppRule forApp(List<String> applicationPackages) {
     if (applicationPackages == null || applicationPackages.isEmpty()) {
       return DEFAULT;
+    }
+    if (applicationPackages.size() > MAX_PACKAGES) {
+      throw new IllegalArgumentException(
+          "more than " + MAX_PACKAGES + " packages: " + applicationPackages.size());
     }
     for (String p : applicationPackages) {
       if (!validPackage(p)) {
@@ -131,9 +139,45 @@ public final class InAppRule {
     return new InAppRule(applicationPackages, true);
   }
 
-  /** A dotted Java package (or class-name prefix): {@code com.shop}, {@code io.upbeat.example}. */
+  /**
+   * A dotted Java package (or class-name prefix): {@code com.shop}, {@code io.upbeat.example}; at
+   * most {@link #MAX_PACKAGE_LENGTH} characters. Each dot-separated part starts with a letter,
+   * {@code _} or {@code $} and goes on with those or digits (Unicode letters and numbers). One scan
+   * after the length check, no regular expression.
+   */
   public static boolean validPackage(String name) {
-    return name != null && name.length() <= 200 && PACKAGE.matcher(name).matches();
+    if (name == null || name.isEmpty() || name.length() > MAX_PACKAGE_LENGTH) {
+      return false;
+    }
+    boolean partStart = true;
+    for (int i = 0; i < name.length(); ) {
+      int cp = name.codePointAt(i);
+      i += Character.charCount(cp);
+      if (cp == '.') {
+        if (partStart) {
+          return false; // an empty part
+        }
+        partStart = true;
+      } else if (letter(cp) || (!partStart && number(cp))) {
+        partStart = false;
+      } else {
+        return false;
+      }
+    }
+    return !partStart;
+  }
+
+  /** {@code [\p{L}_$]}. */
+  private static boolean letter(int cp) {
+    return cp == '_' || cp == '$' || Character.isLetter(cp);
+  }
+
+  /** {@code \p{N}}. */
+  private static boolean number(int cp) {
+    int type = Character.getType(cp);
+    return type == Character.DECIMAL_DIGIT_NUMBER
+        || type == Character.LETTER_NUMBER
+        || type == Character.OTHER_NUMBER;
   }
 
   /** Whether a frame of class {@code module} is the app's own; false for an unknown class. */

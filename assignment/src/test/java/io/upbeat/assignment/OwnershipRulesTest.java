@@ -73,6 +73,40 @@ class OwnershipRulesTest {
   }
 
   @Test
+  void limitsRulesLinesAndStars() {
+    String rule = "*.java a@b.io\n";
+    assertThat(OwnershipRules.parse(rule.repeat(OwnershipRules.MAX_RULES)).rules())
+        .hasSize(OwnershipRules.MAX_RULES);
+    assertThatThrownBy(
+            () -> OwnershipRules.parse("# many\n" + rule.repeat(OwnershipRules.MAX_RULES + 1)))
+        .hasMessage("line 1002: exceeds the limit of 1000 rules");
+    String longLine = "x".repeat(OwnershipRules.MAX_LINE_LENGTH - 7) + " a@b.io";
+    assertThat(OwnershipRules.parse(longLine).rules()).hasSize(1);
+    assertThat(OwnershipRules.parse(longLine + "\r\n").rules()).hasSize(1);
+    assertThatThrownBy(() -> OwnershipRules.parse("*.kt a@b.io\n#" + longLine))
+        .hasMessage("line 2: is longer than 1024 characters");
+    assertThat(OwnershipRules.parse("*a".repeat(32) + " a@b.io").rules()).hasSize(1);
+    assertThatThrownBy(() -> OwnershipRules.parse("*a".repeat(33) + " a@b.io"))
+        .hasMessage("line 1: pattern \"" + "*a".repeat(33) + "\" has more than 32 *");
+    String huge = ("# " + "x".repeat(1000) + "\n").repeat(66);
+    assertThat(huge.length()).isGreaterThan(OwnershipRules.MAX_TEXT_LENGTH);
+    assertThatThrownBy(() -> OwnershipRules.parse(huge))
+        .hasMessage("line 66: the rules are longer than 65536 characters");
+    assertThat(OwnershipRules.parse("** a@b.io").ownerOf("a/".repeat(512))).isPresent();
+    assertThat(OwnershipRules.parse("** a@b.io").ownerOf("a/".repeat(512) + "b")).isEmpty();
+  }
+
+  @Test
+  void splitsLinesAndTokensAsBefore() {
+    OwnershipRules rules = OwnershipRules.parse("#c\r\n\t*.kt\u000B\fk@b.io\tl@b.io \r\n");
+    assertThat(rules.rules()).hasSize(1);
+    assertThat(rules.rules().getFirst().line()).isEqualTo(2);
+    assertThat(rules.rules().getFirst().owners()).containsExactly("k@b.io", "l@b.io");
+    assertThatThrownBy(() -> OwnershipRules.parse("#c\r\n*.kt\u2003k@b.io"))
+        .hasMessage("line 2: needs a path pattern and at least one owner e-mail");
+  }
+
+  @Test
   void theAssignerFallsBackToOwnershipAndNeverGuesses() {
     Assigner assigner = new Assigner();
     Frame frame = new Frame("com.shop.billing.Invoice", "total", "Invoice.java", null, 12, true);

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -85,8 +86,16 @@ final class Git {
       CompletableFuture<String> err =
           CompletableFuture.supplyAsync(() -> drain(p.getErrorStream()));
       T value;
+      // Commit messages, names and paths are bytes to git: whatever is not UTF-8 becomes U+FFFD
+      // (never an exception, never a lone surrogate).
       try (BufferedReader r =
-          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+          new BufferedReader(
+              new InputStreamReader(
+                  p.getInputStream(),
+                  StandardCharsets.UTF_8
+                      .newDecoder()
+                      .onMalformedInput(CodingErrorAction.REPLACE)
+                      .onUnmappableCharacter(CodingErrorAction.REPLACE)))) {
         value = reader.read(r);
         r.transferTo(Writer.nullWriter()); // let git finish if the reader stopped early
       }

@@ -12,8 +12,6 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Reads the output of {@code git log} run with {@link #ARGS} into commits, streaming (a release can
@@ -51,11 +49,6 @@ final class GitLog {
           "-M",
           "--src-prefix=a/",
           "--dst-prefix=b/");
-
-  private static final Pattern HUNK =
-      Pattern.compile("^@@@* -\\d+(?:,(\\d+))? \\+(\\d+)(?:,(\\d+))? @@.*");
-  // Matches what the API accepts, so one odd local address (root@localhost) cannot fail a release.
-  private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
 
   /** What was read, and how much was left out to stay within the API's limits. */
   record Result(List<Commit> commits, int droppedFiles, int mergedRanges) {}
@@ -164,11 +157,11 @@ final class GitLog {
     } else if (line.startsWith("Binary files ") || line.equals("GIT binary patch")) {
       file.binary = true;
     } else if (line.startsWith("@@")) {
-      Matcher m = HUNK.matcher(line);
-      if (m.matches()) {
-        int oldCount = m.group(1) == null ? 1 : Integer.parseInt(m.group(1));
-        int start = Integer.parseInt(m.group(2));
-        int newCount = m.group(3) == null ? 1 : Integer.parseInt(m.group(3));
+      int[] hunk = hunk(line);
+      if (hunk != null) {
+        int oldCount = hunk[0];
+        int start = hunk[1];
+        int newCount = hunk[2];
         if (newCount > 0) { // 0: a pure deletion, nothing left to point at in the new file
           file.ranges.add(new Range(start, start + newCount - 1));
         }
@@ -178,13 +171,157 @@ final class GitLog {
     }
   }
 
+  /**
+   * A hunk header {@code @@ -old[,count] +start[,count] @@...} as {old count, new start, new count}
+   * (a count left out is 1), or null. One scan, no regular expression; a number beyond an int is no
+   * header.
+   */
+  static int[] hunk(String line) {
+    int[] at = {0};
+    if (!line.startsWith("@@")) {
+      return null;
+    }
+    at[0] = 2;
+    while (at[0] < line.length() && line.charAt(at[0]) == '@') {
+      at[0]++;
+    }
+    if (!skip(line, at, " -") || number(line, at) < 0) {
+      return null;
+    }
+    int oldCount = skip(line, at, ",") ? number(line, at) : 1;
+    if (oldCount < 0 || !skip(line, at, " +")) {
+      return null;
+    }
+    int start = number(line, at);
+    if (start < 0) {
+      return null;
+    }
+    int newCount = skip(line, at, ",") ? number(line, at) : 1;
+    if (newCount < 0 || !skip(line, at, " @@")) {
+      return null;
+    }
+    return new int[] {oldCount, start, newCount};
+  }
+
+  private static boolean skip(String s, int[] at, String expected) {
+    if (!s.startsWith(expected, at[0])) {
+      return false;
+    }
+    at[0] += expected.length();
+    return true;
+  }
+
+  /** The ASCII digits at {@code at[0]} as an int; -1 if there are none or it overflows. */
+  private static int number(String s, int[] at) {
+    int i = at[0];
+    long n = 0;
+    while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+      n = n * 10 + (s.charAt(i) - '0');
+      if (n > Integer.MAX_VALUE) {
+        return -1;
+      }
+      i++;
+    }
+    if (i == at[0]) {
+      return -1;
+    }
+    at[0] = i;
+    return (int) n;
+  }
+
+  /** A full commit sha: 40 or 64 hexadecimal digits. */
+  static boolean fullSha(String s) {
+    if (s == null || (s.length() != 40 && s.length() != 64)) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * What the API takes as an e-mail address (its {@code EmailAddresses}, which the agent cannot
+   * depend on): at most 320 characters, one {@code @} after a non-empty local part, a domain with a
+   * dot inside it, no space or control character. One scan, no regular expression. An address that
+   * fails (root@localhost) is left out rather than failing the release.
+   */
+  static boolean email(String s) {
+    if (s == null || s.length() > 320) {
+      return false;
+    }
+    int n = s.length();
+    int at = -1;
+    boolean innerDot = false;
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (c == ' ' || Character.isISOControl(c)) {
+        return false;
+      }
+      if (c == '@') {
+        if (at >= 0 || i == 0) {
+          return false;
+        }
+        at = i;
+      } else if (c == '.' && at >= 0 && i > at + 1 && i < n - 1) {
+        innerDot = true;
+      }
+    }
+    return at >= 0 && innerDot;
+  }
+
+  /**
+   * Text the API stores as sent: NUL (which PostgreSQL refuses) and unpaired surrogates (which
+   * UTF-8 cannot carry) become U+FFFD. Git's bytes were decoded leniently already.
+   */
+  static String storable(String s) {
+    StringBuilder b = null;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean bad;
+      if (Character.isHighSurrogate(c)) {
+        bad = i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1));
+        if (!bad) {
+          if (b != null) {
+            b.append(c).append(s.charAt(i + 1));
+          }
+          i++;
+          continue;
+        }
+      } else {
+        bad = c == '\u0000' || Character.isLowSurrogate(c);
+      }
+      if (bad && b == null) {
+        b = new StringBuilder(s.length()).append(s, 0, i);
+      }
+      if (b != null) {
+        b.append(bad ? '\uFFFD' : c);
+      }
+    }
+    return b == null ? s : b.toString();
+  }
+
+  /** At most {@code max} characters, never ending in half a surrogate pair. */
+  static String truncate(String s, int max) {
+    if (s.length() <= max) {
+      return s;
+    }
+    int end = Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max;
+    return s.substring(0, end);
+  }
+
   private void finishFile() {
     if (file == null) {
       return;
     }
     FileBuilder f = file;
     file = null;
-    if (f.path == null || f.path.isEmpty() || !paths.add(f.path)) {
+    // Two names that differ only in bytes that are not UTF-8 read the same: one entry.
+    String path = f.path == null ? null : storable(f.path);
+    if (path == null || path.isEmpty() || !paths.add(path)) {
       return;
     }
     if (files.size() >= MAX_FILES) {
@@ -202,7 +339,7 @@ final class GitLog {
         lines.add(new Range(f.ranges.get(MAX_RANGES - 1).start(), last.end()));
       }
     }
-    files.add(new FileChange(f.path, f.change, lines));
+    files.add(new FileChange(path, f.change, lines));
   }
 
   private void finishCommit() {
@@ -213,17 +350,11 @@ final class GitLog {
     String[] h = header;
     header = null;
     List<String> parents = h[1].isBlank() ? List.of() : List.of(h[1].trim().split(" "));
-    String message = h[5].strip();
-    if (message.length() > MAX_MESSAGE) {
-      message = message.substring(0, MAX_MESSAGE);
-      if (Character.isHighSurrogate(message.charAt(MAX_MESSAGE - 1))) {
-        message = message.substring(0, MAX_MESSAGE - 1);
-      }
-    }
-    String name = h[2].strip();
-    name = name.isEmpty() ? null : name.substring(0, Math.min(name.length(), MAX_AUTHOR_NAME));
+    String message = truncate(storable(h[5].strip()), MAX_MESSAGE);
+    String name = storable(h[2].strip());
+    name = name.isEmpty() ? null : truncate(name, MAX_AUTHOR_NAME);
     String email = h[3].strip();
-    email = email.length() <= 320 && EMAIL.matcher(email).matches() ? email : null;
+    email = email(email) ? email : null;
     commits.add(
         new Commit(
             h[0].strip().toLowerCase(java.util.Locale.ROOT),

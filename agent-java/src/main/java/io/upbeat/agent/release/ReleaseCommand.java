@@ -289,7 +289,7 @@ public final class ReleaseCommand {
       return null;
     }
     String previous = latest.get().headSha();
-    if (previous == null || !previous.matches("[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")) {
+    if (!GitLog.fullSha(previous)) {
       err.println(
           "warning: the previous release "
               + latest.get().version()

@@ -138,4 +138,41 @@ class GitLogTest {
     assertThat(GitLog.diffGitPath("\"a/t\\tx\" \"b/t\\ty\"")).isEqualTo("t\ty");
     assertThat(GitLog.unquote("\"q\\\"\\\\\"")).isEqualTo("q\"\\");
   }
+
+  @Test
+  void hunkHeadersAreReadByHand() {
+    assertThat(GitLog.hunk("@@ -1,2 +3,4 @@ void f()")).containsExactly(2, 3, 4);
+    assertThat(GitLog.hunk("@@ -9 +10,0 @@")).containsExactly(1, 10, 0);
+    assertThat(GitLog.hunk("@@@ -1 +1 @@")).containsExactly(1, 1, 1);
+    assertThat(GitLog.hunk("@@ -1 +1")).isNull();
+    assertThat(GitLog.hunk("@@ -1 -2 +1 @@@")).isNull(); // combined diffs are not read
+    assertThat(GitLog.hunk("@@ -x +1 @@")).isNull();
+    assertThat(GitLog.hunk("@@ -1 +99999999999 @@")).isNull(); // no int
+    String huge = "@@ -" + "1".repeat(100_000);
+    long start = System.nanoTime();
+    assertThat(GitLog.hunk(huge)).isNull();
+    assertThat(System.nanoTime() - start).isLessThan(50_000_000L);
+  }
+
+  @Test
+  void emailsShasAndStorableText() {
+    assertThat(GitLog.email("a@b.io")).isTrue();
+    assertThat(GitLog.email("root@localhost")).isFalse();
+    assertThat(GitLog.email("a@" + "b".repeat(400) + ".io")).isFalse();
+    assertThat(GitLog.email("a b@c.io")).isFalse();
+    assertThat(GitLog.email("a\u0001b@c.io")).isFalse();
+    String huge = "a@" + "a".repeat(120_000);
+    long start = System.nanoTime();
+    assertThat(GitLog.email(huge)).isFalse();
+    assertThat(System.nanoTime() - start).isLessThan(50_000_000L);
+    assertThat(GitLog.fullSha("a".repeat(40))).isTrue();
+    assertThat(GitLog.fullSha("A".repeat(64))).isTrue();
+    assertThat(GitLog.fullSha("g".repeat(40))).isFalse();
+    assertThat(GitLog.fullSha("a".repeat(41))).isFalse();
+    assertThat(GitLog.fullSha(null)).isFalse();
+    assertThat(GitLog.storable("a\u0000b\ud800c\udc00d\ud83d\ude00"))
+        .isEqualTo("a\uFFFDb\uFFFDc\uFFFDd\ud83d\ude00");
+    assertThat(GitLog.storable("x\ud800")).isEqualTo("x\uFFFD");
+    assertThat(GitLog.truncate("ab\ud83d\ude00", 3)).isEqualTo("ab");
+  }
 }

@@ -283,6 +283,38 @@ class ReleaseCommandTest {
   }
 
   @Test
+  void textThatIsNotUtf8IsPostedAsValidJsonWithReplacementCharacters() throws IOException {
+    String base = repo.write("A.java", "a\n").commit("Base");
+    api.latest("v1", base);
+    // A message declared ISO-8859-1: git log --encoding=UTF-8 converts it.
+    Path message = tmp.resolve("message.txt");
+    Files.write(message, "Caf\u00e9 cr\u00e8me".getBytes(StandardCharsets.ISO_8859_1));
+    repo.write("A.java", "a\nb\n");
+    repo.git("add", "-A");
+    repo.git("-c", "i18n.commitEncoding=ISO-8859-1", "commit", "-q", "-F", message.toString());
+    String declared = repo.head();
+    // Latin-1 bytes with no encoding header, a byte no encoding knows, a cut-off UTF-8 sequence.
+    byte[] name = {'J', 'o', 's', (byte) 0xe9, ' ', (byte) 0xff, 'X'};
+    byte[] text = {'F', 'i', 'x', ' ', (byte) 0xe9, (byte) 0xe2, (byte) 0x82, '\n'};
+    String raw = repo.rawCommit(name, text);
+
+    assertThat(release()).as(err()).isZero();
+
+    String body = api.posted.get(0);
+    // Strict JSON that a standard parser reads, with no NUL and no unpaired surrogate.
+    tools.jackson.databind.JsonNode tree =
+        tools.jackson.databind.json.JsonMapper.shared().readTree(body);
+    assertThat(tree.get("commits")).hasSize(2);
+    assertThat(body).doesNotContain("\\u0000").doesNotContain("\\ud8").doesNotContain("\\udc");
+    Map<String, Object> release = posted();
+    assertThat(commit(release, declared).get("message")).isEqualTo("Caf\u00e9 cr\u00e8me");
+    Map<String, Object> odd = commit(release, raw);
+    assertThat((String) odd.get("author_name")).startsWith("Jos\uFFFD").endsWith("X");
+    assertThat((String) odd.get("message")).startsWith("Fix \uFFFD").endsWith("\uFFFD");
+    assertThat(odd.get("author_email")).isEqualTo("raw@example.com");
+  }
+
+  @Test
   void mergeCommitsAreListedWithoutFilesAndTheBranchCommitsWithTheirs() {
     String base = repo.write("A.java", "a\n").commit("Base");
     api.latest("v1", base);

@@ -83,6 +83,36 @@ final class TestRepo {
     return shas;
   }
 
+  /**
+   * Commits the tree of HEAD again as a raw commit object whose author line and message are the
+   * given bytes as they are (not UTF-8, say), then moves HEAD to it; returns its sha.
+   */
+  String rawCommit(byte[] authorName, byte[] message) {
+    clock += 60;
+    java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
+    String tree = git("rev-parse", "HEAD^{tree}");
+    o.writeBytes(
+        ("tree " + tree + "\nparent " + head() + "\nauthor ").getBytes(StandardCharsets.UTF_8));
+    o.writeBytes(authorName);
+    o.writeBytes(
+        (" <raw@example.com> "
+                + clock
+                + " +0000\ncommitter C <c@example.com> "
+                + clock
+                + " +0000\n\n")
+            .getBytes(StandardCharsets.UTF_8));
+    o.writeBytes(message);
+    try {
+      Path file = Files.createTempFile(dir.getParent(), "commit", ".raw");
+      Files.write(file, o.toByteArray());
+      String sha = git("hash-object", "-t", "commit", "-w", "--literally", file.toString());
+      git("update-ref", "HEAD", sha);
+      return sha;
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   String head() {
     return git("rev-parse", "HEAD");
   }

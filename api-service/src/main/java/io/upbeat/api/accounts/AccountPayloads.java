@@ -2,7 +2,6 @@ package io.upbeat.api.accounts;
 
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
-import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import java.util.List;
 import java.util.UUID;
@@ -14,7 +13,7 @@ final class AccountPayloads {
   record SignupRequest(
       @NotBlank(message = "is required")
           @Size(max = 320, message = "must be at most 320 characters")
-          @Pattern(regexp = Emails.PATTERN, message = "must be an e-mail address")
+          @EmailAddress
           String email,
       @NotNull(message = "is required") @Size(min = 10, message = "must be at least 10 characters")
           String password,

@@ -1,15 +1,13 @@
 package io.upbeat.api.accounts;
 
+import io.upbeat.assignment.EmailAddresses;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
-/** E-mail addresses as Upbeat compares and stores them. */
+/**
+ * E-mail addresses as Upbeat compares and stores them. What is one is {@link EmailAddresses}' rule
+ * (shared with ownership rules), checked in linear time; request bodies use {@link EmailAddress}.
+ */
 public final class Emails {
-  /** Something, an @, a domain with a dot; no spaces. Deliverability is not Upbeat's to judge. */
-  public static final String PATTERN = "[^@\\s]+@[^@\\s]+\\.[^@\\s]+";
-
-  private static final Pattern VALID = Pattern.compile(PATTERN);
-
   private Emails() {}
 
   /** Trimmed and lower-cased: addresses are unique regardless of case. */
@@ -17,7 +15,10 @@ public final class Emails {
     return email.trim().toLowerCase(Locale.ROOT);
   }
 
+  /** At most 320 characters (before trimming) and, trimmed, an e-mail address. */
   public static boolean isValid(String email) {
-    return email != null && email.length() <= 320 && VALID.matcher(email.trim()).matches();
+    return email != null
+        && email.length() <= EmailAddresses.MAX_LENGTH
+        && EmailAddresses.wellFormed(email.trim());
   }
 }

@@ -30,8 +30,6 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 @RequestMapping("/api/v1/apps/{appId}/application-packages")
 class ApplicationPackagesController {
-  private static final int MAX_PACKAGES = 100;
-
   private final AccessControl access;
   private final JdbcClient jdbc;
 
@@ -68,9 +66,10 @@ class ApplicationPackagesController {
     UUID app = access.app(user, appId).id();
     List<String> packages = request.packages() == null ? List.of() : request.packages();
     List<ErrorBody.Detail> problems = new ArrayList<>();
-    if (packages.size() > MAX_PACKAGES) {
+    if (packages.size() > InAppRule.MAX_PACKAGES) {
       problems.add(
-          new ErrorBody.Detail("packages", "must have at most " + MAX_PACKAGES + " packages"));
+          new ErrorBody.Detail(
+              "packages", "must have at most " + InAppRule.MAX_PACKAGES + " packages"));
     }
     for (int i = 0; i < packages.size() && problems.size() < ErrorBody.MAX_DETAILS; i++) {
       if (!InAppRule.validPackage(packages.get(i))) {

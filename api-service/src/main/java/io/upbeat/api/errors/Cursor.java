@@ -64,7 +64,7 @@ record Cursor(Sort sort, long key, UUID id) {
       if (parts.length != 4
           || !parts[0].equals(VERSION)
           || Sort.of(parts[1]).isEmpty()
-          || !parts[2].matches("[0-9]{1,19}")) {
+          || !digits(parts[2], 19)) {
         return null;
       }
       long key = Long.parseLong(parts[2]);
@@ -78,6 +78,19 @@ record Cursor(Sort sort, long key, UUID id) {
     } catch (IllegalArgumentException e) { // bad base64, number out of range, bad UUID
       return null;
     }
+  }
+
+  /** 1 to {@code max} ASCII digits. */
+  private static boolean digits(String s, int max) {
+    if (s.isEmpty() || s.length() > max) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static long micros(Instant t) {

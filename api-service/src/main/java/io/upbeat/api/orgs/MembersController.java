@@ -1,12 +1,11 @@
 package io.upbeat.api.orgs;
 
 import io.upbeat.api.access.AccessControl;
-import io.upbeat.api.accounts.Emails;
+import io.upbeat.api.accounts.EmailAddress;
 import io.upbeat.api.orgs.OrgMembers.Member;
 import io.upbeat.api.security.CurrentUser;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
-import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import java.util.List;
 import org.springframework.http.HttpStatus;
@@ -38,7 +37,7 @@ class MembersController {
   record InviteRequest(
       @NotBlank(message = "is required")
           @Size(max = 320, message = "must be at most 320 characters")
-          @Pattern(regexp = Emails.PATTERN, message = "must be an e-mail address")
+          @EmailAddress
           String email) {}
 
   record Members(List<Member> items) {}

@@ -8,8 +8,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.springframework.stereotype.Component;
 
 /**
@@ -22,8 +20,6 @@ public class DisplayFormat {
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT)
           .withZone(ZoneOffset.UTC);
-
-  private static final Pattern RANGE = Pattern.compile("\\[\\s*(\\d+)\\s*,\\s*(\\d+)\\s*]");
 
   private final Clock clock;
 
@@ -106,11 +102,56 @@ public class DisplayFormat {
       return NONE;
     }
     List<String> out = new ArrayList<>();
-    Matcher m = RANGE.matcher(rangesJson);
-    while (m.find()) {
-      out.add(m.group(1).equals(m.group(2)) ? m.group(1) : m.group(1) + "–" + m.group(2));
+    for (int i = rangesJson.indexOf('['); i >= 0; i = rangesJson.indexOf('[', i + 1)) {
+      String range = range(rangesJson, i + 1);
+      if (range != null) {
+        out.add(range);
+      }
     }
     return out.isEmpty() ? NONE : String.join(", ", out);
+  }
+
+  /**
+   * The range {@code digits , digits ]} (spaces allowed around each) starting at {@code i}, written
+   * for people, or null. One scan, ending at the next {@code ]} at the latest, so the whole text is
+   * read in linear time.
+   */
+  private static String range(String s, int i) {
+    int[] at = {i};
+    String start = number(s, at);
+    if (start == null || !expect(s, at, ',')) {
+      return null;
+    }
+    String end = number(s, at);
+    if (end == null || !expect(s, at, ']')) {
+      return null;
+    }
+    return start.equals(end) ? start : start + "–" + end;
+  }
+
+  /** Skips spaces, then reads ASCII digits at {@code at[0]}; null if there are none. */
+  private static String number(String s, int[] at) {
+    int i = spaces(s, at[0]);
+    int from = i;
+    while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+      i++;
+    }
+    at[0] = i;
+    return i > from ? s.substring(from, i) : null;
+  }
+
+  private static boolean expect(String s, int[] at, char c) {
+    int i = spaces(s, at[0]);
+    at[0] = i + 1;
+    return i < s.length() && s.charAt(i) == c;
+  }
+
+  /** Past what {@code \s} matches. */
+  private static int spaces(String s, int i) {
+    while (i < s.length() && " \t\n\u000B\f\r".indexOf(s.charAt(i)) >= 0) {
+      i++;
+    }
+    return i;
   }
 
   private static String decimal(double v) {

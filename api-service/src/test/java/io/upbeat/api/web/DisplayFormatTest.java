@@ -49,5 +49,12 @@ class DisplayFormatTest {
     assertThat(fmt.lines("[[40, 48], [60, 60]]")).isEqualTo("40–48, 60");
     assertThat(fmt.lines("[]")).isEqualTo("–");
     assertThat(fmt.lines(null)).isEqualTo("–");
+    assertThat(fmt.lines("[[1,2],[ 3 ,\t3 ] ]")).isEqualTo("1–2, 3");
+    assertThat(fmt.lines("[[1 2, 3], [4, 5x], [6, 7]")).isEqualTo("6–7");
+    // A long run that is never a range is read once, not retried from every position.
+    String odd = "[".repeat(50_000) + "1,".repeat(50_000);
+    long start = System.nanoTime();
+    assertThat(fmt.lines(odd)).isEqualTo("–");
+    assertThat(System.nanoTime() - start).isLessThan(1_000_000_000L);
   }
 }
