@@ -166,6 +166,20 @@ class ITHostileInput extends ApiIntegrationTest {
     }
     assertThat(api.get(releases(), owner.apiKey()).json().at("/items").size()).isZero();
 
+    // UTF-16 JSON (which Jackson would detect and read) could carry escapes past the rewrite.
+    Response utf16 =
+        postBytes(
+            releases(),
+            "application/json",
+            "{\"version\": \"3.0\\u0000\"}".getBytes(StandardCharsets.UTF_16BE));
+    assertContractError(utf16, 400, "invalid_json");
+    Response rawNul =
+        postBytes(
+            releases(), "application/json", concat("{\"version\": \"4.0", new byte[] {0}, "\"}"));
+    assertContractError(rawNul, 400, "invalid_json");
+    assertThat(rawNul.text("/details/0/field")).isEqualTo("version");
+    assertThat(api.get(releases(), owner.apiKey()).json().at("/items").size()).isZero();
+
     Response inVersion =
         postBytes(
             releases(), "application/json", concat("{\"version\": \"", OVERLONG_SLASH, "\"}"));
@@ -284,6 +298,23 @@ class ITHostileInput extends ApiIntegrationTest {
       assertThat(r.status()).as(r.body()).isBetween(400, 499);
       assertThat(r.text("/error")).isNotBlank();
     }
+    Browser browser = new Browser(port);
+    assertThat(browser.get("/signup").statusCode()).isEqualTo(200);
+    long started = System.nanoTime();
+    HttpResponse<String> signupForm =
+        browser.post(
+            "/signup",
+            "email",
+            big + "@example.com",
+            "password",
+            big,
+            "name",
+            big,
+            "org_name",
+            big);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+    assertThat(signupForm.statusCode()).isBetween(200, 499);
+
     long start = System.nanoTime();
     Response form =
         postBytes(

@@ -105,6 +105,19 @@ final class RequestTextFilter extends OncePerRequestFilter {
             "The request body is not well-formed UTF-8.",
             List.of(new Detail(JsonText.fieldAt(body, bad), "is not well-formed UTF-8")));
       }
+      // Valid UTF-8 JSON never holds a NUL byte (control characters must be escaped), but
+      // UTF-16 and UTF-32 JSON always do, and Jackson would detect and read them: escapes in
+      // them would slip past the rewrite below.
+      int nul = indexOfNul(body);
+      if (nul >= 0) {
+        throw new ApiException(
+            ErrorCode.INVALID_JSON,
+            "The request body is not UTF-8 JSON.",
+            List.of(
+                new Detail(
+                    JsonText.fieldAt(body, nul),
+                    "must be UTF-8 JSON, with control characters escaped")));
+      }
       count(JsonText.replaceUnstorableEscapes(body, body.length), "json");
       return new BufferedRequest(request, body, body.length, null);
     }
@@ -220,6 +233,15 @@ final class RequestTextFilter extends OncePerRequestFilter {
     } catch (RuntimeException unknownCharset) {
       return false;
     }
+  }
+
+  private static int indexOfNul(byte[] bytes) {
+    for (int i = 0; i < bytes.length; i++) {
+      if (bytes[i] == 0) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static int lineOf(byte[] text, int offset) {
