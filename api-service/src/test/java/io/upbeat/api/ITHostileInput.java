@@ -326,6 +326,32 @@ class ITHostileInput extends ApiIntegrationTest {
   }
 
   @Test
+  void whatSpringSecuritysFirewallRefusesIsA400WithTheContractBody() {
+    for (String path :
+        new String[] {"/api/v1/apps;a=b", "/api//v1/apps", "/api/v1/apps/%2e%2e/x"}) {
+      Response r = api.get(path, owner.apiKey());
+      assertThat(r.status()).as(path).isEqualTo(400);
+      assertThat(r.text("/error")).as(path + ": " + r.body()).isEqualTo("invalid_payload");
+    }
+  }
+
+  @Test
+  void refusalsAreCounted() {
+    double before = refused("payload_too_large");
+    byte[] twoMib = new byte[2 * 1024 * 1024];
+    postBytes(releases(), "application/json", twoMib);
+    assertThat(refused("payload_too_large") - before).isEqualTo(1);
+    double invalidJson = refused("invalid_json");
+    postBytes(releases(), "application/json", concat("\"", OVERLONG_SLASH, "\""));
+    assertThat(refused("invalid_json") - invalidJson).isEqualTo(1);
+  }
+
+  private double refused(String reason) {
+    var counter = meters.find("upbeat.api.requests.refused").tag("reason", reason).counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  @Test
   void anEmptyOrAbsentBodyIsStillJudgedByItsEndpoint() {
     Response empty = api.post(releases(), owner.apiKey(), "");
     assertContractError(empty, 400, "invalid_json");

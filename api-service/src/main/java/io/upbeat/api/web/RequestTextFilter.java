@@ -154,19 +154,27 @@ final class RequestTextFilter extends OncePerRequestFilter {
     // Query parameters first, then the body's, as the servlet specification orders them.
     Map<String, List<String>> all = new java.util.LinkedHashMap<>(query);
     for (Map.Entry<String, List<String>> f : fields.entrySet()) {
+      // Decoded from well-formed UTF-8, a field holds no unpaired surrogate: only NUL is replaced.
       String name = StorableText.storable(f.getKey());
-      replaced += name == f.getKey() ? 0 : 1;
+      replaced += nulCount(f.getKey());
       List<String> values = new java.util.ArrayList<>(all.getOrDefault(name, List.of()));
       for (String v : f.getValue()) {
-        String storable = StorableText.storable(v);
-        replaced += storable == v ? 0 : 1;
-        values.add(storable);
+        values.add(StorableText.storable(v));
+        replaced += nulCount(v);
       }
       all.put(name, values);
     }
     count(replaced, "form");
     // The body is consumed, as after the container parsed the form itself.
     return new BufferedRequest(request, new byte[0], body.length, all);
+  }
+
+  private static int nulCount(String s) {
+    int n = 0;
+    for (int i = s.indexOf('\0'); i >= 0; i = s.indexOf('\0', i + 1)) {
+      n++;
+    }
+    return n;
   }
 
   private static boolean hasBody(HttpServletRequest request) {
