@@ -336,6 +336,28 @@ class ITHostileInput extends ApiIntegrationTest {
   }
 
   @Test
+  void oddContentTypesAreClean4xx() {
+    byte[] release = "{\"version\": \"5.0\"}".getBytes(StandardCharsets.UTF_8);
+    for (String type :
+        new String[] {
+          "application/json; charset=bogus",
+          "application/json; charset=\"",
+          "text/plain; charset=bogus",
+          "application/x-www-form-urlencoded; charset=bogus",
+          "garbage",
+          "application/octet-stream"
+        }) {
+      Response r = postBytes(releases(), type, release);
+      assertThat(r.status()).as(type + ": " + r.body()).isBetween(400, 499);
+      assertThat(r.text("/error")).as(type).isNotBlank();
+    }
+    Response ownership =
+        api.put(
+            "/api/v1/apps/" + appId + "/ownership", owner.apiKey(), "text/plain; charset=x", "");
+    assertContractError(ownership, 415, "unsupported_media_type");
+  }
+
+  @Test
   void refusalsAreCounted() {
     double before = refused("payload_too_large");
     byte[] twoMib = new byte[2 * 1024 * 1024];

@@ -97,6 +97,12 @@ final class RequestTextFilter extends OncePerRequestFilter {
     if (type == null) {
       return new BufferedRequest(request, body, body.length, null);
     }
+    try {
+      type.getCharset();
+    } catch (RuntimeException unknownCharset) {
+      throw new ApiException(
+          ErrorCode.UNSUPPORTED_MEDIA_TYPE, "The request body's charset is not supported.");
+    }
     if (isJson(type)) {
       int bad = StorableText.firstMalformedByte(body, 0, body.length);
       if (bad >= 0) {
