@@ -108,9 +108,9 @@ class ITOwnershipApi extends ApiIntegrationTest {
     Response negation = put("a/ x@example.com\n!b/ y@example.com\n");
     assertThat(negation.text("/details/0/field")).isEqualTo("line 2");
 
-    Response nul = put("a/ x@example.com\nb/ y@exa\u0000mple.com\n");
-    assertThat(nul.status()).isEqualTo(400);
-    assertThat(nul.text("/details/0/field")).isEqualTo("line 2");
+    Response control = put("a/ x@example.com\nb/ y@exa\u0001mple.com\n");
+    assertThat(control.status()).isEqualTo(400);
+    assertThat(control.text("/details/0/field")).isEqualTo("line 2");
 
     Response notUtf8 =
         api.send(

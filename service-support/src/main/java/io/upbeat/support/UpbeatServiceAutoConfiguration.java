@@ -4,12 +4,19 @@ import io.upbeat.events.Topics;
 import io.upbeat.support.dev.ExitWithParent;
 import io.upbeat.support.kafka.KafkaHealthIndicator;
 import io.upbeat.support.web.ContractErrorController;
+import io.upbeat.support.web.ContractErrorReportValve;
 import io.upbeat.support.web.ErrorBodyAdvice;
+import io.upbeat.support.web.RefusedPathNames;
 import io.upbeat.support.web.StrictJson;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
+import org.apache.catalina.Valve;
+import org.apache.catalina.core.StandardHost;
+import org.apache.catalina.valves.ErrorReportValve;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -17,9 +24,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 import org.springframework.kafka.core.KafkaAdmin;
 
 /**
@@ -66,6 +76,52 @@ public class UpbeatServiceAutoConfiguration {
   @ConditionalOnProperty(name = "upbeat.dev.exit-with-parent", havingValue = "true")
   ExitWithParent exitWithParent() {
     return new ExitWithParent(System.in);
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass({ConfigurableTomcatWebServerFactory.class, ErrorReportValve.class})
+  @ConditionalOnWebApplication
+  static class TomcatErrorReportConfiguration {
+    /**
+     * Requests Tomcat refuses before the application sees them get the contract's error body too:
+     * {@link ContractErrorReportValve} replaces the HTML error report valve that Spring Boot adds.
+     */
+    @Bean
+    WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory> contractErrorReportValve(
+        ObjectProvider<RefusedPathNames> names) {
+      return new ContractErrorReportValveCustomizer(names::getIfUnique);
+    }
+  }
+
+  /** Runs after Spring Boot's own Tomcat customizer, which adds the HTML valve. */
+  static final class ContractErrorReportValveCustomizer
+      implements WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory>, Ordered {
+    private final Supplier<RefusedPathNames> names;
+
+    ContractErrorReportValveCustomizer(Supplier<RefusedPathNames> names) {
+      this.names = names;
+    }
+
+    @Override
+    public void customize(ConfigurableTomcatWebServerFactory factory) {
+      factory.addContextCustomizers(
+          context -> {
+            if (context.getParent() instanceof StandardHost host) {
+              for (Valve valve : host.getPipeline().getValves()) {
+                if (valve instanceof ErrorReportValve) {
+                  host.getPipeline().removeValve(valve);
+                }
+              }
+              host.setErrorReportValveClass(ContractErrorReportValve.class.getName());
+              host.getPipeline().addValve(new ContractErrorReportValve(names));
+            }
+          });
+    }
+
+    @Override
+    public int getOrder() {
+      return Ordered.LOWEST_PRECEDENCE;
+    }
   }
 
   @Configuration(proxyBeanMethods = false)

@@ -17,7 +17,8 @@ public class ContractErrorController implements ErrorController {
   @RequestMapping("${server.error.path:${error.path:/error}}")
   ResponseEntity<ErrorBody> error(HttpServletRequest request) {
     Object status = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
-    int code = status instanceof Integer i ? i : 500;
+    // Called directly rather than forwarded to by the container: there is nothing here.
+    int code = status instanceof Integer i ? i : 404;
     if (code < 400) {
       code = 500;
     }
