@@ -145,6 +145,75 @@ public final class StorableText {
     return out.toString();
   }
 
+  /**
+   * JSON text (as a JSON generator writes it) with every string made {@link #storable}: the escapes
+   * {@code \u0000} and unpaired surrogate escapes ({@code \uD800} without its low half) become
+   * {@code \uFFFD}, and raw NULs and unpaired surrogates become U+FFFD, so the document can be
+   * stored as PostgreSQL {@code jsonb}. Each replacement keeps the text's length. Returns {@code
+   * json} itself when there is nothing to replace, and null for null. Linear; the text is not
+   * otherwise checked to be JSON.
+   */
+  public static String storableJson(String json) {
+    if (json == null) {
+      return null;
+    }
+    json = storable(json);
+    int n = json.length();
+    StringBuilder out = null;
+    int copied = 0;
+    for (int i = json.indexOf('\\'); i >= 0 && i < n; ) {
+      if (i + 1 >= n) {
+        break;
+      }
+      if (json.charAt(i + 1) != 'u' || i + 6 > n) {
+        i = json.indexOf('\\', i + 2);
+        continue;
+      }
+      int c = hex4(json, i + 2);
+      boolean bad;
+      int next = i + 6;
+      if (c == 0) {
+        bad = true;
+      } else if (c >= 0xD800 && c <= 0xDBFF) {
+        int low =
+            next + 6 <= n && json.charAt(next) == '\\' && json.charAt(next + 1) == 'u'
+                ? hex4(json, next + 2)
+                : -1;
+        bad = !(low >= 0xDC00 && low <= 0xDFFF);
+        if (!bad) {
+          next += 6; // a proper pair: keep both halves
+        }
+      } else {
+        bad = c >= 0xDC00 && c <= 0xDFFF;
+      }
+      if (bad) {
+        if (out == null) {
+          out = new StringBuilder(n);
+        }
+        out.append(json, copied, i).append("\\uFFFD");
+        copied = i + 6;
+      }
+      i = json.indexOf('\\', next);
+    }
+    if (out == null) {
+      return json;
+    }
+    return out.append(json, copied, n).toString();
+  }
+
+  /** The value of four hex digits at {@code at}, or -1. */
+  private static int hex4(String s, int at) {
+    int v = 0;
+    for (int k = at; k < at + 4; k++) {
+      int d = Character.digit(s.charAt(k), 16);
+      if (d < 0) {
+        return -1;
+      }
+      v = v << 4 | d;
+    }
+    return v;
+  }
+
   private static int firstUnstorable(String s) {
     int n = s.length();
     for (int i = 0; i < n; i++) {

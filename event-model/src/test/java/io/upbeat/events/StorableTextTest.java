@@ -110,4 +110,42 @@ class StorableTextTest {
         .isEqualTo(stored);
     assertThat(stored.length()).isEqualTo(s.length());
   }
+
+  @Test
+  void storableJsonReplacesNulAndUnpairedSurrogateEscapes() {
+    String bs = "\\";
+    assertThat(StorableText.storableJson("{\"a" + bs + "u0000\":\"x" + bs + "u0000y\"}"))
+        .isEqualTo("{\"a" + bs + "uFFFD\":\"x" + bs + "uFFFDy\"}");
+    assertThat(
+            StorableText.storableJson("[\"" + bs + "uD800\",\"" + bs + "udc00" + bs + "ud800\"]"))
+        .isEqualTo("[\"" + bs + "uFFFD\",\"" + bs + "uFFFD" + bs + "uFFFD\"]");
+    String pair = "[\"" + bs + "uD834" + bs + "uDD1E\"," + "\"" + bs + bs + "u0000\"]";
+    assertThat(StorableText.storableJson(pair)).isSameAs(pair);
+    assertThat(StorableText.storableJson("[\"a\u0000\uD800\"]")).isEqualTo("[\"a\uFFFD\uFFFD\"]");
+    assertThat(StorableText.storableJson("[\"" + bs + "u00")).isEqualTo("[\"" + bs + "u00");
+    assertThat(StorableText.storableJson(null)).isNull();
+  }
+
+  @Property(tries = 500)
+  void storableJsonOfGeneratedJsonParsesToStorableStrings(@ForAll String s) {
+    tools.jackson.core.json.JsonFactory f = new tools.jackson.core.json.JsonFactory();
+    java.io.StringWriter w = new java.io.StringWriter();
+    try (tools.jackson.core.JsonGenerator g =
+        f.createGenerator(tools.jackson.core.ObjectWriteContext.empty(), w)) {
+      g.writeStartObject();
+      g.writeStringProperty(s, s);
+      g.writeEndObject();
+    }
+    String json = w.toString();
+    String stored = StorableText.storableJson(json);
+    assertThat(stored.length()).isEqualTo(json.length());
+    try (tools.jackson.core.JsonParser p =
+        f.createParser(tools.jackson.core.ObjectReadContext.empty(), stored)) {
+      p.nextToken();
+      p.nextToken();
+      assertThat(p.currentName()).isEqualTo(StorableText.storable(s));
+      p.nextToken();
+      assertThat(p.getString()).isEqualTo(StorableText.storable(s));
+    }
+  }
 }

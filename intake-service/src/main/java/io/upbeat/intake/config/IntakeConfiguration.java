@@ -4,11 +4,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.upbeat.events.Topics;
 import io.upbeat.intake.auth.AppTokenTable;
 import io.upbeat.intake.auth.TokenFeed;
+import io.upbeat.intake.publish.EventSink;
 import io.upbeat.intake.publish.GroupCommitPublisher;
 import io.upbeat.intake.publish.PublisherMetrics;
 import io.upbeat.intake.ratelimit.AppRateLimiter;
 import io.upbeat.intake.validate.IntakeLimits;
 import io.upbeat.intake.validate.PayloadParser;
+import io.upbeat.intake.validate.RequestBudget;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -35,6 +37,20 @@ class IntakeConfiguration {
   @Bean
   IntakeLimits intakeLimits(IntakeProperties properties) {
     return properties.limits().toLimits();
+  }
+
+  @Bean
+  RequestBudget requestBudget(IntakeProperties properties) {
+    return properties.budget().toBudget();
+  }
+
+  @Bean
+  EventSink eventSink(
+      AppRateLimiter rateLimiter,
+      GroupCommitPublisher publisher,
+      Topics topics,
+      MeterRegistry meters) {
+    return new EventSink(rateLimiter, publisher::publish, topics, meters);
   }
 
   @Bean

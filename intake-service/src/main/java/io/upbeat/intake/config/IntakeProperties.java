@@ -1,6 +1,7 @@
 package io.upbeat.intake.config;
 
 import io.upbeat.intake.validate.IntakeLimits;
+import io.upbeat.intake.validate.RequestBudget;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -14,7 +15,27 @@ public record IntakeProperties(
     @DefaultValue Limits limits,
     @DefaultValue("20000") double eventsPerSecondPerApp,
     @DefaultValue Publish publish,
-    @DefaultValue("12") int eventsTopicPartitions) {
+    @DefaultValue("12") int eventsTopicPartitions,
+    @DefaultValue Budget budget) {
+
+  /**
+   * What one request may cost beyond its size; see {@link RequestBudget}.
+   *
+   * @param readTimeout the body of {@code /v1/events} and OTLP requests must arrive within this
+   * @param streamReadTimeout the same for the Elastic stream (agents hold it open up to 10 s)
+   * @param maxOtlpItems spans, log records or metric data points per OTLP request
+   * @param maxOtlpMessages protobuf messages of any kind per OTLP request
+   */
+  public record Budget(
+      @DefaultValue("30s") Duration readTimeout,
+      @DefaultValue("15s") Duration streamReadTimeout,
+      @DefaultValue("20000") int maxOtlpItems,
+      @DefaultValue("500000") int maxOtlpMessages) {
+
+    RequestBudget toBudget() {
+      return new RequestBudget(readTimeout, streamReadTimeout, maxOtlpItems, maxOtlpMessages);
+    }
+  }
 
   /** The contract's limits; every one configurable. */
   public record Limits(

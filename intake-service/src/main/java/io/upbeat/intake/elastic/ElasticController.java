@@ -1,21 +1,20 @@
 package io.upbeat.intake.elastic;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.upbeat.events.EventBatch;
-import io.upbeat.events.EventBatchCodec;
-import io.upbeat.events.Topics;
 import io.upbeat.intake.auth.AppTokenTable;
-import io.upbeat.intake.publish.GroupCommitPublisher;
+import io.upbeat.intake.publish.EventSink;
 import io.upbeat.intake.ratelimit.AppRateLimiter;
+import io.upbeat.intake.validate.DeadlineInputStream;
 import io.upbeat.intake.validate.IntakeLimits;
 import io.upbeat.intake.validate.LimitedInputStream;
+import io.upbeat.intake.validate.RequestBudget;
+import io.upbeat.intake.validate.StorableEscapes;
 import io.upbeat.support.web.ApiException;
 import io.upbeat.support.web.ErrorBody;
 import io.upbeat.support.web.ErrorCode;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.EOFException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -23,7 +22,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.zip.ZipException;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.springframework.http.CacheControl;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -49,32 +47,28 @@ class ElasticController {
   /** There is no central configuration: every agent gets the same empty one. */
   static final String CONFIG_ETAG = "\"upbeat-no-central-config\"";
 
-  private static final Duration UNAVAILABLE_RETRY = Duration.ofSeconds(1);
   private static final MediaType NDJSON = MediaType.parseMediaType("application/x-ndjson");
 
   private final AppTokenTable tokens;
   private final ElasticEventReader reader;
-  private final AppRateLimiter rateLimiter;
-  private final GroupCommitPublisher publisher;
+  private final EventSink sink;
   private final IntakeLimits limits;
-  private final Topics topics;
+  private final RequestBudget budget;
   private final Clock clock;
   private final ElasticMetrics metrics;
 
   ElasticController(
       AppTokenTable tokens,
-      AppRateLimiter rateLimiter,
-      GroupCommitPublisher publisher,
+      EventSink sink,
       IntakeLimits limits,
-      Topics topics,
+      RequestBudget budget,
       Clock clock,
       MeterRegistry meters) {
     this.tokens = tokens;
     this.reader = new ElasticEventReader(limits);
-    this.rateLimiter = rateLimiter;
-    this.publisher = publisher;
+    this.sink = sink;
     this.limits = limits;
-    this.topics = topics;
+    this.budget = budget;
     this.clock = clock;
     this.metrics = new ElasticMetrics(meters);
   }
@@ -145,17 +139,22 @@ class ElasticController {
         && request.getContentLengthLong() > limits.maxBodyBytes()) {
       throw tooLarge("The request body is larger than " + limits.maxBodyBytes() + " bytes.");
     }
-    if (!rateLimiter.mayTry(app)) {
-      throw AppRateLimiter.refusal(rateLimiter.tryTake(app, 1));
+    Duration notYet = sink.mayTry(app);
+    if (!notYet.isZero()) {
+      throw AppRateLimiter.refusal(notYet);
     }
 
-    LimitedInputStream raw =
-        new LimitedInputStream(request.getInputStream(), limits.maxBodyBytes());
+    DeadlineInputStream upload =
+        new DeadlineInputStream(
+            request.getInputStream(), budget.streamReadTimeout(), System::nanoTime);
+    LimitedInputStream raw = new LimitedInputStream(upload, limits.maxBodyBytes());
     LimitedInputStream body = raw;
+    StorableEscapes.Stream escaped = null;
     ElasticOutcome outcome;
     try {
       body = new LimitedInputStream(encoding.decode(raw), limits.maxBodyBytes());
-      outcome = reader.read(body, app, UUID.randomUUID(), clock.instant());
+      escaped = new StorableEscapes.Stream(body);
+      outcome = reader.read(escaped, app, UUID.randomUUID(), clock.instant());
     } catch (ZipException | EOFException e) {
       throw new ApiException(
           ErrorCode.INVALID_JSON,
@@ -164,6 +163,9 @@ class ElasticController {
               : "The body is not valid "
                   + encoding.name().toLowerCase(Locale.ROOT)
                   + " (Content-Encoding).");
+    } catch (DeadlineInputStream.ReadTimeoutException e) {
+      // 400 rather than 408: see EventsController.timedOut.
+      throw new ApiException(ErrorCode.INVALID_PAYLOAD, upload.answer());
     } finally {
       metrics.bytesIn(raw.count(), body.count());
     }
@@ -175,7 +177,7 @@ class ElasticController {
         };
     metrics.skipped(read.skipped());
     if (read.events() > 0) {
-      publish(app, read);
+      publish(app, read, escaped.replaced());
     }
     metrics.accepted(read.batch().transactions().size(), read.batch().errors().size());
     if (request.getParameter("verbose") != null) {
@@ -184,24 +186,17 @@ class ElasticController {
     return ResponseEntity.status(HttpStatus.ACCEPTED).build();
   }
 
-  private void publish(UUID app, ElasticOutcome.Read read) {
-    Duration wait = rateLimiter.tryTake(app, read.events());
-    if (!wait.isZero()) {
-      throw AppRateLimiter.refusal(wait);
-    }
-    EventBatch batch = read.batch();
-    ProducerRecord<byte[], byte[]> record =
-        new ProducerRecord<>(topics.events(), null, EventBatchCodec.encode(batch));
-    // No key, as /v1/events: the app id travels in the value and in this header.
-    record.headers().add("upbeat-app", app.toString().getBytes(StandardCharsets.UTF_8));
-    switch (publisher.publish(record)) {
-      case COMMITTED -> {}
-      case FAILED, REJECTED ->
+  private void publish(UUID app, ElasticOutcome.Read read, int escapesReplaced) {
+    switch (sink.accept(EventSink.Receiver.ELASTIC, app, List.of(read.batch()), escapesReplaced)) {
+      case EventSink.Outcome.Accepted a -> {}
+      case EventSink.Outcome.RateLimited r -> throw AppRateLimiter.refusal(r.retryAfter());
+      case EventSink.Outcome.TooLarge t -> throw tooLarge(t.message());
+      case EventSink.Outcome.Unavailable u ->
           throw new ApiException(
               ErrorCode.UNAVAILABLE,
               "The event queue is not accepting events right now; retry later.",
               List.of(),
-              UNAVAILABLE_RETRY);
+              u.retryAfter());
     }
   }
 

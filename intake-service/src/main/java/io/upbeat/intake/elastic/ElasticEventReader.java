@@ -9,6 +9,9 @@ import io.upbeat.events.StackFrame;
 import io.upbeat.events.TransactionEvent;
 import io.upbeat.intake.validate.BodyTooLargeException;
 import io.upbeat.intake.validate.IntakeLimits;
+import io.upbeat.intake.validate.MalformedTextException;
+import io.upbeat.intake.validate.ServiceName;
+import io.upbeat.intake.validate.Utf8CheckingInputStream;
 import io.upbeat.support.web.ErrorCode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +25,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Pattern;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.DeserializationFeature;
@@ -45,7 +47,6 @@ final class ElasticEventReader {
   /** Transactions per name and request also kept in full, with their spans, as examples. */
   static final int SAMPLES_PER_NAME = 3;
 
-  private static final Pattern SERVICE_NAME = Pattern.compile("[A-Za-z0-9 _.-]{1,100}");
   private static final int MAX_NAME_CHARS = 1024;
   private static final int MAX_TYPE_CHARS = 64;
 
@@ -61,12 +62,15 @@ final class ElasticEventReader {
   }
 
   /**
-   * Reads {@code body} (decoded; a {@link BodyTooLargeException} from it refuses the stream) for
-   * {@code app}; {@code now} judges timestamps and stands in for missing ones.
+   * Reads {@code body} (decoded; a {@link BodyTooLargeException} from it, or a byte that is not
+   * well-formed UTF-8, refuses the stream) for {@code app}; {@code now} judges timestamps and
+   * stands in for missing ones.
    */
   ElasticOutcome read(InputStream body, UUID app, UUID batchId, Instant now) throws IOException {
     try {
-      return new Run(now).read(body, app, batchId);
+      return new Run(now).read(new Utf8CheckingInputStream(body), app, batchId);
+    } catch (MalformedTextException e) {
+      return new ElasticOutcome.Refused(ErrorCode.INVALID_JSON, e.answer());
     } catch (BodyTooLargeException e) {
       return new ElasticOutcome.Refused(
           ErrorCode.PAYLOAD_TOO_LARGE,
@@ -213,7 +217,7 @@ final class ElasticEventReader {
       }
       JsonNode service = metadata.path("service");
       String name = text(service.get("name"), 100);
-      if (name == null || !SERVICE_NAME.matcher(name).matches()) {
+      if (name == null || !ServiceName.isValid(name)) {
         return null;
       }
       String environment = text(service.get("environment"), 100);

@@ -2,22 +2,22 @@ package io.upbeat.intake.http;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.upbeat.events.EventBatch;
-import io.upbeat.events.EventBatchCodec;
-import io.upbeat.events.Topics;
 import io.upbeat.intake.auth.AppTokenTable;
-import io.upbeat.intake.publish.GroupCommitPublisher;
+import io.upbeat.intake.publish.EventSink;
 import io.upbeat.intake.ratelimit.AppRateLimiter;
+import io.upbeat.intake.validate.DeadlineInputStream;
 import io.upbeat.intake.validate.IntakeLimits;
 import io.upbeat.intake.validate.LimitedInputStream;
 import io.upbeat.intake.validate.ParseOutcome;
 import io.upbeat.intake.validate.PayloadParser;
+import io.upbeat.intake.validate.RequestBudget;
+import io.upbeat.intake.validate.StorableEscapes;
 import io.upbeat.support.web.ApiException;
 import io.upbeat.support.web.ErrorBody;
 import io.upbeat.support.web.ErrorCode;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -25,7 +25,6 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -40,32 +39,27 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @RestController
 class EventsController {
-  private static final Duration UNAVAILABLE_RETRY = Duration.ofSeconds(1);
-
   private final AppTokenTable tokens;
   private final PayloadParser parser;
-  private final AppRateLimiter rateLimiter;
-  private final GroupCommitPublisher publisher;
+  private final EventSink sink;
   private final IntakeLimits limits;
-  private final Topics topics;
+  private final RequestBudget budget;
   private final Clock clock;
   private final IntakeMetrics metrics;
 
   EventsController(
       AppTokenTable tokens,
       PayloadParser parser,
-      AppRateLimiter rateLimiter,
-      GroupCommitPublisher publisher,
+      EventSink sink,
       IntakeLimits limits,
-      Topics topics,
+      RequestBudget budget,
       Clock clock,
       MeterRegistry meters) {
     this.tokens = tokens;
     this.parser = parser;
-    this.rateLimiter = rateLimiter;
-    this.publisher = publisher;
+    this.sink = sink;
     this.limits = limits;
-    this.topics = topics;
+    this.budget = budget;
     this.clock = clock;
     this.metrics = new IntakeMetrics(meters);
   }
@@ -91,23 +85,32 @@ class EventsController {
     if (!gzip && request.getContentLengthLong() > limits.maxBodyBytes()) {
       throw tooLarge("The request body is larger than " + limits.maxBodyBytes() + " bytes.");
     }
-    if (!rateLimiter.mayTry(app)) {
-      throw AppRateLimiter.refusal(rateLimiter.tryTake(app, 1));
+    Duration notYet = sink.mayTry(app);
+    if (!notYet.isZero()) {
+      throw AppRateLimiter.refusal(notYet);
     }
 
-    LimitedInputStream raw =
-        new LimitedInputStream(request.getInputStream(), limits.maxBodyBytes());
+    DeadlineInputStream upload =
+        new DeadlineInputStream(request.getInputStream(), budget.readTimeout(), System::nanoTime);
+    LimitedInputStream raw = new LimitedInputStream(upload, limits.maxBodyBytes());
     LimitedInputStream body = raw;
+    StorableEscapes.Stream escaped = null;
     ParseOutcome outcome;
     try {
       InputStream decoded = gzip ? new GZIPInputStream(raw, 8192) : raw;
       body = gzip ? new LimitedInputStream(decoded, limits.maxBodyBytes()) : raw;
-      outcome = parser.parse(body, app, UUID.randomUUID(), clock.instant());
+      escaped = new StorableEscapes.Stream(body);
+      outcome = parser.parse(escaped, app, UUID.randomUUID(), clock.instant());
     } catch (ZipException | java.io.EOFException e) {
       throw new ApiException(
           ErrorCode.INVALID_JSON, "The body is not valid gzip (Content-Encoding: gzip).");
+    } catch (DeadlineInputStream.ReadTimeoutException e) {
+      throw timedOut(upload);
     } finally {
       metrics.bytesIn(raw.count(), body.count());
+    }
+    if (upload.expired()) {
+      throw timedOut(upload);
     }
 
     EventBatch batch =
@@ -121,23 +124,16 @@ class EventsController {
           case ParseOutcome.TooLarge t -> throw tooLarge(t.message());
         };
 
-    Duration wait = rateLimiter.tryTake(app, batch.size());
-    if (!wait.isZero()) {
-      throw AppRateLimiter.refusal(wait);
-    }
-    ProducerRecord<byte[], byte[]> record =
-        new ProducerRecord<>(topics.events(), null, EventBatchCodec.encode(batch));
-    // No key: the sticky partitioner spreads every app over all partitions (no hot partition)
-    // while filling each batch; the app id travels in the value and in this header.
-    record.headers().add("upbeat-app", app.toString().getBytes(StandardCharsets.UTF_8));
-    switch (publisher.publish(record)) {
-      case COMMITTED -> {}
-      case FAILED, REJECTED ->
+    switch (sink.accept(EventSink.Receiver.EVENTS, app, List.of(batch), escaped.replaced())) {
+      case EventSink.Outcome.Accepted a -> {}
+      case EventSink.Outcome.RateLimited r -> throw AppRateLimiter.refusal(r.retryAfter());
+      case EventSink.Outcome.TooLarge t -> throw tooLarge(t.message());
+      case EventSink.Outcome.Unavailable u ->
           throw new ApiException(
               ErrorCode.UNAVAILABLE,
               "The event queue is not accepting events right now; retry later.",
               List.of(),
-              UNAVAILABLE_RETRY);
+              u.retryAfter());
     }
     int transactions = batch.transactions().size() + batch.samples().size();
     metrics.accepted(transactions, batch.errors().size(), batch.metrics().size());
@@ -182,6 +178,14 @@ class EventsController {
     }
     throw new ApiException(
         ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Encoding must be gzip or absent.");
+  }
+
+  /**
+   * 400 rather than 408: the contract's codes have no time-out, and OTLP exporters retry 408, while
+   * a client that cannot upload its body in time would only hold another thread on a retry.
+   */
+  private static ApiException timedOut(DeadlineInputStream upload) {
+    return new ApiException(ErrorCode.INVALID_PAYLOAD, upload.answer());
   }
 
   private static ApiException tooLarge(String message) {

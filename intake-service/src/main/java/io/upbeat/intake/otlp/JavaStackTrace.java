@@ -4,8 +4,6 @@ import io.upbeat.events.ExceptionInfo;
 import io.upbeat.events.StackFrame;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Parses the text of a Java stack trace, as {@code Throwable.printStackTrace} writes it and as the
@@ -25,12 +23,12 @@ import java.util.regex.Pattern;
  * and class-loader prefixes ({@code java.base/}, {@code app//}) are dropped. Frames get no {@code
  * in_app}: the processor decides it from the app's packages. Lines that are not part of a stack
  * trace are ignored, so arbitrary text yields an exception without frames, never a failure.
+ *
+ * <p>The text is a tenant's, up to the body limit: it is scanned by hand, each line once, with no
+ * regular expression, so the time is linear in its length whatever it holds.
  */
 final class JavaStackTrace {
-  // at [loader/][module[@version]/]pkg.Class.method(Source)
-  private static final Pattern FRAME =
-      Pattern.compile("at\\s+(?:[^\\s(]*/)?([^\\s/(]+)\\.([^\\s.(]+)\\(([^)]*)\\)\\s*");
-  private static final Pattern CAUSED_BY = Pattern.compile("Caused by:\\s*(.*)");
+  private static final String CAUSED_BY = "Caused by:";
 
   private JavaStackTrace() {}
 
@@ -70,18 +68,27 @@ final class JavaStackTrace {
     StringBuilder headerMore = null;
     List<StackFrame> frames = new ArrayList<>();
     boolean inFrames = false;
-    for (String line : text.split("\r?\n")) {
+    int n = text.length();
+    for (int from = 0; from < n; ) {
+      int newline = text.indexOf('\n', from);
+      int end = newline < 0 ? n : newline;
+      String line =
+          text.substring(from, end > from && text.charAt(end - 1) == '\r' ? end - 1 : end);
+      from = end + 1;
       if (line.isBlank()) {
         continue;
       }
       int indent = indent(line);
       String trimmed = line.strip();
-      Matcher caused = CAUSED_BY.matcher(trimmed);
-      if (indent == 0 && caused.matches()) {
+      if (indent == 0 && trimmed.startsWith(CAUSED_BY)) {
         if (header != null) {
           parts.add(part(header, headerMore, frames, maxChars));
         }
-        header = caused.group(1);
+        int at = CAUSED_BY.length();
+        while (at < trimmed.length() && space(trimmed.charAt(at))) {
+          at++;
+        }
+        header = trimmed.substring(at);
         headerMore = null;
         frames = new ArrayList<>();
         inFrames = false;
@@ -146,14 +153,54 @@ final class JavaStackTrace {
     return new Part(cut(type, 1024), cut(message, maxChars), List.copyOf(frames));
   }
 
+  /**
+   * One frame line, {@code at [loader/][module[@version]/]pkg.Class.method(Source)}, or null: the
+   * class is what follows the last {@code /} before the {@code (}, the method what follows its last
+   * {@code .}, and nothing but white space may follow the {@code )}.
+   */
   static StackFrame frame(String trimmed, int maxChars) {
-    Matcher m = FRAME.matcher(trimmed);
-    if (!m.matches()) {
+    int length = trimmed.length();
+    if (!trimmed.startsWith("at") || length < 3 || !space(trimmed.charAt(2))) {
       return null;
     }
-    String module = m.group(1);
-    String function = m.group(2);
-    String source = m.group(3);
+    int start = 3;
+    while (start < length && space(trimmed.charAt(start))) {
+      start++;
+    }
+    int open = trimmed.indexOf('(', start);
+    if (open < 0) {
+      return null;
+    }
+    int slash = -1;
+    int dot = -1;
+    for (int i = start; i < open; i++) {
+      char c = trimmed.charAt(i);
+      if (space(c)) {
+        return null;
+      }
+      if (c == '/') {
+        slash = i;
+        dot = -1;
+      } else if (c == '.') {
+        dot = i;
+      }
+    }
+    int classStart = slash + 1 > start ? slash + 1 : start;
+    if (dot <= classStart || dot + 1 >= open) {
+      return null; // no class, or no method
+    }
+    int close = trimmed.indexOf(')', open + 1);
+    if (close < 0) {
+      return null;
+    }
+    for (int i = close + 1; i < length; i++) {
+      if (!space(trimmed.charAt(i))) {
+        return null;
+      }
+    }
+    String module = trimmed.substring(classStart, dot);
+    String function = trimmed.substring(dot + 1, open);
+    String source = trimmed.substring(open + 1, close);
     String filename = null;
     Integer lineno = null;
     if (!source.isEmpty() && !source.equals("Native Method") && !source.equals("Unknown Source")) {
@@ -175,6 +222,11 @@ final class JavaStackTrace {
         null,
         lineno,
         null);
+  }
+
+  /** What a regular expression's {@code \\s} matches. */
+  private static boolean space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
   }
 
   static String cut(String s, int maxChars) {

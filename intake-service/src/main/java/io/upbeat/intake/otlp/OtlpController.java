@@ -12,21 +12,22 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.upbeat.events.EventBatch;
-import io.upbeat.events.EventBatchCodec;
-import io.upbeat.events.Topics;
 import io.upbeat.intake.auth.AppTokenTable;
 import io.upbeat.intake.otlp.OtlpResponses.Format;
-import io.upbeat.intake.publish.GroupCommitPublisher;
-import io.upbeat.intake.ratelimit.AppRateLimiter;
+import io.upbeat.intake.publish.EventSink;
 import io.upbeat.intake.validate.BodyTooLargeException;
+import io.upbeat.intake.validate.DeadlineInputStream;
 import io.upbeat.intake.validate.IntakeLimits;
 import io.upbeat.intake.validate.LimitedInputStream;
+import io.upbeat.intake.validate.MalformedTextException;
+import io.upbeat.intake.validate.RequestBudget;
+import io.upbeat.intake.validate.StorableEscapes;
+import io.upbeat.intake.validate.Utf8CheckingInputStream;
 import io.upbeat.support.web.ErrorCode;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,7 +37,6 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -51,30 +51,25 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @RestController
 class OtlpController {
-  private static final Duration UNAVAILABLE_RETRY = Duration.ofSeconds(1);
-
   private final AppTokenTable tokens;
-  private final AppRateLimiter rateLimiter;
-  private final GroupCommitPublisher publisher;
+  private final EventSink sink;
   private final IntakeLimits limits;
-  private final Topics topics;
+  private final RequestBudget budget;
   private final Clock clock;
   private final OtlpMapper mapper;
   private final OtlpMetrics metrics;
 
   OtlpController(
       AppTokenTable tokens,
-      AppRateLimiter rateLimiter,
-      GroupCommitPublisher publisher,
+      EventSink sink,
       IntakeLimits limits,
-      Topics topics,
+      RequestBudget budget,
       Clock clock,
       MeterRegistry meters) {
     this.tokens = tokens;
-    this.rateLimiter = rateLimiter;
-    this.publisher = publisher;
+    this.sink = sink;
     this.limits = limits;
-    this.topics = topics;
+    this.budget = budget;
     this.clock = clock;
     this.mapper = new OtlpMapper(limits);
     this.metrics = new OtlpMetrics(meters);
@@ -165,11 +160,12 @@ class OtlpController {
       if (!gzip && request.getContentLengthLong() > limits.maxBodyBytes()) {
         throw tooLarge();
       }
-      if (!rateLimiter.mayTry(app)) {
-        throw rateLimited(rateLimiter.tryTake(app, 1));
+      Duration notYet = sink.mayTry(app);
+      if (!notYet.isZero()) {
+        throw rateLimited(notYet);
       }
       byte[] body = read(request, gzip);
-      decode(format, body, builder);
+      int escapesReplaced = decode(format, body, builder, budget);
       Instant now = clock.instant();
       OtlpMapper.Mapped mapped = mapping.map(builder.build(), now);
       int events = mapped.events();
@@ -178,15 +174,7 @@ class OtlpController {
             ErrorCode.PAYLOAD_TOO_LARGE,
             "The request has more than " + limits.maxEvents() + " transactions and errors.");
       }
-      if (events > 0) {
-        Duration wait = rateLimiter.tryTake(app, events);
-        if (!wait.isZero()) {
-          throw rateLimited(wait);
-        }
-      }
-      if (mapped.services().stream().anyMatch(s -> !s.isEmpty())) {
-        publish(app, now, mapped);
-      }
+      publish(app, now, mapped, escapesReplaced);
       int transactions = 0;
       int errors = 0;
       for (OtlpMapper.ServiceEvents s : mapped.services()) {
@@ -202,47 +190,42 @@ class OtlpController {
     }
   }
 
-  private void publish(UUID app, Instant now, OtlpMapper.Mapped mapped) throws Refused {
-    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+  /** Every service's events as one batch each, through the sink (orphan spans cost tokens too). */
+  private void publish(UUID app, Instant now, OtlpMapper.Mapped mapped, int escapesReplaced)
+      throws Refused {
+    List<EventBatch> batches = new ArrayList<>();
     for (OtlpMapper.ServiceEvents s : mapped.services()) {
-      if (s.isEmpty()) {
-        continue;
+      if (!s.isEmpty()) {
+        batches.add(
+            new EventBatch(
+                UUID.randomUUID(),
+                app,
+                now,
+                s.service,
+                s.transactions,
+                s.errors,
+                s.samples,
+                List.of(),
+                s.orphans));
       }
-      EventBatch batch =
-          new EventBatch(
-              UUID.randomUUID(),
-              app,
-              now,
-              s.service,
-              s.transactions,
-              s.errors,
-              s.samples,
-              List.of(),
-              s.orphans);
-      byte[] value = EventBatchCodec.encode(batch);
-      if (value.length > Topics.EVENTS_MAX_RECORD_BYTES) {
-        // Kafka would refuse it on every retry: refuse it once, for good (413 is not retried).
-        throw new Refused(
-            ErrorCode.PAYLOAD_TOO_LARGE,
-            "The request's events are too large once mapped; send smaller batches.");
-      }
-      ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topics.events(), null, value);
-      record.headers().add("upbeat-app", app.toString().getBytes(StandardCharsets.UTF_8));
-      records.add(record);
     }
-    switch (publisher.publish(records)) {
-      case COMMITTED -> {}
-      case FAILED, REJECTED ->
+    switch (sink.accept(EventSink.Receiver.OTLP, app, batches, escapesReplaced)) {
+      case EventSink.Outcome.Accepted a -> {}
+      case EventSink.Outcome.RateLimited r -> throw rateLimited(r.retryAfter());
+      case EventSink.Outcome.TooLarge t ->
+          throw new Refused(ErrorCode.PAYLOAD_TOO_LARGE, t.message());
+      case EventSink.Outcome.Unavailable u ->
           throw new Refused(
               ErrorCode.UNAVAILABLE,
               "The event queue is not accepting events right now; retry later.",
-              UNAVAILABLE_RETRY);
+              u.retryAfter());
     }
   }
 
   private byte[] read(HttpServletRequest request, boolean gzip) throws IOException, Refused {
-    LimitedInputStream raw =
-        new LimitedInputStream(request.getInputStream(), limits.maxBodyBytes());
+    DeadlineInputStream upload =
+        new DeadlineInputStream(request.getInputStream(), budget.readTimeout(), System::nanoTime);
+    LimitedInputStream raw = new LimitedInputStream(upload, limits.maxBodyBytes());
     LimitedInputStream body = raw;
     try {
       InputStream decoded = gzip ? new GZIPInputStream(raw, 8192) : raw;
@@ -250,6 +233,9 @@ class OtlpController {
       return body.readAllBytes();
     } catch (BodyTooLargeException e) {
       throw tooLarge();
+    } catch (DeadlineInputStream.ReadTimeoutException e) {
+      // 400, never retried by OTLP exporters: a client this slow would only hold another thread.
+      throw new Refused(ErrorCode.INVALID_PAYLOAD, upload.answer());
     } catch (ZipException | EOFException e) {
       throw new Refused(
           ErrorCode.INVALID_PAYLOAD, "The body is not valid gzip (Content-Encoding: gzip).");
@@ -258,20 +244,44 @@ class OtlpController {
     }
   }
 
-  private static void decode(Format format, byte[] body, Message.Builder into) throws Refused {
-    if (format == Format.PROTOBUF) {
-      try {
-        into.mergeFrom(body);
-      } catch (InvalidProtocolBufferException e) {
-        throw new Refused(
-            ErrorCode.INVALID_PAYLOAD, "The request body is not a valid OTLP protobuf message.");
-      }
-    } else {
-      try {
+  /**
+   * Decodes the body after checking its text (well-formed UTF-8: the whole JSON body, or each
+   * protobuf string field, which protobuf-java checks strictly) and its budget, counted on the
+   * bytes before anything is built.
+   */
+  private static int decode(Format format, byte[] body, Message.Builder into, RequestBudget budget)
+      throws Refused {
+    try {
+      if (format == Format.PROTOBUF) {
+        OtlpBudget.protobuf(
+            body, into.getDescriptorForType(), budget.maxOtlpItems(), budget.maxOtlpMessages());
+        try {
+          into.mergeFrom(body);
+        } catch (InvalidProtocolBufferException e) {
+          if (e.getMessage() != null && e.getMessage().contains("UTF-8")) {
+            throw new Refused(
+                ErrorCode.INVALID_JSON, "A string field of the request is not well-formed UTF-8.");
+          }
+          throw e;
+        }
+        return 0;
+      } else {
+        Utf8CheckingInputStream.check(body);
+        StorableEscapes escapes = new StorableEscapes();
+        escapes.rewrite(body, 0, body.length, true);
+        OtlpBudget.json(body, budget.maxOtlpItems(), budget.maxOtlpMessages());
         OtlpJson.merge(body, into);
-      } catch (OtlpJson.InvalidJson e) {
-        throw new Refused(ErrorCode.INVALID_JSON, e.getMessage());
+        return escapes.replaced();
       }
+    } catch (OtlpBudget.OverBudget e) {
+      throw new Refused(ErrorCode.PAYLOAD_TOO_LARGE, e.getMessage());
+    } catch (InvalidProtocolBufferException e) {
+      throw new Refused(
+          ErrorCode.INVALID_PAYLOAD, "The request body is not a valid OTLP protobuf message.");
+    } catch (MalformedTextException e) {
+      throw new Refused(ErrorCode.INVALID_JSON, e.answer());
+    } catch (OtlpJson.InvalidJson e) {
+      throw new Refused(ErrorCode.INVALID_JSON, e.getMessage());
     }
   }
 

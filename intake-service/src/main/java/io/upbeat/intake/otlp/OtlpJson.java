@@ -66,7 +66,9 @@ final class OtlpJson {
     }
     hexIdsToBase64(root, 0);
     try {
-      PARSER.merge(root.toString(), into);
+      // Not root.toString(), which turns an unpaired surrogate escape into '?': the sink replaces
+      // it with U+FFFD, as at every receiver.
+      PARSER.merge(MAPPER.writeValueAsString(root), into);
     } catch (InvalidProtocolBufferException | RuntimeException e) {
       throw new InvalidJson("The request body is not an OTLP/JSON message: " + brief(e));
     }
@@ -120,7 +122,15 @@ final class OtlpJson {
   private static String brief(Exception e) {
     String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     // JsonFormat's messages quote the input; keep them short and single-line.
-    m = m.replaceAll("\\s+", " ");
-    return m.length() > 200 ? m.substring(0, 200) + "..." : m;
+    m = m.length() > 200 ? m.substring(0, 200) + "..." : m;
+    StringBuilder out = new StringBuilder(m.length());
+    for (int i = 0; i < m.length(); i++) {
+      char c = m.charAt(i);
+      boolean space = Character.isWhitespace(c);
+      if (!space || out.isEmpty() || out.charAt(out.length() - 1) != ' ') {
+        out.append(space ? ' ' : c);
+      }
+    }
+    return out.toString();
   }
 }

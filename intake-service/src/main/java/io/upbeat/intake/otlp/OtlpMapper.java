@@ -16,6 +16,7 @@ import io.upbeat.events.OrphanSpan;
 import io.upbeat.events.ServiceInfo;
 import io.upbeat.events.TransactionEvent;
 import io.upbeat.intake.validate.IntakeLimits;
+import io.upbeat.intake.validate.ServiceName;
 import java.io.StringWriter;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,7 +28,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.ObjectWriteContext;
 import tools.jackson.core.json.JsonFactory;
@@ -58,7 +58,6 @@ final class OtlpMapper {
   /** Transactions of each name per request also sent in full (with spans) as samples. */
   static final int SAMPLES_PER_NAME = 10;
 
-  private static final Pattern SERVICE_NAME_BAD = Pattern.compile("[^A-Za-z0-9 _.-]");
   private static final int SPAN_FLAGS_REMOTE = 0x300;
   private static final int MAX_PARENT_HOPS = 128;
   private static final double MAX_DURATION_MS = 86_400_000;
@@ -587,7 +586,7 @@ final class OtlpMapper {
     if (name == null || name.isBlank()) {
       name = "unknown_service";
     }
-    name = SERVICE_NAME_BAD.matcher(cut(name.strip(), 100)).replaceAll("_");
+    name = ServiceName.replaceRefused(cut(name.strip(), ServiceName.MAX_CHARS));
     String agentName = a.string("telemetry.distro.name", "telemetry.sdk.name");
     String agentVersion =
         a.has("telemetry.distro.name")

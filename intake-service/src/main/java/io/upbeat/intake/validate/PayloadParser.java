@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
-import java.util.regex.Pattern;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.JsonParser;
@@ -39,7 +38,6 @@ import tools.jackson.core.json.JsonFactory;
  * <p>Thread-safe; one instance serves every request.
  */
 public final class PayloadParser {
-  private static final Pattern SERVICE_NAME = Pattern.compile("[A-Za-z0-9 _.-]{1,100}");
   private static final int MAX_FINGERPRINT_PARTS = 64;
 
   /** An agent's sketch of one minute, base64: thousands of bins fit with room to spare. */
@@ -60,11 +58,13 @@ public final class PayloadParser {
    * Parses {@code body} for {@code appId}; {@code now} judges the events' timestamps.
    *
    * @param body the decompressed body; a {@link BodyTooLargeException} from it becomes {@link
-   *     ParseOutcome.TooLarge}
+   *     ParseOutcome.TooLarge}, and bytes that are not well-formed UTF-8 {@link
+   *     ParseOutcome.InvalidJson}
    */
   public ParseOutcome parse(InputStream body, UUID appId, UUID batchId, Instant now) {
     Run run = new Run(now);
-    try (JsonParser p = json.createParser(ObjectReadContext.empty(), body)) {
+    try (JsonParser p =
+        json.createParser(ObjectReadContext.empty(), new Utf8CheckingInputStream(body))) {
       JsonToken first = p.nextToken();
       if (first == null) {
         return new ParseOutcome.InvalidJson("The request body is empty.");
@@ -83,6 +83,10 @@ public final class PayloadParser {
     } catch (EnoughProblems e) {
       return new ParseOutcome.InvalidPayload(List.copyOf(run.problems));
     } catch (JacksonException e) {
+      MalformedTextException malformed = MalformedTextException.in(e);
+      if (malformed != null) {
+        return new ParseOutcome.InvalidJson(malformed.answer());
+      }
       if (BodyTooLargeException.isCause(e)) {
         return new ParseOutcome.TooLarge(
             "The request body is larger than " + limits.maxBodyBytes() + " bytes.");
@@ -225,7 +229,7 @@ public final class PayloadParser {
         problem(path.field("name"), "is required");
         return null;
       }
-      if (!SERVICE_NAME.matcher(name).matches()) {
+      if (!ServiceName.isValid(name)) {
         problem(path.field("name"), "must be 1-100 of letters, digits, space, '_', '.', '-'");
         return null;
       }

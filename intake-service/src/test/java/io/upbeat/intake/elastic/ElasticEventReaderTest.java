@@ -350,4 +350,22 @@ class ElasticEventReaderTest {
     }
     return out.toByteArray();
   }
+
+  @Test
+  void refusesAStreamThatIsNotWellFormedUtf8() throws IOException {
+    byte[] good =
+        (METADATA + "\n{\"log\":{\"message\":\"QQ\"}}\n").getBytes(StandardCharsets.UTF_8);
+    int at = new String(good, StandardCharsets.ISO_8859_1).indexOf("QQ");
+    good[at] = (byte) 0xC0; // overlong '/'
+    good[at + 1] = (byte) 0xAF;
+
+    ElasticOutcome outcome =
+        reader.read(new java.io.ByteArrayInputStream(good), app, UUID.randomUUID(), CAPTURED);
+
+    assertThat(outcome)
+        .isEqualTo(
+            new ElasticOutcome.Refused(
+                io.upbeat.support.web.ErrorCode.INVALID_JSON,
+                "The request body is not well-formed UTF-8 (at byte " + at + ")."));
+  }
 }

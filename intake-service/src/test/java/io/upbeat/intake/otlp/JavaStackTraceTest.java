@@ -111,4 +111,60 @@ class JavaStackTraceTest {
     assertThat(JavaStackTrace.parse(null, null, "only a message", 500, 10, 10_000).message())
         .isEqualTo("only a message");
   }
+
+  /** The regular expression the frame parser replaced: it must read every line the same way. */
+  private static final java.util.regex.Pattern OLD_FRAME =
+      java.util.regex.Pattern.compile(
+          "at\\s+(?:[^\\s(]*/)?([^\\s/(]+)\\.([^\\s.(]+)\\(([^)]*)\\)\\s*");
+
+  @net.jqwik.api.Property(tries = 10000, maxDiscardRatio = 50)
+  void readsFramesAsTheOldExpressionDid(@net.jqwik.api.ForAll("frameish") String line) {
+    java.util.regex.Matcher m = OLD_FRAME.matcher(line);
+    // One deliberate difference: the expression let a method name hold a '/' ("at a./()");
+    // the scanner takes the class after the last '/', as Java prints frames.
+    net.jqwik.api.Assume.that(!m.matches() || m.group(2).indexOf('/') < 0);
+    StackFrame f = JavaStackTrace.frame(line, 10_000);
+    if (!m.matches()) {
+      assertThat(f).as(line).isNull();
+    } else {
+      assertThat(f).as(line).isNotNull();
+      assertThat(f.module()).isEqualTo(m.group(1));
+      assertThat(f.function()).isEqualTo(m.group(2));
+    }
+  }
+
+  @net.jqwik.api.Provide
+  net.jqwik.api.Arbitrary<String> frameish() {
+    net.jqwik.api.Arbitrary<String> body =
+        net.jqwik.api.Arbitraries.strings().withChars("ab./()$: \t9@").ofMaxLength(24);
+    return body.map(b -> "at " + b);
+  }
+
+  @Test
+  void worstCaseTextTakesLinearTime() {
+    int size = 100_000;
+    String[] hostile = {
+      "at " + "a.".repeat(size / 2) + "x",
+      "at " + "a/".repeat(size / 2) + "b.c(",
+      "at " + "/".repeat(size) + ".m(",
+      "at a.b(" + ")".repeat(size) + "x",
+      "at " + " ".repeat(size) + "a.b(x",
+      "x: y\n" + "\tat a.b(".repeat(size / 8),
+      "Caused by:" + " ".repeat(size) + "x",
+      "\n".repeat(size),
+      "\r\n".repeat(size / 2),
+      "e\n" + "\t".repeat(size) + "at a.b(c)",
+    };
+    for (int round = 0; round < 5; round++) { // warm up, then measure the last round
+      for (String text : hostile) {
+        long start = System.nanoTime();
+        parse(text);
+        JavaStackTrace.frame(text, 10_000);
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        if (round == 4) {
+          assertThat(ms).as("%s...", text.substring(0, 12)).isLessThan(50);
+        }
+      }
+    }
+  }
 }

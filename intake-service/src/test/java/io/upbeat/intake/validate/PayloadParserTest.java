@@ -220,4 +220,59 @@ class PayloadParserTest {
   private static ByteArrayInputStream stream(String s) {
     return new ByteArrayInputStream(s.getBytes(StandardCharsets.UTF_8));
   }
+
+  @Test
+  void refusesBodiesThatAreNotWellFormedUtf8() {
+    byte[] valid = Payloads.valid(NOW).getBytes(StandardCharsets.UTF_8);
+    String marker = "user is null";
+    int at = new String(valid, StandardCharsets.ISO_8859_1).indexOf(marker);
+    byte[][] bad = {
+      {(byte) 0xC0, (byte) 0xAF}, // overlong '/'
+      {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, // encoded surrogate
+      {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, // above U+10FFFF
+      {(byte) 0xE2, (byte) 0x82}, // truncated
+      {(byte) 0xFE}, // invalid
+    };
+    for (byte[] b : bad) {
+      byte[] body = valid.clone();
+      System.arraycopy(b, 0, body, at, b.length);
+      ParseOutcome outcome = parse(body);
+      assertThat(outcome).isInstanceOf(ParseOutcome.InvalidJson.class);
+      assertThat(((ParseOutcome.InvalidJson) outcome).message())
+          .isEqualTo("The request body is not well-formed UTF-8 (at byte " + at + ").");
+    }
+  }
+
+  @Test
+  void takesHostileButWellFormedText() {
+    String hostile = "nul \\u0000 lone \\ud800 c0 \\u0001\\u001f rtl \u202E\u200F 4-byte 𝄞😀";
+    ParseOutcome outcome =
+        parse(
+            Payloads.valid(NOW)
+                .replace("user is null", hostile)
+                .replace("\"eu\"", "\"" + hostile + "\""));
+    assertThat(outcome).isInstanceOf(ParseOutcome.Valid.class);
+  }
+
+  @Test
+  void deepNestingIsInvalidJsonNotAStackOverflow() {
+    String deep = "[".repeat(100_000) + "]".repeat(100_000);
+    for (String body :
+        new String[] {
+          deep,
+          "{\"service\":{\"name\":\"s\"},\"x\":" + deep + "}",
+          Payloads.valid(NOW).replace("\"eu\"", deep),
+        }) {
+      assertThat(parse(body))
+          .isInstanceOfAny(ParseOutcome.InvalidJson.class, ParseOutcome.InvalidPayload.class);
+    }
+  }
+
+  @Test
+  void hundredKilobyteStringsAreRefusedByTheStringLimit() {
+    String big = "x".repeat(100_000);
+    assertThat(details(Payloads.valid(NOW).replace("user is null", big)))
+        .extracting(ErrorBody.Detail::field)
+        .containsExactly("errors[0].exception.message");
+  }
 }
