@@ -371,18 +371,26 @@ class ITHostileInput {
           {"/intake/v2/events", "application/x-ndjson"}
         }) {
       long start = System.nanoTime();
-      String answer = trickle(receiver[0], receiver[1]);
+      Trickled trickled = trickle(receiver[0], receiver[1]);
       long ms = (System.nanoTime() - start) / 1_000_000;
-      assertThat(answer)
+      assertThat(trickled.answer())
           .as(receiver[0])
           .startsWith("HTTP/1.1 400")
           .contains("did not arrive within 2 s");
       assertThat(ms).as(receiver[0]).isBetween(1_900L, 6_000L);
+      // The server does not go on reading the rest of the body, byte by byte, after answering:
+      // it closes the connection while the client is still trickling.
+      assertThat(trickled.closedAfterAnswer()).as(receiver[0] + " closed").isTrue();
     }
   }
 
-  /** Sends headers for a 1,000-byte body, then one byte every 200 ms; returns the answer. */
-  private String trickle(String path, String type) throws Exception {
+  private record Trickled(String answer, boolean closedAfterAnswer) {}
+
+  /**
+   * Sends headers for a 1,000-byte body, then one byte every 200 ms; returns the answer, and
+   * whether the server closed the connection within 3 s after it.
+   */
+  private Trickled trickle(String path, String type) throws Exception {
     try (Socket socket = new Socket("127.0.0.1", port)) {
       socket.setSoTimeout(15_000);
       OutputStream out = socket.getOutputStream();
@@ -426,8 +434,20 @@ class ITHostileInput {
           break;
         }
       }
+      boolean closed = false;
+      long closeBy = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+      socket.setSoTimeout(500);
+      while (!closed && System.nanoTime() < closeBy) {
+        try {
+          closed = in.read(buffer) < 0;
+        } catch (java.net.SocketTimeoutException e) {
+          // still open; look again
+        } catch (IOException e) {
+          closed = true; // reset by the server
+        }
+      }
       writer.interrupt();
-      return answer.toString(StandardCharsets.UTF_8);
+      return new Trickled(answer.toString(StandardCharsets.UTF_8), closed);
     }
   }
 

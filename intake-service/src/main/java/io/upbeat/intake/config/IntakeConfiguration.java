@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.upbeat.events.Topics;
 import io.upbeat.intake.auth.AppTokenTable;
 import io.upbeat.intake.auth.TokenFeed;
+import io.upbeat.intake.http.AbandonedUploads;
 import io.upbeat.intake.publish.EventSink;
 import io.upbeat.intake.publish.GroupCommitPublisher;
 import io.upbeat.intake.publish.PublisherMetrics;
@@ -26,6 +27,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
+import org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -34,6 +37,12 @@ import org.springframework.kafka.config.TopicBuilder;
 /** Wires intake's plain-Java parts to Spring, Kafka and Micrometer. */
 @Configuration(proxyBeanMethods = false)
 class IntakeConfiguration {
+  /** Bodies abandoned at their read deadline are not read further once answered. */
+  @Bean
+  WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory> abandonedUploads() {
+    return factory -> factory.addEngineValves(AbandonedUploads.valve());
+  }
+
   @Bean
   IntakeLimits intakeLimits(IntakeProperties properties) {
     return properties.limits().toLimits();

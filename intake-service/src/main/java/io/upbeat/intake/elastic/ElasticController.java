@@ -2,6 +2,7 @@ package io.upbeat.intake.elastic;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.upbeat.intake.auth.AppTokenTable;
+import io.upbeat.intake.http.AbandonedUploads;
 import io.upbeat.intake.publish.EventSink;
 import io.upbeat.intake.ratelimit.AppRateLimiter;
 import io.upbeat.intake.validate.DeadlineInputStream;
@@ -144,9 +145,7 @@ class ElasticController {
       throw AppRateLimiter.refusal(notYet);
     }
 
-    DeadlineInputStream upload =
-        new DeadlineInputStream(
-            request.getInputStream(), budget.streamReadTimeout(), System::nanoTime);
+    DeadlineInputStream upload = AbandonedUploads.deadline(request, budget.streamReadTimeout());
     LimitedInputStream raw = new LimitedInputStream(upload, limits.maxBodyBytes());
     LimitedInputStream body = raw;
     StorableEscapes.Stream escaped = null;

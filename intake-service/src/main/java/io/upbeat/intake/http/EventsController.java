@@ -90,8 +90,7 @@ class EventsController {
       throw AppRateLimiter.refusal(notYet);
     }
 
-    DeadlineInputStream upload =
-        new DeadlineInputStream(request.getInputStream(), budget.readTimeout(), System::nanoTime);
+    DeadlineInputStream upload = AbandonedUploads.deadline(request, budget.readTimeout());
     LimitedInputStream raw = new LimitedInputStream(upload, limits.maxBodyBytes());
     LimitedInputStream body = raw;
     StorableEscapes.Stream escaped = null;

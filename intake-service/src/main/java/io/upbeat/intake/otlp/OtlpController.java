@@ -13,6 +13,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.upbeat.events.EventBatch;
 import io.upbeat.intake.auth.AppTokenTable;
+import io.upbeat.intake.http.AbandonedUploads;
 import io.upbeat.intake.otlp.OtlpResponses.Format;
 import io.upbeat.intake.publish.EventSink;
 import io.upbeat.intake.validate.BodyTooLargeException;
@@ -223,8 +224,7 @@ class OtlpController {
   }
 
   private byte[] read(HttpServletRequest request, boolean gzip) throws IOException, Refused {
-    DeadlineInputStream upload =
-        new DeadlineInputStream(request.getInputStream(), budget.readTimeout(), System::nanoTime);
+    DeadlineInputStream upload = AbandonedUploads.deadline(request, budget.readTimeout());
     LimitedInputStream raw = new LimitedInputStream(upload, limits.maxBodyBytes());
     LimitedInputStream body = raw;
     try {

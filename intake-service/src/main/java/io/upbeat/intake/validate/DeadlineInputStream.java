@@ -16,12 +16,23 @@ public final class DeadlineInputStream extends FilterInputStream {
   private final long deadlineNanos;
   private final LongSupplier nanoTicker;
   private final Duration timeout;
+  private final Runnable onExpiry;
   private boolean expired;
 
   public DeadlineInputStream(InputStream in, Duration timeout, LongSupplier nanoTicker) {
+    this(in, timeout, nanoTicker, () -> {});
+  }
+
+  /**
+   * @param onExpiry runs once, when a read first finds the time up (e.g. to have the server stop
+   *     reading the rest of the body)
+   */
+  public DeadlineInputStream(
+      InputStream in, Duration timeout, LongSupplier nanoTicker, Runnable onExpiry) {
     super(in);
     this.timeout = timeout;
     this.nanoTicker = nanoTicker;
+    this.onExpiry = onExpiry;
     this.deadlineNanos = nanoTicker.getAsLong() + timeout.toNanos();
   }
 
@@ -62,7 +73,10 @@ public final class DeadlineInputStream extends FilterInputStream {
 
   private void check() throws ReadTimeoutException {
     if (nanoTicker.getAsLong() - deadlineNanos > 0) {
-      expired = true;
+      if (!expired) {
+        expired = true;
+        onExpiry.run();
+      }
       throw new ReadTimeoutException(timeout);
     }
   }
