@@ -252,6 +252,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       }
     }
     if (flushes.isEmpty()) {
+      recoverIfIdle(); // e.g. a failed flush's partitions were revoked: nothing left to retry
       return;
     }
     if (!ensurePartitions()) {
@@ -271,6 +272,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     } catch (OffsetLedger.FencedException e) {
       log.warn("{}; dropping its uncommitted state and seeking back", e.getMessage());
       assign(which); // forgets the uncommitted state, restarts from stored offsets
+      recoverIfIdle();
     } catch (SQLException | RuntimeException e) {
       if (Fault.of(e) == Fault.DATA) {
         isolate(flushes, e);
@@ -369,6 +371,20 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     }
   }
 
+  /**
+   * Resumes consumption if no partition has anything left to write: a backoff is only for retrying
+   * work that failed, and without any there is nothing to wait for.
+   */
+  private void recoverIfIdle() {
+    if (!backoff.isZero() && !hasProgress()) {
+      recovered();
+    }
+  }
+
+  private boolean hasProgress() {
+    return partitions.values().stream().anyMatch(PartitionState::hasProgress);
+  }
+
   private List<TopicPartition> resolvedPartitions(Collection<TopicPartition> tps) {
     return tps.stream().filter(tp -> !unresolved.contains(tp.partition())).toList();
   }
@@ -433,10 +449,11 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     if (unresolved.isEmpty()) {
       resolveBackoff = Duration.ZERO;
     }
-    if (backoff.isZero()) {
+    if (backoff.isZero() || !hasProgress()) {
       consumer.resume(tps);
     } else {
-      consumer.pause(tps); // flushes are failing: read nothing more until one succeeds
+      // Flushes are failing: read nothing more until one succeeds (which resumes these too).
+      consumer.pause(tps);
     }
   }
 

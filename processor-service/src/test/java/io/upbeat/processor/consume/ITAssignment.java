@@ -62,6 +62,32 @@ class ITAssignment {
   }
 
   @Test
+  void partitionsAssignedAfterAFailedFlushAreResumedOnceNothingIsLeftToRetry() throws Exception {
+    ITMetricsPipeline.Switchable flaky = new ITMetricsPipeline.Switchable(f.db);
+    PipelineFixture.Running first = f.errors("processor-errors", f.producer(), flaky);
+    await().atMost(Duration.ofSeconds(30)).until(() -> first.pipeline().assignedPartitions() == 2);
+    flaky.down = true;
+    produce(0, 2);
+    produce(1, 2);
+    // Its flush fails: consumption pauses, backing off...
+    await().atMost(Duration.ofSeconds(10)).until(() -> flaky.refused.get() > 0);
+    // ...and a second processor joins while PostgreSQL is still down: the failed work is revoked
+    // (its flush fails again), and what the first is assigned again has nothing to retry.
+    PipelineFixture.Running second = f.errors("processor-errors", f.producer());
+    await().atMost(Duration.ofSeconds(30)).until(() -> second.pipeline().assignedPartitions() == 1);
+    flaky.down = false;
+    produce(0, 2);
+    produce(1, 2);
+    // Neither processor's partition stays paused.
+    await().atMost(Duration.ofSeconds(30)).until(() -> stored() == 8);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> f.storedOffsets("errors").equals(f.endOffsets()));
+    second.stop();
+    first.stop();
+  }
+
+  @Test
   void aStoredOffsetBelowTheLogStartIsReportedAndSkipped() throws Exception {
     produce(0, 4);
     PipelineFixture.Running first = f.errors("processor-errors", f.producer());
