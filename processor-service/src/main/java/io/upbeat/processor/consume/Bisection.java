@@ -2,7 +2,11 @@ package io.upbeat.processor.consume;
 
 import io.upbeat.events.EventBatchCodec;
 import java.sql.SQLException;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -14,6 +18,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * advanced past it with no effects. Every other record is written exactly once. With {@code n}
  * records and {@code k} poisoned ones this takes about {@code 2k log2(n)} commits; nothing of it
  * runs unless a commit failed.
+ *
+ * <p>Before a lone failing record is dead-lettered, a commit without any record's effects is tried
+ * at the same offset: if it fails on a data fault too, no record is at fault (something every
+ * commit does is refused) and {@link SystemicFault} is thrown, nothing dead-lettered. The offsets
+ * dead-lettered are remembered until the partition is committed past them, so a bisection retried
+ * after a transient fault does not send the same dead letter again.
  */
 final class Bisection<W extends PartitionWork> {
   /** Where the poisoned records go; returns once the dead letter is durable. */
@@ -29,6 +39,19 @@ final class Bisection<W extends PartitionWork> {
     void committed(long nextOffset);
   }
 
+  /**
+   * A commit without any record's effects failed on a data fault: the fault is not a record's (for
+   * instance a statement every commit runs is refused), so it is retried as a transient fault is,
+   * and nothing is dead-lettered.
+   */
+  static final class SystemicFault extends Exception {
+    SystemicFault(int partition, Throwable cause) {
+      super("partition " + partition + ": a commit without any record's effects fails too", cause);
+    }
+  }
+
+  // Per partition, the offsets whose dead letters are durable and not yet committed past.
+  private final Map<Integer, NavigableSet<Long>> deadLettered = new HashMap<>();
   private final String topic;
   private final WorkStore<W> store;
   private final Supplier<W> newWork;
@@ -55,6 +78,7 @@ final class Bisection<W extends PartitionWork> {
    * @return how many records were dead-lettered
    * @throws SQLException a transient fault: what was committed so far was told to {@code progress}
    * @throws OffsetLedger.FencedException if another processor took the partition
+   * @throws SystemicFault if a commit without any record's effects fails on a data fault
    */
   int commit(
       int partition,
@@ -62,10 +86,10 @@ final class Bisection<W extends PartitionWork> {
       List<ConsumerRecord<byte[], byte[]>> records,
       long end,
       Progress progress)
-      throws SQLException, DeadLetters.NotDurableException {
+      throws SQLException, DeadLetters.NotDurableException, SystemicFault {
     if (records.isEmpty()) {
-      store.commit(topic, List.of(new WorkStore.Flush<>(partition, committed, end, newWork.get())));
-      progress.committed(end);
+      commitEmpty(partition, committed, end);
+      committed(partition, end, progress);
       return 0;
     }
     int[] dead = {0};
@@ -86,7 +110,7 @@ final class Bisection<W extends PartitionWork> {
       long end,
       Progress progress,
       int[] dead)
-      throws SQLException, DeadLetters.NotDurableException {
+      throws SQLException, DeadLetters.NotDurableException, SystemicFault {
     try {
       store.commit(
           topic, List.of(new WorkStore.Flush<>(partition, expected, end, work(records, from, to))));
@@ -102,12 +126,52 @@ final class Bisection<W extends PartitionWork> {
         return range(partition, reached, records, mid, to, end, progress, dead);
       }
       // Alone, this record's effects fail: its dead letter first (durable), then past it.
-      sink.deadLetter(records.get(from), e);
-      dead[0]++;
-      store.commit(topic, List.of(new WorkStore.Flush<>(partition, expected, end, newWork.get())));
+      ConsumerRecord<byte[], byte[]> record = records.get(from);
+      NavigableSet<Long> sent = deadLettered.computeIfAbsent(partition, p -> new TreeSet<>());
+      if (!sent.contains(record.offset())) {
+        commitEmpty(partition, expected, expected); // unless no record is at fault
+        sink.deadLetter(record, e);
+        sent.add(record.offset());
+        dead[0]++;
+      }
+      commitEmpty(partition, expected, end);
     }
-    progress.committed(end);
+    committed(partition, end, progress);
     return end;
+  }
+
+  /** A commit of no record's effects, from {@code expected} to {@code end}. */
+  private void commitEmpty(int partition, long expected, long end)
+      throws SQLException, SystemicFault {
+    try {
+      store.commit(topic, List.of(new WorkStore.Flush<>(partition, expected, end, newWork.get())));
+    } catch (SQLException | RuntimeException e) {
+      if (e instanceof OffsetLedger.FencedException || Fault.of(e) != Fault.DATA) {
+        throw e;
+      }
+      throw new SystemicFault(partition, e);
+    }
+  }
+
+  private void committed(int partition, long end, Progress progress) {
+    passed(partition, end);
+    progress.committed(end);
+  }
+
+  /** The partition is committed up to {@code next}: its dead letters before it are forgotten. */
+  void passed(int partition, long next) {
+    NavigableSet<Long> sent = deadLettered.get(partition);
+    if (sent != null) {
+      sent.headSet(next).clear();
+      if (sent.isEmpty()) {
+        deadLettered.remove(partition);
+      }
+    }
+  }
+
+  /** The partition is no longer this processor's. */
+  void forget(int partition) {
+    deadLettered.remove(partition);
   }
 
   /** A fresh work of records [from, to): the retained work may hold the poisoned records. */

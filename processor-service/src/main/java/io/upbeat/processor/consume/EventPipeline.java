@@ -80,6 +80,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   private final Counter recordsRead;
   private final Counter rowsWritten;
   private final Counter poisonFlushes;
+  private final Counter systemicFlushes;
   private final Counter expired;
   private final Timer flushTime;
   private final Timer isolationTime;
@@ -134,6 +135,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     this.recordsRead = meters.counter("upbeat.processor.records", "pipeline", name);
     this.rowsWritten = meters.counter("upbeat.processor.rows.written", "pipeline", name);
     this.poisonFlushes = meters.counter("upbeat.processor.flushes.poisoned", "pipeline", name);
+    this.systemicFlushes = meters.counter("upbeat.processor.flushes.systemic", "pipeline", name);
     this.isolationTime = meters.timer("upbeat.processor.poison.isolation", "pipeline", name);
     this.expired = meters.counter("upbeat.processor.records.expired", "pipeline", name);
     new KafkaClientMetrics(consumer, List.of(Tag.of("pipeline", name))).bindTo(meters);
@@ -266,7 +268,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       rowsWritten.increment(store.commit(topic, flushes));
       flushTime.record(Duration.ofNanos(System.nanoTime() - start));
       for (WorkStore.Flush<W> f : flushes) {
-        committed(partitions.get(f.partition()), f.nextOffset());
+        committed(f.partition(), partitions.get(f.partition()), f.nextOffset());
       }
       recovered();
     } catch (OffsetLedger.FencedException e) {
@@ -296,7 +298,8 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   }
 
   /** The partition's offset is {@code next}: its records and work before it are done. */
-  private void committed(PartitionState<W> s, long next) {
+  private void committed(int partition, PartitionState<W> s, long next) {
+    bisection.passed(partition, next);
     s.committedOffset = next;
     if (next >= s.position) {
       s.records.clear();
@@ -328,7 +331,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
                   s.committedOffset,
                   List.copyOf(s.records),
                   f.nextOffset(),
-                  next -> committed(s, next));
+                  next -> committed(f.partition(), s, next));
           if (dead > 0) {
             log.warn(
                 "Pipeline {}: {} record(s) of partition {} dead-lettered",
@@ -346,6 +349,16 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
         }
       }
       recovered();
+    } catch (Bisection.SystemicFault e) {
+      systemicFlushes.increment();
+      log.warn(
+          "Pipeline {}: {} ({}, SQLState {}): no record is at fault, none dead-lettered; retrying"
+              + " with backoff",
+          name,
+          e.getMessage(),
+          Fault.describe(e.getCause()),
+          Fault.sqlState(e.getCause()));
+      pause(e);
     } catch (SQLException | RuntimeException | DeadLetters.NotDurableException e) {
       pause(e);
     } finally {
@@ -513,12 +526,14 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       List<Integer> ids = revoked.stream().map(TopicPartition::partition).toList();
       flush(ids);
       ids.forEach(partitions::remove);
+      ids.forEach(bisection::forget);
       ids.forEach(unresolved::remove);
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> lost) {
       lost.forEach(tp -> partitions.remove(tp.partition()));
+      lost.forEach(tp -> bisection.forget(tp.partition()));
       lost.forEach(tp -> unresolved.remove(tp.partition()));
     }
   }

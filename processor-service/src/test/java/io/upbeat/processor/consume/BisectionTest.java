@@ -112,6 +112,44 @@ class BisectionTest {
     assertThat(deadLettered).isEmpty();
   }
 
+  @Test
+  void aDataFaultThatACommitWithoutRecordsHasTooDeadLettersNothing() {
+    List<ConsumerRecord<byte[], byte[]>> records = records(0, 4, Set.of());
+    store.offset = 0L;
+    store.everythingFails = true; // e.g. a statement every commit runs is refused
+
+    assertThatThrownBy(() -> bisection.commit(PARTITION, 0, records, 4, n -> {}))
+        .isInstanceOf(Bisection.SystemicFault.class)
+        .cause()
+        .isInstanceOf(SQLException.class);
+    assertThat(deadLettered).isEmpty();
+    assertThat(store.offset).isZero();
+    assertThatThrownBy(() -> bisection.commit(PARTITION, 0, List.of(), 4, n -> {}))
+        .isInstanceOf(Bisection.SystemicFault.class);
+  }
+
+  @Test
+  void aRetriedBisectionDoesNotSendTheSameDeadLetterAgain() throws Exception {
+    List<ConsumerRecord<byte[], byte[]>> records = records(0, 4, Set.of(2L));
+    store.offset = 0L;
+    store.transientEmptyAdvances = 1; // the dead letter is durable, the move past it fails
+    long[] reached = {0};
+
+    assertThatThrownBy(() -> bisection.commit(PARTITION, 0, records, 4, n -> reached[0] = n))
+        .isInstanceOf(SQLException.class);
+    assertThat(deadLettered).containsExactly(2L);
+    assertThat(reached[0]).isEqualTo(2L).isEqualTo(store.offset);
+
+    List<ConsumerRecord<byte[], byte[]>> rest =
+        records.stream().filter(r -> r.offset() >= reached[0]).toList();
+    int dead = bisection.commit(PARTITION, reached[0], rest, 4, n -> reached[0] = n);
+
+    assertThat(dead).isZero();
+    assertThat(deadLettered).containsExactly(2L);
+    assertThat(store.written).containsExactly(0L, 1L, 3L);
+    assertThat(store.offset).isEqualTo(4L);
+  }
+
   @Property(tries = 200)
   void isolatesExactlyThePoisonedRecords(
       @ForAll @IntRange(min = 1, max = 40) int count,
@@ -187,6 +225,8 @@ class BisectionTest {
     final List<Long> written = new ArrayList<>();
     int commits;
     int transientAfterCommits = Integer.MAX_VALUE;
+    boolean everythingFails;
+    int transientEmptyAdvances;
 
     @Override
     public Map<Integer, Long> claim(String topic, Map<Integer, Long> logStarts) {
@@ -202,7 +242,13 @@ class BisectionTest {
         if (!f.startOffset().equals(offset)) {
           throw new OffsetLedger.FencedException(f.partition());
         }
-        if (f.work().apps.contains(POISON)) {
+        if (f.work().apps.isEmpty()
+            && f.nextOffset() > f.startOffset()
+            && transientEmptyAdvances > 0) {
+          transientEmptyAdvances--;
+          throw new SQLException("connection lost", "08006");
+        }
+        if (everythingFails || f.work().apps.contains(POISON)) {
           throw new SQLException("invalid byte sequence for encoding \"UTF8\": 0x00", "22021");
         }
       }
