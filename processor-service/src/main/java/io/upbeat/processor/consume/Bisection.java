@@ -2,6 +2,7 @@ package io.upbeat.processor.consume;
 
 import io.upbeat.events.EventBatchCodec;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +58,13 @@ final class Bisection<W extends PartitionWork> {
   private final Supplier<W> newWork;
   private final EventBatchCodec.Parts parts;
   private final Sink sink;
+  private final Written written;
+
+  /** Told each commit's rows and time, for the pipeline's metrics. */
+  @FunctionalInterface
+  interface Written {
+    void committed(int rows, Duration took);
+  }
 
   Bisection(
       String topic,
@@ -64,6 +72,17 @@ final class Bisection<W extends PartitionWork> {
       Supplier<W> newWork,
       EventBatchCodec.Parts parts,
       Sink sink) {
+    this(topic, store, newWork, parts, (rows, took) -> {}, sink);
+  }
+
+  Bisection(
+      String topic,
+      WorkStore<W> store,
+      Supplier<W> newWork,
+      EventBatchCodec.Parts parts,
+      Written written,
+      Sink sink) {
+    this.written = written;
     this.topic = topic;
     this.store = store;
     this.newWork = newWork;
@@ -75,6 +94,8 @@ final class Bisection<W extends PartitionWork> {
    * Commits {@code records} (in offset order, those of the partition read since {@code committed})
    * and moves the offset to {@code end}.
    *
+   * @param origin the partition's work of these records: each range's work replays their batches as
+   *     it added them (see {@link PartitionWork#replay}).
    * @return how many records were dead-lettered
    * @throws SQLException a transient fault: what was committed so far was told to {@code progress}
    * @throws OffsetLedger.FencedException if another processor took the partition
@@ -85,6 +106,7 @@ final class Bisection<W extends PartitionWork> {
       long committed,
       List<ConsumerRecord<byte[], byte[]>> records,
       long end,
+      W origin,
       Progress progress)
       throws SQLException, DeadLetters.NotDurableException, SystemicFault {
     if (records.isEmpty()) {
@@ -93,7 +115,7 @@ final class Bisection<W extends PartitionWork> {
       return 0;
     }
     int[] dead = {0};
-    range(partition, committed, records, 0, records.size(), end, progress, dead);
+    range(partition, committed, records, 0, records.size(), end, origin, progress, dead);
     return dead[0];
   }
 
@@ -108,12 +130,12 @@ final class Bisection<W extends PartitionWork> {
       int from,
       int to,
       long end,
+      W origin,
       Progress progress,
       int[] dead)
       throws SQLException, DeadLetters.NotDurableException, SystemicFault {
     try {
-      store.commit(
-          topic, List.of(new WorkStore.Flush<>(partition, expected, end, work(records, from, to))));
+      store(new WorkStore.Flush<>(partition, expected, end, work(records, from, to, origin)));
     } catch (SQLException | RuntimeException e) {
       if (e instanceof OffsetLedger.FencedException || Fault.of(e) != Fault.DATA) {
         throw e;
@@ -122,8 +144,16 @@ final class Bisection<W extends PartitionWork> {
         int mid = (from + to) >>> 1;
         long reached =
             range(
-                partition, expected, records, from, mid, records.get(mid).offset(), progress, dead);
-        return range(partition, reached, records, mid, to, end, progress, dead);
+                partition,
+                expected,
+                records,
+                from,
+                mid,
+                records.get(mid).offset(),
+                origin,
+                progress,
+                dead);
+        return range(partition, reached, records, mid, to, end, origin, progress, dead);
       }
       // Alone, this record's effects fail: its dead letter first (durable), then past it.
       ConsumerRecord<byte[], byte[]> record = records.get(from);
@@ -144,13 +174,19 @@ final class Bisection<W extends PartitionWork> {
   private void commitEmpty(int partition, long expected, long end)
       throws SQLException, SystemicFault {
     try {
-      store.commit(topic, List.of(new WorkStore.Flush<>(partition, expected, end, newWork.get())));
+      store(new WorkStore.Flush<>(partition, expected, end, newWork.get()));
     } catch (SQLException | RuntimeException e) {
       if (e instanceof OffsetLedger.FencedException || Fault.of(e) != Fault.DATA) {
         throw e;
       }
       throw new SystemicFault(partition, e);
     }
+  }
+
+  private void store(WorkStore.Flush<W> flush) throws SQLException {
+    long start = System.nanoTime();
+    int rows = store.commit(topic, List.of(flush));
+    written.committed(rows, Duration.ofNanos(System.nanoTime() - start));
   }
 
   private void committed(int partition, long end, Progress progress) {
@@ -174,11 +210,14 @@ final class Bisection<W extends PartitionWork> {
     deadLettered.remove(partition);
   }
 
-  /** A fresh work of records [from, to): the retained work may hold the poisoned records. */
-  private W work(List<ConsumerRecord<byte[], byte[]>> records, int from, int to) {
+  /**
+   * A fresh work of records [from, to) (the retained work may hold the poisoned records), each
+   * batch replayed as {@code origin} added it.
+   */
+  private W work(List<ConsumerRecord<byte[], byte[]>> records, int from, int to, W origin) {
     W work = newWork.get();
     for (int i = from; i < to; i++) {
-      work.add(EventBatchCodec.decode(records.get(i).value(), parts));
+      work.replay(EventBatchCodec.decode(records.get(i).value(), parts), origin);
     }
     return work;
   }

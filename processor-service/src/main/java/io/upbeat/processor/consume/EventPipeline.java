@@ -119,21 +119,25 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     this.newWork = newWork;
     this.clock = clock;
     this.flushInterval = flushInterval;
+    this.flushTime = meters.timer("upbeat.processor.flush", "pipeline", name);
+    this.rowsWritten = meters.counter("upbeat.processor.rows.written", "pipeline", name);
     this.bisection =
         new Bisection<>(
             topic,
             store,
             newWork,
             parts,
+            (rows, took) -> {
+              rowsWritten.increment(rows);
+              flushTime.record(took);
+            },
             (r, fault) ->
                 this.deadLetters.sendAndAwait(
                     r,
                     DeadLetters.Reason.DATA_FAULT,
                     Fault.describe(fault),
                     Fault.sqlState(fault)));
-    this.flushTime = meters.timer("upbeat.processor.flush", "pipeline", name);
     this.recordsRead = meters.counter("upbeat.processor.records", "pipeline", name);
-    this.rowsWritten = meters.counter("upbeat.processor.rows.written", "pipeline", name);
     this.poisonFlushes = meters.counter("upbeat.processor.flushes.poisoned", "pipeline", name);
     this.systemicFlushes = meters.counter("upbeat.processor.flushes.systemic", "pipeline", name);
     this.isolationTime = meters.timer("upbeat.processor.poison.isolation", "pipeline", name);
@@ -232,11 +236,14 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     state.records.add(r);
   }
 
-  /** Remakes a partition's work from its records not yet committed. */
+  /**
+   * Remakes a partition's work from its records not yet committed, as they were added the first
+   * time (nothing counted or charged to a budget again).
+   */
   private void rebuild(PartitionState<W> state) {
-    state.work.clear();
+    state.work.rewind();
     for (ConsumerRecord<byte[], byte[]> r : state.records) {
-      state.work.add(EventBatchCodec.decode(r.value(), parts));
+      state.work.replay(EventBatchCodec.decode(r.value(), parts), state.work);
     }
   }
 
@@ -331,6 +338,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
                   s.committedOffset,
                   List.copyOf(s.records),
                   f.nextOffset(),
+                  s.work,
                   next -> committed(f.partition(), s, next));
           if (dead > 0) {
             log.warn(
