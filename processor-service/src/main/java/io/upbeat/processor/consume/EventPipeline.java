@@ -17,6 +17,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +77,8 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   private final Map<Integer, PartitionState<W>> partitions = new ConcurrentHashMap<>();
   // Assigned partitions whose stored offsets could not be read yet: paused, retried with backoff.
   private final Set<Integer> unresolved = new HashSet<>();
+  // Per partition, the log start up to which expired records were counted (each counted once).
+  private final Map<Integer, Long> expiredCounted = new HashMap<>();
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final Counter recordsRead;
   private final Counter rowsWritten;
@@ -451,16 +454,21 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       long logStart = logStarts.get(p);
       long from = offset;
       if (offset < logStart) {
-        // Retention deleted records before this pipeline processed them: they are lost.
-        log.warn(
-            "Pipeline {}: partition {} resumes at {} but the log starts at {}; {} records expired"
-                + " before they were processed",
-            name,
-            p,
-            offset,
-            logStart,
-            logStart - offset);
-        expired.increment(logStart - offset);
+        // Retention deleted records before this pipeline processed them: they are lost. Counted
+        // once, not again when the partition is assigned again before the skip is committed.
+        long lost = logStart - Math.max(offset, expiredCounted.getOrDefault(p, offset));
+        if (lost > 0) {
+          log.warn(
+              "Pipeline {}: partition {} resumes at {} but the log starts at {}; {} records"
+                  + " expired before they were processed",
+              name,
+              p,
+              offset,
+              logStart,
+              lost);
+          expired.increment(lost);
+          expiredCounted.put(p, logStart);
+        }
         from = logStart;
       }
       // From the log start the skip is committed at the next flush (position > committed).

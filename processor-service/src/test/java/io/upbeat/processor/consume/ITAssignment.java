@@ -109,6 +109,71 @@ class ITAssignment {
     assertThat(stored()).isEqualTo(7);
   }
 
+  @Test
+  void anExpiredSkipIsCountedOnceWhenThePartitionIsAssignedAgainBeforeItIsCommitted()
+      throws Exception {
+    produce(0, 4);
+    PipelineFixture.Running first = f.errors("processor-errors", f.producer());
+    await().atMost(Duration.ofSeconds(30)).until(() -> stored() == 4);
+    first.stop();
+    produce(0, 6); // offsets 4 to 9; retention deletes up to 7
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", f.s.bootstrapServers()))) {
+      admin
+          .deleteRecords(Map.of(new TopicPartition(f.topic, 0), RecordsToDelete.beforeOffset(7)))
+          .all()
+          .get();
+    }
+    // Offsets can be read, commits fail: the skip is seen, not committed.
+    CommitsFail db = new CommitsFail(f.db);
+    db.failing = true;
+    PipelineFixture.Running second = f.errors("processor-errors", f.producer(), db);
+    await().atMost(Duration.ofSeconds(30)).until(() -> db.refused.get() > 0);
+    assertThat(second.count("upbeat.processor.records.expired", "pipeline", "errors")).isEqualTo(3);
+    // Another processor moves the offset meanwhile (still below the log start): this one is
+    // fenced, and starts the partition again from the stored offset.
+    f.execute(
+        "UPDATE processor_offsets SET next_offset = 5 WHERE pipeline = 'errors'"
+            + " AND partition = 0");
+    db.failing = false;
+    await().atMost(Duration.ofSeconds(30)).until(() -> f.storedOffsets("errors").get(0) == 10L);
+    assertThat(stored()).isEqualTo(7);
+    assertThat(second.count("upbeat.processor.records.expired", "pipeline", "errors")).isEqualTo(3);
+    second.stop();
+  }
+
+  /** A database whose transactions cannot start while {@code failing} (reads still work). */
+  static final class CommitsFail extends org.springframework.jdbc.datasource.DelegatingDataSource {
+    volatile boolean failing;
+    final java.util.concurrent.atomic.AtomicInteger refused =
+        new java.util.concurrent.atomic.AtomicInteger();
+
+    CommitsFail(javax.sql.DataSource target) {
+      super(target);
+    }
+
+    @Override
+    public java.sql.Connection getConnection() throws java.sql.SQLException {
+      java.sql.Connection c = super.getConnection();
+      return (java.sql.Connection)
+          java.lang.reflect.Proxy.newProxyInstance(
+              java.sql.Connection.class.getClassLoader(),
+              new Class<?>[] {java.sql.Connection.class},
+              (proxy, method, args) -> {
+                if (failing
+                    && method.getName().equals("setAutoCommit")
+                    && Boolean.FALSE.equals(args[0])) {
+                  refused.incrementAndGet();
+                  throw new java.sql.SQLException("connection lost (test)", "08006");
+                }
+                try {
+                  return method.invoke(c, args);
+                } catch (java.lang.reflect.InvocationTargetException e) {
+                  throw e.getCause();
+                }
+              });
+    }
+  }
+
   private void produce(int partition, int records) throws Exception {
     for (int i = 0; i < records; i++) {
       f.send(partition, batch(app, List.of(), List.of(error("com.shop.E", "e " + i, null))));
