@@ -51,7 +51,8 @@ final class Bisection<W extends PartitionWork> {
     }
   }
 
-  // Per partition, the offsets whose dead letters are durable and not yet committed past.
+  // Per partition, the offsets whose dead letters are durable and not yet committed past (kept
+  // across rebalances: a partition assigned again may still need to move past them).
   private final Map<Integer, NavigableSet<Long>> deadLettered = new HashMap<>();
   private final String topic;
   private final WorkStore<W> store;
@@ -203,11 +204,6 @@ final class Bisection<W extends PartitionWork> {
         deadLettered.remove(partition);
       }
     }
-  }
-
-  /** The partition is no longer this processor's. */
-  void forget(int partition) {
-    deadLettered.remove(partition);
   }
 
   /**

@@ -542,14 +542,12 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       List<Integer> ids = revoked.stream().map(TopicPartition::partition).toList();
       flush(ids);
       ids.forEach(partitions::remove);
-      ids.forEach(bisection::forget);
       ids.forEach(unresolved::remove);
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> lost) {
       lost.forEach(tp -> partitions.remove(tp.partition()));
-      lost.forEach(tp -> bisection.forget(tp.partition()));
       lost.forEach(tp -> unresolved.remove(tp.partition()));
     }
   }
