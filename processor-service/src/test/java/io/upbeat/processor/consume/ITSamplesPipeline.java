@@ -234,6 +234,60 @@ class ITSamplesPipeline {
         .isEqualTo(5);
   }
 
+  @Test
+  void aDataFaultOfEveryCommitDeadLettersNothingAndIsRetriedUntilFixed() throws Exception {
+    produce("GET /orders", 1);
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    EventPipeline<SampleWork> p = pipeline(meters);
+    Thread t = Thread.ofPlatform().start(p);
+    await().atMost(Duration.ofSeconds(60)).until(() -> stored("GET /orders") == 3);
+    // Test-only: a parked orphan span that every commit joins to its stored sample, and a rule
+    // PostgreSQL then refuses: every commit fails, whatever its records.
+    try (Connection c = db.getConnection();
+        Statement st = c.createStatement()) {
+      st.execute(
+          "ALTER TABLE txn_samples ADD CONSTRAINT test_systemic"
+              + " CHECK (jsonb_array_length(spans) < 2)");
+      st.execute(
+          "INSERT INTO txn_orphan_spans (app_id, trace_id, transaction_id, spans) VALUES ('"
+              + app
+              + "', '0af7651916cd43dd8448eb211c80319c', 'a1b2c3d4e5f6a7b0',"
+              + " '[{\"name\": \"late\", \"type\": \"app\", \"start_epoch_ms\": 0,"
+              + " \"duration_ms\": 1}]')");
+    }
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(
+            Map.of("bootstrap.servers", s.bootstrapServers(), "acks", "all"),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      producer.send(record(samplesOf("GET /later", 1))).get();
+    }
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                meters.counter("upbeat.processor.flushes.systemic", "pipeline", "samples").count()
+                    >= 2);
+    assertThat(deadLettered(meters)).isZero();
+    assertThat(stored("GET /later")).isZero();
+
+    try (Connection c = db.getConnection();
+        Statement st = c.createStatement()) {
+      st.execute("ALTER TABLE txn_samples DROP CONSTRAINT test_systemic");
+    }
+    await().atMost(Duration.ofSeconds(60)).until(() -> stored("GET /later") == 1);
+    p.stop();
+    t.join(30_000);
+    assertThat(deadLettered(meters)).isZero();
+  }
+
+  private static double deadLettered(SimpleMeterRegistry meters) {
+    return meters
+        .counter(
+            "upbeat.processor.records.deadlettered", "pipeline", "samples", "reason", "data_fault")
+        .count();
+  }
+
   private ProducerRecord<byte[], byte[]> record(List<TransactionEvent> samples) {
     EventBatch batch =
         new EventBatch(
