@@ -2,7 +2,12 @@ package io.upbeat.processor.consume;
 
 import io.upbeat.events.EventBatchCodec;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -14,6 +19,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * advanced past it with no effects. Every other record is written exactly once. With {@code n}
  * records and {@code k} poisoned ones this takes about {@code 2k log2(n)} commits; nothing of it
  * runs unless a commit failed.
+ *
+ * <p>Before a lone failing record is dead-lettered, a commit without any record's effects is tried
+ * at the same offset: if it fails on a data fault too, no record is at fault (something every
+ * commit does is refused) and {@link SystemicFault} is thrown, nothing dead-lettered. The offsets
+ * dead-lettered are remembered until the partition is committed past them, so a bisection retried
+ * after a transient fault does not send the same dead letter again.
  */
 final class Bisection<W extends PartitionWork> {
   /** Where the poisoned records go; returns once the dead letter is durable. */
@@ -29,11 +40,32 @@ final class Bisection<W extends PartitionWork> {
     void committed(long nextOffset);
   }
 
+  /**
+   * A commit without any record's effects failed on a data fault: the fault is not a record's (for
+   * instance a statement every commit runs is refused), so it is retried as a transient fault is,
+   * and nothing is dead-lettered.
+   */
+  static final class SystemicFault extends Exception {
+    SystemicFault(int partition, Throwable cause) {
+      super("partition " + partition + ": a commit without any record's effects fails too", cause);
+    }
+  }
+
+  // Per partition, the offsets whose dead letters are durable and not yet committed past (kept
+  // across rebalances: a partition assigned again may still need to move past them).
+  private final Map<Integer, NavigableSet<Long>> deadLettered = new HashMap<>();
   private final String topic;
   private final WorkStore<W> store;
   private final Supplier<W> newWork;
   private final EventBatchCodec.Parts parts;
   private final Sink sink;
+  private final Written written;
+
+  /** Told each commit's rows and time, for the pipeline's metrics. */
+  @FunctionalInterface
+  interface Written {
+    void committed(int rows, Duration took);
+  }
 
   Bisection(
       String topic,
@@ -41,6 +73,17 @@ final class Bisection<W extends PartitionWork> {
       Supplier<W> newWork,
       EventBatchCodec.Parts parts,
       Sink sink) {
+    this(topic, store, newWork, parts, (rows, took) -> {}, sink);
+  }
+
+  Bisection(
+      String topic,
+      WorkStore<W> store,
+      Supplier<W> newWork,
+      EventBatchCodec.Parts parts,
+      Written written,
+      Sink sink) {
+    this.written = written;
     this.topic = topic;
     this.store = store;
     this.newWork = newWork;
@@ -52,24 +95,28 @@ final class Bisection<W extends PartitionWork> {
    * Commits {@code records} (in offset order, those of the partition read since {@code committed})
    * and moves the offset to {@code end}.
    *
+   * @param origin the partition's work of these records: each range's work replays their batches as
+   *     it added them (see {@link PartitionWork#replay}).
    * @return how many records were dead-lettered
    * @throws SQLException a transient fault: what was committed so far was told to {@code progress}
    * @throws OffsetLedger.FencedException if another processor took the partition
+   * @throws SystemicFault if a commit without any record's effects fails on a data fault
    */
   int commit(
       int partition,
       long committed,
       List<ConsumerRecord<byte[], byte[]>> records,
       long end,
+      W origin,
       Progress progress)
-      throws SQLException, DeadLetters.NotDurableException {
+      throws SQLException, DeadLetters.NotDurableException, SystemicFault {
     if (records.isEmpty()) {
-      store.commit(topic, List.of(new WorkStore.Flush<>(partition, committed, end, newWork.get())));
-      progress.committed(end);
+      commitEmpty(partition, committed, end);
+      committed(partition, end, progress);
       return 0;
     }
     int[] dead = {0};
-    range(partition, committed, records, 0, records.size(), end, progress, dead);
+    range(partition, committed, records, 0, records.size(), end, origin, progress, dead);
     return dead[0];
   }
 
@@ -84,12 +131,12 @@ final class Bisection<W extends PartitionWork> {
       int from,
       int to,
       long end,
+      W origin,
       Progress progress,
       int[] dead)
-      throws SQLException, DeadLetters.NotDurableException {
+      throws SQLException, DeadLetters.NotDurableException, SystemicFault {
     try {
-      store.commit(
-          topic, List.of(new WorkStore.Flush<>(partition, expected, end, work(records, from, to))));
+      store(new WorkStore.Flush<>(partition, expected, end, work(records, from, to, origin)));
     } catch (SQLException | RuntimeException e) {
       if (e instanceof OffsetLedger.FencedException || Fault.of(e) != Fault.DATA) {
         throw e;
@@ -98,23 +145,75 @@ final class Bisection<W extends PartitionWork> {
         int mid = (from + to) >>> 1;
         long reached =
             range(
-                partition, expected, records, from, mid, records.get(mid).offset(), progress, dead);
-        return range(partition, reached, records, mid, to, end, progress, dead);
+                partition,
+                expected,
+                records,
+                from,
+                mid,
+                records.get(mid).offset(),
+                origin,
+                progress,
+                dead);
+        return range(partition, reached, records, mid, to, end, origin, progress, dead);
       }
       // Alone, this record's effects fail: its dead letter first (durable), then past it.
-      sink.deadLetter(records.get(from), e);
-      dead[0]++;
-      store.commit(topic, List.of(new WorkStore.Flush<>(partition, expected, end, newWork.get())));
+      ConsumerRecord<byte[], byte[]> record = records.get(from);
+      NavigableSet<Long> sent = deadLettered.computeIfAbsent(partition, p -> new TreeSet<>());
+      if (!sent.contains(record.offset())) {
+        commitEmpty(partition, expected, expected); // unless no record is at fault
+        sink.deadLetter(record, e);
+        sent.add(record.offset());
+        dead[0]++;
+      }
+      commitEmpty(partition, expected, end);
     }
-    progress.committed(end);
+    committed(partition, end, progress);
     return end;
   }
 
-  /** A fresh work of records [from, to): the retained work may hold the poisoned records. */
-  private W work(List<ConsumerRecord<byte[], byte[]>> records, int from, int to) {
+  /** A commit of no record's effects, from {@code expected} to {@code end}. */
+  private void commitEmpty(int partition, long expected, long end)
+      throws SQLException, SystemicFault {
+    try {
+      store(new WorkStore.Flush<>(partition, expected, end, newWork.get()));
+    } catch (SQLException | RuntimeException e) {
+      if (e instanceof OffsetLedger.FencedException || Fault.of(e) != Fault.DATA) {
+        throw e;
+      }
+      throw new SystemicFault(partition, e);
+    }
+  }
+
+  private void store(WorkStore.Flush<W> flush) throws SQLException {
+    long start = System.nanoTime();
+    int rows = store.commit(topic, List.of(flush));
+    written.committed(rows, Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  private void committed(int partition, long end, Progress progress) {
+    passed(partition, end);
+    progress.committed(end);
+  }
+
+  /** The partition is committed up to {@code next}: its dead letters before it are forgotten. */
+  void passed(int partition, long next) {
+    NavigableSet<Long> sent = deadLettered.get(partition);
+    if (sent != null) {
+      sent.headSet(next).clear();
+      if (sent.isEmpty()) {
+        deadLettered.remove(partition);
+      }
+    }
+  }
+
+  /**
+   * A fresh work of records [from, to) (the retained work may hold the poisoned records), each
+   * batch replayed as {@code origin} added it.
+   */
+  private W work(List<ConsumerRecord<byte[], byte[]>> records, int from, int to, W origin) {
     W work = newWork.get();
     for (int i = from; i < to; i++) {
-      work.add(EventBatchCodec.decode(records.get(i).value(), parts));
+      work.replay(EventBatchCodec.decode(records.get(i).value(), parts), origin);
     }
     return work;
   }

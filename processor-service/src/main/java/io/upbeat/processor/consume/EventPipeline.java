@@ -17,6 +17,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -76,10 +77,13 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   private final Map<Integer, PartitionState<W>> partitions = new ConcurrentHashMap<>();
   // Assigned partitions whose stored offsets could not be read yet: paused, retried with backoff.
   private final Set<Integer> unresolved = new HashSet<>();
+  // Per partition, the log start up to which expired records were counted (each counted once).
+  private final Map<Integer, Long> expiredCounted = new HashMap<>();
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final Counter recordsRead;
   private final Counter rowsWritten;
   private final Counter poisonFlushes;
+  private final Counter systemicFlushes;
   private final Counter expired;
   private final Timer flushTime;
   private final Timer isolationTime;
@@ -118,22 +122,27 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     this.newWork = newWork;
     this.clock = clock;
     this.flushInterval = flushInterval;
+    this.flushTime = meters.timer("upbeat.processor.flush", "pipeline", name);
+    this.rowsWritten = meters.counter("upbeat.processor.rows.written", "pipeline", name);
     this.bisection =
         new Bisection<>(
             topic,
             store,
             newWork,
             parts,
+            (rows, took) -> {
+              rowsWritten.increment(rows);
+              flushTime.record(took);
+            },
             (r, fault) ->
                 this.deadLetters.sendAndAwait(
                     r,
                     DeadLetters.Reason.DATA_FAULT,
                     Fault.describe(fault),
                     Fault.sqlState(fault)));
-    this.flushTime = meters.timer("upbeat.processor.flush", "pipeline", name);
     this.recordsRead = meters.counter("upbeat.processor.records", "pipeline", name);
-    this.rowsWritten = meters.counter("upbeat.processor.rows.written", "pipeline", name);
     this.poisonFlushes = meters.counter("upbeat.processor.flushes.poisoned", "pipeline", name);
+    this.systemicFlushes = meters.counter("upbeat.processor.flushes.systemic", "pipeline", name);
     this.isolationTime = meters.timer("upbeat.processor.poison.isolation", "pipeline", name);
     this.expired = meters.counter("upbeat.processor.records.expired", "pipeline", name);
     new KafkaClientMetrics(consumer, List.of(Tag.of("pipeline", name))).bindTo(meters);
@@ -230,11 +239,14 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     state.records.add(r);
   }
 
-  /** Remakes a partition's work from its records not yet committed. */
+  /**
+   * Remakes a partition's work from its records not yet committed, as they were added the first
+   * time (nothing counted or charged to a budget again).
+   */
   private void rebuild(PartitionState<W> state) {
-    state.work.clear();
+    state.work.rewind();
     for (ConsumerRecord<byte[], byte[]> r : state.records) {
-      state.work.add(EventBatchCodec.decode(r.value(), parts));
+      state.work.replay(EventBatchCodec.decode(r.value(), parts), state.work);
     }
   }
 
@@ -252,6 +264,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       }
     }
     if (flushes.isEmpty()) {
+      recoverIfIdle(); // e.g. a failed flush's partitions were revoked: nothing left to retry
       return;
     }
     if (!ensurePartitions()) {
@@ -265,12 +278,13 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       rowsWritten.increment(store.commit(topic, flushes));
       flushTime.record(Duration.ofNanos(System.nanoTime() - start));
       for (WorkStore.Flush<W> f : flushes) {
-        committed(partitions.get(f.partition()), f.nextOffset());
+        committed(f.partition(), partitions.get(f.partition()), f.nextOffset());
       }
       recovered();
     } catch (OffsetLedger.FencedException e) {
       log.warn("{}; dropping its uncommitted state and seeking back", e.getMessage());
       assign(which); // forgets the uncommitted state, restarts from stored offsets
+      recoverIfIdle();
     } catch (SQLException | RuntimeException e) {
       if (Fault.of(e) == Fault.DATA) {
         isolate(flushes, e);
@@ -294,7 +308,8 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   }
 
   /** The partition's offset is {@code next}: its records and work before it are done. */
-  private void committed(PartitionState<W> s, long next) {
+  private void committed(int partition, PartitionState<W> s, long next) {
+    bisection.passed(partition, next);
     s.committedOffset = next;
     if (next >= s.position) {
       s.records.clear();
@@ -326,7 +341,8 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
                   s.committedOffset,
                   List.copyOf(s.records),
                   f.nextOffset(),
-                  next -> committed(s, next));
+                  s.work,
+                  next -> committed(f.partition(), s, next));
           if (dead > 0) {
             log.warn(
                 "Pipeline {}: {} record(s) of partition {} dead-lettered",
@@ -344,6 +360,16 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
         }
       }
       recovered();
+    } catch (Bisection.SystemicFault e) {
+      systemicFlushes.increment();
+      log.warn(
+          "Pipeline {}: {} ({}, SQLState {}): no record is at fault, none dead-lettered; retrying"
+              + " with backoff",
+          name,
+          e.getMessage(),
+          Fault.describe(e.getCause()),
+          Fault.sqlState(e.getCause()));
+      pause(e);
     } catch (SQLException | RuntimeException | DeadLetters.NotDurableException e) {
       pause(e);
     } finally {
@@ -367,6 +393,20 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       backoff = Duration.ZERO;
       consumer.resume(resolvedPartitions(consumer.paused()));
     }
+  }
+
+  /**
+   * Resumes consumption if no partition has anything left to write: a backoff is only for retrying
+   * work that failed, and without any there is nothing to wait for.
+   */
+  private void recoverIfIdle() {
+    if (!backoff.isZero() && !hasProgress()) {
+      recovered();
+    }
+  }
+
+  private boolean hasProgress() {
+    return partitions.values().stream().anyMatch(PartitionState::hasProgress);
   }
 
   private List<TopicPartition> resolvedPartitions(Collection<TopicPartition> tps) {
@@ -414,16 +454,21 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       long logStart = logStarts.get(p);
       long from = offset;
       if (offset < logStart) {
-        // Retention deleted records before this pipeline processed them: they are lost.
-        log.warn(
-            "Pipeline {}: partition {} resumes at {} but the log starts at {}; {} records expired"
-                + " before they were processed",
-            name,
-            p,
-            offset,
-            logStart,
-            logStart - offset);
-        expired.increment(logStart - offset);
+        // Retention deleted records before this pipeline processed them: they are lost. Counted
+        // once, not again when the partition is assigned again before the skip is committed.
+        long lost = logStart - Math.max(offset, expiredCounted.getOrDefault(p, offset));
+        if (lost > 0) {
+          log.warn(
+              "Pipeline {}: partition {} resumes at {} but the log starts at {}; {} records"
+                  + " expired before they were processed",
+              name,
+              p,
+              offset,
+              logStart,
+              lost);
+          expired.increment(lost);
+          expiredCounted.put(p, logStart);
+        }
         from = logStart;
       }
       // From the log start the skip is committed at the next flush (position > committed).
@@ -433,10 +478,11 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     if (unresolved.isEmpty()) {
       resolveBackoff = Duration.ZERO;
     }
-    if (backoff.isZero()) {
+    if (backoff.isZero() || !hasProgress()) {
       consumer.resume(tps);
     } else {
-      consumer.pause(tps); // flushes are failing: read nothing more until one succeeds
+      // Flushes are failing: read nothing more until one succeeds (which resumes these too).
+      consumer.pause(tps);
     }
   }
 

@@ -7,7 +7,27 @@ import io.upbeat.events.EventBatch;
  * together with the offset it reaches.
  */
 public interface PartitionWork {
+  /** Adds a batch read from the topic: counted in the activity metrics, charged to budgets. */
   void add(EventBatch batch);
 
+  /**
+   * Adds again a batch that {@code origin} (this partition's work, possibly this one) added before,
+   * to rebuild a work or make a bisection's range: with the outcome it had there (a sample kept
+   * within the budget then is kept, one dropped is dropped), counting no activity and charging no
+   * budget again.
+   */
+  default void replay(EventBatch batch, PartitionWork origin) {
+    add(batch);
+  }
+
+  /**
+   * Empties the work to {@linkplain #replay replay} its records into it again: unlike {@link
+   * #clear}, keeps what replaying needs.
+   */
+  default void rewind() {
+    clear();
+  }
+
+  /** Empties the work: what it held is committed. */
   void clear();
 }

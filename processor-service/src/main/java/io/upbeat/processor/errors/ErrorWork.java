@@ -57,6 +57,17 @@ public final class ErrorWork implements PartitionWork {
 
   @Override
   public void add(EventBatch batch) {
+    group(batch);
+    errors.increment(batch.errors().size());
+  }
+
+  /** As {@link #add}, counted once already. */
+  @Override
+  public void replay(EventBatch batch, PartitionWork origin) {
+    group(batch);
+  }
+
+  private void group(EventBatch batch) {
     String environment = batch.service().environment();
     String release = batch.service().version();
     for (ErrorEvent e : batch.errors()) {
@@ -71,7 +82,6 @@ public final class ErrorWork implements PartitionWork {
       }
       group(groups, keep, batch.appId(), error, environment, release);
     }
-    errors.increment(batch.errors().size());
   }
 
   static void group(

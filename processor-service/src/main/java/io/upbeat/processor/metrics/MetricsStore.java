@@ -81,16 +81,20 @@ public final class MetricsStore implements Effects<MetricsWork> {
     return rows.size();
   }
 
-  /** One key's row of one source partition: the pending stats, then merged with the stored. */
+  /**
+   * One key's row of one source partition: a copy of the pending stats, then merged with the
+   * stored. A copy: the work's own stats never change in a commit, which may fail after the merge
+   * (connection lost, commit refused) and be retried with the same work.
+   */
   private static final class Row {
     final MetricKey key;
     final int partition;
-    final DurationStats stats;
+    final DurationStats stats = new DurationStats();
 
     Row(MetricKey key, int partition, DurationStats pending) {
       this.key = key;
       this.partition = partition;
-      this.stats = pending;
+      this.stats.merge(pending);
     }
   }
 

@@ -39,17 +39,25 @@ public final class MetricsWork implements PartitionWork {
 
   @Override
   public void add(EventBatch batch) {
-    // Minutes older than the retention have no table partition to go to: dropped, counted.
-    Instant oldest =
-        LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC)
-            .minusDays(retentionDays)
-            .atStartOfDay()
-            .toInstant(ZoneOffset.UTC);
     long foldedBefore = aggregator.folded();
-    long added = aggregator.add(batch, oldest);
+    long added = aggregator.add(batch, oldest());
     counters.folded().increment(aggregator.folded() - foldedBefore);
     counters.transactions().increment(added);
     counters.expired().increment(batch.transactionCount() - added);
+  }
+
+  /** As {@link #add}, counted once already. */
+  @Override
+  public void replay(EventBatch batch, PartitionWork origin) {
+    aggregator.add(batch, oldest());
+  }
+
+  /** Minutes older than the retention have no table partition to go to: dropped, counted. */
+  private Instant oldest() {
+    return LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC)
+        .minusDays(retentionDays)
+        .atStartOfDay()
+        .toInstant(ZoneOffset.UTC);
   }
 
   public MinuteAggregator aggregator() {

@@ -7,9 +7,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
@@ -26,7 +29,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * each with its original key and value and the header {@code upbeat-replay-pipeline} naming the
  * pipeline that dead-lettered it, so only that pipeline processes it again (the others processed
  * the original already). Reads the dead-letter topic up to its end when started; letters are not
- * removed, so a later replay takes {@code --since}.
+ * removed, so a later replay takes {@code --since}. Duplicates of a letter (the same {@code
+ * upbeat-source} and {@code upbeat-pipeline}: a retried send, a lost acknowledgement, a bisection
+ * retried by another processor) are replayed once per run, the first one read.
  *
  * <pre>
  * java -cp processor-service.jar -Dloader.main=io.upbeat.processor.replay.DeadLetterReplay \
@@ -121,6 +126,7 @@ public final class DeadLetterReplay {
         }
       }
       List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+      Set<List<String>> seen = new HashSet<>(); // (source, pipeline) already replayed
       while (tps.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
         for (ConsumerRecord<byte[], byte[]> letter : consumer.poll(Duration.ofMillis(500))) {
           TopicPartition tp = new TopicPartition(letter.topic(), letter.partition());
@@ -128,6 +134,13 @@ public final class DeadLetterReplay {
           if (letter.offset() >= end.get(tp)
               || !matches(o.pipeline(), pipeline)
               || !matches(o.fault(), header(letter, "upbeat-fault"))) {
+            continue;
+          }
+          String source = header(letter, "upbeat-source");
+          if (source != null && !seen.add(Arrays.asList(source, pipeline))) {
+            out.printf(
+                "%s@%d: duplicate of %s, pipeline %s: skipped%n",
+                letter.topic(), letter.offset(), source, pipeline);
             continue;
           }
           out.printf(

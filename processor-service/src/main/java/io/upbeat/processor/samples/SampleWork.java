@@ -15,8 +15,10 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -47,6 +49,8 @@ public final class SampleWork implements PartitionWork {
   private final Map<List<Object>, Orphans> orphans = new java.util.LinkedHashMap<>();
   private int orphanCount;
   private final Map<Slot, Integer> taken = new HashMap<>();
+  // The samples kept since the last clear: what a replay of their batches keeps.
+  private final Set<UUID> admitted = new HashSet<>();
   private Instant newestMinute = Instant.EPOCH;
 
   private SampleWork(int perMinute, Clock clock, int retentionDays, Counters counters) {
@@ -77,7 +81,7 @@ public final class SampleWork implements PartitionWork {
 
   @Override
   public void add(EventBatch batch) {
-    addOrphans(batch);
+    addOrphans(batch, true);
     Instant oldest =
         LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC)
             .minusDays(retentionDays)
@@ -104,24 +108,46 @@ public final class SampleWork implements PartitionWork {
         continue;
       }
       counters.kept().increment();
-      pending.add(
-          new Sample(
-              sampleId(batch.batchId(), i),
-              batch.appId(),
-              batch.service().environment(),
-              batch.service().version(),
-              t));
+      UUID id = sampleId(batch.batchId(), i);
+      admitted.add(id);
+      pending.add(sample(batch, id, t));
     }
   }
 
-  private void addOrphans(EventBatch batch) {
+  /**
+   * Keeps the batch's samples that {@code origin} kept, not charging the budget nor counting them
+   * again (a rebuild, a bisection's range).
+   */
+  @Override
+  public void replay(EventBatch batch, PartitionWork origin) {
+    Set<UUID> kept = ((SampleWork) origin).admitted;
+    addOrphans(batch, false);
+    List<TransactionEvent> samples = batch.samples();
+    for (int i = 0; i < samples.size(); i++) {
+      UUID id = sampleId(batch.batchId(), i);
+      if (kept.contains(id)) {
+        pending.add(sample(batch, id, samples.get(i)));
+      }
+    }
+  }
+
+  private static Sample sample(EventBatch batch, UUID id, TransactionEvent t) {
+    return new Sample(
+        id, batch.appId(), batch.service().environment(), batch.service().version(), t);
+  }
+
+  private void addOrphans(EventBatch batch, boolean count) {
     for (OrphanSpan o : batch.orphanSpans()) {
       if (orphanCount >= MAX_ORPHANS_PER_FLUSH) {
-        counters.orphansDropped().increment();
+        if (count) {
+          counters.orphansDropped().increment();
+        }
         continue;
       }
       orphanCount++;
-      counters.orphans().increment();
+      if (count) {
+        counters.orphans().increment();
+      }
       orphans
           .computeIfAbsent(
               List.of(batch.appId(), o.traceId(), o.transactionId()),
@@ -148,10 +174,17 @@ public final class SampleWork implements PartitionWork {
     return pending;
   }
 
+  /** Empties the work to replay it: the budget and the samples kept stay as they are. */
   @Override
-  public void clear() {
+  public void rewind() {
     pending.clear();
     orphans.clear();
     orphanCount = 0;
+  }
+
+  @Override
+  public void clear() {
+    rewind();
+    admitted.clear();
   }
 }

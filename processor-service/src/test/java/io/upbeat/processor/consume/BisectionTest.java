@@ -56,7 +56,8 @@ class BisectionTest {
     store.offset = 100L;
     long[] reached = {-1};
 
-    int dead = bisection.commit(PARTITION, 100, records, 170, next -> reached[0] = next);
+    int dead =
+        bisection.commit(PARTITION, 100, records, 170, new Recorded(), next -> reached[0] = next);
 
     assertThat(dead).isOne();
     assertThat(deadLettered).containsExactly(137L);
@@ -73,7 +74,8 @@ class BisectionTest {
     store.transientAfterCommits = 2; // the first half goes in, then PostgreSQL is down
     long[] reached = {0};
 
-    assertThatThrownBy(() -> bisection.commit(PARTITION, 0, records, 16, n -> reached[0] = n))
+    assertThatThrownBy(
+            () -> bisection.commit(PARTITION, 0, records, 16, new Recorded(), n -> reached[0] = n))
         .isInstanceOf(SQLException.class)
         .extracting(e -> ((SQLException) e).getSQLState())
         .isEqualTo("08006");
@@ -82,7 +84,7 @@ class BisectionTest {
     store.transientAfterCommits = Integer.MAX_VALUE;
     List<ConsumerRecord<byte[], byte[]>> rest =
         records.stream().filter(r -> r.offset() >= reached[0]).toList();
-    bisection.commit(PARTITION, reached[0], rest, 16, n -> reached[0] = n);
+    bisection.commit(PARTITION, reached[0], rest, 16, new Recorded(), n -> reached[0] = n);
 
     assertThat(deadLettered).containsExactly(12L);
     assertThat(store.written).hasSize(15).doesNotContain(12L).doesNotHaveDuplicates();
@@ -95,7 +97,7 @@ class BisectionTest {
     store.offset = 0L;
     deadLettersFail = true;
 
-    assertThatThrownBy(() -> bisection.commit(PARTITION, 0, records, 8, n -> {}))
+    assertThatThrownBy(() -> bisection.commit(PARTITION, 0, records, 8, new Recorded(), n -> {}))
         .isInstanceOf(DeadLetters.NotDurableException.class);
     assertThat(store.offset).isEqualTo(5L); // the records before it, not it
     assertThat(store.written).containsExactly(0L, 1L, 2L, 3L, 4L);
@@ -106,10 +108,50 @@ class BisectionTest {
     List<ConsumerRecord<byte[], byte[]>> records = records(0, 4, Set.of(1L));
     store.offset = 2L; // another processor moved it
 
-    assertThatThrownBy(() -> bisection.commit(PARTITION, 0, records, 4, n -> {}))
+    assertThatThrownBy(() -> bisection.commit(PARTITION, 0, records, 4, new Recorded(), n -> {}))
         .isInstanceOf(OffsetLedger.FencedException.class);
     assertThat(store.written).isEmpty();
     assertThat(deadLettered).isEmpty();
+  }
+
+  @Test
+  void aDataFaultThatACommitWithoutRecordsHasTooDeadLettersNothing() {
+    List<ConsumerRecord<byte[], byte[]>> records = records(0, 4, Set.of());
+    store.offset = 0L;
+    store.everythingFails = true; // e.g. a statement every commit runs is refused
+
+    assertThatThrownBy(() -> bisection.commit(PARTITION, 0, records, 4, new Recorded(), n -> {}))
+        .isInstanceOf(Bisection.SystemicFault.class)
+        .cause()
+        .isInstanceOf(SQLException.class);
+    assertThat(deadLettered).isEmpty();
+    assertThat(store.offset).isZero();
+    assertThatThrownBy(() -> bisection.commit(PARTITION, 0, List.of(), 4, new Recorded(), n -> {}))
+        .isInstanceOf(Bisection.SystemicFault.class);
+  }
+
+  @Test
+  void aRetriedBisectionDoesNotSendTheSameDeadLetterAgain() throws Exception {
+    List<ConsumerRecord<byte[], byte[]>> records = records(0, 4, Set.of(2L));
+    store.offset = 0L;
+    store.transientEmptyAdvances = 1; // the dead letter is durable, the move past it fails
+    long[] reached = {0};
+
+    assertThatThrownBy(
+            () -> bisection.commit(PARTITION, 0, records, 4, new Recorded(), n -> reached[0] = n))
+        .isInstanceOf(SQLException.class);
+    assertThat(deadLettered).containsExactly(2L);
+    assertThat(reached[0]).isEqualTo(2L).isEqualTo(store.offset);
+
+    List<ConsumerRecord<byte[], byte[]>> rest =
+        records.stream().filter(r -> r.offset() >= reached[0]).toList();
+    int dead =
+        bisection.commit(PARTITION, reached[0], rest, 4, new Recorded(), n -> reached[0] = n);
+
+    assertThat(dead).isZero();
+    assertThat(deadLettered).containsExactly(2L);
+    assertThat(store.written).containsExactly(0L, 1L, 3L);
+    assertThat(store.offset).isEqualTo(4L);
   }
 
   @Property(tries = 200)
@@ -133,7 +175,7 @@ class BisectionTest {
     }
     long end = 10L + 2 * count;
 
-    b.commit(PARTITION, 10, records, end, n -> {});
+    b.commit(PARTITION, 10, records, end, new Recorded(), n -> {});
 
     assertThat(dead).containsExactlyInAnyOrderElementsOf(poison);
     assertThat(fake.written).hasSize(count - poison.size()).doesNotHaveDuplicates();
@@ -187,6 +229,8 @@ class BisectionTest {
     final List<Long> written = new ArrayList<>();
     int commits;
     int transientAfterCommits = Integer.MAX_VALUE;
+    boolean everythingFails;
+    int transientEmptyAdvances;
 
     @Override
     public Map<Integer, Long> claim(String topic, Map<Integer, Long> logStarts) {
@@ -202,7 +246,13 @@ class BisectionTest {
         if (!f.startOffset().equals(offset)) {
           throw new OffsetLedger.FencedException(f.partition());
         }
-        if (f.work().apps.contains(POISON)) {
+        if (f.work().apps.isEmpty()
+            && f.nextOffset() > f.startOffset()
+            && transientEmptyAdvances > 0) {
+          transientEmptyAdvances--;
+          throw new SQLException("connection lost", "08006");
+        }
+        if (everythingFails || f.work().apps.contains(POISON)) {
           throw new SQLException("invalid byte sequence for encoding \"UTF8\": 0x00", "22021");
         }
       }

@@ -226,6 +226,53 @@ class ITPoisonRecords {
     metrics.stop();
   }
 
+  @Test
+  void aReplayReplaysEachDeadLetterOnceHoweverManyCopiesTheTopicHolds() throws Exception {
+    // Letters as the pipelines write them: one sent twice (a retried send, a lost ack), the same
+    // record dead-lettered by another pipeline, and another record.
+    String first = f.topic + "-0@4";
+    String second = f.topic + "-1@9";
+    List<List<String>> letters =
+        List.of(
+            List.of(first, "errors"),
+            List.of(first, "errors"),
+            List.of(first, "metrics"),
+            List.of(second, "errors"));
+    try (var producer = f.producer()) {
+      for (List<String> l : letters) {
+        var letter =
+            new org.apache.kafka.clients.producer.ProducerRecord<>(
+                f.deadLetterTopic,
+                0,
+                "key".getBytes(),
+                EventBatchCodec.encode(batch(other, List.of(), List.of())));
+        letter.headers().add("upbeat-fault", "data_fault".getBytes());
+        letter.headers().add("upbeat-source", l.get(0).getBytes());
+        letter.headers().add("upbeat-pipeline", l.get(1).getBytes());
+        producer.send(letter).get();
+      }
+    }
+    java.io.ByteArrayOutputStream listing = new java.io.ByteArrayOutputStream();
+    int replayed;
+    try (var producer = f.producer()) {
+      replayed =
+          io.upbeat.processor.replay.DeadLetterReplay.replay(
+              new io.upbeat.processor.replay.DeadLetterReplay.Options(
+                  f.s.bootstrapServers(),
+                  new io.upbeat.events.Topics(f.s.topicPrefix()),
+                  null,
+                  null,
+                  null,
+                  false),
+              producer,
+              new java.io.PrintStream(listing, true, java.nio.charset.StandardCharsets.UTF_8));
+    }
+    assertThat(replayed).isEqualTo(3);
+    assertThat(f.endOffsets().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(3);
+    assertThat(listing.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .contains("@1: duplicate of " + first + ", pipeline errors: skipped");
+  }
+
   private long transactions(UUID app) throws Exception {
     return f.value(
         "SELECT coalesce(sum(count), 0) FROM txn_metrics_1m WHERE txn_name <> '' AND app_id = '"

@@ -181,6 +181,146 @@ class ITSamplesPipeline {
         .isEqualTo("1");
   }
 
+  @Test
+  void aPoisonedFlushKeepsTheSamplesItWouldHaveKeptAndCountsEachOnce() throws Exception {
+    try (Connection c = db.getConnection();
+        Statement st = c.createStatement()) {
+      // Test-only: PostgreSQL refuses one name, as it would refuse any value it cannot store.
+      st.execute("ALTER TABLE txn_samples ADD CONSTRAINT test_poison CHECK (txn_name <> 'poison')");
+    }
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    EventPipeline<SampleWork> p = pipeline(meters);
+    Thread t = Thread.ofPlatform().start(p);
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(
+            Map.of("bootstrap.servers", s.bootstrapServers(), "acks", "all", "linger.ms", 300),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      producer.send(record(samplesOf("GET /s", 3))).get(); // 3 of the minute's budget of 5
+      await().atMost(Duration.ofSeconds(60)).until(() -> stored("GET /s") == 3);
+      // Read and flushed together: 2 of these 3 fit the budget, and a record PostgreSQL refuses.
+      var within = producer.send(record(samplesOf("GET /s", 3)));
+      var poison = producer.send(record(samplesOf("poison", 1)));
+      within.get();
+      poison.get();
+    }
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                new OffsetLedger(db, "samples").offsets(topic, List.of(0)).getOrDefault(0, 0L)
+                    == 3L);
+    p.stop();
+    t.join(30_000);
+
+    assertThat(stored("GET /s")).isEqualTo(5); // as without the poison: the budget, no more
+    assertThat(stored("poison")).isZero();
+    assertThat(meters.counter("upbeat.processor.samples", "result", "kept").count())
+        .isEqualTo(3 + 2 + 1);
+    assertThat(meters.counter("upbeat.processor.samples", "result", "over_budget").count())
+        .isEqualTo(1);
+    assertThat(
+            meters
+                .counter(
+                    "upbeat.processor.records.deadlettered",
+                    "pipeline",
+                    "samples",
+                    "reason",
+                    "data_fault")
+                .count())
+        .isEqualTo(1);
+    // The rows the bisection committed are counted as any flush's.
+    assertThat(meters.counter("upbeat.processor.rows.written", "pipeline", "samples").count())
+        .isEqualTo(5);
+  }
+
+  @Test
+  void aDataFaultOfEveryCommitDeadLettersNothingAndIsRetriedUntilFixed() throws Exception {
+    produce("GET /orders", 1);
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    EventPipeline<SampleWork> p = pipeline(meters);
+    Thread t = Thread.ofPlatform().start(p);
+    await().atMost(Duration.ofSeconds(60)).until(() -> stored("GET /orders") == 3);
+    // Test-only: a parked orphan span that every commit joins to its stored sample, and a rule
+    // PostgreSQL then refuses: every commit fails, whatever its records.
+    try (Connection c = db.getConnection();
+        Statement st = c.createStatement()) {
+      st.execute(
+          "ALTER TABLE txn_samples ADD CONSTRAINT test_systemic"
+              + " CHECK (jsonb_array_length(spans) < 2)");
+      st.execute(
+          "INSERT INTO txn_orphan_spans (app_id, trace_id, transaction_id, spans) VALUES ('"
+              + app
+              + "', '0af7651916cd43dd8448eb211c80319c', 'a1b2c3d4e5f6a7b0',"
+              + " '[{\"name\": \"late\", \"type\": \"app\", \"start_epoch_ms\": 0,"
+              + " \"duration_ms\": 1}]')");
+    }
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(
+            Map.of("bootstrap.servers", s.bootstrapServers(), "acks", "all"),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      producer.send(record(samplesOf("GET /later", 1))).get();
+    }
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                meters.counter("upbeat.processor.flushes.systemic", "pipeline", "samples").count()
+                    >= 2);
+    assertThat(deadLettered(meters)).isZero();
+    assertThat(stored("GET /later")).isZero();
+
+    try (Connection c = db.getConnection();
+        Statement st = c.createStatement()) {
+      st.execute("ALTER TABLE txn_samples DROP CONSTRAINT test_systemic");
+    }
+    await().atMost(Duration.ofSeconds(60)).until(() -> stored("GET /later") == 1);
+    p.stop();
+    t.join(30_000);
+    assertThat(deadLettered(meters)).isZero();
+  }
+
+  private static double deadLettered(SimpleMeterRegistry meters) {
+    return meters
+        .counter(
+            "upbeat.processor.records.deadlettered", "pipeline", "samples", "reason", "data_fault")
+        .count();
+  }
+
+  private ProducerRecord<byte[], byte[]> record(List<TransactionEvent> samples) {
+    EventBatch batch =
+        new EventBatch(
+            UUID.randomUUID(),
+            app,
+            Instant.now(),
+            new ServiceInfo("shop", null, "v7", null, null, null, null),
+            List.of(),
+            List.of(),
+            samples,
+            List.of());
+    return new ProducerRecord<>(topic, 0, null, EventBatchCodec.encode(batch));
+  }
+
+  private List<TransactionEvent> samplesOf(String name, int n) {
+    List<TransactionEvent> samples = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      samples.add(
+          new TransactionEvent(
+              "b1b2c3d4e5f6a7b" + i,
+              "1af7651916cd43dd8448eb211c80319c",
+              name,
+              "request",
+              minute.plusSeconds(i),
+              2.5,
+              "HTTP 2xx",
+              "success",
+              List.of(),
+              null));
+    }
+    return samples;
+  }
+
   private void send(List<TransactionEvent> samples, List<OrphanSpan> orphans) throws Exception {
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(
