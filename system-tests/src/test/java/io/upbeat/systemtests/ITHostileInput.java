@@ -14,22 +14,32 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Hostile text end to end, on {@code ./upbeat dev} with real Kafka and PostgreSQL: arbitrary
@@ -59,6 +69,16 @@ class ITHostileInput {
     api = new JsonApi(dev.apiUrl());
     attacker = tenant("attacker");
     bystander = tenant("bystander");
+    // A new token reaches intake through Kafka within a second or so.
+    for (Tenant t : List.of(attacker, bystander)) {
+      byte[] hello =
+          bytes(nativeBatch(new Json(false), Instant.now(), "hello", "hello.E", "hello", "x"));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(200))
+          .until(
+              () -> sendIntakeAs(t, "/v1/events", "application/json", hello).statusCode() == 202);
+    }
   }
 
   @AfterContainer
@@ -183,6 +203,98 @@ class ITHostileInput {
                 assertThat(group.path("message").asText()).as(type).isEqualTo(storedMessage);
               }
             });
+  }
+
+  /**
+   * A record whose effects PostgreSQL refuses (here a test-only CHECK constraint on error groups)
+   * is dead-lettered with its reason, and the bystander's data keeps appearing through the API.
+   */
+  @Example
+  void aPoisonRecordIsDeadLetteredAndOtherTenantsGoOn() throws Exception {
+    String poisonType = "hostile.Poison" + TRIES.incrementAndGet();
+    try (Connection db = DriverManager.getConnection(dev.jdbcUrl, "upbeat", "upbeat");
+        Statement s = db.createStatement()) {
+      s.execute(
+          "ALTER TABLE error_groups ADD CONSTRAINT test_poison CHECK (type <> '"
+              + poisonType
+              + "')");
+    }
+    try {
+      Instant now = Instant.now();
+      String poison = nativeBatch(new Json(false), now, "poison tx", poisonType, "boom", "p");
+      assertThat(sendIntake("/v1/events", "application/json", bytes(poison)).statusCode())
+          .isEqualTo(202);
+      String calmName = "bystander after poison";
+      String calm = nativeBatch(new Json(false), now, calmName, "bystander.Calm", "calm", "x");
+      long sent = System.nanoTime();
+      assertThat(
+              sendIntakeAs(bystander, "/v1/events", "application/json", bytes(calm)).statusCode())
+          .isEqualTo(202);
+      await()
+          .atMost(BYSTANDER_BOUND)
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () ->
+                  !JsonApi.item(
+                          api.get(
+                              "/api/v1/apps/" + bystander.appId() + "/errors?status=all",
+                              bystander.apiKey()),
+                          e -> "bystander.Calm".equals(e.path("type").asText()))
+                      .isMissingNode());
+      assertThat(Duration.ofNanos(System.nanoTime() - sent)).isLessThan(BYSTANDER_BOUND);
+      // The attacker's transaction of the same record is stored: only the errors pipeline, whose
+      // effects were refused, dead-letters it.
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> transactionNames(attacker).contains("poison tx"));
+
+      List<Map<String, String>> letters = new CopyOnWriteArrayList<>();
+      TopicPartition[] dlq = {
+        new TopicPartition("upbeat.events.dlq", 0),
+        new TopicPartition("upbeat.events.dlq", 1),
+        new TopicPartition("upbeat.events.dlq", 2)
+      };
+      try (KafkaConsumer<byte[], byte[]> consumer =
+          new KafkaConsumer<>(
+              Map.of("bootstrap.servers", dev.kafka, "isolation.level", "read_committed"),
+              new ByteArrayDeserializer(),
+              new ByteArrayDeserializer())) {
+        consumer.assign(List.of(dlq));
+        consumer.seekToBeginning(List.of(dlq));
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () -> {
+                  consumer
+                      .poll(Duration.ofMillis(200))
+                      .forEach(
+                          r -> {
+                            Map<String, String> headers = new HashMap<>();
+                            r.headers()
+                                .forEach(
+                                    h ->
+                                        headers.put(
+                                            h.key(),
+                                            new String(h.value(), StandardCharsets.UTF_8)));
+                            if (new String(r.value(), StandardCharsets.UTF_8)
+                                .contains(poisonType)) {
+                              letters.add(headers);
+                            }
+                          });
+                  return !letters.isEmpty();
+                });
+      }
+      assertThat(letters.getFirst())
+          .containsEntry("upbeat-fault", "data_fault")
+          .containsEntry("upbeat-sqlstate", "23514")
+          .containsEntry("upbeat-pipeline", "errors");
+      assertThat(letters.getFirst().get("upbeat-reason")).contains("test_poison");
+    } finally {
+      try (Connection db = DriverManager.getConnection(dev.jdbcUrl, "upbeat", "upbeat");
+          Statement s = db.createStatement()) {
+        s.execute("ALTER TABLE error_groups DROP CONSTRAINT test_poison");
+      }
+    }
   }
 
   @Provide
