@@ -106,11 +106,6 @@ public final class StorableText {
         | (b[i + 7] & 0xFFL) << 56;
   }
 
-  /** Whether {@code s} holds a NUL or an unpaired surrogate (what {@link #storable} replaces). */
-  public static boolean needsReplacement(String s) {
-    return firstUnstorable(s) >= 0;
-  }
-
   /**
    * {@code s} with every NUL and every unpaired surrogate replaced by U+FFFD; {@code s} itself (no
    * copy) when it has neither, and null for null.

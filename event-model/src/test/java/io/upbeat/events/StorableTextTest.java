@@ -98,8 +98,6 @@ class StorableTextTest {
     assertThat(StorableText.storable(null)).isNull();
     String clean = "clean é 𝄞 \u202E\u0001";
     assertThat(StorableText.storable(clean)).isSameAs(clean);
-    assertThat(StorableText.needsReplacement(clean)).isFalse();
-    assertThat(StorableText.needsReplacement("\u0000")).isTrue();
   }
 
   @Property(tries = 500)
