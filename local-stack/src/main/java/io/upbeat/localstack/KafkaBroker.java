@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Properties;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
+import net.jpountz.lz4.LZ4Factory;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
@@ -68,6 +69,7 @@ public final class KafkaBroker implements AutoCloseable {
       int controllerPort = fixedControllerPort > 0 ? fixedControllerPort : FreePorts.pick();
       KafkaConfig config = config(logDir, brokerPort, controllerPort, overrides);
       formatOnce(logDir, config);
+      useNativeLz4();
       KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
       try {
         server.startup();
@@ -162,5 +164,22 @@ public final class KafkaBroker implements AutoCloseable {
     server.shutdown();
     server.awaitShutdown();
     log.info("Kafka broker stopped");
+  }
+
+  /**
+   * The broker decompresses every LZ4 batch it validates with {@code LZ4Factory.fastestInstance()},
+   * which picks lz4-java's JNI codec only once it is loaded (or when lz4-java is on the system
+   * class loader, which it is not in the launcher's Spring Boot jar): load it, or keep the slower
+   * Java codec where the platform has no native library. (The services do the same through
+   * service-support's {@code NativeLz4}; this module does not depend on it.)
+   */
+  private static void useNativeLz4() {
+    try {
+      LZ4Factory.nativeInstance();
+    } catch (Throwable unavailable) { // UnsatisfiedLinkError: no library for this platform
+      log.info(
+          "lz4-java has no native codec here ({}); Kafka uses its Java codec",
+          unavailable.toString());
+    }
   }
 }

@@ -1,8 +1,11 @@
 package io.upbeat.support;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.upbeat.events.Topics;
 import io.upbeat.support.dev.ExitWithParent;
 import io.upbeat.support.kafka.KafkaHealthIndicator;
+import io.upbeat.support.kafka.NativeLz4;
 import io.upbeat.support.web.ContractErrorController;
 import io.upbeat.support.web.ContractErrorReportValve;
 import io.upbeat.support.web.ErrorBodyAdvice;
@@ -51,6 +54,15 @@ public class UpbeatServiceAutoConfiguration {
   @ConditionalOnWebApplication
   ErrorBodyAdvice errorBodyAdvice() {
     return new ErrorBodyAdvice();
+  }
+
+  /** 1 when Kafka's LZ4 codec is lz4-java's native one in this service (see {@link NativeLz4}). */
+  @Bean
+  MeterBinder nativeLz4Gauge() {
+    return registry ->
+        Gauge.builder("upbeat.kafka.lz4.native", () -> NativeLz4.inUse() ? 1 : 0)
+            .description("1 when Kafka's LZ4 codec is the native (JNI) one, 0 for the Java one")
+            .register(registry);
   }
 
   @Bean

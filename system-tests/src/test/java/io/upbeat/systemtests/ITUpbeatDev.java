@@ -512,7 +512,13 @@ class ITUpbeatDev {
       assertThat(r.statusCode()).as("%s on %d", path, port).isEqualTo(200);
       assertThat(r.body()).contains("\"status\":\"UP\"");
     }
-    assertThat(TestHttp.get(base + "prometheus").statusCode()).isEqualTo(200);
+    HttpResponse<String> prometheus = TestHttp.get(base + "prometheus");
+    assertThat(prometheus.statusCode()).isEqualTo(200);
+    // Kafka's LZ4 codec is the native one inside the Spring Boot jar (lz4-java alone would pick
+    // its slower Java codec there; service-support's NativeLz4 loads the native one).
+    assertThat(prometheus.body())
+        .as("on %d", port)
+        .containsPattern("(?m)^upbeat_kafka_lz4_native(\\{[^}]*\\})? 1\\.0$");
   }
 
   private static void writeMarkers(UpbeatDev dev) throws Exception {
