@@ -25,6 +25,18 @@ import tools.jackson.core.json.JsonFactory;
 public final class EventBatchCodec {
   public static final int VERSION = 1;
 
+  /**
+   * A record header of one byte saying which parts its batch holds ({@link #partsHeader}), so a
+   * reader skips records with nothing it reads without decoding them ({@link Parts#mayBeIn}): most
+   * batches carry no errors, and the errors pipeline need not scan their transactions.
+   */
+  public static final String PARTS_HEADER = "upbeat-parts";
+
+  private static final int HAS_TRANSACTIONS = 1;
+  private static final int HAS_ERRORS = 2;
+  private static final int HAS_SAMPLES = 4; // samples or orphan spans: read together
+  private static final int HAS_METRICS = 8;
+
   private static final JsonFactory JSON = new JsonFactory();
 
   private EventBatchCodec() {}
@@ -36,7 +48,7 @@ public final class EventBatchCodec {
       g.writeNumberProperty("v", VERSION);
       g.writeStringProperty("batch_id", batch.batchId().toString());
       g.writeStringProperty("app_id", batch.appId().toString());
-      g.writeStringProperty("received_at", batch.receivedAt().toString());
+      g.writeStringProperty("received_at", Rfc3339.format(batch.receivedAt()));
       writeService(g, batch.service());
       g.writeArrayPropertyStart("transactions");
       for (TransactionEvent t : batch.transactions()) {
@@ -62,7 +74,7 @@ public final class EventBatchCodec {
           g.writeStartObject();
           g.writeStringProperty("trace_id", o.traceId());
           g.writeStringProperty("transaction_id", o.transactionId());
-          g.writeStringProperty("started_at", o.startedAt().toString());
+          g.writeStringProperty("started_at", Rfc3339.format(o.startedAt()));
           optional(g, "name", o.span().name());
           optional(g, "type", o.span().type());
           if (o.span().durationMs() != null) {
@@ -102,7 +114,7 @@ public final class EventBatchCodec {
     optional(g, "trace_id", t.traceId());
     g.writeStringProperty("name", t.name());
     g.writeStringProperty("type", t.type());
-    g.writeStringProperty("timestamp", t.timestamp().toString());
+    g.writeStringProperty("timestamp", Rfc3339.format(t.timestamp()));
     g.writeNumberProperty("duration_ms", t.durationMs());
     optional(g, "result", t.result());
     optional(g, "outcome", t.outcome());
@@ -130,7 +142,7 @@ public final class EventBatchCodec {
     g.writeStartObject();
     g.writeStringProperty("name", m.name());
     g.writeStringProperty("type", m.type());
-    g.writeStringProperty("minute", m.minute().toString());
+    g.writeStringProperty("minute", Rfc3339.format(m.minute()));
     g.writeNumberProperty("count", m.count());
     g.writeNumberProperty("failures", m.failures());
     g.writeNumberProperty("sum_ms", m.sumMs());
@@ -144,7 +156,7 @@ public final class EventBatchCodec {
   private static void writeError(JsonGenerator g, ErrorEvent e) {
     g.writeStartObject();
     optional(g, "id", e.id());
-    g.writeStringProperty("timestamp", e.timestamp().toString());
+    g.writeStringProperty("timestamp", Rfc3339.format(e.timestamp()));
     optional(g, "transaction_id", e.transactionId());
     optional(g, "transaction_name", e.transactionName());
     optional(g, "level", e.level());
@@ -238,6 +250,40 @@ public final class EventBatchCodec {
 
     /** The sampled transactions in full, nothing else. */
     public static final Parts SAMPLES = new Parts(false, false, false, true, false);
+
+    /**
+     * Whether a record whose {@link #PARTS_HEADER} is {@code header} may hold any of these parts:
+     * true unless the header says otherwise (no header, as on records written before it existed, or
+     * one this reader does not understand, means it must decode to know).
+     */
+    public boolean mayBeIn(byte[] header) {
+      if (header == null || header.length != 1 || (header[0] & ~0x0F) != 0) {
+        return true;
+      }
+      int has = header[0];
+      return (transactions && (has & HAS_TRANSACTIONS) != 0)
+          || (errors && (has & HAS_ERRORS) != 0)
+          || (samples && (has & HAS_SAMPLES) != 0)
+          || (metrics && (has & HAS_METRICS) != 0);
+    }
+  }
+
+  /** The {@link #PARTS_HEADER} value for {@code batch}. */
+  public static byte[] partsHeader(EventBatch batch) {
+    int has = 0;
+    if (!batch.transactions().isEmpty()) {
+      has |= HAS_TRANSACTIONS;
+    }
+    if (!batch.errors().isEmpty()) {
+      has |= HAS_ERRORS;
+    }
+    if (!batch.samples().isEmpty() || !batch.orphanSpans().isEmpty()) {
+      has |= HAS_SAMPLES;
+    }
+    if (!batch.metrics().isEmpty()) {
+      has |= HAS_METRICS;
+    }
+    return new byte[] {(byte) has};
   }
 
   /**

@@ -119,6 +119,58 @@ class EventBatchCodecTest {
   }
 
   @Test
+  void thePartsHeaderTellsEachReaderWhetherARecordHasAnythingForIt() {
+    EventBatch full = fullBatch(); // transactions and errors
+    EventBatch transactionsOnly =
+        new EventBatch(
+            full.batchId(),
+            full.appId(),
+            full.receivedAt(),
+            full.service(),
+            full.transactions(),
+            List.of());
+    EventBatch errorsOnly =
+        new EventBatch(
+            full.batchId(),
+            full.appId(),
+            full.receivedAt(),
+            full.service(),
+            List.of(),
+            full.errors());
+    List<EventBatchCodec.Parts> readers =
+        List.of(
+            EventBatchCodec.Parts.TRANSACTION_TIMINGS,
+            EventBatchCodec.Parts.ERRORS,
+            EventBatchCodec.Parts.SAMPLES);
+    for (EventBatch b : List.of(full, transactionsOnly, errorsOnly)) {
+      byte[] header = EventBatchCodec.partsHeader(b);
+      byte[] bytes = EventBatchCodec.encode(b);
+      for (EventBatchCodec.Parts reader : readers) {
+        EventBatch read = EventBatchCodec.decode(bytes, reader);
+        boolean hasSomething =
+            !read.transactions().isEmpty()
+                || !read.errors().isEmpty()
+                || !read.samples().isEmpty()
+                || !read.metrics().isEmpty()
+                || !read.orphanSpans().isEmpty();
+        assertThat(reader.mayBeIn(header)).as("%s in %s", reader, b.size()).isEqualTo(hasSomething);
+      }
+    }
+    assertThat(EventBatchCodec.Parts.ERRORS.mayBeIn(EventBatchCodec.partsHeader(transactionsOnly)))
+        .isFalse();
+    assertThat(
+            EventBatchCodec.Parts.TRANSACTION_TIMINGS.mayBeIn(
+                EventBatchCodec.partsHeader(errorsOnly)))
+        .isFalse();
+    // No header, or one this reader does not understand: it must decode to know.
+    for (byte[] unknown : new byte[][] {null, {}, {0, 0}, {0x10}, {(byte) 0x80}}) {
+      for (EventBatchCodec.Parts reader : readers) {
+        assertThat(reader.mayBeIn(unknown)).isTrue();
+      }
+    }
+  }
+
+  @Test
   void samplesAndAgentAggregatesRoundTripAndAreReadOnlyByThoseWhoAskForThem() {
     EventBatch plain = fullBatch();
     TransactionMetric metric =

@@ -73,4 +73,45 @@ class Rfc3339Test {
     }
     assertThat(Rfc3339.parse(text)).as(text).isEqualTo(expected);
   }
+
+  @Test
+  void formatsAsInstantToStringDoes() {
+    for (String text :
+        new String[] {
+          "2026-11-26T10:15:30Z",
+          "2026-11-26T10:15:30.100Z",
+          "2026-11-26T10:15:30.123400Z",
+          "2026-11-26T10:15:30.000000001Z",
+          "1970-01-01T00:00:00Z",
+          "1969-12-31T23:59:59.999999999Z",
+          "0000-01-01T00:00:00Z",
+          "9999-12-31T23:59:59.5Z",
+        }) {
+      Instant t = Instant.parse(text);
+      assertThat(Rfc3339.format(t)).as(text).isEqualTo(t.toString());
+    }
+    // Beyond four-digit years Instant.toString writes a sign or more digits: left to it.
+    assertThat(Rfc3339.format(Instant.MIN)).isEqualTo(Instant.MIN.toString());
+    assertThat(Rfc3339.format(Instant.MAX)).isEqualTo(Instant.MAX.toString());
+  }
+
+  @Property(tries = 3000)
+  void formatAgreesWithInstantToStringAndParsesBack(
+      @ForAll @LongRange(min = -62_167_219_200L, max = 253_402_300_799L) long epochSecond,
+      @ForAll @IntRange(min = 0, max = 999_999_999) int nanos,
+      @ForAll @IntRange(min = 0, max = 3) int rounding) {
+    // Round the fraction to whole seconds, milliseconds or microseconds as often as not: the
+    // shorter forms are the common ones.
+    int n =
+        switch (rounding) {
+          case 0 -> 0;
+          case 1 -> nanos / 1_000_000 * 1_000_000;
+          case 2 -> nanos / 1_000 * 1_000;
+          default -> nanos;
+        };
+    Instant t = Instant.ofEpochSecond(epochSecond, n);
+    String text = Rfc3339.format(t);
+    assertThat(text).isEqualTo(t.toString());
+    assertThat(Rfc3339.parse(text)).isEqualTo(t);
+  }
 }

@@ -141,6 +141,7 @@ public final class EventSink {
       // while filling each batch; the app id travels in the value and in this header.
       ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topics.events(), null, value);
       record.headers().add("upbeat-app", header);
+      record.headers().add(EventBatchCodec.PARTS_HEADER, EventBatchCodec.partsHeader(b));
       records.add(record);
     }
     return switch (publisher.publish(records)) {

@@ -48,6 +48,11 @@ public final class PayloadParser {
 
   private final JsonFactory json =
       JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+  /** Writes contexts back to back with nothing between them (see {@link Run#context}). */
+  private final JsonFactory contextJson =
+      JsonFactory.builder().rootValueSeparator((String) null).build();
+
   private final IntakeLimits limits;
 
   public PayloadParser(IntakeLimits limits) {
@@ -63,8 +68,9 @@ public final class PayloadParser {
    */
   public ParseOutcome parse(InputStream body, UUID appId, UUID batchId, Instant now) {
     Run run = new Run(now);
-    try (JsonParser p =
-        json.createParser(ObjectReadContext.empty(), new Utf8CheckingInputStream(body))) {
+    try (run;
+        JsonParser p =
+            json.createParser(ObjectReadContext.empty(), new Utf8CheckingInputStream(body))) {
       JsonToken first = p.nextToken();
       if (first == null) {
         return new ParseOutcome.InvalidJson("The request body is empty.");
@@ -96,12 +102,20 @@ public final class PayloadParser {
   }
 
   /** One request's parsing state. */
-  private final class Run {
+  private final class Run implements AutoCloseable {
     private final Instant now;
     private final Instant oldest;
     private final Instant newest;
     private final List<ErrorBody.Detail> problems = new ArrayList<>();
     private int events;
+
+    /**
+     * Every {@code context} of the request is copied through this one writer, value after value,
+     * rather than a writer made and closed per event (a fifth of the copy's cost).
+     */
+    private JsonGenerator contextWriter;
+
+    private ByteArrayOutputStream contextOut;
 
     Run(Instant now) {
       this.now = now;
@@ -563,15 +577,25 @@ public final class PayloadParser {
       if (!object(p, path)) {
         return null;
       }
-      ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-      try (JsonGenerator g = json.createGenerator(ObjectWriteContext.empty(), out)) {
-        g.copyCurrentStructure(p);
+      if (contextWriter == null) {
+        contextOut = new ByteArrayOutputStream(1024);
+        contextWriter = contextJson.createGenerator(ObjectWriteContext.empty(), contextOut);
       }
-      if (out.size() > limits.maxContextBytes()) {
+      contextOut.reset();
+      contextWriter.copyCurrentStructure(p);
+      contextWriter.flush();
+      if (contextOut.size() > limits.maxContextBytes()) {
         problem(path, "must be at most " + limits.maxContextBytes() + " bytes");
         return null;
       }
-      return out.toString(StandardCharsets.UTF_8);
+      return contextOut.toString(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+      if (contextWriter != null) {
+        contextWriter.close();
+      }
     }
 
     private interface Element {
