@@ -81,6 +81,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   private final Map<Integer, Long> expiredCounted = new HashMap<>();
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final Counter recordsRead;
+  private final Counter recordsSkipped;
   private final Counter rowsWritten;
   private final Counter poisonFlushes;
   private final Counter systemicFlushes;
@@ -141,6 +142,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
                     Fault.describe(fault),
                     Fault.sqlState(fault)));
     this.recordsRead = meters.counter("upbeat.processor.records", "pipeline", name);
+    this.recordsSkipped = meters.counter("upbeat.processor.records.skipped", "pipeline", name);
     this.poisonFlushes = meters.counter("upbeat.processor.flushes.poisoned", "pipeline", name);
     this.systemicFlushes = meters.counter("upbeat.processor.flushes.systemic", "pipeline", name);
     this.isolationTime = meters.timer("upbeat.processor.poison.isolation", "pipeline", name);
@@ -215,6 +217,11 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     Header only = r.headers().lastHeader(REPLAY_PIPELINE_HEADER);
     if (only != null && !Arrays.equals(only.value(), nameBytes)) {
       return; // a dead letter replayed for another pipeline: this one processed it already
+    }
+    Header present = r.headers().lastHeader(EventBatchCodec.PARTS_HEADER);
+    if (present != null && !parts.mayBeIn(present.value())) {
+      recordsSkipped.increment();
+      return; // nothing this pipeline reads (e.g. no errors): no effect, not decoded
     }
     EventBatch batch;
     try {

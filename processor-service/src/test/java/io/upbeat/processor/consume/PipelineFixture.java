@@ -82,17 +82,25 @@ final class PipelineFixture implements AutoCloseable {
   }
 
   /**
-   * Writes a record as intake does (the event-model codec), bypassing intake; returns its offset.
+   * Writes a record as intake does (the event-model codec and its parts header), bypassing intake;
+   * returns its offset.
    */
   long send(int partition, EventBatch batch) throws Exception {
-    return sendRaw(partition, EventBatchCodec.encode(batch));
+    return send(partition, EventBatchCodec.encode(batch), EventBatchCodec.partsHeader(batch));
   }
 
+  /** Writes {@code value} with no parts header, as records written before it existed. */
   long sendRaw(int partition, byte[] value) throws Exception {
-    return producer
-        .send(new ProducerRecord<>(topic, partition, "key".getBytes(), value))
-        .get()
-        .offset();
+    return send(partition, value, null);
+  }
+
+  long send(int partition, byte[] value, byte[] partsHeader) throws Exception {
+    ProducerRecord<byte[], byte[]> r =
+        new ProducerRecord<>(topic, partition, "key".getBytes(), value);
+    if (partsHeader != null) {
+      r.headers().add(EventBatchCodec.PARTS_HEADER, partsHeader);
+    }
+    return producer.send(r).get().offset();
   }
 
   static EventBatch batch(UUID app, List<TransactionEvent> txns, List<ErrorEvent> errors) {
