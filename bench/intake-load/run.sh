@@ -14,7 +14,15 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 
 DURATION="${DURATION:-30}"            # measured seconds per server
-WARMUP="${WARMUP:-10}"                # seconds of load before measuring (JIT, heap sizing)
+# Seconds of load before measuring. The platform is four JVMs on two cores: after 10 s their C2
+# compilers still took half a core during the measured window (docs/benchmarks.md, M11), and
+# intake's throughput kept rising until about 90 s. Zipkin gets the same warm-up.
+WARMUP="${WARMUP:-90}"
+# After the intake leg, the processor is stopped (SIGSTOP) and intake measured again, warm, for
+# PAUSED_DURATION seconds after PAUSED_WARMUP: intake and Kafka without the platform's consumer
+# competing for the cores. 0 skips that row.
+PAUSED_DURATION="${PAUSED_DURATION:-$DURATION}"
+PAUSED_WARMUP="${PAUSED_WARMUP:-5}"
 CONNECTIONS="${CONNECTIONS:-16}"
 THREADS="${THREADS:-2}"               # wrk threads; the machine has 2 cores shared with the server
 BATCHES="${BATCHES:-200}"             # distinct request bodies per format
@@ -48,6 +56,7 @@ die() { log "ERROR: $*"; exit 1; }
 ZIPKIN_PID=""
 UPBEAT_PID=""
 UPBEAT_DATA=""
+PAUSED_PID=""                          # the processor while it is stopped (SIGSTOP)
 
 stop_pid() { # PID SECONDS: SIGTERM, then SIGKILL if it is still alive after SECONDS
   local pid="$1" grace="$2"
@@ -63,6 +72,8 @@ stop_pid() { # PID SECONDS: SIGTERM, then SIGKILL if it is still alive after SEC
 }
 
 cleanup() {
+  # A stopped process handles no SIGTERM: let the processor run again before the launcher stops it.
+  [[ -z "$PAUSED_PID" ]] || kill -CONT "$PAUSED_PID" 2>/dev/null || true
   stop_pid "$ZIPKIN_PID" 30
   # The launcher stops its services, Kafka and PostgreSQL on SIGTERM; give it time to do so.
   stop_pid "$UPBEAT_PID" 60
@@ -337,6 +348,23 @@ intake_leg() {
 
   load_server intake "$url" "$OUT/payloads/intake" "$token" "$intake_pid" "$others" ||
     { SKIP_REASON="the load run failed (see $OUT)"; return 1; }
+
+  if [[ "$PAUSED_DURATION" -gt 0 ]]; then
+    PAUSED_PID="$(pgrep -P "$UPBEAT_PID" -f -- "-jar .*/processor-service/target/processor-service.jar" | head -1)"
+    if [[ -z "$PAUSED_PID" ]]; then
+      skip intake-processor-paused "no processor-service process under the launcher"
+    else
+      log "intake: processor (pid $PAUSED_PID) stopped for the next row"
+      kill -STOP "$PAUSED_PID"
+      local warmup="$WARMUP" duration="$DURATION"
+      WARMUP="$PAUSED_WARMUP" DURATION="$PAUSED_DURATION"
+      load_server intake-processor-paused "$url" "$OUT/payloads/intake" "$token" "$intake_pid" "$others" ||
+        skip intake-processor-paused "the load run failed (see $OUT)"
+      WARMUP="$warmup" DURATION="$duration"
+      kill -CONT "$PAUSED_PID"
+      PAUSED_PID=""
+    fi
+  fi
   stop_pid "$UPBEAT_PID" 60
   UPBEAT_PID=""
 }
@@ -387,6 +415,11 @@ limit_note=""
   if [[ -n "${ITEMS_PER_S[intake]:-}" && -n "${ITEMS_PER_S[zipkin-decode]:-}" ]]; then
     echo "Items/s, intake / zipkin-decode: $(awk -v a="${ITEMS_PER_S[intake]}" \
       -v b="${ITEMS_PER_S[zipkin-decode]}" 'BEGIN {printf "%.2f", a / b}')"
+  fi
+  if [[ -n "${ITEMS_PER_S[intake-processor-paused]:-}" && -n "${ITEMS_PER_S[zipkin-decode]:-}" ]]; then
+    echo "Items/s, intake with the processor paused / zipkin-decode: $(awk \
+      -v a="${ITEMS_PER_S[intake-processor-paused]}" -v b="${ITEMS_PER_S[zipkin-decode]}" \
+      'BEGIN {printf "%.2f", a / b}')"
   fi
 } | tee "$OUT/results.md"
 
