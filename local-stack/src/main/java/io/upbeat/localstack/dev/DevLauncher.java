@@ -197,8 +197,10 @@ public final class DevLauncher {
     }
     List<String> options = new ArrayList<>(DEFAULT_SERVICE_JVM_OPTIONS);
     if (Runtime.version().feature() >= 24) {
-      // Kafka's client still uses sun.misc.Unsafe, which Java 24+ warns about at every start.
+      // Kafka's client still uses sun.misc.Unsafe, and lz4-java loads its native codec
+      // (System.loadLibrary), which Java 24+ warns about at every start.
       options.add("--sun-misc-unsafe-memory-access=allow");
+      options.add("--enable-native-access=ALL-UNNAMED");
     }
     return options;
   }
