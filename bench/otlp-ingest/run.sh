@@ -9,12 +9,12 @@
 # and the median of these ratios is reported, so a drift of the machine hits both sides of a ratio
 # alike. Loopback only; every run is bounded by DURATION and WARMUP.
 #
-# QUICK=1 is the regression guard for these receivers (as bench/quick.sh is for the rest): one
-# short round with fixed settings, whose ratios are printed next to the reference ratios recorded
+# QUICK=1 is the regression guard for these receivers (as bench/quick.sh is for the rest): three
+# short rounds with fixed settings, whose ratios are printed next to the reference ratios recorded
 # in docs/benchmarks.md ("Quick check (bench/quick.sh)") and flagged when more than 20 % below them.
 #
 # Usage: ./mvnw -B package -DskipTests && bench/otlp-ingest/run.sh     (~6 min with the defaults)
-#        QUICK=1 bench/otlp-ingest/run.sh                              (~2.5 min)
+#        QUICK=1 bench/otlp-ingest/run.sh                              (~3 min)
 #        DURATION=10 ROUNDS=1 bench/otlp-ingest/run.sh
 # Exit: 0 measured (and, with QUICK=1, nothing flagged), 2 a quick ratio flagged, else a failure.
 set -euo pipefail
@@ -28,7 +28,7 @@ JAVA="$JAVA_HOME/bin/java"
 QUICK="${QUICK:-0}"
 if [[ "$QUICK" == 1 ]]; then
   # The settings the quick references were measured with; other ones would give other ratios.
-  DURATION=10 WARMUP=5 ROUNDS=1 BATCHES=50 TRACES=25
+  DURATION=6 WARMUP=4 ROUNDS=3 BATCHES=50 TRACES=25
 fi
 DURATION="${DURATION:-20}"
 WARMUP="${WARMUP:-10}"
@@ -37,7 +37,7 @@ CONNECTIONS="${CONNECTIONS:-16}"
 THREADS="${THREADS:-2}"
 BATCHES="${BATCHES:-200}"
 TRACES="${TRACES:-25}"               # per request: 4 spans each
-LEGS=(native otlp elastic)           # native first: the others are divided by it
+LEGS=(native otlp elastic)           # the others are divided by native
 API_PORT="${API_PORT:-8080}"
 INTAKE_PORT="${INTAKE_PORT:-8200}"
 PROCESSOR_PORT="${PROCESSOR_PORT:-8081}"
@@ -136,8 +136,11 @@ for leg in "${LEGS[@]}"; do
   log "$leg: warm-up ${WARMUP}s before the rounds"
   run "$leg" "$WARMUP" "$leg-warmup-0" >/dev/null
 done
+# Each round starts with the next leg, so that no leg is always the one measured first (on the least
+# warm intake) or last; a round's ratios still pair legs measured within a minute of each other.
 for round in $(seq 1 "$ROUNDS"); do
-  for leg in "${LEGS[@]}"; do
+  for k in "${!LEGS[@]}"; do
+    leg="${LEGS[$(((k + round - 1) % ${#LEGS[@]}))]}"
     log "$leg (round $round/$ROUNDS): warm-up ${WARMUP}s, then ${DURATION}s measured"
     run "$leg" "$WARMUP" "$leg-warmup-$round" >/dev/null
     c0=$(ticks); t0=$(date +%s.%N)
