@@ -9,7 +9,7 @@
 #   agent      bench/agent-overhead: the example app's requests/s with Upbeat's agent over without
 #              (median of paired rounds)
 #
-# About 4 minutes on the 2-core reference machine. Run it before every change to a hot path is
+# About 5 minutes on the 2-core reference machine. Run it before every change to a hot path is
 # left, and quote its output. The harnesses start servers on fixed ports and load every core: on a
 # shared machine take the benchmark lock around the whole script (flock /tmp/bench.lock
 # bench/quick.sh); it takes no lock itself, as a lock of its own would wait for that one forever.
@@ -31,8 +31,8 @@ OUT="$ROOT/bench/.last-quick"  # each harness's full output of the latest run
 # ratios, so these are fixed here and a change to them means measuring and recording new ones.
 INTAKE_ENV=(LEGS="zipkin intake" ZIPKIN_PROFILES=decode WARMUP=5 DURATION=10 BATCHES=50)
 PROCESSOR_ENV=(TRANSACTIONS=1000000)
-AGENT_ENV=(LEGS="none upbeat" WARMUP=40 ROUNDS=2 DURATION=5 LEAD=1)
-# Upper bounds per harness, about twice their usual time: a hung server cannot hold the machine.
+AGENT_ENV=(LEGS="none upbeat" WARMUP=30 ROUNDS=3 DURATION=5 LEAD=1)
+# Upper bounds per harness, well above their usual time: a hung server cannot hold the machine.
 INTAKE_LIMIT=240 PROCESSOR_LIMIT=180 AGENT_LIMIT=210
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
