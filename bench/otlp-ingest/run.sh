@@ -1,19 +1,35 @@
 #!/usr/bin/env bash
-# OTLP ingest throughput: intake's POST /v1/traces with OTLP/protobuf bodies of 100 spans (25
-# traces, each a server span with three children, as the OpenTelemetry Java agent batches them),
-# beside the native POST /v1/events with the same content as JSON (25 transactions with 3 spans
-# each), in one run against one ./upbeat dev (real Kafka, processor and PostgreSQL on the same
-# cores). The legs alternate ROUNDS times and each figure is the median of its rounds, so a drift of
-# the machine hits both alike. Loopback only; every run is bounded by DURATION and WARMUP.
+# Third-party ingest throughput: intake's OTLP receiver, POST /v1/traces with OTLP/protobuf bodies
+# of 100 spans (25 traces, each a server span with three children, as the OpenTelemetry Java agent
+# batches them), and its Elastic APM receiver, POST /intake/v2/events with the same traces as an
+# ND-JSON stream (a metadata line, then 25 transactions and their 75 spans), each beside the native
+# POST /v1/events with the same requests as JSON (25 transactions with their 2 query spans), in one
+# run against one ./upbeat dev (real Kafka, processor and PostgreSQL on the same cores). The legs
+# take turns ROUNDS times, each receiver's figure is divided by the native figure of its own round,
+# and the median of these ratios is reported, so a drift of the machine hits both sides of a ratio
+# alike. Loopback only; every run is bounded by DURATION and WARMUP.
 #
-# Usage: ./mvnw -B package -DskipTests && bench/otlp-ingest/run.sh     (~3 min with the defaults)
+# QUICK=1 is the regression guard for these receivers (as bench/quick.sh is for the rest): three
+# short rounds with fixed settings, whose ratios are printed next to the reference ratios recorded
+# in docs/benchmarks.md ("Quick check (bench/quick.sh)") and flagged when more than 20 % below them.
+#
+# Usage: ./mvnw -B package -DskipTests && bench/otlp-ingest/run.sh     (~6 min with the defaults)
+#        QUICK=1 bench/otlp-ingest/run.sh                              (~3 min)
 #        DURATION=10 ROUNDS=1 bench/otlp-ingest/run.sh
+# Exit: 0 measured (and, with QUICK=1, nothing flagged), 2 a quick ratio flagged, else a failure.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
+# shellcheck source=bench/ratios.sh
+source "$ROOT/bench/ratios.sh"
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 JAVA="$JAVA_HOME/bin/java"
+QUICK="${QUICK:-0}"
+if [[ "$QUICK" == 1 ]]; then
+  # The settings the quick references were measured with; other ones would give other ratios.
+  DURATION=6 WARMUP=4 ROUNDS=3 BATCHES=50 TRACES=25
+fi
 DURATION="${DURATION:-20}"
 WARMUP="${WARMUP:-10}"
 ROUNDS="${ROUNDS:-2}"
@@ -21,6 +37,7 @@ CONNECTIONS="${CONNECTIONS:-16}"
 THREADS="${THREADS:-2}"
 BATCHES="${BATCHES:-200}"
 TRACES="${TRACES:-25}"               # per request: 4 spans each
+LEGS=(native otlp elastic)           # the others are divided by native
 API_PORT="${API_PORT:-8080}"
 INTAKE_PORT="${INTAKE_PORT:-8200}"
 PROCESSOR_PORT="${PROCESSOR_PORT:-8081}"
@@ -89,6 +106,12 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 [[ "$s" == 200 ]] || die "POST /v1/traces answered $s, not 200"
+# The Elastic receiver skips a line it cannot map rather than refusing the stream, so check once
+# that every transaction of a body is taken (?verbose counts them) before measuring it.
+s="$(curl -sS -X POST "$intake/intake/v2/events?verbose" -H "Authorization: Bearer $TOKEN" \
+  -H 'Content-Type: application/x-ndjson' --data-binary "@$OUT/payloads/elastic/batch-0000.ndjson")" ||
+  die "POST /intake/v2/events failed"
+[[ "$s" == "{\"accepted\":$TRACES}" ]] || die "POST /intake/v2/events answered $s, not {\"accepted\":$TRACES}"
 log "token accepted; intake pid $INTAKE_PID"
 
 run() { # LEG SECONDS NAME -> RESULT line
@@ -96,6 +119,7 @@ run() { # LEG SECONDS NAME -> RESULT line
   case "$leg" in
     native) url="$intake/v1/events"; type=application/json; suffix=.json ;;
     otlp) url="$intake/v1/traces"; type=application/x-protobuf; suffix=.pb ;;
+    elastic) url="$intake/intake/v2/events"; type=application/x-ndjson; suffix=.ndjson ;;
   esac
   PAYLOAD_DIR="$OUT/payloads/$leg" AUTH_TOKEN="$TOKEN" ITEMS_PER_REQUEST=$((TRACES * 4)) LABEL="$name" \
     CONTENT_TYPE="$type" PAYLOAD_SUFFIX="$suffix" \
@@ -106,8 +130,17 @@ run() { # LEG SECONDS NAME -> RESULT line
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 ticks() { awk '{print $14 + $15}' "/proc/$INTAKE_PID/stat"; }
 
+# Every leg once before the rounds, unmeasured: otherwise the first leg measured would also pay for
+# warming what the legs share (HTTP, authentication, publishing, the processor behind it).
+for leg in "${LEGS[@]}"; do
+  log "$leg: warm-up ${WARMUP}s before the rounds"
+  run "$leg" "$WARMUP" "$leg-warmup-0" >/dev/null
+done
+# Each round starts with the next leg, so that no leg is always the one measured first (on the least
+# warm intake) or last; a round's ratios still pair legs measured within a minute of each other.
 for round in $(seq 1 "$ROUNDS"); do
-  for leg in native otlp; do
+  for k in "${!LEGS[@]}"; do
+    leg="${LEGS[$(((k + round - 1) % ${#LEGS[@]}))]}"
     log "$leg (round $round/$ROUNDS): warm-up ${WARMUP}s, then ${DURATION}s measured"
     run "$leg" "$WARMUP" "$leg-warmup-$round" >/dev/null
     c0=$(ticks); t0=$(date +%s.%N)
@@ -119,11 +152,16 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-median() { sort -n | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-# Each round's OTLP figure over the native figure measured just before it: a machine that drifts
-# (other work on the same cores) moves both of a pair alike, so the median of these is the ratio.
-paste -d' ' "$OUT/rounds-otlp.txt" "$OUT/rounds-native.txt" |
-  awk '{printf "%.3f\n", $1 / $6}' >"$OUT/ratios.txt"
+median() { sort -n | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+# Each round's figure over the native figure of the same round: a machine that drifts (other work
+# on the same cores) moves both of a pair alike, so the median of these is the ratio.
+for leg in otlp elastic; do
+  paste -d' ' "$OUT/rounds-$leg.txt" "$OUT/rounds-native.txt" |
+    awk '{printf "%.3f\n", $1 / $6}' >"$OUT/ratios-$leg.txt"
+done
+declare -A TITLE=([native]='native /v1/events (JSON)' [otlp]='OTLP /v1/traces (protobuf)'
+  [elastic]='Elastic /intake/v2/events (ND-JSON)')
+declare -A NAME=([otlp]=OTLP [elastic]=Elastic)
 {
   echo "Load: $CONNECTIONS connections, $THREADS wrk threads, ${WARMUP}s warm-up + ${DURATION}s measured per leg," \
     "$ROUNDS rounds (medians), $BATCHES distinct bodies of $TRACES traces ($((TRACES * 4)) spans);" \
@@ -132,11 +170,11 @@ paste -d' ' "$OUT/rounds-otlp.txt" "$OUT/rounds-native.txt" |
   echo
   echo "| Endpoint | Requests/s | Items/s | Transactions/s | p50 ms | p99 ms | Non-2xx | Intake CPU % | Intake CPU ms per request | Requests/s per round |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
-  for leg in native otlp; do
+  for leg in "${LEGS[@]}"; do
     f="$OUT/rounds-$leg.txt"
     rps="$(cut -d' ' -f1 "$f" | median)"
     printf '| %s | %s | %.0f | %.0f | %s | %s | %s | %s | %s | %s |\n' \
-      "$([[ $leg == otlp ]] && echo 'OTLP /v1/traces (protobuf)' || echo 'native /v1/events (JSON)')" \
+      "${TITLE[$leg]}" \
       "$rps" "$(awk -v r="$rps" -v n=$((TRACES * 4)) 'BEGIN {print r * n}')" \
       "$(awk -v r="$rps" -v n="$TRACES" 'BEGIN {print r * n}')" \
       "$(cut -d' ' -f2 "$f" | median)" "$(cut -d' ' -f3 "$f" | median)" \
@@ -144,5 +182,30 @@ paste -d' ' "$OUT/rounds-otlp.txt" "$OUT/rounds-native.txt" |
       "$(awk '{printf "%.3f\n", $5 * 10 / $1}' "$f" | median)" "$(cut -d' ' -f1 "$f" | paste -sd' ')"
   done
   echo
-  echo "Requests/s, OTLP / native (median of the rounds' ratios $(paste -sd' ' "$OUT/ratios.txt")): $(median <"$OUT/ratios.txt")"
+  for leg in otlp elastic; do
+    echo "Requests/s, ${NAME[$leg]} / native (median of the rounds' ratios" \
+      "$(paste -sd' ' "$OUT/ratios-$leg.txt")): $(median <"$OUT/ratios-$leg.txt")"
+  done
 } | tee "$OUT/results.md"
+
+[[ "$QUICK" == 1 ]] || exit 0
+flagged=0
+{
+  echo
+  echo "Quick check of the receivers; recorded: docs/benchmarks.md, \"Quick check (bench/quick.sh)\";" \
+    "FLAG: more than $(awk -v d="$RATIO_MAX_DROP" 'BEGIN {print 100 * d}') % below recorded."
+  echo
+  echo "| Check | Now | Recorded | Change | Verdict |"
+  echo "|---|---|---|---|---|"
+  for leg in otlp elastic; do
+    now="$(median <"$OUT/ratios-$leg.txt")"
+    ref="$(reference "$leg")"
+    status=0
+    judged="$(verdict "$now" "$ref")" || status=$?
+    [[ $status -ne 2 ]] || flagged=1
+    echo "| ${NAME[$leg]} / native, requests/s | $now | ${ref:--} | $(change "$now" "$ref") | $judged |"
+  done
+} >"$OUT/quick.md" # not a pipeline into tee: flagged must be set in this shell
+cat "$OUT/quick.md" >>"$OUT/results.md"
+cat "$OUT/quick.md"
+[[ $flagged -eq 0 ]] || exit 2

@@ -324,6 +324,15 @@ public final class ProcessorThroughput {
         slowest,
         slowest / warm.rate());
     System.out.println();
+    // One machine-readable line for scripts (bench/quick.sh): the table rounds the ratio to two
+    // decimals, too coarse for a ratio near 0.1 that is compared against a recorded one.
+    System.out.printf(
+        Locale.ROOT,
+        "RESULT baseline_tx_per_s=%.0f processor_tx_per_s=%.0f ratio=%.4f%n",
+        warm.rate(),
+        slowest,
+        slowest / warm.rate());
+    System.out.println();
     System.out.printf(
         Locale.ROOT,
         "%,d transactions (%,d records) filled in %.1f s; processor JVM: %.1f s from launch to"
