@@ -18,6 +18,7 @@ DURATION="${DURATION:-30}"            # measured seconds per server
 # compilers still took half a core during the measured window (docs/benchmarks.md, M11), and
 # intake's throughput kept rising until about 90 s. Zipkin gets the same warm-up.
 WARMUP="${WARMUP:-90}"
+ZIPKIN_WARMUP="${ZIPKIN_WARMUP:-$WARMUP}" # Zipkin's alone, should a quick run want it shorter
 # After the intake leg, the processor is stopped (SIGSTOP) and intake measured again, warm, for
 # PAUSED_DURATION seconds after PAUSED_WARMUP: intake and Kafka without the platform's consumer
 # competing for the cores. 0 skips that row.
@@ -249,10 +250,13 @@ zipkin_leg() {
     sleep 0.1
   done
   $ready || { tail -20 "$logf" >&2; die "$name did not become healthy within 60 s (log: $logf)"; }
+  local warmup="$WARMUP"
+  WARMUP="$ZIPKIN_WARMUP"
   if ! load_server "$name" "http://127.0.0.1:$ZIPKIN_PORT/api/v2/spans" "$OUT/payloads/zipkin" "" \
     "$ZIPKIN_PID"; then
     skip "$name" "the load run failed (log: $logf)"
   fi
+  WARMUP="$warmup"
   # Zipkin's own count of what it received in the run, to cross-check wrk's.
   curl -sf "http://127.0.0.1:$ZIPKIN_PORT/prometheus" |
     grep -E '^zipkin_collector_(spans|spans_dropped|messages)_total\{transport="http"' \
