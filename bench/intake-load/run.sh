@@ -250,13 +250,11 @@ zipkin_leg() {
     sleep 0.1
   done
   $ready || { tail -20 "$logf" >&2; die "$name did not become healthy within 60 s (log: $logf)"; }
-  local warmup="$WARMUP"
-  WARMUP="$ZIPKIN_WARMUP"
-  if ! load_server "$name" "http://127.0.0.1:$ZIPKIN_PORT/api/v2/spans" "$OUT/payloads/zipkin" "" \
+  # An assignment before a function call holds for that call only.
+  if ! WARMUP="$ZIPKIN_WARMUP" load_server "$name" "http://127.0.0.1:$ZIPKIN_PORT/api/v2/spans" "$OUT/payloads/zipkin" "" \
     "$ZIPKIN_PID"; then
     skip "$name" "the load run failed (log: $logf)"
   fi
-  WARMUP="$warmup"
   # Zipkin's own count of what it received in the run, to cross-check wrk's.
   curl -sf "http://127.0.0.1:$ZIPKIN_PORT/prometheus" |
     grep -E '^zipkin_collector_(spans|spans_dropped|messages)_total\{transport="http"' \
@@ -360,11 +358,9 @@ intake_leg() {
     else
       log "intake: processor (pid $PAUSED_PID) stopped for the next row"
       kill -STOP "$PAUSED_PID"
-      local warmup="$WARMUP" duration="$DURATION"
-      WARMUP="$PAUSED_WARMUP" DURATION="$PAUSED_DURATION"
-      load_server intake-processor-paused "$url" "$OUT/payloads/intake" "$token" "$intake_pid" "$others" ||
+      WARMUP="$PAUSED_WARMUP" DURATION="$PAUSED_DURATION" load_server intake-processor-paused \
+        "$url" "$OUT/payloads/intake" "$token" "$intake_pid" "$others" ||
         skip intake-processor-paused "the load run failed (see $OUT)"
-      WARMUP="$warmup" DURATION="$duration"
       kill -CONT "$PAUSED_PID"
       PAUSED_PID=""
     fi

@@ -29,17 +29,15 @@ public final class NativeLz4 implements ApplicationListener<ApplicationStartingE
     load();
   }
 
-  /** Loads the JNI codec if the platform has one; true when Kafka will use it. */
-  public static boolean load() {
+  /** Loads the JNI codec if the platform has one; {@link #inUse} says whether Kafka will use it. */
+  static void load() {
     try {
       LZ4Factory jni = LZ4Factory.nativeInstance();
       inUse = LZ4Factory.fastestInstance() == jni;
-      return inUse;
     } catch (Throwable unavailable) { // UnsatisfiedLinkError: no library for this platform
       log.info(
           "lz4-java has no native codec here ({}); Kafka uses its Java codec",
           unavailable.toString());
-      return false;
     }
   }
 
