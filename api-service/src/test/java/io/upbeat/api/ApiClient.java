@@ -79,6 +79,10 @@ final class ApiClient {
             .PUT(HttpRequest.BodyPublishers.ofString(body)));
   }
 
+  Response delete(String path, String apiKey) {
+    return send(request(path, apiKey).DELETE());
+  }
+
   Response send(HttpRequest.Builder request) {
     HttpResponse<String> raw = TestHttp.send(request);
     JsonNode json;

@@ -65,13 +65,19 @@ class ITOrgsAndApps extends ApiIntegrationTest {
     assertThat(added.text("/status")).isEqualTo("member");
     assertThat(added.text("/user_id")).isEqualTo(carol.userId().toString());
 
-    // Carol, now a member, sees the org and may invite too.
+    // Carol, now a member, sees the org but may not add members: that is an owner's.
     assertThat(api.get("/api/v1/orgs/" + owner.orgId() + "/members", carol.apiKey()).status())
         .isEqualTo(200);
-    Response duplicate =
+    Response byMember =
         api.post(
             "/api/v1/orgs/" + owner.orgId() + "/members",
             carol.apiKey(),
+            "{\"email\": \"someone@example.com\"}");
+    assertThat(byMember.status()).isEqualTo(403);
+    Response duplicate =
+        api.post(
+            "/api/v1/orgs/" + owner.orgId() + "/members",
+            owner.apiKey(),
             "{\"email\": \"%s\"}".formatted(carol.email()));
     assertThat(duplicate.status()).isEqualTo(409);
 

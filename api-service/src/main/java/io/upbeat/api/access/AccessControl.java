@@ -3,6 +3,7 @@ package io.upbeat.api.access;
 import io.upbeat.api.security.CiCaller;
 import io.upbeat.api.security.CurrentUser;
 import io.upbeat.support.web.ApiException;
+import io.upbeat.support.web.ErrorCode;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
@@ -10,9 +11,14 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /**
- * The one place that decides who may see an org or an app: its members, and nobody else. Every org-
- * and app-scoped endpoint resolves its path id here first. A caller outside the org gets the same
- * 404 as for an id that does not exist (or does not even parse), so ids reveal nothing.
+ * The one place that decides who may see and change an org or an app: its members see, its owners
+ * manage. Every org- and app-scoped endpoint resolves its path id here first. A caller outside the
+ * org gets the same 404 as for an id that does not exist (or does not even parse), so ids reveal
+ * nothing; a member attempting an owner's action gets 403 {@code forbidden}.
+ *
+ * <p>Owners manage members and roles, apps (create, delete, token rotation), webhooks, ownership,
+ * alert and scrubbing rules, application packages; members read everything of the org and triage
+ * errors (status, assignee) and may record releases.
  */
 @Component
 public class AccessControl {
@@ -20,6 +26,35 @@ public class AccessControl {
 
   AccessControl(JdbcClient jdbc) {
     this.jdbc = jdbc;
+  }
+
+  /** An org role. */
+  public static final String OWNER = "owner";
+
+  /** An org role. */
+  public static final String MEMBER = "member";
+
+  /** The org, for one of its owners; 403 for its other members, 404 for everybody else. */
+  public OrgAccess orgAsOwner(CurrentUser user, String orgId) {
+    OrgAccess org = org(user, orgId);
+    if (!org.owner()) {
+      throw forbidden("the organization");
+    }
+    return org;
+  }
+
+  /** The app, for an owner of its org; 403 for the org's other members, 404 for everybody else. */
+  public AppAccess appAsOwner(CurrentUser user, String appId) {
+    AppAccess app = app(user, appId);
+    if (!app.owner()) {
+      throw forbidden("the app");
+    }
+    return app;
+  }
+
+  private static ApiException forbidden(String what) {
+    return new ApiException(
+        ErrorCode.FORBIDDEN, "Only an owner of the organization may change " + what + " this way.");
   }
 
   /** The org, seen by one of its members; otherwise 404. */
@@ -38,7 +73,7 @@ public class AccessControl {
     UUID id = parse(appId).orElseThrow(() -> ApiException.notFound("The app"));
     return jdbc.sql(
             """
-            SELECT a.id, a.org_id, a.name, a.created_at FROM apps a
+            SELECT a.id, a.org_id, a.name, a.created_at, m.role FROM apps a
             JOIN memberships m ON m.org_id = a.org_id AND m.user_id = :user
             WHERE a.id = :app
             """)
@@ -62,7 +97,7 @@ public class AccessControl {
       if (!ci.appId().equals(id)) {
         throw ApiException.notFound("The app");
       }
-      return jdbc.sql("SELECT id, org_id, name, created_at FROM apps WHERE id = :app")
+      return jdbc.sql("SELECT id, org_id, name, created_at, 'ci' AS role FROM apps WHERE id = :app")
           .param("app", id)
           .query(AccessControl::appAccess)
           .optional()
@@ -76,7 +111,8 @@ public class AccessControl {
         rs.getObject(1, UUID.class),
         rs.getObject(2, UUID.class),
         rs.getString(3),
-        rs.getTimestamp(4).toInstant());
+        rs.getTimestamp(4).toInstant(),
+        rs.getString(5));
   }
 
   private static Optional<UUID> parse(String id) {
@@ -88,8 +124,23 @@ public class AccessControl {
   }
 
   /** A caller's membership of an org. */
-  public record OrgAccess(UUID orgId, String role) {}
+  public record OrgAccess(UUID orgId, String role) {
+    /** Whether the caller may manage the org. */
+    public boolean owner() {
+      return OWNER.equals(role);
+    }
+  }
 
-  /** An app the caller may see. */
-  public record AppAccess(UUID id, UUID orgId, String name, Instant createdAt) {}
+  /**
+   * An app the caller may see.
+   *
+   * @param role the caller's role in the app's org ({@code owner}, {@code member}), or {@code ci}
+   *     for the app's own CI token
+   */
+  public record AppAccess(UUID id, UUID orgId, String name, Instant createdAt, String role) {
+    /** Whether the caller may manage the app. */
+    public boolean owner() {
+      return OWNER.equals(role);
+    }
+  }
 }

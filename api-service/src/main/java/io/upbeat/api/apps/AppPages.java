@@ -81,7 +81,7 @@ class AppPages {
       @RequestParam(defaultValue = "") String name,
       HttpServletResponse response,
       Model model) {
-    OrgAccess org = access.org(user, orgId);
+    OrgAccess org = access.orgAsOwner(user, orgId);
     String problem =
         validator.validate(new CreateAppRequest(name)).stream()
             .map(ConstraintViolation::getMessage)
@@ -108,7 +108,9 @@ class AppPages {
     }
     response.setStatus(HttpStatus.CREATED.value());
     model.addAttribute(
-        "app", new AppAccess(created.id(), created.orgId(), created.name(), created.createdAt()));
+        "app",
+        new AppAccess(
+            created.id(), created.orgId(), created.name(), created.createdAt(), org.role()));
     model.addAttribute("created", created);
     model.addAttribute(
         "apiUrl", ServletUriComponentsBuilder.fromCurrentContextPath().build().toUriString());
@@ -135,7 +137,7 @@ class AppPages {
       @PathVariable String kind,
       @RequestHeader(name = "HX-Request", defaultValue = "false") boolean htmx,
       Model model) {
-    AppAccess app = access.app(user, appId);
+    AppAccess app = access.appAsOwner(user, appId);
     if (!AppTokenRecord.SECRET.equals(kind) && !AppTokenRecord.CI.equals(kind)) {
       throw ApiException.notFound("The token kind");
     }

@@ -63,7 +63,7 @@ class ApplicationPackagesController {
       @AuthenticationPrincipal CurrentUser user,
       @PathVariable String appId,
       @RequestBody PackagesRequest request) {
-    UUID app = access.app(user, appId).id();
+    UUID app = access.appAsOwner(user, appId).id();
     List<String> packages = request.packages() == null ? List.of() : request.packages();
     List<ErrorBody.Detail> problems = new ArrayList<>();
     if (packages.size() > InAppRule.MAX_PACKAGES) {

@@ -63,7 +63,7 @@ class AppsController {
       @AuthenticationPrincipal CurrentUser user,
       @PathVariable String orgId,
       @Valid @RequestBody CreateAppRequest request) {
-    return apps.create(access.org(user, orgId).orgId(), request.name().trim());
+    return apps.create(access.orgAsOwner(user, orgId).orgId(), request.name().trim());
   }
 
   /** Every app of every org the caller belongs to. */
@@ -83,7 +83,7 @@ class AppsController {
       @AuthenticationPrincipal CurrentUser user,
       @PathVariable String appId,
       @Valid @RequestBody RotateRequest request) {
-    AppAccess app = access.app(user, appId);
+    AppAccess app = access.appAsOwner(user, appId);
     return new RotatedToken(request.kind(), apps.rotate(app.id(), request.kind()));
   }
 }

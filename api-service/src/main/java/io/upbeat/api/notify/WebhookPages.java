@@ -75,7 +75,7 @@ class WebhookPages {
       @RequestHeader(name = "HX-Request", defaultValue = "false") boolean htmx,
       HttpServletResponse response,
       Model model) {
-    AppAccess app = access.app(user, appId);
+    AppAccess app = access.appAsOwner(user, appId);
     List<String> chosen = events == null ? List.of() : events;
     List<String> problems = new ArrayList<>();
     for (ConstraintViolation<CreateWebhook> v :
@@ -119,7 +119,7 @@ class WebhookPages {
       @PathVariable String webhookId,
       @RequestHeader(name = "HX-Request", defaultValue = "false") boolean htmx,
       Model model) {
-    AppAccess app = access.app(user, appId);
+    AppAccess app = access.appAsOwner(user, appId);
     webhooks.delete(app.id(), webhookId);
     show(app, AddForm.EMPTY, null, model);
     model.addAttribute("deleted", true);

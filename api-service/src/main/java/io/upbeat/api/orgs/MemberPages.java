@@ -55,7 +55,7 @@ class MemberPages {
       @RequestHeader(name = "HX-Request", defaultValue = "false") boolean htmx,
       HttpServletResponse response,
       Model model) {
-    UUID org = access.org(user, orgId).orgId();
+    UUID org = access.orgAsOwner(user, orgId).orgId();
     String problem =
         validator.validate(new InviteRequest(email.trim())).stream()
             .map(ConstraintViolation::getMessage)

@@ -14,8 +14,8 @@ import org.springframework.transaction.annotation.Transactional;
 
 /**
  * An org's members and invitations, for the API and the members page alike. Callers have resolved
- * the org through {@code AccessControl}. Any member may add members: an e-mail with an account
- * joins at once, any other is invited and joins when it signs up.
+ * the org through {@code AccessControl} (adding is an owner's). An e-mail with an account joins at
+ * once, any other is invited and joins when it signs up.
  */
 @Service
 class MemberService {

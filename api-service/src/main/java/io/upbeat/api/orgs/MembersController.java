@@ -48,7 +48,7 @@ class MembersController {
       @AuthenticationPrincipal CurrentUser user,
       @PathVariable String orgId,
       @Valid @RequestBody InviteRequest request) {
-    return members.add(access.org(user, orgId).orgId(), request.email(), user.id());
+    return members.add(access.orgAsOwner(user, orgId).orgId(), request.email(), user.id());
   }
 
   @GetMapping

@@ -69,7 +69,7 @@ class OwnershipController {
       @RequestHeader(value = HttpHeaders.ACCEPT, required = false) String accept,
       HttpServletRequest request)
       throws IOException {
-    UUID app = access.app(user, appId).id();
+    UUID app = access.appAsOwner(user, appId).id();
     boolean json = prefersJson(accept);
     String rules =
         RulesText.read(request.getInputStream(), request.getContentLengthLong(), charset(request));

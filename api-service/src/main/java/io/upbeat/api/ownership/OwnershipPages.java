@@ -68,7 +68,7 @@ class OwnershipPages {
       @RequestHeader(name = "HX-Request", defaultValue = "false") boolean htmx,
       HttpServletResponse response,
       Model model) {
-    AppAccess app = access.app(user, appId);
+    AppAccess app = access.appAsOwner(user, appId);
     // Browsers send a textarea's line breaks as CRLF; store them as people wrote them.
     String text = rules.replace("\r\n", "\n");
     try {
