@@ -80,6 +80,12 @@ class ITNotifications {
   private ApiClient api;
   private Account owner;
   private String appId;
+
+  /** Members of the owner's org, the only people Upbeat mails. */
+  private String alice;
+
+  private String bob;
+  private String carol;
   private HttpServer receiver;
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final AtomicInteger failuresLeft = new AtomicInteger();
@@ -93,6 +99,9 @@ class ITNotifications {
     appId =
         api.post("/api/v1/orgs/" + owner.orgId() + "/apps", owner.apiKey(), "{\"name\": \"shop\"}")
             .text("/id");
+    alice = member("alice");
+    bob = member("bob");
+    carol = member("carol");
     receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     receiver.createContext(
         "/hook",
@@ -111,6 +120,16 @@ class ITNotifications {
   @org.junit.jupiter.api.AfterEach
   void stopReceiver() {
     receiver.stop(0);
+  }
+
+  /** A new account that joined the owner's org as a member; its e-mail. */
+  private String member(String name) {
+    Account a = api.signup(name + "-" + UUID.randomUUID() + "@example.com", name + "'s org");
+    jdbc.update(
+        "INSERT INTO memberships (org_id, user_id, role) VALUES (?, ?, 'member')",
+        owner.orgId(),
+        a.userId());
+    return a.email();
   }
 
   private Response createWebhook(String events) {
@@ -141,6 +160,10 @@ class ITNotifications {
 
   /** A notification as the processor writes it. */
   private UUID notification(UUID group, String kind, String assignee) {
+    return notification(group, kind, assignee, "user is null");
+  }
+
+  private UUID notification(UUID group, String kind, String assignee, String message) {
     UUID id = UUID.randomUUID();
     String payload =
         JsonMapper.shared()
@@ -149,7 +172,7 @@ class ITNotifications {
                   {
                     put("group_id", group.toString());
                     put("type", "java.lang.NullPointerException");
-                    put("message", "user is null");
+                    put("message", message);
                     put("culprit", "com.shop.UserService.find");
                     put("release", "v1");
                     put("environment", "production");
@@ -184,7 +207,7 @@ class ITNotifications {
     Response hook = createWebhook("[\"new_error\"]");
     assertThat(hook.status()).as(hook.body()).isEqualTo(201);
     UUID group = group();
-    UUID id = notification(group, "new_error", "alice@example.com");
+    UUID id = notification(group, "new_error", alice);
     notification(group(), "regression", null); // not subscribed: no webhook delivery
 
     await().atMost(Duration.ofSeconds(20)).until(() -> received.size() >= 1);
@@ -197,10 +220,10 @@ class ITNotifications {
     assertThat(body.at("/id").asString()).isEqualTo(id.toString());
     assertThat(body.at("/group/url").asString())
         .isEqualTo("https://upbeat.example.com/apps/" + appId + "/errors/" + group);
-    assertThat(body.at("/assignee/email").asString()).isEqualTo("alice@example.com");
+    assertThat(body.at("/assignee/email").asString()).isEqualTo(alice);
     assertThat(body.at("/text").asString())
         .startsWith("New error in shop: java.lang.NullPointerException: user is null")
-        .contains("Assigned to alice@example.com: commit 9fceb02");
+        .contains("Assigned to " + alice + ": commit 9fceb02");
 
     await()
         .atMost(Duration.ofSeconds(20))
@@ -208,7 +231,7 @@ class ITNotifications {
     MimeMessage[] mails = SMTP.getReceivedMessages();
     assertThat(
             java.util.Arrays.stream(mails)
-                .filter(m -> recipient(m).equals("alice@example.com"))
+                .filter(m -> recipient(m).equals(alice))
                 .map(ITNotifications::subject))
         .containsExactly(
             "[Upbeat] New error in shop: java.lang.NullPointerException: user is null");
@@ -248,7 +271,7 @@ class ITNotifications {
   @Test
   void aDeliveryClaimedByAWorkerThatDiedIsSentOnceItsLeaseRunsOut() {
     Response hook = createWebhook("[\"assigned\"]");
-    UUID id = notification(group(), "assigned", "carol@example.com");
+    UUID id = notification(group(), "assigned", carol);
     // As a worker leaves it when it dies after claiming (attempt counted, lease set) but before
     // recording the outcome: already dispatched, leased until a moment ago.
     jdbc.update("UPDATE notifications SET dispatched_at = now() WHERE id = ?", id);
@@ -275,8 +298,8 @@ class ITNotifications {
   @Test
   void sendsAtMostOneEmailPerGroupAndRecipientPerHour() {
     UUID group = group();
-    notification(group, "new_error", "bob@example.com");
-    notification(group, "regression", "bob@example.com");
+    notification(group, "new_error", bob);
+    notification(group, "regression", bob);
     await()
         .atMost(Duration.ofSeconds(20))
         .until(
@@ -297,9 +320,64 @@ class ITNotifications {
         .containsExactly("delivered", "suppressed");
     assertThat(
             java.util.Arrays.stream(SMTP.getReceivedMessages())
-                .filter(m -> recipient(m).equals("bob@example.com"))
+                .filter(m -> recipient(m).equals(bob))
                 .count())
         .isEqualTo(1);
+  }
+
+  @Test
+  void mailsOnlyMembersOfTheAppsOrg() {
+    // An ownership rule or a commit author may name anyone: shown on the error, never mailed.
+    String stranger = "stranger-" + UUID.randomUUID() + "@example.org";
+    Response hook = createWebhook("[\"new_error\"]");
+    UUID id = notification(group(), "new_error", stranger);
+    UUID member = notification(group(), "new_error", alice.toUpperCase(java.util.Locale.ROOT));
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                jdbc.queryForObject(
+                        "SELECT count(*) FROM notifications WHERE id IN (?, ?)"
+                            + " AND dispatched_at IS NOT NULL",
+                        Long.class,
+                        id,
+                        member)
+                    == 2);
+    assertThat(
+            jdbc.queryForList(
+                "SELECT channel FROM notification_deliveries WHERE notification_id = ?",
+                String.class,
+                id))
+        .containsExactly("webhook:" + hook.text("/id"));
+    assertThat(
+            jdbc.queryForList(
+                "SELECT channel FROM notification_deliveries WHERE notification_id = ?"
+                    + " AND channel LIKE 'email:%'",
+                String.class, member))
+        .containsExactly("email:" + alice);
+    assertThat(SMTP.getReceivedMessagesForDomain("example.org")).isEmpty();
+  }
+
+  @Test
+  void slackTextEscapesWhatATenantWrote() {
+    createWebhook("[\"new_error\"]");
+    notification(group(), "new_error", null, "<!channel> <https://evil.example|reset> & more");
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> received.size() >= 1);
+    JsonNode body = JsonMapper.shared().readTree(received.getFirst().body());
+    assertThat(body.at("/text").asString())
+        .contains("&lt;!channel&gt; &lt;https://evil.example|reset&gt; &amp; more")
+        .doesNotContain("<!channel>", "<https://evil")
+        .endsWith(
+            "<https://upbeat.example.com/apps/"
+                + appId
+                + "/errors/"
+                + body.at("/group/id").asString()
+                + ">");
+    // The structured fields keep the text as it was.
+    assertThat(body.at("/group/message").asString())
+        .isEqualTo("<!channel> <https://evil.example|reset> & more");
   }
 
   private static String recipient(MimeMessage m) {
