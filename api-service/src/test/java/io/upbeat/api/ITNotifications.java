@@ -12,6 +12,7 @@ import io.upbeat.localstack.FreePorts;
 import io.upbeat.localstack.junit.LocalStackExtension;
 import jakarta.mail.internet.MimeMessage;
 import java.net.InetSocketAddress;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -122,9 +123,12 @@ class ITNotifications {
     receiver.stop(0);
   }
 
+  private final Map<String, Account> accounts = new java.util.HashMap<>();
+
   /** A new account that joined the owner's org as a member; its e-mail. */
   private String member(String name) {
     Account a = api.signup(name + "-" + UUID.randomUUID() + "@example.com", name + "'s org");
+    accounts.put(a.email(), a);
     jdbc.update(
         "INSERT INTO memberships (org_id, user_id, role) VALUES (?, ?, 'member')",
         owner.orgId(),
@@ -378,6 +382,100 @@ class ITNotifications {
     // The structured fields keep the text as it was.
     assertThat(body.at("/group/message").asString())
         .isEqualTo("<!channel> <https://evil.example|reset> & more");
+  }
+
+  @Test
+  void eachMemberChoosesKindsAndMutesApps() {
+    Account a = accounts.get(alice);
+    String settings = "/api/v1/me/notifications";
+    assertThat(api.get(settings, a.apiKey()).body())
+        .isEqualTo("{\"kinds\":[\"new_error\",\"regression\",\"assigned\"],\"muted_apps\":[]}");
+    // Alice wants only assignments; Bob mutes the app; the owner keeps the defaults.
+    Response saved =
+        api.put(
+            settings, a.apiKey(), "application/json", "{\"kinds\": [\"assigned\", \"assigned\"]}");
+    assertThat(saved.status()).as(saved.body()).isEqualTo(200);
+    assertThat(saved.body()).isEqualTo("{\"kinds\":[\"assigned\"],\"muted_apps\":[]}");
+    Response muted =
+        api.put(
+            settings,
+            accounts.get(bob).apiKey(),
+            "application/json",
+            "{\"kinds\": [\"new_error\", \"regression\", \"assigned\"], \"muted_apps\": [\"%s\"]}"
+                .formatted(appId));
+    assertThat(muted.json().at("/muted_apps/0").asString()).isEqualTo(appId);
+
+    UUID toAlice = notification(group(), "new_error", alice);
+    UUID assignedAlice = notification(group(), "assigned", alice);
+    UUID toBob = notification(group(), "new_error", bob);
+    UUID toOwners = notification(group(), "regression", null);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                jdbc.queryForObject(
+                        "SELECT count(*) FROM notifications WHERE id IN (?, ?, ?, ?)"
+                            + " AND dispatched_at IS NOT NULL",
+                        Long.class,
+                        toAlice,
+                        assignedAlice,
+                        toBob,
+                        toOwners)
+                    == 4);
+    assertThat(emailsPlanned(toAlice)).isEmpty();
+    assertThat(emailsPlanned(assignedAlice)).containsExactly("email:" + alice);
+    assertThat(emailsPlanned(toBob)).isEmpty();
+    assertThat(emailsPlanned(toOwners)).containsExactly("email:" + owner.email());
+  }
+
+  @Test
+  void settingsNameOnlyKnownKindsAndTheCallersOwnApps() {
+    Account a = accounts.get(alice);
+    Account stranger = api.newAccount("Elsewhere");
+    String foreignApp =
+        api.post(
+                "/api/v1/orgs/" + stranger.orgId() + "/apps",
+                stranger.apiKey(),
+                "{\"name\": \"x\"}")
+            .text("/id");
+    for (String body :
+        List.of(
+            "{\"kinds\": [\"everything\"]}",
+            "{\"kinds\": [null]}",
+            "{}",
+            "{\"kinds\": [], \"muted_apps\": [\"%s\"]}".formatted(foreignApp),
+            "{\"kinds\": [], \"muted_apps\": [\"%s\"]}".formatted(UUID.randomUUID()),
+            "{\"kinds\": [], \"muted_apps\": [\"not-a-uuid\"]}",
+            "{\"kinds\": [\"new_error\\u0000\"]}")) {
+      Response r = api.put("/api/v1/me/notifications", a.apiKey(), "application/json", body);
+      assertThat(r.status()).as(body).isEqualTo(400);
+      assertThat(r.text("/error")).isEqualTo("invalid_payload");
+      assertThat(r.body()).doesNotContain("\"x\"");
+    }
+    assertThat(api.get("/api/v1/me/notifications", a.apiKey()).json().at("/kinds").size())
+        .isEqualTo(3);
+    // The page saves the same way.
+    PageSession browser = new PageSession(port).login(a);
+    assertThat(browser.get("/settings/notifications").body())
+        .contains("Notification e-mails", "name=\"kinds\"");
+    HttpResponse<String> page =
+        browser.htmx("POST", "/settings/notifications", "kinds=regression&muted=" + appId, true);
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).contains("Saved.");
+    assertThat(api.get("/api/v1/me/notifications", a.apiKey()).body())
+        .isEqualTo("{\"kinds\":[\"regression\"],\"muted_apps\":[\"%s\"]}".formatted(appId));
+    assertThat(
+            browser
+                .htmx("POST", "/settings/notifications", "muted=" + foreignApp, true)
+                .statusCode())
+        .isEqualTo(400);
+  }
+
+  private List<String> emailsPlanned(UUID notification) {
+    return jdbc.queryForList(
+        "SELECT channel FROM notification_deliveries WHERE notification_id = ?"
+            + " AND channel LIKE 'email:%'",
+        String.class, notification);
   }
 
   private static String recipient(MimeMessage m) {

@@ -25,6 +25,15 @@ import org.springframework.transaction.support.TransactionTemplate;
 class Dispatcher {
   static final int BATCH = 20;
 
+  /** The recipient's own settings: the kind wanted (no settings: every kind), the app not muted. */
+  private static final String WANTS =
+      """
+       AND NOT EXISTS (SELECT 1 FROM notification_settings s
+         WHERE s.user_id = u.id AND NOT (:kind = ANY (s.kinds)))
+       AND NOT EXISTS (SELECT 1 FROM notification_app_mutes x
+         WHERE x.user_id = u.id AND x.app_id = a.id)
+      """;
+
   private final JdbcClient jdbc;
   private final JdbcTemplate template;
   private final TransactionTemplate tx;
@@ -111,22 +120,34 @@ class Dispatcher {
     Set<String> to = new LinkedHashSet<>();
     String assignee = n.payload().assigneeEmail();
     if (assignee != null) {
-      List<String> member =
+      record Member(String email, boolean wants) {}
+      List<Member> member =
           jdbc.sql(
                   """
-                  SELECT u.email FROM apps a
+                  SELECT u.email, EXISTS (SELECT 1 WHERE true
+                  """
+                      + WANTS
+                      + """
+                  ) FROM apps a
                   JOIN memberships m ON m.org_id = a.org_id
                   JOIN users u ON u.id = m.user_id
                   WHERE a.id = :app AND lower(u.email) = lower(:assignee)
                   """)
               .param("app", n.appId())
               .param("assignee", assignee)
-              .query(String.class)
+              .param("kind", n.kind().code())
+              .query((rs, i) -> new Member(rs.getString(1), rs.getBoolean(2)))
               .list();
       if (member.isEmpty()) {
         meters.counter("upbeat.notifications.not_mailed", "reason", "not_a_member").increment();
       }
-      to.addAll(member);
+      for (Member m : member) {
+        if (m.wants()) {
+          to.add(m.email());
+        } else {
+          meters.counter("upbeat.notifications.not_mailed", "reason", "opted_out").increment();
+        }
+      }
     } else if (n.kind() != NotificationKind.ASSIGNED) {
       to.addAll(
           jdbc.sql(
@@ -134,9 +155,12 @@ class Dispatcher {
                   SELECT u.email FROM apps a
                   JOIN memberships m ON m.org_id = a.org_id AND m.role = 'owner'
                   JOIN users u ON u.id = m.user_id
-                  WHERE a.id = :app ORDER BY u.email
-                  """)
+                  WHERE a.id = :app
+                  """
+                      + WANTS
+                      + " ORDER BY u.email")
               .param("app", n.appId())
+              .param("kind", n.kind().code())
               .query(String.class)
               .list());
     }
