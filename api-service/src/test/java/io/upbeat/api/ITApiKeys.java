@@ -306,6 +306,18 @@ class ITApiKeys extends ApiIntegrationTest {
     Browser phone = new Browser(port).signIn(alice);
     assertThat(laptop.get("/apps").statusCode()).isEqualTo(200);
     assertThat(phone.get("/apps").statusCode()).isEqualTo(200);
+    // One session as stored before principals were named by the user's id (by the principal
+    // record's toString()), so that sessions from before the upgrade end too.
+    assertThat(
+            jdbc.update(
+                """
+                UPDATE spring_session SET principal_name = ?
+                WHERE primary_id = (SELECT min(primary_id) FROM spring_session
+                                    WHERE principal_name = ?)
+                """,
+                "CurrentUser[id=" + alice.userId() + ", email=" + alice.email() + "]",
+                alice.userId().toString()))
+        .isOne();
     String otherLogin = login(alice);
     String thisLogin = login(alice);
     String personal = create(alice, "{\"name\": \"ci\"}").text("/api_key");
