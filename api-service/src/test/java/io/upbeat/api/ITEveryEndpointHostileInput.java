@@ -223,6 +223,9 @@ class ITEveryEndpointHostileInput extends ApiIntegrationTest {
             "GET /api/v1/apps/{appId}/transactions",
             "PUT /api/v1/apps/{appId}/ownership",
             "PATCH /api/v1/apps/{appId}/errors/{groupId}",
+            "DELETE /api/v1/me/api-keys/{keyId}",
+            "POST /api/v1/me/sessions/revoke",
+            "POST /account/api-keys",
             "POST /signup");
     SoftAssertions soft = new SoftAssertions();
     Set<String> checked = new LinkedHashSet<>();
