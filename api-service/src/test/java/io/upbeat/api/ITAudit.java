@@ -91,6 +91,21 @@ class ITAudit extends ApiIntegrationTest {
   }
 
   @Test
+  void membersKeysAndSessionsShowInTheirOrgs() {
+    String key =
+        api.post("/api/v1/me/api-keys", member.apiKey(), "{\"name\": \"deploy bot\"}").text("/id");
+    assertThat(api.delete("/api/v1/me/api-keys/" + key, member.apiKey()).status()).isEqualTo(204);
+    api.post("/api/v1/me/sessions/revoke", member.apiKey(), "{}");
+    api.post("/api/v1/me/api-keys", stranger.apiKey(), "{\"name\": \"elsewhere\"}");
+
+    JsonNode items = api.get(audit, owner.apiKey()).json().at("/items");
+    assertThat(items.findValuesAsString("action"))
+        .containsExactly("sessions.revoked", "api_key.revoked", "api_key.created");
+    assertThat(items.findValuesAsString("actor")).containsOnly(member.email());
+    assertThat(items.get(1).at("/target").asString()).isEqualTo("deploy bot");
+  }
+
+  @Test
   void onlyOwnersReadIt() {
     Response byMember = api.get(audit, member.apiKey());
     assertThat(byMember.status()).isEqualTo(403);

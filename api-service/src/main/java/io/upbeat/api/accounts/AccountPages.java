@@ -1,6 +1,8 @@
 package io.upbeat.api.accounts;
 
 import io.upbeat.api.accounts.ApiKeys.CreatedApiKey;
+import io.upbeat.api.audit.AuditAction;
+import io.upbeat.api.audit.AuditLog;
 import io.upbeat.api.security.BrowserSessions;
 import io.upbeat.api.security.CurrentUser;
 import io.upbeat.support.web.ApiException;
@@ -42,8 +44,10 @@ class AccountPages {
   private final ApiKeys keys;
   private final BrowserSessions sessions;
   private final Clock clock;
+  private final AuditLog audit;
 
-  AccountPages(ApiKeys keys, BrowserSessions sessions, Clock clock) {
+  AccountPages(ApiKeys keys, BrowserSessions sessions, Clock clock, AuditLog audit) {
+    this.audit = audit;
     this.keys = keys;
     this.sessions = sessions;
     this.clock = clock;
@@ -81,7 +85,7 @@ class AccountPages {
     CreatedApiKey created = null;
     if (problems.isEmpty()) {
       try {
-        created = keys.create(user.id(), ApiKeys.validate(name, days));
+        created = keys.create(user, ApiKeys.validate(name, days));
       } catch (ApiException e) {
         if (e.code() != ErrorCode.INVALID_PAYLOAD) {
           throw e;
@@ -112,7 +116,7 @@ class AccountPages {
       @PathVariable String keyId,
       @RequestHeader(name = "HX-Request", defaultValue = "false") boolean htmx,
       Model model) {
-    keys.revoke(user.id(), keyId);
+    keys.revoke(user, keyId);
     show(user, CreateForm.EMPTY, null, model);
     model.addAttribute("revoked", true);
     return htmx ? SECTION : PAGE;
@@ -123,6 +127,7 @@ class AccountPages {
   String signOutEverywhere(@AuthenticationPrincipal CurrentUser user, HttpServletRequest request) {
     keys.revokeLoginKeys(user.id(), null);
     sessions.endAll(user, request);
+    audit.account(user.id(), user.email(), AuditAction.SESSIONS_REVOKED, null);
     return "redirect:/login?logout";
   }
 

@@ -1,5 +1,8 @@
 package io.upbeat.api.accounts;
 
+import io.upbeat.api.audit.AuditAction;
+import io.upbeat.api.audit.AuditLog;
+import io.upbeat.api.security.CurrentUser;
 import io.upbeat.api.security.Secrets;
 import io.upbeat.events.TokenDigest;
 import io.upbeat.support.web.ApiException;
@@ -18,6 +21,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
 
 /**
  * A user's API keys: the login keys that {@code POST /api/v1/login} and the JSON sign-up mint
@@ -44,10 +48,12 @@ class ApiKeys {
       DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
 
   private final JdbcClient jdbc;
+  private final AuditLog audit;
   private final Clock clock;
   private final ApiKeyProperties properties;
 
-  ApiKeys(JdbcClient jdbc, Clock clock, ApiKeyProperties properties) {
+  ApiKeys(JdbcClient jdbc, Clock clock, ApiKeyProperties properties, AuditLog audit) {
+    this.audit = audit;
     this.jdbc = jdbc;
     this.clock = clock;
     this.properties = properties;
@@ -117,11 +123,13 @@ class ApiKeys {
   }
 
   /** A new personal key for the user, named and expiring as {@code key} says. */
-  CreatedApiKey create(UUID userId, NewKey key) {
+  @Transactional
+  CreatedApiKey create(CurrentUser user, NewKey key) {
     Instant now = clock.instant();
     Instant expires =
         key.expiresInDays() == null ? null : now.plus(Duration.ofDays(key.expiresInDays()));
-    return insert(userId, key.name(), "personal", now, expires);
+    audit.account(user.id(), user.email(), AuditAction.API_KEY_CREATED, key.name());
+    return insert(user.id(), key.name(), "personal", now, expires);
   }
 
   /** A new login key: named after the day it was issued, expiring after the login TTL. */
@@ -187,23 +195,27 @@ class ApiKeys {
    * @throws ApiException 404 if the id does not parse, is unknown, is another user's key or is
    *     already revoked (the same answer for all, so ids reveal nothing)
    */
-  void revoke(UUID userId, String keyId) {
+  @Transactional
+  void revoke(CurrentUser user, String keyId) {
     Optional<UUID> id = parse(keyId);
-    int revoked =
+    Optional<String> revoked =
         id.isEmpty()
-            ? 0
+            ? Optional.empty()
             : jdbc.sql(
                     """
                     UPDATE api_keys SET revoked_at = :now
                     WHERE id = :id AND user_id = :user AND revoked_at IS NULL
+                    RETURNING name
                     """)
                 .param("now", Timestamp.from(clock.instant()))
                 .param("id", id.get())
-                .param("user", userId)
-                .update();
-    if (revoked == 0) {
+                .param("user", user.id())
+                .query(String.class)
+                .optional();
+    if (revoked.isEmpty()) {
       throw ApiException.notFound("The API key");
     }
+    audit.account(user.id(), user.email(), AuditAction.API_KEY_REVOKED, revoked.get());
   }
 
   /**

@@ -2,6 +2,8 @@ package io.upbeat.api.accounts;
 
 import io.upbeat.api.accounts.ApiKeys.ApiKeyView;
 import io.upbeat.api.accounts.ApiKeys.CreatedApiKey;
+import io.upbeat.api.audit.AuditAction;
+import io.upbeat.api.audit.AuditLog;
 import io.upbeat.api.security.BrowserSessions;
 import io.upbeat.api.security.CurrentUser;
 import io.upbeat.api.security.Secrets;
@@ -32,8 +34,10 @@ import org.springframework.web.bind.annotation.RestController;
 class ApiKeysController {
   private final ApiKeys keys;
   private final BrowserSessions sessions;
+  private final AuditLog audit;
 
-  ApiKeysController(ApiKeys keys, BrowserSessions sessions) {
+  ApiKeysController(ApiKeys keys, BrowserSessions sessions, AuditLog audit) {
+    this.audit = audit;
     this.keys = keys;
     this.sessions = sessions;
   }
@@ -60,14 +64,14 @@ class ApiKeysController {
   @ResponseStatus(HttpStatus.CREATED)
   CreatedApiKey create(
       @AuthenticationPrincipal CurrentUser user, @RequestBody CreateApiKey request) {
-    return keys.create(user.id(), ApiKeys.validate(request.name(), request.expiresInDays()));
+    return keys.create(user, ApiKeys.validate(request.name(), request.expiresInDays()));
   }
 
   /** Revokes one of the caller's keys (the one in use included); 404 for any other id. */
   @DeleteMapping("/api-keys/{keyId}")
   @ResponseStatus(HttpStatus.NO_CONTENT)
   void revoke(@AuthenticationPrincipal CurrentUser user, @PathVariable String keyId) {
-    keys.revoke(user.id(), keyId);
+    keys.revoke(user, keyId);
   }
 
   /**
@@ -80,6 +84,7 @@ class ApiKeysController {
       @AuthenticationPrincipal CurrentUser user, HttpServletRequest request) {
     int revoked = keys.revokeLoginKeys(user.id(), presentedKeyDigest(request));
     int ended = sessions.endAll(user, request);
+    audit.account(user.id(), user.email(), AuditAction.SESSIONS_REVOKED, null);
     return new SignedOutEverywhere(ended, revoked);
   }
 
