@@ -222,6 +222,9 @@ class ITEveryEndpointHostileInput extends ApiIntegrationTest {
             "GET /api/v1/apps/{appId}/transactions",
             "PUT /api/v1/apps/{appId}/ownership",
             "PATCH /api/v1/apps/{appId}/errors/{groupId}",
+            "DELETE /api/v1/apps/{appId}",
+            "DELETE /api/v1/orgs/{orgId}",
+            "POST /apps/{appId}/settings/delete",
             "POST /signup");
     SoftAssertions soft = new SoftAssertions();
     Set<String> checked = new LinkedHashSet<>();
