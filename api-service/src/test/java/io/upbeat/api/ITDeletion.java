@@ -593,6 +593,52 @@ class ITDeletion extends ApiIntegrationTest {
         .isEqualTo(census.total(before));
   }
 
+  @Test
+  void aNotificationWrittenForADeletedAppReachesNobody() {
+    App app = newApp(owner, owner.orgId(), "late-notice");
+    Response hook =
+        api.post(
+            "/api/v1/apps/" + app.id() + "/webhooks",
+            owner.apiKey(),
+            "{\"url\": \"https://93.184.215.14/hook\", \"events\": [\"new_error\"]}");
+    assertThat(hook.status()).isEqualTo(201);
+    // As a processor that had not refreshed its set of deleted apps yet would write it; the app
+    // is in deleted_apps (its purge is left out here, so the rows stay to be looked at).
+    jdbc.update(
+        "INSERT INTO deleted_apps (app_id, org_id, deleted_at) VALUES (?, ?, now())",
+        app.id(),
+        owner.orgId());
+    UUID late = UUID.randomUUID();
+    UUID live = UUID.randomUUID();
+    App other = newApp(owner, owner.orgId(), "still-here");
+    api.post(
+        "/api/v1/apps/" + other.id() + "/webhooks",
+        owner.apiKey(),
+        "{\"url\": \"https://93.184.215.14/hook\", \"events\": [\"new_error\"]}");
+    for (UUID[] n : List.of(new UUID[] {late, app.id()}, new UUID[] {live, other.id()})) {
+      jdbc.update(
+          "INSERT INTO notifications (id, app_id, kind, payload) VALUES (?, ?, 'new_error', '{}')",
+          n[0],
+          n[1]);
+    }
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                count(
+                        "SELECT count(*) FROM notifications WHERE id IN (?, ?)"
+                            + " AND dispatched_at IS NOT NULL",
+                        late,
+                        live)
+                    == 2);
+    assertThat(
+            count("SELECT count(*) FROM notification_deliveries WHERE notification_id = ?", late))
+        .isZero();
+    assertThat(
+            count("SELECT count(*) FROM notification_deliveries WHERE notification_id = ?", live))
+        .isOne();
+  }
+
   private void assertTombstoned(String secret) {
     String key = TokenDigest.sha256Hex(secret);
     Map<String, byte[]> latest = new HashMap<>();

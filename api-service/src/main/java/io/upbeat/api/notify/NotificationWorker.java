@@ -125,6 +125,11 @@ class NotificationWorker {
   }
 
   private void fanOut(Pending p) {
+    if (appDeleted(p.app())) {
+      // Written by a processor that had not yet learnt of the deletion: nobody is told, and the
+      // purge's final sweep deletes it.
+      return;
+    }
     if (mail.getIfAvailable() != null) {
       for (String to : recipients(p)) {
         String channel = "email:" + to;
@@ -160,6 +165,13 @@ class NotificationWorker {
     for (UUID hook : hooks) {
       insertDelivery(p.id(), "webhook:" + hook, hook, "pending");
     }
+  }
+
+  private boolean appDeleted(UUID app) {
+    return jdbc.sql("SELECT EXISTS (SELECT 1 FROM deleted_apps WHERE app_id = :app)")
+        .param("app", app)
+        .query(Boolean.class)
+        .single();
   }
 
   /** The assignee; without one (new groups, regressions) the org's owners. */
