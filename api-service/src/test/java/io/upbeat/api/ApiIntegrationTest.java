@@ -16,7 +16,11 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = "upbeat.accounts.login-throttle.max-failures-per-address=100000")
+    properties = {
+      "upbeat.accounts.login-throttle.max-failures-per-address=100000",
+      // Processors are not part of these tests: the purge's final sweep need not wait for them.
+      "upbeat.deletion.sweep-delay=2s"
+    })
 abstract class ApiIntegrationTest {
   @RegisterExtension static final LocalStackExtension stack = new LocalStackExtension();
 

@@ -226,6 +226,9 @@ class ITEveryEndpointHostileInput extends ApiIntegrationTest {
             "DELETE /api/v1/me/api-keys/{keyId}",
             "POST /api/v1/me/sessions/revoke",
             "POST /account/api-keys",
+            "DELETE /api/v1/apps/{appId}",
+            "DELETE /api/v1/orgs/{orgId}",
+            "POST /apps/{appId}/settings/delete",
             "POST /signup");
     SoftAssertions soft = new SoftAssertions();
     Set<String> checked = new LinkedHashSet<>();

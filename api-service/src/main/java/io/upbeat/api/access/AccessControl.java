@@ -19,6 +19,9 @@ import org.springframework.stereotype.Component;
  * <p>Owners manage members and roles, apps (create, delete, token rotation), webhooks, ownership,
  * alert and scrubbing rules, application packages; members read everything of the org and triage
  * errors (status, assignee) and may record releases.
+ *
+ * <p>A deleted app or org (its {@code deleted_at} set, its rows left to the purge job) is absent
+ * here from the moment its deletion commits: 404 for everybody, like an id that never existed.
  */
 @Component
 public class AccessControl {
@@ -60,7 +63,11 @@ public class AccessControl {
   /** The org, seen by one of its members; otherwise 404. */
   public OrgAccess org(CurrentUser user, String orgId) {
     UUID id = parse(orgId).orElseThrow(() -> ApiException.notFound("The organization"));
-    return jdbc.sql("SELECT role FROM memberships WHERE org_id = :org AND user_id = :user")
+    return jdbc.sql(
+            """
+            SELECT m.role FROM memberships m JOIN orgs o ON o.id = m.org_id
+            WHERE m.org_id = :org AND m.user_id = :user AND o.deleted_at IS NULL
+            """)
         .param("org", id)
         .param("user", user.id())
         .query((rs, n) -> new OrgAccess(id, rs.getString(1)))
@@ -75,7 +82,7 @@ public class AccessControl {
             """
             SELECT a.id, a.org_id, a.name, a.created_at, m.role FROM apps a
             JOIN memberships m ON m.org_id = a.org_id AND m.user_id = :user
-            WHERE a.id = :app
+            WHERE a.id = :app AND a.deleted_at IS NULL
             """)
         .param("app", id)
         .param("user", user.id())
@@ -97,7 +104,11 @@ public class AccessControl {
       if (!ci.appId().equals(id)) {
         throw ApiException.notFound("The app");
       }
-      return jdbc.sql("SELECT id, org_id, name, created_at, 'ci' AS role FROM apps WHERE id = :app")
+      return jdbc.sql(
+              """
+              SELECT id, org_id, name, created_at, 'ci' AS role FROM apps
+              WHERE id = :app AND deleted_at IS NULL
+              """)
           .param("app", id)
           .query(AccessControl::appAccess)
           .optional()

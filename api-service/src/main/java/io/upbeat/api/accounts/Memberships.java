@@ -26,7 +26,7 @@ public class Memberships {
     return jdbc.sql(
             """
             SELECT o.id, o.slug, o.name, m.role FROM memberships m JOIN orgs o ON o.id = m.org_id
-            WHERE m.user_id = :user ORDER BY o.created_at, o.id
+            WHERE m.user_id = :user AND o.deleted_at IS NULL ORDER BY o.created_at, o.id
             """)
         .param("user", userId)
         .query(

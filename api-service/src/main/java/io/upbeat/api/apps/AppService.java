@@ -48,7 +48,7 @@ class AppService {
     int inserted =
         jdbc.sql(
                 "INSERT INTO apps (id, org_id, name, created_at) VALUES (:id, :org, :name, :at)"
-                    + " ON CONFLICT (org_id, name) DO NOTHING")
+                    + " ON CONFLICT (org_id, name) WHERE deleted_at IS NULL DO NOTHING")
             .param("id", appId)
             .param("org", orgId)
             .param("name", name)
@@ -97,6 +97,7 @@ class AppService {
             """
             SELECT a.id, a.name, a.org_id, a.created_at FROM apps a
             JOIN memberships m ON m.org_id = a.org_id AND m.user_id = :user
+            WHERE a.deleted_at IS NULL
             ORDER BY a.created_at, a.id
             """)
         .param("user", userId)

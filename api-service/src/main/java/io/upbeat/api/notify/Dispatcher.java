@@ -75,6 +75,11 @@ class Dispatcher {
   }
 
   private void fanOut(Stored n) {
+    if (appDeleted(n.appId())) {
+      // Written by a processor that had not yet learnt of the deletion: nobody is told, and the
+      // purge's final sweep deletes it.
+      return;
+    }
     if (email.configured()) {
       for (String to : recipients(n)) {
         String channel = "email:" + to;
@@ -110,6 +115,13 @@ class Dispatcher {
     for (UUID hook : hooks) {
       insertDelivery(n.id(), "webhook:" + hook, hook, "pending");
     }
+  }
+
+  private boolean appDeleted(UUID app) {
+    return jdbc.sql("SELECT EXISTS (SELECT 1 FROM deleted_apps WHERE app_id = :app)")
+        .param("app", app)
+        .query(Boolean.class)
+        .single();
   }
 
   /**

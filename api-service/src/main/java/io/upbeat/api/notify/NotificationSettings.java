@@ -40,7 +40,7 @@ class NotificationSettings {
                 """
                 SELECT m.app_id FROM notification_app_mutes m JOIN apps a ON a.id = m.app_id
                 JOIN memberships ms ON ms.org_id = a.org_id AND ms.user_id = m.user_id
-                WHERE m.user_id = :user ORDER BY a.name, a.id
+                WHERE m.user_id = :user AND a.deleted_at IS NULL ORDER BY a.name, a.id
                 """)
             .param("user", user)
             .query(UUID.class)
@@ -79,7 +79,7 @@ class NotificationSettings {
     return jdbc
         .sql(
             "SELECT a.id FROM apps a JOIN memberships m ON m.org_id = a.org_id"
-                + " WHERE m.user_id = :user")
+                + " WHERE m.user_id = :user AND a.deleted_at IS NULL")
         .param("user", user)
         .query(UUID.class)
         .list()

@@ -69,6 +69,7 @@ class NotificationSettingsPages {
                 """
                 SELECT a.id, a.name, o.name FROM apps a JOIN orgs o ON o.id = a.org_id
                 JOIN memberships m ON m.org_id = a.org_id AND m.user_id = :user
+                WHERE a.deleted_at IS NULL AND o.deleted_at IS NULL
                 ORDER BY o.name, a.name
                 """)
             .param("user", user.id())

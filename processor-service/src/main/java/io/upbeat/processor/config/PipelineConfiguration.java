@@ -3,6 +3,7 @@ package io.upbeat.processor.config;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.upbeat.events.EventBatchCodec;
 import io.upbeat.events.Topics;
+import io.upbeat.processor.consume.DeletedApps;
 import io.upbeat.processor.consume.EventPipeline;
 import io.upbeat.processor.consume.LedgerStore;
 import io.upbeat.processor.consume.OffsetLedger;
@@ -16,6 +17,7 @@ import io.upbeat.processor.rollup.RollupScheduler;
 import io.upbeat.processor.rollup.Rollups;
 import io.upbeat.processor.samples.SampleStore;
 import io.upbeat.processor.samples.SampleWork;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
@@ -29,13 +31,17 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.DependsOn;
 import org.springframework.kafka.config.TopicBuilder;
+import org.springframework.scheduling.annotation.Scheduled;
 
 /** Wires the processor's pipelines to Kafka, PostgreSQL and Micrometer. */
 @Configuration(proxyBeanMethods = false)
@@ -66,9 +72,49 @@ class PipelineConfiguration {
         .build();
   }
 
+  /**
+   * The apps whose events are dropped, read before any pipeline starts (after the schema check), so
+   * a processor that starts behind never stores a deleted app's events.
+   */
+  @Bean
+  @DependsOn("flywayInitializer")
+  DeletedApps deletedApps(DataSource dataSource, MeterRegistry meters) throws SQLException {
+    DeletedApps deleted = new DeletedApps(dataSource);
+    deleted.refresh();
+    meters.gauge("upbeat.processor.deleted.apps", deleted, DeletedApps::size);
+    return deleted;
+  }
+
+  @Bean
+  DeletedAppsRefresh deletedAppsRefresh(DeletedApps deletedApps) {
+    return new DeletedAppsRefresh(deletedApps);
+  }
+
+  /** Keeps {@link DeletedApps} current; a failed read keeps the set it had (it only grows). */
+  static final class DeletedAppsRefresh {
+    private static final Logger log = LoggerFactory.getLogger(DeletedAppsRefresh.class);
+    private final DeletedApps deletedApps;
+
+    DeletedAppsRefresh(DeletedApps deletedApps) {
+      this.deletedApps = deletedApps;
+    }
+
+    @Scheduled(
+        fixedDelayString = "${upbeat.processor.deleted-apps-refresh:5s}",
+        initialDelayString = "${upbeat.processor.deleted-apps-refresh:5s}")
+    void refresh() {
+      try {
+        deletedApps.refresh();
+      } catch (SQLException | RuntimeException e) {
+        log.warn("Cannot read the deleted apps; keeping the last set: {}", e.toString());
+      }
+    }
+  }
+
   @Bean
   PipelineLifecycle metricsPipeline(
       KafkaConnectionDetails kafka,
+      DeletedApps deletedApps,
       Topics topics,
       DataSource dataSource,
       ProcessorProperties properties,
@@ -90,6 +136,7 @@ class PipelineConfiguration {
                 clock,
                 properties.minuteRetentionDays(),
                 meters),
+            deletedApps,
             clock,
             properties.flushInterval(),
             meters));
@@ -98,6 +145,7 @@ class PipelineConfiguration {
   @Bean
   PipelineLifecycle errorsPipeline(
       KafkaConnectionDetails kafka,
+      DeletedApps deletedApps,
       Topics topics,
       DataSource dataSource,
       ProcessorProperties properties,
@@ -116,6 +164,7 @@ class PipelineConfiguration {
                 new OffsetLedger(dataSource, ERRORS_PIPELINE),
                 new ErrorStore(properties.occurrencesPerGroup(), inApp)),
             ErrorWork.factory(properties.occurrencesPerGroup(), meters, inApp),
+            deletedApps,
             clock,
             properties.flushInterval(),
             meters));
@@ -125,6 +174,7 @@ class PipelineConfiguration {
   @Bean
   PipelineLifecycle samplesPipeline(
       KafkaConnectionDetails kafka,
+      DeletedApps deletedApps,
       Topics topics,
       DataSource dataSource,
       ProcessorProperties properties,
@@ -143,6 +193,7 @@ class PipelineConfiguration {
                 new SampleStore(dataSource, properties.sampleRetentionDays())),
             SampleWork.factory(
                 properties.samplesPerMinute(), clock, properties.sampleRetentionDays(), meters),
+            deletedApps,
             clock,
             properties.flushInterval(),
             meters));

@@ -19,6 +19,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param samplesPerMinute sampled transactions (with spans) kept per app, transaction name and
  *     minute, per events partition
  * @param sampleRetentionDays days of sampled transactions kept
+ * @param deletedAppsRefresh how often the set of deleted apps (whose events are dropped) is read
+ *     again; api-service's purge sweeps a deleted app once more after its {@code
+ *     upbeat.deletion.sweep-delay} (60 s), which must exceed this plus a flush
  */
 @ConfigurationProperties("upbeat.processor")
 record ProcessorProperties(
@@ -29,7 +32,8 @@ record ProcessorProperties(
     @DefaultValue("1000") int maxTransactionNamesPerMinute,
     @DefaultValue("100") int occurrencesPerGroup,
     @DefaultValue("10") int samplesPerMinute,
-    @DefaultValue("7") int sampleRetentionDays) {
+    @DefaultValue("7") int sampleRetentionDays,
+    @DefaultValue("5s") Duration deletedAppsRefresh) {
   ProcessorProperties {
     if (flushInterval.isNegative() || flushInterval.isZero()) {
       throw new IllegalArgumentException("flush interval must be positive: " + flushInterval);
@@ -47,6 +51,10 @@ record ProcessorProperties(
       throw new IllegalArgumentException(
           "samples per minute must be >= 0 and their retention >= 1 day: %d, %d"
               .formatted(samplesPerMinute, sampleRetentionDays));
+    }
+    if (deletedAppsRefresh.isNegative() || deletedAppsRefresh.isZero()) {
+      throw new IllegalArgumentException(
+          "deleted-apps refresh must be positive: " + deletedAppsRefresh);
     }
     if (minuteRetentionDays < 1) {
       throw new IllegalArgumentException(

@@ -74,6 +74,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   private final Clock clock;
   private final Duration flushInterval;
   private final Bisection<W> bisection;
+  private final DeletedApps deletedApps;
   private final Map<Integer, PartitionState<W>> partitions = new ConcurrentHashMap<>();
   // Assigned partitions whose stored offsets could not be read yet: paused, retried with backoff.
   private final Set<Integer> unresolved = new HashSet<>();
@@ -82,6 +83,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final Counter recordsRead;
   private final Counter recordsSkipped;
+  private final Counter recordsDropped;
   private final Counter rowsWritten;
   private final Counter poisonFlushes;
   private final Counter systemicFlushes;
@@ -113,6 +115,38 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       Clock clock,
       Duration flushInterval,
       MeterRegistry meters) {
+    this(
+        name,
+        parts,
+        consumer,
+        deadLetters,
+        deadLetterTopic,
+        topic,
+        store,
+        newWork,
+        DeletedApps.NONE,
+        clock,
+        flushInterval,
+        meters);
+  }
+
+  /**
+   * @param deletedApps apps whose events are dropped, not stored (they were deleted)
+   */
+  public EventPipeline(
+      String name,
+      EventBatchCodec.Parts parts,
+      Consumer<byte[], byte[]> consumer,
+      Producer<byte[], byte[]> deadLetters,
+      String deadLetterTopic,
+      String topic,
+      WorkStore<W> store,
+      Supplier<W> newWork,
+      DeletedApps deletedApps,
+      Clock clock,
+      Duration flushInterval,
+      MeterRegistry meters) {
+    this.deletedApps = deletedApps;
     this.name = name;
     this.nameBytes = name.getBytes(StandardCharsets.UTF_8);
     this.parts = parts;
@@ -143,6 +177,9 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
                     Fault.sqlState(fault)));
     this.recordsRead = meters.counter("upbeat.processor.records", "pipeline", name);
     this.recordsSkipped = meters.counter("upbeat.processor.records.skipped", "pipeline", name);
+    this.recordsDropped =
+        meters.counter(
+            "upbeat.processor.records.dropped", "pipeline", name, "reason", "app_deleted");
     this.poisonFlushes = meters.counter("upbeat.processor.flushes.poisoned", "pipeline", name);
     this.systemicFlushes = meters.counter("upbeat.processor.flushes.systemic", "pipeline", name);
     this.isolationTime = meters.timer("upbeat.processor.poison.isolation", "pipeline", name);
@@ -232,6 +269,12 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       state.deadLetters.add(
           deadLetters.send(
               r, DeadLetters.Reason.UNDECODABLE, String.valueOf(e.getMessage()), null));
+      return;
+    }
+    if (deletedApps.contains(batch.appId())) {
+      // The app was deleted: its events still in the topic are not stored. Nothing of it enters
+      // the work, so a rebuild or a bisection never sees it either; the offset moves past it.
+      recordsDropped.increment();
       return;
     }
     try {

@@ -160,13 +160,31 @@ final class PipelineFixture implements AutoCloseable {
   }
 
   Running metrics(String group) {
+    return metrics(group, DeletedApps.NONE);
+  }
+
+  /** The metrics pipeline, dropping the events of {@code deleted} apps. */
+  Running metrics(String group, DeletedApps deleted) {
     return start(
         "metrics",
         EventBatchCodec.Parts.TRANSACTION_TIMINGS,
         group,
         producer(),
         new LedgerStore<>(new OffsetLedger(db, "metrics"), new MetricsStore(db, 7)),
-        meters -> MetricsWork.factory(new NameLimiter(1000), Clock.systemUTC(), 7, meters));
+        meters -> MetricsWork.factory(new NameLimiter(1000), Clock.systemUTC(), 7, meters),
+        deleted);
+  }
+
+  /** The errors pipeline, dropping the events of {@code deleted} apps. */
+  Running errors(String group, DeletedApps deleted) {
+    return start(
+        "errors",
+        EventBatchCodec.Parts.ERRORS,
+        group,
+        producer(),
+        new LedgerStore<>(new OffsetLedger(db, "errors"), new ErrorStore(5)),
+        meters -> ErrorWork.factory(5, meters),
+        deleted);
   }
 
   interface WorkFactory<W extends PartitionWork> {
@@ -180,6 +198,17 @@ final class PipelineFixture implements AutoCloseable {
       Producer<byte[], byte[]> deadLetters,
       WorkStore<W> store,
       WorkFactory<W> work) {
+    return start(name, parts, group, deadLetters, store, work, DeletedApps.NONE);
+  }
+
+  <W extends PartitionWork> Running start(
+      String name,
+      EventBatchCodec.Parts parts,
+      String group,
+      Producer<byte[], byte[]> deadLetters,
+      WorkStore<W> store,
+      WorkFactory<W> work,
+      DeletedApps deleted) {
     try {
       store.prepare(LocalDate.now(ZoneOffset.UTC));
     } catch (java.sql.SQLException e) {
@@ -196,6 +225,7 @@ final class PipelineFixture implements AutoCloseable {
             topic,
             store,
             work.make(meters),
+            deleted,
             Clock.systemUTC(),
             Duration.ofMillis(200),
             meters);
