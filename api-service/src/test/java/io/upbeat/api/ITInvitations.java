@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.upbeat.api.ApiClient.Account;
 import io.upbeat.api.ApiClient.Response;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -301,6 +303,42 @@ class ITInvitations extends ApiIntegrationTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void anInvitationWhoseMailCannotBeSentIsNotCreated() throws Exception {
+    Account owner = api.newAccount("Mail Down Org");
+    String email = fresh("unlucky");
+    String token = Teams.invite(api, owner, email, "member");
+    String id = api.get(invitations(owner), owner.apiKey()).text("/items/0/id");
+    // The drop directory stops being writable (a file where it should be): sends fail.
+    Path aside = Mailbox.DIR.resolveSibling(Mailbox.DIR.getFileName() + ".aside");
+    Files.move(Mailbox.DIR, aside);
+    Response invite;
+    Response resend;
+    try {
+      Files.writeString(Mailbox.DIR, "not a directory");
+      invite =
+          api.post(invitations(owner), owner.apiKey(), "{\"email\": \"%s\"}".formatted(fresh("x")));
+      resend = api.post(invitations(owner) + "/" + id + "/resend", owner.apiKey(), "");
+    } finally {
+      Files.delete(Mailbox.DIR);
+      Files.move(aside, Mailbox.DIR);
+    }
+    assertThat(invite.status()).isEqualTo(503);
+    assertThat(invite.text("/error")).isEqualTo("unavailable");
+    assertThat(resend.status()).isEqualTo(503);
+    // Nothing was saved, and the resend's rollback kept the old link working.
+    assertThat(
+            api.get(invitations(owner), owner.apiKey())
+                .json()
+                .at("/items")
+                .findValuesAsString("email"))
+        .containsExactly(email);
+    Account invitee = api.newAccount("Invitee's");
+    assertThat(
+            api.post("/api/v1/invitations/accept", invitee.apiKey(), Teams.token(token)).status())
+        .isEqualTo(200);
   }
 
   @Test

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.Date;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,10 +22,11 @@ import org.springframework.mail.javamail.JavaMailSender;
 import org.springframework.stereotype.Component;
 
 /**
- * Sends one plain-text e-mail, synchronously: through {@link JavaMailSender} when {@code
- * spring.mail.host} is set (Spring Boot then provides one), else written whole as an {@code .eml}
- * file into {@code upbeat.mail.drop-dir}. With neither, nothing can be sent and {@link #send} says
- * so instead of dropping the message: callers decide what an unsent message means for them.
+ * Sends Upbeat's e-mails (invitations, notifications), one plain-text message at a time,
+ * synchronously: through {@link JavaMailSender} when {@code spring.mail.host} is set (Spring Boot
+ * then provides one), else written whole as an {@code .eml} file into {@code upbeat.mail.drop-dir}.
+ * With neither, nothing can be sent and {@link #send} says so instead of dropping the message:
+ * callers decide what an unsent message means for them.
  */
 @Component
 public class Mailer {
@@ -61,34 +63,61 @@ public class Mailer {
   }
 
   /**
-   * Sends the message or throws.
+   * One plain-text message.
+   *
+   * @param from the sender; null for {@code upbeat.mail.from}
+   * @param headers extra headers (e.g. a delivery id receivers deduplicate by)
+   */
+  public record Message(
+      String from, String to, String subject, String text, Map<String, String> headers) {
+    public Message {
+      headers = Map.copyOf(headers);
+    }
+  }
+
+  /**
+   * Sends a message from {@code upbeat.mail.from}, or throws.
    *
    * @throws MailNotSent when no transport is configured, or the SMTP server or the drop directory
    *     refused it
    */
   public void send(String to, String subject, String text) {
+    send(new Message(null, to, subject, text, Map.of()));
+  }
+
+  /**
+   * Sends the message or throws.
+   *
+   * @throws MailNotSent when no transport is configured, or the SMTP server or the drop directory
+   *     refused it
+   */
+  public void send(Message message) {
     JavaMailSender sender = smtp.getIfAvailable();
     try {
       if (sender != null) {
-        sender.send(message(sender.createMimeMessage(), to, subject, text));
+        sender.send(mime(sender.createMimeMessage(), message));
       } else if (properties.dropDir() != null) {
-        drop(message(new MimeMessage(Session.getInstance(new Properties())), to, subject, text));
+        drop(mime(new MimeMessage(Session.getInstance(new Properties())), message));
       } else {
         throw new MailNotSent(
             "no mail transport is configured (spring.mail.host or upbeat.mail.drop-dir)", null);
       }
     } catch (MessagingException | MailException | IOException e) {
-      throw new MailNotSent("the e-mail could not be sent: " + e.getClass().getSimpleName(), e);
+      throw new MailNotSent(
+          "the e-mail could not be sent: " + e.getClass().getSimpleName() + ": " + e.getMessage(),
+          e);
     }
   }
 
-  private MimeMessage message(MimeMessage mime, String to, String subject, String text)
-      throws MessagingException {
-    mime.setFrom(new InternetAddress(properties.from()));
-    mime.setRecipients(MimeMessage.RecipientType.TO, InternetAddress.parse(to, true));
-    mime.setSubject(subject, "UTF-8");
-    mime.setText(text, "UTF-8");
+  private MimeMessage mime(MimeMessage mime, Message m) throws MessagingException {
+    mime.setFrom(new InternetAddress(m.from() == null ? properties.from() : m.from()));
+    mime.setRecipients(MimeMessage.RecipientType.TO, InternetAddress.parse(m.to(), true));
+    mime.setSubject(m.subject(), "UTF-8");
+    mime.setText(m.text(), "UTF-8");
     mime.setSentDate(Date.from(clock.instant()));
+    for (Map.Entry<String, String> h : m.headers().entrySet()) {
+      mime.setHeader(h.getKey(), h.getValue());
+    }
     mime.saveChanges();
     return mime;
   }

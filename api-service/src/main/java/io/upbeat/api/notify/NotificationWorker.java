@@ -1,7 +1,8 @@
 package io.upbeat.api.notify;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.mail.internet.MimeMessage;
+import io.upbeat.api.mail.MailNotSent;
+import io.upbeat.api.mail.Mailer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,10 +18,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.mail.javamail.JavaMailSender;
-import org.springframework.mail.javamail.MimeMessageHelper;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -44,7 +42,7 @@ class NotificationWorker {
   private final JdbcClient jdbc;
   private final TransactionTemplate tx;
   private final JsonMapper json;
-  private final ObjectProvider<JavaMailSender> mail;
+  private final Mailer mail;
   private final NotifyProperties properties;
   private final WebhookProperties webhooks;
   private final SigningKey signingKey;
@@ -55,7 +53,7 @@ class NotificationWorker {
       JdbcClient jdbc,
       TransactionTemplate tx,
       JsonMapper json,
-      ObjectProvider<JavaMailSender> mail,
+      Mailer mail,
       NotifyProperties properties,
       WebhookProperties webhooks,
       SigningKey signingKey,
@@ -125,7 +123,7 @@ class NotificationWorker {
   }
 
   private void fanOut(Pending p) {
-    if (mail.getIfAvailable() != null) {
+    if (mail.configured()) {
       for (String to : recipients(p)) {
         String channel = "email:" + to;
         boolean recent =
@@ -249,22 +247,21 @@ class NotificationWorker {
   }
 
   private Outcome email(String to, Message m) {
-    JavaMailSender sender = mail.getIfAvailable();
-    if (sender == null) {
-      return new Outcome(false, null, "no SMTP server configured (spring.mail.host)");
+    if (!mail.configured()) {
+      return new Outcome(
+          false, null, "no mail transport configured (spring.mail.host or upbeat.mail.drop-dir)");
     }
     try {
-      MimeMessage mime = sender.createMimeMessage();
-      MimeMessageHelper helper = new MimeMessageHelper(mime, false, "UTF-8");
-      helper.setFrom(properties.emailFrom());
-      helper.setTo(to);
-      helper.setSubject(m.subject());
-      helper.setText(m.text() + "\n\n" + m.link() + "\n");
-      mime.setHeader("X-Upbeat-Delivery", m.id().toString());
-      sender.send(mime);
+      mail.send(
+          new Mailer.Message(
+              properties.emailFrom(),
+              to,
+              m.subject(),
+              m.text() + "\n\n" + m.link() + "\n",
+              Map.of("X-Upbeat-Delivery", m.id().toString())));
       return new Outcome(true, null, null);
-    } catch (Exception e) {
-      return new Outcome(false, null, "SMTP: " + e.getMessage());
+    } catch (MailNotSent e) {
+      return new Outcome(false, null, e.getMessage());
     }
   }
 
