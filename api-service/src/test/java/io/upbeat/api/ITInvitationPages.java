@@ -220,6 +220,8 @@ class ITInvitationPages extends ApiIntegrationTest {
     // A member sees the list and the Leave button, but no management.
     Browser carols = new Browser(port).signIn(carol);
     Document asMember = Jsoup.parse(carols.get(membersPage(alice)).body());
+    assertThat(asMember.select("section#members")).hasSize(1);
+    assertThat(asMember.text()).doesNotContain("You left");
     assertThat(asMember.select("#member-list tbody tr")).hasSize(2);
     assertThat(asMember.select("button.role-change, button.remove, #invite-form")).isEmpty();
     assertThat(carols.post(membersPage(alice) + "/" + bob.userId() + "/remove").statusCode())
@@ -229,5 +231,18 @@ class ITInvitationPages extends ApiIntegrationTest {
     assertThat(left.statusCode()).isEqualTo(302);
     assertThat(left.headers().firstValue("Location").orElseThrow()).endsWith("/apps");
     assertThat(carols.get(membersPage(alice)).statusCode()).isEqualTo(404);
+
+    // With htmx, leaving swaps in a note and sends the browser to its apps.
+    Account dan = api.newAccount("Dan's");
+    String token = Teams.invite(api, alice.orgId(), bob.apiKey(), dan.email(), "member");
+    assertThat(api.post("/api/v1/invitations/accept", dan.apiKey(), Teams.token(token)).status())
+        .isEqualTo(200);
+    HttpResponse<String> leftByHtmx =
+        new Browser(port).signIn(dan).htmxPost(membersPage(alice) + "/" + dan.userId() + "/remove");
+    assertThat(leftByHtmx.statusCode()).isEqualTo(200);
+    assertThat(leftByHtmx.headers().firstValue("HX-Redirect")).hasValue("/apps");
+    assertThat(leftByHtmx.body()).contains("You left the organization.");
+    assertThat(api.get("/api/v1/orgs/" + alice.orgId() + "/members", dan.apiKey()).status())
+        .isEqualTo(404);
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.upbeat.api.ApiClient.Account;
 import io.upbeat.api.ApiClient.Response;
+import java.util.UUID;
 
 /** Puts people into orgs the only way there is: an owner invites, the invitee accepts the mail. */
 final class Teams {
@@ -11,10 +12,17 @@ final class Teams {
 
   /** Invites {@code email} with {@code role}; returns the token from the e-mail it sent. */
   static String invite(ApiClient api, Account owner, String email, String role) {
+    return invite(api, owner.orgId(), owner.apiKey(), email, role);
+  }
+
+  /**
+   * Invites {@code email} to the org {@code org} with an owner's {@code key}; returns the token.
+   */
+  static String invite(ApiClient api, UUID org, String key, String email, String role) {
     Response r =
         api.post(
-            "/api/v1/orgs/" + owner.orgId() + "/invitations",
-            owner.apiKey(),
+            "/api/v1/orgs/" + org + "/invitations",
+            key,
             "{\"email\": \"%s\", \"role\": \"%s\"}".formatted(email, role));
     assertThat(r.status()).as(r.body()).isEqualTo(201);
     return Mailbox.latestToken(email);
