@@ -12,7 +12,8 @@ import org.springframework.test.context.DynamicPropertySource;
  * api-service running for real on the embedded PostgreSQL and Kafka. Subclasses share one
  * application context and one database; each test signs up its own users, so tests never see each
  * other's data unless they mean to. Every request comes from 127.0.0.1, so the per-address login
- * limit is raised here; {@link ITLoginThrottle} tests it with its own context.
+ * limit is raised here; {@link ITLoginThrottle} tests it with its own context. E-mails are written
+ * to {@link Mailbox#DIR}.
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -27,6 +28,8 @@ abstract class ApiIntegrationTest {
   @DynamicPropertySource
   static void stackProperties(DynamicPropertyRegistry registry) {
     stack.springProperties().forEach((k, v) -> registry.add(k, () -> v));
+    // No SMTP server: e-mails (invitations) land in a directory the tests read.
+    registry.add("upbeat.mail.drop-dir", Mailbox.DIR::toString);
   }
 
   @LocalServerPort int port;

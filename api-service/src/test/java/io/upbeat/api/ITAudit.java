@@ -106,6 +106,50 @@ class ITAudit extends ApiIntegrationTest {
   }
 
   @Test
+  void invitationsAndMembershipChangesAreRecorded() {
+    Account carol = api.newAccount("Carol's org");
+    Teams.join(api, owner, carol, "member");
+    assertThat(
+            api.patch(
+                    "/api/v1/orgs/" + owner.orgId() + "/members/" + carol.userId(),
+                    owner.apiKey(),
+                    "{\"role\": \"owner\"}")
+                .status())
+        .isEqualTo(200);
+    assertThat(
+            api.delete(
+                    "/api/v1/orgs/" + owner.orgId() + "/members/" + member.userId(), owner.apiKey())
+                .status())
+        .isEqualTo(204);
+    assertThat(
+            api.delete(
+                    "/api/v1/orgs/" + owner.orgId() + "/members/" + carol.userId(), carol.apiKey())
+                .status())
+        .isEqualTo(204);
+    String id =
+        api.post(
+                "/api/v1/orgs/" + owner.orgId() + "/invitations",
+                owner.apiKey(),
+                "{\"email\": \"dave-%s@example.com\"}".formatted(UUID.randomUUID()))
+            .text("/id");
+    api.delete("/api/v1/orgs/" + owner.orgId() + "/invitations/" + id, owner.apiKey());
+
+    JsonNode items = api.get(audit, owner.apiKey()).json().at("/items");
+    assertThat(items.findValuesAsString("action"))
+        .containsSubsequence(
+            "invitation.revoked",
+            "invitation.created",
+            "member.left",
+            "member.removed",
+            "member.role_changed",
+            "invitation.accepted",
+            "invitation.created");
+    assertThat(items.findValuesAsString("target"))
+        .contains(
+            carol.email() + ": member -> owner", member.email(), carol.email() + " as member");
+  }
+
+  @Test
   void onlyOwnersReadIt() {
     Response byMember = api.get(audit, member.apiKey());
     assertThat(byMember.status()).isEqualTo(403);

@@ -210,22 +210,28 @@ class ITDashboardAccountPages extends ApiIntegrationTest {
     assertThat(invited.body())
         .startsWith("<section id=\"members\"")
         .contains(newcomer + " is invited")
-        .contains("invited");
-    HttpResponse<String> joined =
+        .contains("Pending invitations");
+    // An existing user is invited like anyone else: asked, not added.
+    HttpResponse<String> asked =
         browser.post("/orgs/" + alice.orgId() + "/members", "email", bob.email());
-    assertThat(joined.statusCode()).isEqualTo(201);
-    assertThat(joined.body()).contains(bob.email() + " is now a member.");
+    assertThat(asked.statusCode()).isEqualTo(201);
+    assertThat(asked.body()).contains(bob.email() + " is invited").doesNotContain("Bob Org");
     HttpResponse<String> again =
         browser.post("/orgs/" + alice.orgId() + "/members", "email", newcomer);
     assertThat(again.statusCode()).isEqualTo(409);
-    assertThat(again.body()).contains("This e-mail is already invited.");
+    assertThat(again.body()).contains("This e-mail is already invited");
     HttpResponse<String> bad = browser.post("/orgs/" + alice.orgId() + "/members", "email", "x");
     assertThat(bad.statusCode()).isEqualTo(400);
     assertThat(bad.body()).contains("The e-mail must be an e-mail address.");
 
-    assertThat(api.get("/api/v1/orgs/" + alice.orgId() + "/members", alice.apiKey()).body())
+    assertThat(api.get("/api/v1/orgs/" + alice.orgId() + "/invitations", alice.apiKey()).body())
         .contains(newcomer)
         .contains(bob.email());
+    assertThat(
+            api.get("/api/v1/orgs/" + alice.orgId() + "/members", alice.apiKey())
+                .json()
+                .at("/items"))
+        .hasSize(1);
   }
 
   @Test

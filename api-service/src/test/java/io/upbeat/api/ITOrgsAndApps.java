@@ -9,12 +9,12 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 
-/** Members and invitations, apps and their tokens. */
+/** Members and invitations (v1's add, now an invitation), apps and their tokens. */
 class ITOrgsAndApps extends ApiIntegrationTest {
   @Autowired JdbcTemplate jdbc;
 
   @Test
-  void anInvitedEmailJoinsTheOrgWhenItSignsUp() {
+  void theV1AddInvitesAndTheInviteeJoinsOnlyByAccepting() {
     Account owner = api.newAccount("Inviting Org");
     String bobEmail = "bob-" + UUID.randomUUID() + "@example.com";
 
@@ -26,6 +26,7 @@ class ITOrgsAndApps extends ApiIntegrationTest {
     assertThat(invited.status()).isEqualTo(201);
     assertThat(invited.text("/status")).isEqualTo("invited");
     assertThat(invited.text("/email")).isEqualTo(bobEmail);
+    assertThat(invited.json().has("user_id")).isFalse();
 
     Response again =
         api.post(
@@ -34,11 +35,17 @@ class ITOrgsAndApps extends ApiIntegrationTest {
             "{\"email\": \"%s\"}".formatted(bobEmail));
     assertThat(again.status()).isEqualTo(409);
 
-    Response pending = api.get("/api/v1/orgs/" + owner.orgId() + "/members", owner.apiKey());
-    assertThat(pending.json().at("/items").findValuesAsString("status"))
-        .containsExactly("member", "invited");
-
+    // Signing up with the invited e-mail joins nothing; accepting the mailed link does.
     Account bob = api.signup(bobEmail, "Bob's Own");
+    assertThat(api.get("/api/v1/me", bob.apiKey()).json().at("/orgs").findValuesAsString("id"))
+        .containsExactly(bob.orgId().toString());
+    assertThat(
+            api.post(
+                    "/api/v1/invitations/accept",
+                    bob.apiKey(),
+                    Teams.token(Mailbox.latestToken(bobEmail)))
+                .status())
+        .isEqualTo(200);
     Response me = api.get("/api/v1/me", bob.apiKey());
     assertThat(me.json().at("/orgs").findValuesAsString("id"))
         .containsExactlyInAnyOrder(bob.orgId().toString(), owner.orgId().toString());
@@ -46,24 +53,15 @@ class ITOrgsAndApps extends ApiIntegrationTest {
     Response members = api.get("/api/v1/orgs/" + owner.orgId() + "/members", owner.apiKey());
     assertThat(members.json().at("/items").findValuesAsString("email"))
         .containsExactly(owner.email(), bobEmail);
-    assertThat(members.json().at("/items").findValuesAsString("status"))
-        .containsExactly("member", "member");
-    assertThat(members.text("/items/1/user_id")).isEqualTo(bob.userId().toString());
+    assertThat(members.text("/items/1/user/id")).isEqualTo(bob.userId().toString());
+    assertThat(members.text("/items/1/role")).isEqualTo("member");
   }
 
   @Test
-  void anExistingUserJoinsAtOnceAndOnlyOnce() {
+  void onlyOwnersInviteAndBadEmailsAreRefused() {
     Account owner = api.newAccount("Join Org");
     Account carol = api.newAccount("Carol's");
-
-    Response added =
-        api.post(
-            "/api/v1/orgs/" + owner.orgId() + "/members",
-            owner.apiKey(),
-            "{\"email\": \"%s\"}".formatted(carol.email()));
-    assertThat(added.status()).isEqualTo(201);
-    assertThat(added.text("/status")).isEqualTo("member");
-    assertThat(added.text("/user_id")).isEqualTo(carol.userId().toString());
+    Teams.join(api, owner, carol, "member");
 
     // Carol, now a member, sees the org but may not add members: that is an owner's.
     assertThat(api.get("/api/v1/orgs/" + owner.orgId() + "/members", carol.apiKey()).status())

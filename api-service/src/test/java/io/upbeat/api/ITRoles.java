@@ -35,12 +35,7 @@ class ITRoles extends ApiIntegrationTest {
     appId =
         api.post("/api/v1/orgs/" + orgId + "/apps", owner.apiKey(), "{\"name\": \"shop\"}")
             .text("/id");
-    // The member joined (how a membership comes to be is the invitations' business, not this
-    // test's).
-    jdbc.update(
-        "INSERT INTO memberships (org_id, user_id, role) VALUES (?, ?, 'member')",
-        owner.orgId(),
-        member.userId());
+    Teams.join(api, owner, member, "member");
     jdbc.update(
         """
         INSERT INTO error_groups (id, app_id, fingerprint, type, message, count, first_seen,
@@ -58,6 +53,13 @@ class ITRoles extends ApiIntegrationTest {
     String app = "/api/v1/apps/" + appId;
     return List.of(
         new Call("POST", "/api/v1/orgs/" + orgId + "/members", "{\"email\": \"x@example.com\"}"),
+        new Call(
+            "POST", "/api/v1/orgs/" + orgId + "/invitations", "{\"email\": \"y@example.com\"}"),
+        new Call("GET", "/api/v1/orgs/" + orgId + "/invitations", null),
+        new Call(
+            "PATCH",
+            "/api/v1/orgs/" + orgId + "/members/" + member.userId(),
+            "{\"role\": \"member\"}"),
         new Call("POST", "/api/v1/orgs/" + orgId + "/apps", "{\"name\": \"second\"}"),
         new Call("POST", app + "/tokens/rotate", "{\"kind\": \"secret\"}"),
         new Call("POST", app + "/tokens/rotate", "{\"kind\": \"ci\"}"),
@@ -95,6 +97,10 @@ class ITRoles extends ApiIntegrationTest {
       assertThat(r.text("/error")).isEqualTo("forbidden");
       assertThat(r.text("/message")).contains("owner");
     }
+    // Removing someone else is an owner's too (removing oneself is leaving: see ITMembers).
+    Response remove =
+        api.delete("/api/v1/orgs/" + orgId + "/members/" + owner.userId(), member.apiKey());
+    assertThat(remove.status()).isEqualTo(403);
     assertThat(snapshot()).isEqualTo(before);
   }
 

@@ -23,6 +23,7 @@ class ITTenantIsolation extends ApiIntegrationTest {
   private Account stranger;
   private String appId;
   private String appName;
+  private String invitationId;
 
   /** An error group of the owner's app, as the processor would have written it. */
   private final UUID group = UUID.randomUUID();
@@ -47,6 +48,12 @@ class ITTenantIsolation extends ApiIntegrationTest {
         group,
         UUID.fromString(appId),
         TokenDigest.sha256Hex(group.toString()));
+    invitationId =
+        api.post(
+                "/api/v1/orgs/" + owner.orgId() + "/invitations",
+                owner.apiKey(),
+                "{\"email\": \"invitee-%s@example.com\"}".formatted(UUID.randomUUID()))
+            .text("/id");
   }
 
   record Call(String method, String path, String body) {}
@@ -55,6 +62,16 @@ class ITTenantIsolation extends ApiIntegrationTest {
     return List.of(
         new Call("GET", "/api/v1/orgs/" + orgId + "/members", null),
         new Call("POST", "/api/v1/orgs/" + orgId + "/members", "{\"email\": \"x@example.com\"}"),
+        new Call(
+            "PATCH",
+            "/api/v1/orgs/" + orgId + "/members/" + owner.userId(),
+            "{\"role\": \"member\"}"),
+        new Call("DELETE", "/api/v1/orgs/" + orgId + "/members/" + owner.userId(), null),
+        new Call("GET", "/api/v1/orgs/" + orgId + "/invitations", null),
+        new Call(
+            "POST", "/api/v1/orgs/" + orgId + "/invitations", "{\"email\": \"x@example.com\"}"),
+        new Call("DELETE", "/api/v1/orgs/" + orgId + "/invitations/" + invitationId, null),
+        new Call("POST", "/api/v1/orgs/" + orgId + "/invitations/" + invitationId + "/resend", ""),
         new Call("POST", "/api/v1/orgs/" + orgId + "/apps", "{\"name\": \"intruder\"}"),
         new Call("GET", "/api/v1/apps/" + app, null),
         new Call("POST", "/api/v1/apps/" + app + "/tokens/rotate", "{\"kind\": \"secret\"}"),
@@ -84,9 +101,14 @@ class ITTenantIsolation extends ApiIntegrationTest {
           .doesNotContain(
               owner.email(), appName, owner.orgId().toString(), "Owner Org", "secret detail");
     }
-    // Nothing changed for the owner: no member, app or token was added by the stranger.
+    // Nothing changed for the owner: no member, invitation, app or token was added by the stranger.
     Response members = api.get("/api/v1/orgs/" + owner.orgId() + "/members", owner.apiKey());
     assertThat(members.json().at("/items")).hasSize(1);
+    assertThat(members.text("/items/0/role")).isEqualTo("owner");
+    Response invitations =
+        api.get("/api/v1/orgs/" + owner.orgId() + "/invitations", owner.apiKey());
+    assertThat(invitations.json().at("/items").findValuesAsString("id"))
+        .containsExactly(invitationId);
     assertThat(api.get("/api/v1/apps", owner.apiKey()).json().at("/items")).hasSize(1);
     assertThat(
             jdbc.queryForObject(
@@ -130,6 +152,7 @@ class ITTenantIsolation extends ApiIntegrationTest {
     return switch (call.method()) {
       case "GET" -> api.get(call.path(), key);
       case "PATCH" -> api.patch(call.path(), key, call.body());
+      case "DELETE" -> api.delete(call.path(), key);
       case "PUT" -> api.put(call.path(), key, "text/plain", call.body());
       default -> api.post(call.path(), key, call.body());
     };

@@ -8,11 +8,18 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.upbeat.systemtests.browser.Browser;
 import io.upbeat.systemtests.browser.BrowserTest;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,8 +33,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * intake and processor on embedded Kafka and PostgreSQL): a newcomer signs up, creates an app, CI
  * posts a release and the app's agent sends events; the overview chart shows points, the error
  * appears assigned to the commit's author, is resolved, a rotated token is refused by intake, and
- * an API key created on the account page works until it is revoked there. Screenshots land in
- * {@code target/screenshots/}.
+ * an API key created on the account page works until it is revoked there; an invitee follows the
+ * e-mailed link (an {@code .eml} file under {@code <data-dir>/mail}), signs up from it and lands in
+ * the org. Screenshots land in {@code target/screenshots/}.
  */
 @BrowserTest
 class ITDashboardBrowser {
@@ -187,6 +195,67 @@ class ITDashboardBrowser {
     assertThat(browser.consoleErrors()).isEmpty();
     lap("created and revoked an API key");
   }
+
+  @Test
+  void anInviteeFollowsTheMailedLinkSignsUpAndJoins(Browser browser) {
+    browser.baseUrl(platform.apiUrl());
+    JsonApi api = new JsonApi(platform.apiUrl());
+    JsonApi.SignedUp owner = api.signUpWithApp("team-owner@example.com", "Team Org", "team-app");
+    String orgId = owner.app().path("org_id").asText();
+    String invitee = "invitee@example.com";
+    api.post(
+        "/api/v1/orgs/" + orgId + "/invitations",
+        owner.apiKey(),
+        "{\"email\": \"" + invitee + "\"}",
+        201);
+
+    // ./upbeat dev has no SMTP host: the invitation is a whole .eml file in <data-dir>/mail.
+    String link =
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> invitationLink(dataDir.resolve("mail"), invitee), Optional::isPresent)
+            .orElseThrow();
+    assertThat(link).startsWith(platform.apiUrl() + "/invitations/accept?token=ub_inv_");
+
+    // Signed out, the link's page offers sign-up, which carries the token and joins on the way.
+    browser.open(link);
+    assertThat(browser.text("#invitation-org")).isEqualTo("Team Org");
+    browser.screenshot("invitation");
+    browser.click("#accept-sign-up");
+    assertThat(browser.find("input[name=email]").getAttribute("value")).isEqualTo(invitee);
+    browser.fill("input[name=password]", "a long enough password");
+    browser.fill("input[name=org_name]", "Invitee's own");
+    browser.click("form button[type=submit]");
+    new WebDriverWait(browser.driver(), Duration.ofSeconds(15))
+        .until(d -> browser.path().equals("/orgs/" + orgId + "/members"));
+    assertThat(browser.text("#member-list")).contains("team-owner@example.com").contains(invitee);
+    browser.screenshot("invitation-accepted");
+    assertThat(browser.consoleErrors()).isEmpty();
+
+    // The link was single-use.
+    browser.open(link);
+    assertThat(browser.exists("#invitation-invalid")).isTrue();
+  }
+
+  /** The accept link of the newest e-mail to {@code to} in the drop directory, if any yet. */
+  private static Optional<String> invitationLink(Path mailDir, String to) throws IOException {
+    if (!Files.isDirectory(mailDir)) {
+      return Optional.empty();
+    }
+    try (Stream<Path> files = Files.list(mailDir)) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".eml")).sorted().toList().reversed()) {
+        String eml = Files.readString(f, StandardCharsets.UTF_8);
+        Matcher m = INVITATION_LINK.matcher(eml);
+        if (eml.contains("To: " + to) && m.find()) {
+          return Optional.of(m.group());
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static final Pattern INVITATION_LINK =
+      Pattern.compile("http://\\S+/invitations/accept\\?token=ub_inv_[A-Za-z0-9_-]{43}");
 
   private void lap(String what) {
     long now = System.nanoTime();

@@ -63,7 +63,7 @@ class AccountService {
   record NewAccount(UserView user, OrgView org) {}
 
   /**
-   * Creates the user and their first org, and applies the invitations sent to their e-mail.
+   * Creates the user and their first org (and nothing more: see {@code orgs.Invitations}).
    *
    * @throws ApiException 409 if the e-mail (any case) has an account; 400 for a password over
    *     {@value #MAX_PASSWORD_BYTES} bytes (the rest is validated by the caller)
@@ -93,18 +93,9 @@ class AccountService {
     if (inserted == 0) {
       throw new ApiException(ErrorCode.CONFLICT, "An account with this e-mail already exists.");
     }
+    // Joins nothing else: invitations are accepted with their e-mailed token, never by the e-mail
+    // alone (anyone may register any address).
     OrgView org = createOrg(request.orgName().trim(), userId);
-    // Invitations sent to this e-mail before it had an account take effect now.
-    jdbc.sql(
-            """
-            INSERT INTO memberships (org_id, user_id, role)
-            SELECT org_id, :user, 'member' FROM invitations WHERE email = :email
-            ON CONFLICT DO NOTHING
-            """)
-        .param("user", userId)
-        .param("email", email)
-        .update();
-    jdbc.sql("DELETE FROM invitations WHERE email = :email").param("email", email).update();
     meters.counter("upbeat.accounts.signups").increment();
     return new NewAccount(new UserView(userId, email, name), org);
   }

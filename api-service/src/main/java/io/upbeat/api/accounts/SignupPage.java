@@ -2,6 +2,8 @@ package io.upbeat.api.accounts;
 
 import io.upbeat.api.accounts.AccountPayloads.SignupRequest;
 import io.upbeat.api.accounts.AccountService.NewAccount;
+import io.upbeat.api.orgs.Invitations;
+import io.upbeat.api.orgs.Invitations.Joined;
 import io.upbeat.api.security.CurrentUser;
 import io.upbeat.api.security.SessionSignIn;
 import io.upbeat.support.web.ApiException;
@@ -19,6 +21,7 @@ import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.util.UriComponentsBuilder;
 
 /**
  * The sign-up form: creates the account and its first org like {@code POST /api/v1/signup} (same
@@ -30,11 +33,17 @@ class SignupPage {
   private final AccountService accounts;
   private final SessionSignIn sessions;
   private final Validator validator;
+  private final Invitations invitations;
 
-  SignupPage(AccountService accounts, SessionSignIn sessions, Validator validator) {
+  SignupPage(
+      AccountService accounts,
+      SessionSignIn sessions,
+      Validator validator,
+      Invitations invitations) {
     this.accounts = accounts;
     this.sessions = sessions;
     this.validator = validator;
+    this.invitations = invitations;
   }
 
   /** What the form shows again after a refusal (never the password). */
@@ -42,10 +51,18 @@ class SignupPage {
     static final Form EMPTY = new Form("", "", "");
   }
 
+  /**
+   * The form; opened from an invitation link it carries the token ({@code invitation}) and the
+   * invited e-mail, and signing up then accepts that invitation.
+   */
   @GetMapping("/signup")
-  String form(Model model) {
-    model.addAttribute("form", Form.EMPTY);
+  String form(
+      @RequestParam(defaultValue = "") String invitation,
+      @RequestParam(defaultValue = "") String email,
+      Model model) {
+    model.addAttribute("form", new Form(email, "", ""));
     model.addAttribute("errors", Map.of());
+    model.addAttribute("invitation", invitation);
     return "accounts/signup";
   }
 
@@ -55,6 +72,7 @@ class SignupPage {
       @RequestParam(defaultValue = "") String password,
       @RequestParam(defaultValue = "") String name,
       @RequestParam(name = "org_name", defaultValue = "") String orgName,
+      @RequestParam(defaultValue = "") String invitation,
       HttpServletRequest request,
       HttpServletResponse response,
       Model model) {
@@ -70,7 +88,7 @@ class SignupPage {
         NewAccount account = accounts.createAccount(signup);
         sessions.signIn(
             new CurrentUser(account.user().id(), account.user().email()), request, response);
-        return "redirect:/apps";
+        return invitation.isEmpty() ? "redirect:/apps" : acceptInvitation(invitation, account);
       } catch (ApiException e) {
         if (e.code() == ErrorCode.CONFLICT) {
           errors.put("email", e.getMessage());
@@ -88,7 +106,29 @@ class SignupPage {
     }
     model.addAttribute("form", new Form(email, name, orgName));
     model.addAttribute("errors", errors);
+    model.addAttribute("invitation", invitation);
     return "accounts/signup";
+  }
+
+  /**
+   * Signing up from an invitation link accepts it: the new user acted with the token (the e-mail
+   * alone never joins anything). A token that is no longer valid leaves the new account as it is
+   * and shows the invitation page, which says so.
+   */
+  private String acceptInvitation(String token, NewAccount account) {
+    try {
+      Joined joined = invitations.accept(token, account.user().id());
+      return "redirect:/orgs/" + joined.id() + "/members";
+    } catch (ApiException e) {
+      if (e.code() != ErrorCode.NOT_FOUND) {
+        throw e;
+      }
+      return "redirect:"
+          + UriComponentsBuilder.fromPath("/invitations/accept")
+              .queryParam("token", token)
+              .encode()
+              .toUriString();
+    }
   }
 
   /** "The password must be at least 10 characters." from a field and its problem. */

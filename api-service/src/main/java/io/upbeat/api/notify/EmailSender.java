@@ -1,44 +1,45 @@
 package io.upbeat.api.notify;
 
-import jakarta.mail.internet.MimeMessage;
-import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.mail.javamail.JavaMailSender;
-import org.springframework.mail.javamail.MimeMessageHelper;
+import io.upbeat.api.mail.MailNotSent;
+import io.upbeat.api.mail.Mailer;
+import java.util.Map;
 import org.springframework.stereotype.Component;
 
-/** Sends one notification as an e-mail over SMTP ({@code spring.mail.*}). */
+/**
+ * Sends one notification as an e-mail through the {@link Mailer} (SMTP, or the drop directory of
+ * {@code ./upbeat dev}).
+ */
 @Component
 class EmailSender {
-  private final ObjectProvider<JavaMailSender> mail;
+  private final Mailer mail;
   private final NotifyProperties properties;
 
-  EmailSender(ObjectProvider<JavaMailSender> mail, NotifyProperties properties) {
+  EmailSender(Mailer mail, NotifyProperties properties) {
     this.mail = mail;
     this.properties = properties;
   }
 
   /** Whether e-mail can be sent at all; without it, dispatch plans no e-mail deliveries. */
   boolean configured() {
-    return mail.getIfAvailable() != null;
+    return mail.configured();
   }
 
   Outcome send(String to, Message m) {
-    JavaMailSender sender = mail.getIfAvailable();
-    if (sender == null) {
-      return Outcome.failed(null, "no SMTP server configured (spring.mail.host)");
+    if (!mail.configured()) {
+      return Outcome.failed(
+          null, "no mail transport configured (spring.mail.host or upbeat.mail.drop-dir)");
     }
     try {
-      MimeMessage mime = sender.createMimeMessage();
-      MimeMessageHelper helper = new MimeMessageHelper(mime, false, "UTF-8");
-      helper.setFrom(properties.emailFrom());
-      helper.setTo(to);
-      helper.setSubject(m.subject());
-      helper.setText(m.text() + "\n\n" + m.link() + "\n");
-      mime.setHeader("X-Upbeat-Delivery", m.id().toString());
-      sender.send(mime);
+      mail.send(
+          new Mailer.Message(
+              properties.emailFrom(),
+              to,
+              m.subject(),
+              m.text() + "\n\n" + m.link() + "\n",
+              Map.of("X-Upbeat-Delivery", m.id().toString())));
       return Outcome.sent(null);
-    } catch (Exception e) {
-      return Outcome.failed(null, "SMTP: " + e.getMessage());
+    } catch (MailNotSent e) {
+      return Outcome.failed(null, e.getMessage());
     }
   }
 }

@@ -1,11 +1,11 @@
 package io.upbeat.api.orgs;
 
-import io.upbeat.api.accounts.Emails;
-import io.upbeat.api.orgs.OrgMembers.Member;
+import io.upbeat.api.access.AccessControl;
+import io.upbeat.api.audit.AuditAction;
+import io.upbeat.api.audit.AuditLog;
 import io.upbeat.support.web.ApiException;
 import io.upbeat.support.web.ErrorCode;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -13,66 +13,94 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * An org's members and invitations, for the API and the members page alike. Callers have resolved
- * the org through {@code AccessControl} (adding is an owner's). An e-mail with an account joins at
- * once, any other is invited and joins when it signs up.
+ * An org's members and their roles, for the API and the members page alike. Callers have resolved
+ * the org through {@code AccessControl} and decided who may change what. An org always keeps at
+ * least one owner: every change that could take the last one away first locks the org's row, so two
+ * owners demoting (or removing) each other at the same moment are serialized and the second is
+ * refused.
  */
 @Service
 class MemberService {
-  private static final RowMapper<Member> MEMBER = OrgMembers.MEMBER;
-
   private final JdbcClient jdbc;
-  private final OrgMembers people;
+  private final AuditLog audit;
 
-  MemberService(JdbcClient jdbc, OrgMembers people) {
+  MemberService(JdbcClient jdbc, AuditLog audit) {
+    this.audit = audit;
     this.jdbc = jdbc;
-    this.people = people;
+  }
+
+  /** A person as the members API shows them. */
+  record User(UUID id, String email, String name) {}
+
+  /** A member of the org and their role. */
+  record Member(User user, String role) {}
+
+  private static final RowMapper<Member> MEMBER =
+      (rs, n) ->
+          new Member(
+              new User(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3)),
+              rs.getString(4));
+
+  /** The org's members in the order they joined. */
+  List<Member> list(UUID org) {
+    return jdbc.sql(
+            """
+            SELECT u.id, u.email, u.name, m.role FROM memberships m
+            JOIN users u ON u.id = m.user_id WHERE m.org_id = :org
+            ORDER BY m.created_at, u.email
+            """)
+        .param("org", org)
+        .query(MEMBER)
+        .list();
   }
 
   /**
-   * Adds a validated e-mail to the org.
+   * Gives a member a new role.
    *
-   * @throws ApiException 409 if it is already a member or invited
+   * @throws ApiException 404 if the user is not a member of the org; 409 if that would leave the
+   *     org without an owner
    */
   @Transactional
-  Member add(UUID org, String rawEmail, UUID invitedBy) {
-    String email = Emails.normalize(rawEmail);
-    Optional<Member> existing =
-        jdbc.sql(
-                "SELECT id, email, name, 'member', 'member' FROM users WHERE lower(email) = :email")
-            .param("email", email)
-            .query(MEMBER)
-            .optional();
-    if (existing.isPresent()) {
-      int added =
-          jdbc.sql(
-                  "INSERT INTO memberships (org_id, user_id, role) VALUES (:org, :user, 'member')"
-                      + " ON CONFLICT DO NOTHING")
-              .param("org", org)
-              .param("user", existing.get().userId())
-              .update();
-      if (added == 0) {
-        throw new ApiException(ErrorCode.CONFLICT, "This user is already a member.");
-      }
-      return existing.get();
+  Member changeRole(UUID org, String userId, String role, UUID by) {
+    UUID user = parse(userId);
+    Member member = lockAndFind(org, user);
+    if (losesOwner(member.role(), role) && owners(org) == 1) {
+      throw lastOwner();
     }
-    int invited =
-        jdbc.sql(
-                "INSERT INTO invitations (org_id, email, invited_by) VALUES (:org, :email, :by)"
-                    + " ON CONFLICT DO NOTHING")
-            .param("org", org)
-            .param("email", email)
-            .param("by", invitedBy)
-            .update();
-    if (invited == 0) {
-      throw new ApiException(ErrorCode.CONFLICT, "This e-mail is already invited.");
-    }
-    return new Member(null, email, null, "member", "invited");
+    jdbc.sql("UPDATE memberships SET role = :role WHERE org_id = :org AND user_id = :user")
+        .param("role", role)
+        .param("org", org)
+        .param("user", user)
+        .update();
+    audit.orgByUser(
+        by,
+        org,
+        AuditAction.MEMBER_ROLE_CHANGED,
+        member.user().email() + ": " + member.role() + " -> " + role);
+    return new Member(member.user(), role);
   }
 
-  /** Members, then invitations, each in the order they were added. */
-  List<Member> list(UUID org) {
-    return people.list(org);
+  /**
+   * Removes a member (or lets one leave).
+   *
+   * @throws ApiException 404 if the user is not a member of the org; 409 if they are its last owner
+   */
+  @Transactional
+  void remove(UUID org, String userId, UUID by) {
+    UUID user = parse(userId);
+    Member member = lockAndFind(org, user);
+    if (losesOwner(member.role(), null) && owners(org) == 1) {
+      throw lastOwner();
+    }
+    jdbc.sql("DELETE FROM memberships WHERE org_id = :org AND user_id = :user")
+        .param("org", org)
+        .param("user", user)
+        .update();
+    audit.orgByUser(
+        by,
+        org,
+        user.equals(by) ? AuditAction.MEMBER_LEFT : AuditAction.MEMBER_REMOVED,
+        member.user().email());
   }
 
   String orgName(UUID org) {
@@ -80,5 +108,50 @@ class MemberService {
         .param("org", org)
         .query(String.class)
         .single();
+  }
+
+  /** Locks the org's row (serializing every role change of the org), then reads the member. */
+  private Member lockAndFind(UUID org, UUID user) {
+    jdbc.sql("SELECT id FROM orgs WHERE id = :org FOR UPDATE")
+        .param("org", org)
+        .query(UUID.class)
+        .optional()
+        .orElseThrow(() -> ApiException.notFound("The organization"));
+    return jdbc.sql(
+            """
+            SELECT u.id, u.email, u.name, m.role FROM memberships m
+            JOIN users u ON u.id = m.user_id WHERE m.org_id = :org AND m.user_id = :user
+            """)
+        .param("org", org)
+        .param("user", user)
+        .query(MEMBER)
+        .optional()
+        .orElseThrow(() -> ApiException.notFound("The member"));
+  }
+
+  private int owners(UUID org) {
+    return jdbc.sql("SELECT count(*) FROM memberships WHERE org_id = :org AND role = 'owner'")
+        .param("org", org)
+        .query(Integer.class)
+        .single();
+  }
+
+  private static ApiException lastOwner() {
+    return new ApiException(
+        ErrorCode.CONFLICT,
+        "An organization keeps at least one owner: make someone else an owner first.");
+  }
+
+  private static UUID parse(String id) {
+    try {
+      return UUID.fromString(id);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.notFound("The member");
+    }
+  }
+
+  /** Whether going from {@code from} to {@code to} (null: leaving) takes an owner away. */
+  private static boolean losesOwner(String from, String to) {
+    return AccessControl.OWNER.equals(from) && !AccessControl.OWNER.equals(to);
   }
 }

@@ -7,8 +7,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /**
- * An org's people: its members and the e-mails invited to it. The members API lists them, and the
- * dashboard offers them as assignees. Callers have checked access to the org.
+ * An org's people: its members and the e-mails with a pending invitation to it. The dashboard
+ * offers them as assignees. Callers have checked access to the org.
  */
 @Component
 public class OrgMembers {
@@ -41,8 +41,9 @@ public class OrgMembers {
             SELECT u.id, u.email, u.name, m.role, 'member' AS status, m.created_at
             FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = :org
             UNION ALL
-            SELECT NULL, i.email, NULL, 'member', 'invited', i.created_at
+            SELECT NULL, i.email, NULL, i.role, 'invited', i.created_at
             FROM invitations i WHERE i.org_id = :org
+              AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
             ORDER BY 6, 2
             """)
         .param("org", org)

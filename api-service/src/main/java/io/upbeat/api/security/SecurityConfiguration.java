@@ -6,6 +6,8 @@ import io.upbeat.support.web.ErrorCode;
 import io.upbeat.support.web.ErrorResponses;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpHeaders;
@@ -63,6 +65,9 @@ class SecurityConfiguration {
                     .permitAll()
                     .requestMatchers("/swagger-ui.html", "/login", "/signup", "/error")
                     .permitAll()
+                    // An invitation link's page: it offers sign-in and sign-up to a visitor.
+                    .requestMatchers(HttpMethod.GET, "/invitations/accept")
+                    .permitAll()
                     .requestMatchers(
                         HttpMethod.GET,
                         "/css/**",
@@ -90,6 +95,10 @@ class SecurityConfiguration {
             f ->
                 f.loginPage("/login")
                     .usernameParameter("email")
+                    .successHandler(
+                        (request, response, authentication) ->
+                            response.sendRedirect(
+                                request.getContextPath() + invitationPage(request).orElse("/")))
                     .failureHandler(this::formLoginFailed))
         .logout(l -> l.logoutSuccessUrl("/login?logout"))
         // No session for a request that was refused: only a successful login starts one.
@@ -158,7 +167,28 @@ class SecurityConfiguration {
       ErrorResponses.write(response, api);
       return;
     }
-    response.sendRedirect(request.getContextPath() + "/login?error");
+    response.sendRedirect(
+        request.getContextPath()
+            + "/login?error"
+            + invitationToken(request).map(t -> "&invitation=" + t).orElse(""));
+  }
+
+  /**
+   * The invitation link's page, when the login form was opened from one (it carries the token in
+   * {@code invitation}), so that signing in comes back to it. Only a token's exact shape is taken:
+   * nothing else can steer the redirect.
+   */
+  private static Optional<String> invitationPage(HttpServletRequest request) {
+    return invitationToken(request).map(t -> "/invitations/accept?token=" + t);
+  }
+
+  private static final Pattern INVITATION_TOKEN = Pattern.compile("ub_inv_[A-Za-z0-9_-]{43}");
+
+  private static Optional<String> invitationToken(HttpServletRequest request) {
+    String token = request.getParameter("invitation");
+    return token != null && INVITATION_TOKEN.matcher(token).matches()
+        ? Optional.of(token)
+        : Optional.empty();
   }
 
   /**

@@ -183,6 +183,10 @@ public final class DevLauncher {
     if (name.equals("api-service")) {
       // The dashboard's setup snippet names intake's URL; --intake-port moves it.
       env.put("UPBEAT_DASHBOARD_INTAKE_URL", "http://127.0.0.1:" + options.intakePort());
+      // Links in e-mails (invitations, notifications) point at this dashboard.
+      env.put("UPBEAT_NOTIFICATIONS_PUBLIC_URL", "http://127.0.0.1:" + options.apiPort());
+      // With no SMTP host set, e-mails are written to <data-dir>/mail as .eml files.
+      env.put("UPBEAT_MAIL_DROP_DIR", options.dataDir().resolve("mail").toString());
     }
     // Services stop by themselves if this launcher dies without stopping them (e.g. SIGKILL).
     env.put("UPBEAT_DEV_EXIT_WITH_PARENT", "true");
