@@ -1,6 +1,7 @@
 package io.upbeat.api.security;
 
 import io.upbeat.api.accounts.LoginService;
+import io.upbeat.api.web.ClientAddresses;
 import io.upbeat.support.web.ApiException;
 import io.upbeat.support.web.ErrorCode;
 import io.upbeat.support.web.ErrorResponses;
@@ -46,7 +47,8 @@ class SecurityConfiguration {
       CredentialLookup credentials,
       AuthenticationProvider passwordLogin,
       SecurityContextRepository sessionContexts,
-      CsrfTokenRepository csrfTokens)
+      CsrfTokenRepository csrfTokens,
+      ClientAddresses clientAddresses)
       throws Exception {
     RequestMatcher bearer = BearerAuthenticationFilter::hasBearer;
     http.authorizeHttpRequests(
@@ -90,6 +92,14 @@ class SecurityConfiguration {
             f ->
                 f.loginPage("/login")
                     .usernameParameter("email")
+                    // The throttle's address: X-Forwarded-For only from trusted proxies.
+                    .authenticationDetailsSource(
+                        request ->
+                            new WebAuthenticationDetails(
+                                clientAddresses.of(request),
+                                request.getSession(false) == null
+                                    ? null
+                                    : request.getSession(false).getId()))
                     .failureHandler(this::formLoginFailed))
         .logout(l -> l.logoutSuccessUrl("/login?logout"))
         // No session for a request that was refused: only a successful login starts one.
