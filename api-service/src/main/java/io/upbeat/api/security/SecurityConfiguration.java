@@ -53,6 +53,9 @@ class SecurityConfiguration {
     RequestMatcher bearer = BearerAuthenticationFilter::hasBearer;
     http.authorizeHttpRequests(
             a ->
+                // Prometheus and info are served on the management port only (9080; the same
+                // chain guards it). On this port they do not exist: permitted here, they answer
+                // 404 rather than a 401 that would say they are there.
                 a.requestMatchers(
                         "/actuator/health",
                         "/actuator/health/**",
