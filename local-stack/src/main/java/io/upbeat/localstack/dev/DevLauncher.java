@@ -174,8 +174,11 @@ public final class DevLauncher {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("SERVER_PORT", String.valueOf(port));
     env.put("SERVER_ADDRESS", "127.0.0.1");
-    env.put("MANAGEMENT_SERVER_PORT", String.valueOf(managementPort));
-    env.put("MANAGEMENT_SERVER_ADDRESS", "127.0.0.1");
+    if (managementPort != port) {
+      // Spring Boot refuses a management address for a management port that is the server's.
+      env.put("MANAGEMENT_SERVER_PORT", String.valueOf(managementPort));
+      env.put("MANAGEMENT_SERVER_ADDRESS", "127.0.0.1");
+    }
     env.put("SPRING_KAFKA_BOOTSTRAP_SERVERS", stack.kafka().bootstrapServers());
     env.put("SPRING_DATASOURCE_URL", jdbcUrl);
     env.put("SPRING_DATASOURCE_USERNAME", DB_USER);
