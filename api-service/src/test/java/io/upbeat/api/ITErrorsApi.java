@@ -670,6 +670,7 @@ class ITErrorsApi extends ApiIntegrationTest {
                 """
                 {"group_id": "%s", "type": "java.lang.NullPointerException",
                  "message": "x is null", "culprit": "com.shop.Cart.add",
+                 "release": null, "environment": null,
                  "assignee_email": "dana@example.com", "reason": "assigned by %s"}
                 """
                     .formatted(id, owner.email())));

@@ -12,6 +12,7 @@ import io.upbeat.localstack.FreePorts;
 import io.upbeat.localstack.junit.LocalStackExtension;
 import jakarta.mail.internet.MimeMessage;
 import java.net.InetSocketAddress;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -80,6 +81,12 @@ class ITNotifications {
   private ApiClient api;
   private Account owner;
   private String appId;
+
+  /** Members of the owner's org, the only people Upbeat mails. */
+  private String alice;
+
+  private String bob;
+  private String carol;
   private HttpServer receiver;
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final AtomicInteger failuresLeft = new AtomicInteger();
@@ -93,6 +100,9 @@ class ITNotifications {
     appId =
         api.post("/api/v1/orgs/" + owner.orgId() + "/apps", owner.apiKey(), "{\"name\": \"shop\"}")
             .text("/id");
+    alice = member("alice");
+    bob = member("bob");
+    carol = member("carol");
     receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     receiver.createContext(
         "/hook",
@@ -111,6 +121,19 @@ class ITNotifications {
   @org.junit.jupiter.api.AfterEach
   void stopReceiver() {
     receiver.stop(0);
+  }
+
+  private final Map<String, Account> accounts = new java.util.HashMap<>();
+
+  /** A new account that joined the owner's org as a member; its e-mail. */
+  private String member(String name) {
+    Account a = api.signup(name + "-" + UUID.randomUUID() + "@example.com", name + "'s org");
+    accounts.put(a.email(), a);
+    jdbc.update(
+        "INSERT INTO memberships (org_id, user_id, role) VALUES (?, ?, 'member')",
+        owner.orgId(),
+        a.userId());
+    return a.email();
   }
 
   private Response createWebhook(String events) {
@@ -141,6 +164,10 @@ class ITNotifications {
 
   /** A notification as the processor writes it. */
   private UUID notification(UUID group, String kind, String assignee) {
+    return notification(group, kind, assignee, "user is null");
+  }
+
+  private UUID notification(UUID group, String kind, String assignee, String message) {
     UUID id = UUID.randomUUID();
     String payload =
         JsonMapper.shared()
@@ -149,7 +176,7 @@ class ITNotifications {
                   {
                     put("group_id", group.toString());
                     put("type", "java.lang.NullPointerException");
-                    put("message", "user is null");
+                    put("message", message);
                     put("culprit", "com.shop.UserService.find");
                     put("release", "v1");
                     put("environment", "production");
@@ -184,7 +211,7 @@ class ITNotifications {
     Response hook = createWebhook("[\"new_error\"]");
     assertThat(hook.status()).as(hook.body()).isEqualTo(201);
     UUID group = group();
-    UUID id = notification(group, "new_error", "alice@example.com");
+    UUID id = notification(group, "new_error", alice);
     notification(group(), "regression", null); // not subscribed: no webhook delivery
 
     await().atMost(Duration.ofSeconds(20)).until(() -> received.size() >= 1);
@@ -197,10 +224,10 @@ class ITNotifications {
     assertThat(body.at("/id").asString()).isEqualTo(id.toString());
     assertThat(body.at("/group/url").asString())
         .isEqualTo("https://upbeat.example.com/apps/" + appId + "/errors/" + group);
-    assertThat(body.at("/assignee/email").asString()).isEqualTo("alice@example.com");
+    assertThat(body.at("/assignee/email").asString()).isEqualTo(alice);
     assertThat(body.at("/text").asString())
         .startsWith("New error in shop: java.lang.NullPointerException: user is null")
-        .contains("Assigned to alice@example.com: commit 9fceb02");
+        .contains("Assigned to " + alice + ": commit 9fceb02");
 
     await()
         .atMost(Duration.ofSeconds(20))
@@ -208,7 +235,7 @@ class ITNotifications {
     MimeMessage[] mails = SMTP.getReceivedMessages();
     assertThat(
             java.util.Arrays.stream(mails)
-                .filter(m -> recipient(m).equals("alice@example.com"))
+                .filter(m -> recipient(m).equals(alice))
                 .map(ITNotifications::subject))
         .containsExactly(
             "[Upbeat] New error in shop: java.lang.NullPointerException: user is null");
@@ -248,7 +275,7 @@ class ITNotifications {
   @Test
   void aDeliveryClaimedByAWorkerThatDiedIsSentOnceItsLeaseRunsOut() {
     Response hook = createWebhook("[\"assigned\"]");
-    UUID id = notification(group(), "assigned", "carol@example.com");
+    UUID id = notification(group(), "assigned", carol);
     // As a worker leaves it when it dies after claiming (attempt counted, lease set) but before
     // recording the outcome: already dispatched, leased until a moment ago.
     jdbc.update("UPDATE notifications SET dispatched_at = now() WHERE id = ?", id);
@@ -275,8 +302,8 @@ class ITNotifications {
   @Test
   void sendsAtMostOneEmailPerGroupAndRecipientPerHour() {
     UUID group = group();
-    notification(group, "new_error", "bob@example.com");
-    notification(group, "regression", "bob@example.com");
+    notification(group, "new_error", bob);
+    notification(group, "regression", bob);
     await()
         .atMost(Duration.ofSeconds(20))
         .until(
@@ -297,9 +324,158 @@ class ITNotifications {
         .containsExactly("delivered", "suppressed");
     assertThat(
             java.util.Arrays.stream(SMTP.getReceivedMessages())
-                .filter(m -> recipient(m).equals("bob@example.com"))
+                .filter(m -> recipient(m).equals(bob))
                 .count())
         .isEqualTo(1);
+  }
+
+  @Test
+  void mailsOnlyMembersOfTheAppsOrg() {
+    // An ownership rule or a commit author may name anyone: shown on the error, never mailed.
+    String stranger = "stranger-" + UUID.randomUUID() + "@example.org";
+    Response hook = createWebhook("[\"new_error\"]");
+    UUID id = notification(group(), "new_error", stranger);
+    UUID member = notification(group(), "new_error", alice.toUpperCase(java.util.Locale.ROOT));
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                jdbc.queryForObject(
+                        "SELECT count(*) FROM notifications WHERE id IN (?, ?)"
+                            + " AND dispatched_at IS NOT NULL",
+                        Long.class,
+                        id,
+                        member)
+                    == 2);
+    assertThat(
+            jdbc.queryForList(
+                "SELECT channel FROM notification_deliveries WHERE notification_id = ?",
+                String.class,
+                id))
+        .containsExactly("webhook:" + hook.text("/id"));
+    assertThat(
+            jdbc.queryForList(
+                "SELECT channel FROM notification_deliveries WHERE notification_id = ?"
+                    + " AND channel LIKE 'email:%'",
+                String.class, member))
+        .containsExactly("email:" + alice);
+    assertThat(SMTP.getReceivedMessagesForDomain("example.org")).isEmpty();
+  }
+
+  @Test
+  void slackTextEscapesWhatATenantWrote() {
+    createWebhook("[\"new_error\"]");
+    notification(group(), "new_error", null, "<!channel> <https://evil.example|reset> & more");
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> received.size() >= 1);
+    JsonNode body = JsonMapper.shared().readTree(received.getFirst().body());
+    assertThat(body.at("/text").asString())
+        .contains("&lt;!channel&gt; &lt;https://evil.example|reset&gt; &amp; more")
+        .doesNotContain("<!channel>", "<https://evil")
+        .endsWith(
+            "<https://upbeat.example.com/apps/"
+                + appId
+                + "/errors/"
+                + body.at("/group/id").asString()
+                + ">");
+    // The structured fields keep the text as it was.
+    assertThat(body.at("/group/message").asString())
+        .isEqualTo("<!channel> <https://evil.example|reset> & more");
+  }
+
+  @Test
+  void eachMemberChoosesKindsAndMutesApps() {
+    Account a = accounts.get(alice);
+    String settings = "/api/v1/me/notifications";
+    assertThat(api.get(settings, a.apiKey()).body())
+        .isEqualTo("{\"kinds\":[\"new_error\",\"regression\",\"assigned\"],\"muted_apps\":[]}");
+    // Alice wants only assignments; Bob mutes the app; the owner keeps the defaults.
+    Response saved =
+        api.put(
+            settings, a.apiKey(), "application/json", "{\"kinds\": [\"assigned\", \"assigned\"]}");
+    assertThat(saved.status()).as(saved.body()).isEqualTo(200);
+    assertThat(saved.body()).isEqualTo("{\"kinds\":[\"assigned\"],\"muted_apps\":[]}");
+    Response muted =
+        api.put(
+            settings,
+            accounts.get(bob).apiKey(),
+            "application/json",
+            "{\"kinds\": [\"new_error\", \"regression\", \"assigned\"], \"muted_apps\": [\"%s\"]}"
+                .formatted(appId));
+    assertThat(muted.json().at("/muted_apps/0").asString()).isEqualTo(appId);
+
+    UUID toAlice = notification(group(), "new_error", alice);
+    UUID assignedAlice = notification(group(), "assigned", alice);
+    UUID toBob = notification(group(), "new_error", bob);
+    UUID toOwners = notification(group(), "regression", null);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                jdbc.queryForObject(
+                        "SELECT count(*) FROM notifications WHERE id IN (?, ?, ?, ?)"
+                            + " AND dispatched_at IS NOT NULL",
+                        Long.class,
+                        toAlice,
+                        assignedAlice,
+                        toBob,
+                        toOwners)
+                    == 4);
+    assertThat(emailsPlanned(toAlice)).isEmpty();
+    assertThat(emailsPlanned(assignedAlice)).containsExactly("email:" + alice);
+    assertThat(emailsPlanned(toBob)).isEmpty();
+    assertThat(emailsPlanned(toOwners)).containsExactly("email:" + owner.email());
+  }
+
+  @Test
+  void settingsNameOnlyKnownKindsAndTheCallersOwnApps() {
+    Account a = accounts.get(alice);
+    Account stranger = api.newAccount("Elsewhere");
+    String foreignApp =
+        api.post(
+                "/api/v1/orgs/" + stranger.orgId() + "/apps",
+                stranger.apiKey(),
+                "{\"name\": \"x\"}")
+            .text("/id");
+    for (String body :
+        List.of(
+            "{\"kinds\": [\"everything\"]}",
+            "{\"kinds\": [null]}",
+            "{}",
+            "{\"kinds\": [], \"muted_apps\": [\"%s\"]}".formatted(foreignApp),
+            "{\"kinds\": [], \"muted_apps\": [\"%s\"]}".formatted(UUID.randomUUID()),
+            "{\"kinds\": [], \"muted_apps\": [\"not-a-uuid\"]}",
+            "{\"kinds\": [\"new_error\\u0000\"]}")) {
+      Response r = api.put("/api/v1/me/notifications", a.apiKey(), "application/json", body);
+      assertThat(r.status()).as(body).isEqualTo(400);
+      assertThat(r.text("/error")).isEqualTo("invalid_payload");
+      assertThat(r.body()).doesNotContain("\"x\"");
+    }
+    assertThat(api.get("/api/v1/me/notifications", a.apiKey()).json().at("/kinds").size())
+        .isEqualTo(3);
+    // The page saves the same way.
+    PageSession browser = new PageSession(port).login(a);
+    assertThat(browser.get("/settings/notifications").body())
+        .contains("Notification e-mails", "name=\"kinds\"");
+    HttpResponse<String> page =
+        browser.htmx("POST", "/settings/notifications", "kinds=regression&muted=" + appId, true);
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).contains("Saved.");
+    assertThat(api.get("/api/v1/me/notifications", a.apiKey()).body())
+        .isEqualTo("{\"kinds\":[\"regression\"],\"muted_apps\":[\"%s\"]}".formatted(appId));
+    assertThat(
+            browser
+                .htmx("POST", "/settings/notifications", "muted=" + foreignApp, true)
+                .statusCode())
+        .isEqualTo(400);
+  }
+
+  private List<String> emailsPlanned(UUID notification) {
+    return jdbc.queryForList(
+        "SELECT channel FROM notification_deliveries WHERE notification_id = ?"
+            + " AND channel LIKE 'email:%'",
+        String.class, notification);
   }
 
   private static String recipient(MimeMessage m) {

@@ -25,8 +25,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The dashboard in a real headless Chromium against the whole platform ({@code ./upbeat dev}: api,
  * intake and processor on embedded Kafka and PostgreSQL): a newcomer signs up, creates an app, CI
  * posts a release and the app's agent sends events; the overview chart shows points, the error
- * appears assigned to the commit's author, is resolved, and a rotated token is refused by intake.
- * Screenshots land in {@code target/screenshots/}.
+ * appears assigned to the commit's author, is resolved, a rotated token is refused by intake, and
+ * an API key created on the account page works until it is revoked there. Screenshots land in
+ * {@code target/screenshots/}.
  */
 @BrowserTest
 class ITDashboardBrowser {
@@ -166,6 +167,25 @@ class ITDashboardBrowser {
         .until(() -> intake.sendEvents(rotated, emptyBatch()) == 202);
     browser.screenshot("settings-rotated");
     lap("rotated the secret token");
+
+    // The account page: a new API key is shown once and works; revoked, the API refuses it.
+    browser.open("/account");
+    browser.fill("#api-keys input[name=name]", "browser key");
+    browser.click("#api-keys form:has(input[name=name]) button[type=submit]");
+    String apiKey = browser.text("#new-api-key");
+    assertThat(apiKey).startsWith("ub_key_");
+    assertThat(api.get("/api/v1/me", apiKey).path("user").path("email").asText()).isEqualTo(email);
+    browser.screenshot("account-key-created");
+    browser.click("#api-keys button[aria-label='Revoke API key browser key']");
+    browser.acceptDialog();
+    new WebDriverWait(browser.driver(), Duration.ofSeconds(10))
+        .ignoring(StaleElementReferenceException.class)
+        .until(d -> browser.text("#api-keys [role=status]").equals("API key revoked."));
+    assertThat(browser.exists("#api-keys button[aria-label='Revoke API key browser key']"))
+        .isFalse();
+    api.post("/api/v1/me/api-keys", apiKey, "{\"name\": \"after revocation\"}", 401);
+    assertThat(browser.consoleErrors()).isEmpty();
+    lap("created and revoked an API key");
   }
 
   private void lap(String what) {

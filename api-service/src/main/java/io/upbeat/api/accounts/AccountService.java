@@ -8,8 +8,6 @@ import io.upbeat.api.accounts.AccountPayloads.SignupRequest;
 import io.upbeat.api.accounts.AccountPayloads.SignupResponse;
 import io.upbeat.api.accounts.AccountPayloads.UserView;
 import io.upbeat.api.security.CurrentUser;
-import io.upbeat.api.security.Secrets;
-import io.upbeat.events.TokenDigest;
 import io.upbeat.support.web.ApiException;
 import io.upbeat.support.web.ErrorBody;
 import io.upbeat.support.web.ErrorCode;
@@ -36,15 +34,21 @@ class AccountService {
   private final PasswordEncoder passwords;
   private final MeterRegistry meters;
   private final Memberships memberships;
+  private final ApiKeys apiKeys;
   // Compared against when the e-mail is unknown, so both cases take the same time.
   private final String unknownUserHash;
 
   AccountService(
-      JdbcClient jdbc, PasswordEncoder passwords, MeterRegistry meters, Memberships memberships) {
+      JdbcClient jdbc,
+      PasswordEncoder passwords,
+      MeterRegistry meters,
+      Memberships memberships,
+      ApiKeys apiKeys) {
     this.jdbc = jdbc;
     this.passwords = passwords;
     this.meters = meters;
     this.memberships = memberships;
+    this.apiKeys = apiKeys;
     this.unknownUserHash = passwords.encode("no such user: " + UUID.randomUUID());
   }
 
@@ -169,15 +173,12 @@ class AccountService {
     return Optional.of(new CurrentUser(u.id(), u.email()));
   }
 
-  /** A new API key for the user; the value is returned once and only its digest is stored. */
+  /**
+   * A new login key for the user (see {@link ApiKeys#issueLoginKey}); the value is returned once
+   * and only its digest is stored.
+   */
   String issueApiKey(UUID userId) {
-    String key = Secrets.newApiKey();
-    jdbc.sql("INSERT INTO api_keys (id, user_id, key_hash) VALUES (:id, :user, :hash)")
-        .param("id", UUID.randomUUID())
-        .param("user", userId)
-        .param("hash", TokenDigest.sha256(key))
-        .update();
-    return key;
+    return apiKeys.issueLoginKey(userId);
   }
 
   MeResponse me(CurrentUser current) {

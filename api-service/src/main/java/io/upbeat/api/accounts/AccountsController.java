@@ -6,7 +6,7 @@ import io.upbeat.api.accounts.AccountPayloads.MeResponse;
 import io.upbeat.api.accounts.AccountPayloads.SignupRequest;
 import io.upbeat.api.accounts.AccountPayloads.SignupResponse;
 import io.upbeat.api.security.CurrentUser;
-import io.upbeat.api.web.ClientAddresses;
+import io.upbeat.api.web.ClientAddress;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 import org.springframework.http.HttpStatus;
@@ -24,10 +24,9 @@ import org.springframework.web.bind.annotation.RestController;
 class AccountsController {
   private final AccountService accounts;
   private final LoginService logins;
-  private final ClientAddresses clientAddresses;
+  private final ClientAddress clientAddresses;
 
-  AccountsController(
-      AccountService accounts, LoginService logins, ClientAddresses clientAddresses) {
+  AccountsController(AccountService accounts, LoginService logins, ClientAddress clientAddresses) {
     this.accounts = accounts;
     this.logins = logins;
     this.clientAddresses = clientAddresses;

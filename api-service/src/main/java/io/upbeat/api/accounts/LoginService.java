@@ -1,6 +1,7 @@
 package io.upbeat.api.accounts;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.upbeat.api.audit.AuditLog;
 import io.upbeat.api.security.CurrentUser;
 import io.upbeat.support.web.ApiException;
 import io.upbeat.support.web.ErrorCode;
@@ -18,8 +19,11 @@ public class LoginService {
   private final AccountService accounts;
   private final LoginThrottle throttle;
   private final MeterRegistry meters;
+  private final AuditLog audit;
 
-  LoginService(AccountService accounts, LoginThrottle throttle, MeterRegistry meters) {
+  LoginService(
+      AccountService accounts, LoginThrottle throttle, MeterRegistry meters, AuditLog audit) {
+    this.audit = audit;
     this.accounts = accounts;
     this.throttle = throttle;
     this.meters = meters;
@@ -46,6 +50,7 @@ public class LoginService {
     }
     Optional<CurrentUser> user = accounts.checkPassword(email, password);
     if (user.isEmpty()) {
+      audit.signInFailed(email);
       count("failure");
       throw new ApiException(ErrorCode.UNAUTHORIZED, "The e-mail or password is wrong.");
     }

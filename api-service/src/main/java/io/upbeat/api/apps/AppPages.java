@@ -92,7 +92,7 @@ class AppPages {
     HttpStatus status = HttpStatus.BAD_REQUEST;
     if (problem == null) {
       try {
-        created = apps.create(org.orgId(), name.trim());
+        created = apps.create(org.orgId(), name.trim(), user);
       } catch (ApiException e) {
         if (e.code() != ErrorCode.CONFLICT) {
           throw e;
@@ -143,7 +143,7 @@ class AppPages {
     }
     model.addAttribute("app", app);
     model.addAttribute("newTokenKind", kind);
-    model.addAttribute("newToken", apps.rotate(app.id(), kind));
+    model.addAttribute("newToken", apps.rotate(app, kind, user));
     return htmx ? "apps/settings :: tokens" : "apps/settings";
   }
 

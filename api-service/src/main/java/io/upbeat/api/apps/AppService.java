@@ -1,8 +1,12 @@
 package io.upbeat.api.apps;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.upbeat.api.access.AccessControl.AppAccess;
 import io.upbeat.api.apps.AppsController.App;
 import io.upbeat.api.apps.AppsController.CreatedApp;
+import io.upbeat.api.audit.AuditAction;
+import io.upbeat.api.audit.AuditLog;
+import io.upbeat.api.security.CurrentUser;
 import io.upbeat.api.security.Secrets;
 import io.upbeat.api.tokens.TokenOutbox;
 import io.upbeat.events.AppTokenRecord;
@@ -26,8 +30,11 @@ class AppService {
   private final TokenOutbox outbox;
   private final Clock clock;
   private final MeterRegistry meters;
+  private final AuditLog audit;
 
-  AppService(JdbcClient jdbc, TokenOutbox outbox, Clock clock, MeterRegistry meters) {
+  AppService(
+      JdbcClient jdbc, TokenOutbox outbox, Clock clock, MeterRegistry meters, AuditLog audit) {
+    this.audit = audit;
     this.jdbc = jdbc;
     this.outbox = outbox;
     this.clock = clock;
@@ -35,7 +42,7 @@ class AppService {
   }
 
   @Transactional
-  CreatedApp create(UUID orgId, String name) {
+  CreatedApp create(UUID orgId, String name, CurrentUser actor) {
     UUID appId = UUID.randomUUID();
     Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
     int inserted =
@@ -52,12 +59,15 @@ class AppService {
     }
     String secret = issue(appId, AppTokenRecord.SECRET, now);
     String ci = issue(appId, AppTokenRecord.CI, now);
+    audit.org(actor, orgId, AuditAction.APP_CREATED, name);
     meters.counter("upbeat.apps.created").increment();
     return new CreatedApp(appId, name, orgId, now, secret, ci);
   }
 
   @Transactional
-  String rotate(UUID appId, String kind) {
+  String rotate(AppAccess app, String kind, CurrentUser actor) {
+    UUID appId = app.id();
+    audit.org(actor, app.orgId(), AuditAction.TOKEN_ROTATED, app.name() + " (" + kind + " token)");
     Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
     // Concurrent rotations of one app take turns, so exactly one token per kind stays live.
     jdbc.sql("SELECT id FROM apps WHERE id = :app FOR UPDATE")

@@ -1,6 +1,9 @@
 package io.upbeat.api.apps;
 
 import io.upbeat.api.access.AccessControl;
+import io.upbeat.api.access.AccessControl.AppAccess;
+import io.upbeat.api.audit.AuditAction;
+import io.upbeat.api.audit.AuditLog;
 import io.upbeat.api.security.CurrentUser;
 import io.upbeat.assignment.InAppRule;
 import io.upbeat.support.web.ApiException;
@@ -14,6 +17,7 @@ import java.util.UUID;
 import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PutMapping;
@@ -32,8 +36,13 @@ import org.springframework.web.bind.annotation.RestController;
 class ApplicationPackagesController {
   private final AccessControl access;
   private final JdbcClient jdbc;
+  private final TransactionTemplate tx;
+  private final AuditLog audit;
 
-  ApplicationPackagesController(AccessControl access, JdbcClient jdbc) {
+  ApplicationPackagesController(
+      AccessControl access, JdbcClient jdbc, TransactionTemplate tx, AuditLog audit) {
+    this.tx = tx;
+    this.audit = audit;
     this.access = access;
     this.jdbc = jdbc;
   }
@@ -63,7 +72,8 @@ class ApplicationPackagesController {
       @AuthenticationPrincipal CurrentUser user,
       @PathVariable String appId,
       @RequestBody PackagesRequest request) {
-    UUID app = access.appAsOwner(user, appId).id();
+    AppAccess target = access.appAsOwner(user, appId);
+    UUID app = target.id();
     List<String> packages = request.packages() == null ? List.of() : request.packages();
     List<ErrorBody.Detail> problems = new ArrayList<>();
     if (packages.size() > InAppRule.MAX_PACKAGES) {
@@ -87,10 +97,20 @@ class ApplicationPackagesController {
           problems);
     }
     List<String> distinct = List.copyOf(new LinkedHashSet<>(packages));
-    jdbc.sql("UPDATE apps SET application_packages = :packages WHERE id = :app")
-        .param("app", app)
-        .param("packages", distinct.isEmpty() ? null : distinct.toArray(String[]::new))
-        .update();
+    tx.executeWithoutResult(
+        status -> {
+          jdbc.sql("UPDATE apps SET application_packages = :packages WHERE id = :app")
+              .param("app", app)
+              .param("packages", distinct.isEmpty() ? null : distinct.toArray(String[]::new))
+              .update();
+          audit.org(
+              user,
+              target.orgId(),
+              AuditAction.APPLICATION_PACKAGES_CHANGED,
+              target.name()
+                  + ": "
+                  + (distinct.isEmpty() ? "defaults" : String.join(", ", distinct)));
+        });
     return new Packages(distinct, InAppRule.LIBRARY_PACKAGES);
   }
 

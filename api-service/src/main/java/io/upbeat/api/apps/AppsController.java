@@ -63,7 +63,7 @@ class AppsController {
       @AuthenticationPrincipal CurrentUser user,
       @PathVariable String orgId,
       @Valid @RequestBody CreateAppRequest request) {
-    return apps.create(access.orgAsOwner(user, orgId).orgId(), request.name().trim());
+    return apps.create(access.orgAsOwner(user, orgId).orgId(), request.name().trim(), user);
   }
 
   /** Every app of every org the caller belongs to. */
@@ -84,6 +84,6 @@ class AppsController {
       @PathVariable String appId,
       @Valid @RequestBody RotateRequest request) {
     AppAccess app = access.appAsOwner(user, appId);
-    return new RotatedToken(request.kind(), apps.rotate(app.id(), request.kind()));
+    return new RotatedToken(request.kind(), apps.rotate(app, request.kind(), user));
   }
 }

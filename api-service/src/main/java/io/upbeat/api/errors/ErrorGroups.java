@@ -7,6 +7,9 @@ import io.upbeat.api.errors.ErrorPayloads.HourlyCount;
 import io.upbeat.api.errors.ErrorPayloads.Occurrence;
 import io.upbeat.api.errors.ErrorPayloads.SuspectCommit;
 import io.upbeat.api.params.Times;
+import io.upbeat.storage.notify.NotificationKind;
+import io.upbeat.storage.notify.NotificationOutbox;
+import io.upbeat.storage.notify.NotificationPayload;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -18,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.springframework.jdbc.core.ConnectionCallback;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -52,10 +57,12 @@ class ErrorGroups {
   static final String MANUAL = "manual";
 
   private final JdbcClient jdbc;
+  private final JdbcTemplate template;
   private final TransactionTemplate tx;
   private final Clock clock;
 
-  ErrorGroups(JdbcClient jdbc, TransactionTemplate tx, Clock clock) {
+  ErrorGroups(JdbcClient jdbc, JdbcTemplate template, TransactionTemplate tx, Clock clock) {
+    this.template = template;
     this.jdbc = jdbc;
     this.tx = tx;
     this.clock = clock;
@@ -288,7 +295,7 @@ class ErrorGroups {
     ErrorGroup updated = jdbc.sql(sql).params(params).query((rs, n) -> group(rs)).single();
     String email = change.assigneeEmail();
     if (email != null && !before.get().manuallyAssigned(email)) {
-      notifyAssigned(app, group, email, caller);
+      notifyAssigned(app, updated, email, caller);
     }
     return Optional.of(updated);
   }
@@ -301,23 +308,22 @@ class ErrorGroups {
   }
 
   /** The outbox row for a manual assignment; the notifier delivers it after the commit. */
-  private void notifyAssigned(UUID app, UUID group, String assignee, String caller) {
-    jdbc.sql(
-            """
-            INSERT INTO notifications (id, app_id, group_id, kind, payload, created_at)
-            SELECT :notification, g.app_id, g.id, 'assigned',
-              jsonb_build_object('group_id', g.id, 'type', g.type, 'message', g.message,
-                'culprit', g.culprit, 'assignee_email', :assignee::text, 'reason', :reason::text),
-              :now
-            FROM error_groups g WHERE g.id = :id AND g.app_id = :app
-            """)
-        .param("notification", UUID.randomUUID())
-        .param("assignee", assignee)
-        .param("reason", "assigned by " + caller)
-        .param("now", Times.bind(clock.instant()))
-        .param("id", group)
-        .param("app", app)
-        .update();
+  private void notifyAssigned(UUID app, ErrorGroup group, String assignee, String caller) {
+    NotificationPayload payload =
+        new NotificationPayload(
+            group.id(),
+            group.type(),
+            group.message(),
+            group.culprit(),
+            null,
+            null,
+            assignee,
+            "assigned by " + caller);
+    template.execute(
+        (ConnectionCallback<UUID>)
+            c ->
+                NotificationOutbox.insert(
+                    c, app, NotificationKind.ASSIGNED, payload, clock.instant()));
   }
 
   private static SuspectCommit suspect(ResultSet rs) throws SQLException {

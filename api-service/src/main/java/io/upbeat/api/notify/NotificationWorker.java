@@ -1,39 +1,26 @@
 package io.upbeat.api.notify;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.mail.internet.MimeMessage;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import io.upbeat.storage.notify.NotificationOutbox;
+import io.upbeat.storage.notify.NotificationOutbox.Stored;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.jdbc.core.ConnectionCallback;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.mail.javamail.JavaMailSender;
-import org.springframework.mail.javamail.MimeMessageHelper;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionTemplate;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Delivers the notification outbox. Dispatch fans each new notification out into deliveries (an
- * e-mail to the assignee, or to the org's owners when nobody is assigned, at most one per group and
- * recipient per interval; one per subscribed webhook) in one transaction. Delivery claims due
- * deliveries with a lease, sends them, and records the outcome: success, or a retry with
- * exponential backoff until the attempts run out. A worker that dies mid-send leaves its lease to
- * expire, so each delivery happens at least once; receivers deduplicate by the notification id
+ * Delivers the notification outbox: each pass lets the {@link Dispatcher} plan deliveries for new
+ * notifications, then claims due deliveries with a lease, sends them ({@link EmailSender}, {@link
+ * WebhookSender}, the text from {@link Messages}), and records the outcome: success, or a retry
+ * with exponential backoff until the attempts run out. A worker that dies mid-send leaves its lease
+ * to expire, so each delivery happens at least once; receivers deduplicate by the notification id
  * ({@code X-Upbeat-Delivery}). Several api-service instances share the work ({@code SKIP LOCKED}).
  */
 @Component
@@ -42,45 +29,34 @@ class NotificationWorker {
   private static final int BATCH = 20;
 
   private final JdbcClient jdbc;
-  private final TransactionTemplate tx;
-  private final JsonMapper json;
-  private final ObjectProvider<JavaMailSender> mail;
+  private final JdbcTemplate template;
+  private final Dispatcher dispatcher;
+  private final EmailSender email;
+  private final WebhookSender webhook;
   private final NotifyProperties properties;
-  private final WebhookProperties webhooks;
-  private final SigningKey signingKey;
   private final MeterRegistry meters;
-  private final HttpClient http;
 
   NotificationWorker(
       JdbcClient jdbc,
-      TransactionTemplate tx,
-      JsonMapper json,
-      ObjectProvider<JavaMailSender> mail,
+      JdbcTemplate template,
+      Dispatcher dispatcher,
+      EmailSender email,
+      WebhookSender webhook,
       NotifyProperties properties,
-      WebhookProperties webhooks,
-      SigningKey signingKey,
       MeterRegistry meters) {
     this.jdbc = jdbc;
-    this.tx = tx;
-    this.json = json;
-    this.mail = mail;
+    this.template = template;
+    this.dispatcher = dispatcher;
+    this.email = email;
+    this.webhook = webhook;
     this.properties = properties;
-    this.webhooks = webhooks;
-    this.signingKey = signingKey;
     this.meters = meters;
-    this.http =
-        HttpClient.newBuilder()
-            .connectTimeout(webhooks.timeout())
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
   }
-
-  private record Pending(UUID id, UUID app, UUID group, String kind, JsonNode payload) {}
 
   @Scheduled(fixedDelayString = "${upbeat.notifications.poll-interval:1s}")
   void run() {
     try {
-      while (dispatch() == BATCH) {
+      while (dispatcher.dispatch() == Dispatcher.BATCH) {
         // drain the backlog
       }
       while (deliver() == BATCH) {
@@ -89,112 +65,6 @@ class NotificationWorker {
     } catch (RuntimeException e) {
       log.warn("Notification worker pass failed ({}); next pass retries", e.toString());
     }
-  }
-
-  /** Fans undispatched notifications out into deliveries; returns how many it took. */
-  int dispatch() {
-    Integer taken =
-        tx.execute(
-            status -> {
-              List<Pending> batch =
-                  jdbc.sql(
-                          """
-                          SELECT id, app_id, group_id, kind, payload::text FROM notifications
-                          WHERE dispatched_at IS NULL ORDER BY created_at LIMIT :n
-                          FOR UPDATE SKIP LOCKED
-                          """)
-                      .param("n", BATCH)
-                      .query(
-                          (rs, i) ->
-                              new Pending(
-                                  rs.getObject(1, UUID.class),
-                                  rs.getObject(2, UUID.class),
-                                  rs.getObject(3, UUID.class),
-                                  rs.getString(4),
-                                  json.readTree(rs.getString(5))))
-                      .list();
-              for (Pending p : batch) {
-                fanOut(p);
-                jdbc.sql("UPDATE notifications SET dispatched_at = now() WHERE id = :id")
-                    .param("id", p.id())
-                    .update();
-              }
-              return batch.size();
-            });
-    return taken == null ? 0 : taken;
-  }
-
-  private void fanOut(Pending p) {
-    if (mail.getIfAvailable() != null) {
-      for (String to : recipients(p)) {
-        String channel = "email:" + to;
-        boolean recent =
-            p.group() != null
-                && jdbc.sql(
-                        """
-                        SELECT EXISTS (SELECT 1 FROM notification_deliveries d
-                          JOIN notifications n ON n.id = d.notification_id
-                          WHERE n.group_id = :group AND d.channel = :channel
-                            AND d.status IN ('pending', 'delivered')
-                            AND d.created_at > now() - make_interval(secs => :secs))
-                        """)
-                    .param("group", p.group())
-                    .param("channel", channel)
-                    .param("secs", (double) properties.emailInterval().toSeconds())
-                    .query(Boolean.class)
-                    .single();
-        insertDelivery(p.id(), channel, null, recent ? "suppressed" : "pending");
-        if (recent) {
-          meters.counter("upbeat.notifications.suppressed", "channel", "email").increment();
-        }
-      }
-    }
-    List<UUID> hooks =
-        jdbc.sql(
-                "SELECT id FROM webhooks WHERE app_id = :app AND deleted_at IS NULL"
-                    + " AND :kind = ANY (events)")
-            .param("app", p.app())
-            .param("kind", p.kind())
-            .query(UUID.class)
-            .list();
-    for (UUID hook : hooks) {
-      insertDelivery(p.id(), "webhook:" + hook, hook, "pending");
-    }
-  }
-
-  /** The assignee; without one (new groups, regressions) the org's owners. */
-  private Set<String> recipients(Pending p) {
-    Set<String> to = new LinkedHashSet<>();
-    String assignee = text(p.payload(), "assignee_email");
-    if (assignee != null) {
-      to.add(assignee);
-    } else if (!p.kind().equals("assigned")) {
-      to.addAll(
-          jdbc.sql(
-                  """
-                  SELECT u.email FROM apps a
-                  JOIN memberships m ON m.org_id = a.org_id AND m.role = 'owner'
-                  JOIN users u ON u.id = m.user_id
-                  WHERE a.id = :app ORDER BY u.email
-                  """)
-              .param("app", p.app())
-              .query(String.class)
-              .list());
-    }
-    return to;
-  }
-
-  private void insertDelivery(UUID notification, String channel, UUID webhook, String status) {
-    jdbc.sql(
-            """
-            INSERT INTO notification_deliveries (notification_id, channel, webhook_id, status)
-            VALUES (:n, :c, :w, :s) ON CONFLICT DO NOTHING
-            """)
-        .param("n", notification)
-        .param("c", channel)
-        .param("w", webhook)
-        .param("s", status)
-        .update();
   }
 
   private record Claimed(UUID notification, String channel, UUID webhook, int attempts) {}
@@ -228,86 +98,22 @@ class NotificationWorker {
       try {
         outcome = send(c);
       } catch (RuntimeException e) {
-        outcome = new Outcome(false, null, e.getClass().getSimpleName() + ": " + e.getMessage());
+        outcome = Outcome.failed(null, e.getClass().getSimpleName() + ": " + e.getMessage());
       }
       record(c, outcome);
     }
     return claimed.size();
   }
 
-  private record Outcome(boolean ok, Integer status, String error) {}
-
   private Outcome send(Claimed c) {
     Message m = message(c.notification());
     if (m == null) {
-      return new Outcome(false, null, "notification is gone");
+      return Outcome.failed(null, "notification is gone");
     }
     if (c.channel().startsWith("email:")) {
-      return email(c.channel().substring("email:".length()), m);
+      return email.send(c.channel().substring("email:".length()), m);
     }
-    return webhook(c.webhook(), m);
-  }
-
-  private Outcome email(String to, Message m) {
-    JavaMailSender sender = mail.getIfAvailable();
-    if (sender == null) {
-      return new Outcome(false, null, "no SMTP server configured (spring.mail.host)");
-    }
-    try {
-      MimeMessage mime = sender.createMimeMessage();
-      MimeMessageHelper helper = new MimeMessageHelper(mime, false, "UTF-8");
-      helper.setFrom(properties.emailFrom());
-      helper.setTo(to);
-      helper.setSubject(m.subject());
-      helper.setText(m.text() + "\n\n" + m.link() + "\n");
-      mime.setHeader("X-Upbeat-Delivery", m.id().toString());
-      sender.send(mime);
-      return new Outcome(true, null, null);
-    } catch (Exception e) {
-      return new Outcome(false, null, "SMTP: " + e.getMessage());
-    }
-  }
-
-  private Outcome webhook(UUID hook, Message m) {
-    Optional<String> url =
-        jdbc.sql("SELECT url FROM webhooks WHERE id = :id AND deleted_at IS NULL")
-            .param("id", hook)
-            .query(String.class)
-            .optional();
-    if (url.isEmpty()) {
-      return new Outcome(false, null, "webhook deleted");
-    }
-    // Checked again at each delivery: DNS may point somewhere else by now.
-    Optional<String> refused =
-        TargetGuard.refuse(url.get(), webhooks.allowPrivateTargets(), TargetGuard.DNS);
-    if (refused.isPresent()) {
-      return new Outcome(false, null, "URL " + refused.get());
-    }
-    byte[] body = json.writeValueAsBytes(m.webhookBody());
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(url.get()))
-            .timeout(webhooks.timeout())
-            .header("Content-Type", "application/json")
-            .header("User-Agent", "Upbeat-Webhooks/1")
-            .header("X-Upbeat-Event", m.kind())
-            .header("X-Upbeat-Delivery", m.id().toString())
-            .header(
-                "X-Upbeat-Signature",
-                Signing.signature(Signing.secretFor(signingKey.get(), hook), body))
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-            .build();
-    try {
-      HttpResponse<Void> r = http.send(request, HttpResponse.BodyHandlers.discarding());
-      if (r.statusCode() / 100 == 2) {
-        return new Outcome(true, r.statusCode(), null);
-      }
-      return new Outcome(false, r.statusCode(), "HTTP " + r.statusCode());
-    } catch (java.io.IOException e) {
-      return new Outcome(false, null, e.getClass().getSimpleName() + ": " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return new Outcome(false, null, "interrupted");
-    }
+    return webhook.send(c.webhook(), m);
   }
 
   private void record(Claimed c, Outcome o) {
@@ -353,91 +159,19 @@ class NotificationWorker {
     return s.length() > 500 ? s.substring(0, 500) : s;
   }
 
-  /** What a notification says, in e-mail and webhook form. */
-  record Message(
-      UUID id,
-      String kind,
-      String subject,
-      String text,
-      String link,
-      Map<String, Object> webhookBody) {}
-
   private Message message(UUID notification) {
-    return jdbc.sql(
-            """
-            SELECT n.kind, n.payload::text, n.app_id, a.name, n.group_id FROM notifications n
-            LEFT JOIN apps a ON a.id = n.app_id WHERE n.id = :id
-            """)
-        .param("id", notification)
-        .query(
-            (rs, i) ->
-                message(
-                    notification,
-                    rs.getString(1),
-                    json.readTree(rs.getString(2)),
-                    rs.getObject(3, UUID.class),
-                    rs.getString(4),
-                    rs.getObject(5, UUID.class)))
-        .optional()
-        .orElse(null);
-  }
-
-  private Message message(UUID id, String kind, JsonNode p, UUID app, String appName, UUID group) {
-    String type = text(p, "type");
-    String message = text(p, "message");
-    String assignee = text(p, "assignee_email");
-    String reason = text(p, "reason");
-    String what = type + (message == null ? "" : ": " + message);
-    String headline =
-        switch (kind) {
-          case "regression" -> "Regression in " + appName + ": " + what;
-          case "assigned" -> "Assigned to " + assignee + " in " + appName + ": " + what;
-          default -> "New error in " + appName + ": " + what;
-        };
-    String link =
-        properties.publicUrl().replaceAll("/+$", "") + "/apps/" + app + "/errors/" + group;
-    List<String> lines = new ArrayList<>();
-    lines.add(headline);
-    if (text(p, "culprit") != null) {
-      lines.add("Where: " + text(p, "culprit"));
+    Optional<Stored> stored =
+        template.execute(
+            (ConnectionCallback<Optional<Stored>>) c -> NotificationOutbox.find(c, notification));
+    if (stored == null || stored.isEmpty()) {
+      return null;
     }
-    if (text(p, "release") != null) {
-      lines.add(
-          "Release: "
-              + text(p, "release")
-              + (text(p, "environment") == null ? "" : " (" + text(p, "environment") + ")"));
-    }
-    if (assignee != null) {
-      lines.add("Assigned to " + assignee + (reason == null ? "" : ": " + reason));
-    }
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("id", id.toString());
-    body.put("event", kind);
-    body.put("app", Map.of("id", app.toString(), "name", String.valueOf(appName)));
-    Map<String, Object> g = new LinkedHashMap<>();
-    g.put("id", group == null ? null : group.toString());
-    g.put("type", type);
-    g.put("message", message);
-    g.put("culprit", text(p, "culprit"));
-    g.put("url", link);
-    body.put("group", g);
-    body.put("release", text(p, "release"));
-    body.put("environment", text(p, "environment"));
-    if (assignee == null) {
-      body.put("assignee", null);
-    } else {
-      Map<String, Object> a = new LinkedHashMap<>();
-      a.put("email", assignee);
-      a.put("reason", reason);
-      body.put("assignee", a);
-    }
-    // Slack (and Mattermost, Teams' incoming webhooks) show "text" as the message.
-    body.put("text", String.join("\n", lines) + "\n<" + link + ">");
-    return new Message(id, kind, "[Upbeat] " + headline, String.join("\n", lines), link, body);
-  }
-
-  private static String text(JsonNode p, String field) {
-    JsonNode n = p.get(field);
-    return n == null || n.isNull() ? null : n.asString();
+    String appName =
+        jdbc.sql("SELECT name FROM apps WHERE id = :id")
+            .param("id", stored.get().appId())
+            .query(String.class)
+            .optional()
+            .orElse(null);
+    return Messages.render(stored.get(), appName, properties.publicUrl());
   }
 }

@@ -85,7 +85,7 @@ class WebhookPages {
     CreatedWebhook created = null;
     if (problems.isEmpty()) {
       try {
-        created = webhooks.create(app.id(), url.trim(), chosen);
+        created = webhooks.create(app, url.trim(), chosen, user);
       } catch (ApiException e) {
         if (e.code() != ErrorCode.INVALID_PAYLOAD) {
           throw e;
@@ -120,7 +120,7 @@ class WebhookPages {
       @RequestHeader(name = "HX-Request", defaultValue = "false") boolean htmx,
       Model model) {
     AppAccess app = access.appAsOwner(user, appId);
-    webhooks.delete(app.id(), webhookId);
+    webhooks.delete(app, webhookId, user);
     show(app, AddForm.EMPTY, null, model);
     model.addAttribute("deleted", true);
     return htmx ? SECTION : PAGE;

@@ -1,8 +1,12 @@
 package io.upbeat.api.notify;
 
+import io.upbeat.api.access.AccessControl.AppAccess;
+import io.upbeat.api.audit.AuditAction;
+import io.upbeat.api.audit.AuditLog;
 import io.upbeat.api.notify.WebhooksController.CreatedWebhook;
 import io.upbeat.api.notify.WebhooksController.Delivery;
 import io.upbeat.api.notify.WebhooksController.Webhook;
+import io.upbeat.api.security.CurrentUser;
 import io.upbeat.support.web.ApiException;
 import io.upbeat.support.web.ErrorBody;
 import io.upbeat.support.web.ErrorCode;
@@ -13,6 +17,7 @@ import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * An app's webhooks and their delivery log, for the API and the settings page alike. Callers have
@@ -23,8 +28,17 @@ class WebhookService {
   private final JdbcClient jdbc;
   private final SigningKey signingKey;
   private final WebhookProperties properties;
+  private final TransactionTemplate tx;
+  private final AuditLog audit;
 
-  WebhookService(JdbcClient jdbc, SigningKey signingKey, WebhookProperties properties) {
+  WebhookService(
+      JdbcClient jdbc,
+      SigningKey signingKey,
+      WebhookProperties properties,
+      TransactionTemplate tx,
+      AuditLog audit) {
+    this.tx = tx;
+    this.audit = audit;
     this.jdbc = jdbc;
     this.signingKey = signingKey;
     this.properties = properties;
@@ -50,7 +64,8 @@ class WebhookService {
    *
    * @throws ApiException 400 naming {@code url} when the target is not allowed
    */
-  CreatedWebhook create(UUID app, String url, List<String> requestedEvents) {
+  CreatedWebhook create(
+      AppAccess target, String url, List<String> requestedEvents, CurrentUser actor) {
     Optional<String> refused =
         TargetGuard.refuse(url, properties.allowPrivateTargets(), TargetGuard.DNS);
     if (refused.isPresent()) {
@@ -61,6 +76,14 @@ class WebhookService {
     }
     List<String> events = requestedEvents.stream().distinct().toList();
     UUID id = UUID.randomUUID();
+    // The target was checked (DNS included) before the transaction holds a connection.
+    Instant created = tx.execute(status -> insert(target, id, url, events, actor));
+    return new CreatedWebhook(id, url, events, created, Signing.secretFor(signingKey.get(), id));
+  }
+
+  private Instant insert(
+      AppAccess target, UUID id, String url, List<String> events, CurrentUser actor) {
+    UUID app = target.id();
     Instant created =
         jdbc.sql(
                 "INSERT INTO webhooks (id, app_id, url, events) VALUES (:id, :app, :url, :events)"
@@ -71,14 +94,20 @@ class WebhookService {
             .param("events", events.toArray(String[]::new))
             .query((rs, n) -> rs.getTimestamp(1).toInstant())
             .single();
-    return new CreatedWebhook(id, url, events, created, Signing.secretFor(signingKey.get(), id));
+    audit.org(actor, target.orgId(), AuditAction.WEBHOOK_CREATED, target.name() + ": " + url);
+    return created;
   }
 
   /** Deletes a live webhook of the app; deliveries not yet made to it are dropped. */
   @Transactional
-  void delete(UUID app, String webhookId) {
-    UUID id = webhook(app, webhookId);
-    jdbc.sql("UPDATE webhooks SET deleted_at = now() WHERE id = :id").param("id", id).update();
+  void delete(AppAccess target, String webhookId, CurrentUser actor) {
+    UUID id = webhook(target.id(), webhookId);
+    String url =
+        jdbc.sql("UPDATE webhooks SET deleted_at = now() WHERE id = :id RETURNING url")
+            .param("id", id)
+            .query(String.class)
+            .single();
+    audit.org(actor, target.orgId(), AuditAction.WEBHOOK_DELETED, target.name() + ": " + url);
     jdbc.sql(
             "UPDATE notification_deliveries SET status = 'failed', last_error = 'webhook deleted'"
                 + " WHERE webhook_id = :id AND status = 'pending'")

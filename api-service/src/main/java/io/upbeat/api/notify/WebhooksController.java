@@ -82,7 +82,7 @@ class WebhooksController {
       @AuthenticationPrincipal CurrentUser user,
       @PathVariable String appId,
       @Valid @RequestBody CreateWebhook request) {
-    return webhooks.create(access.appAsOwner(user, appId).id(), request.url(), request.events());
+    return webhooks.create(access.appAsOwner(user, appId), request.url(), request.events(), user);
   }
 
   @DeleteMapping("/{webhookId}")
@@ -91,7 +91,7 @@ class WebhooksController {
       @AuthenticationPrincipal CurrentUser user,
       @PathVariable String appId,
       @PathVariable String webhookId) {
-    webhooks.delete(access.appAsOwner(user, appId).id(), webhookId);
+    webhooks.delete(access.appAsOwner(user, appId), webhookId, user);
   }
 
   /** The delivery log, newest first (at most 100). */

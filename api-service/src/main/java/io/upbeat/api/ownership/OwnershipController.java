@@ -1,6 +1,7 @@
 package io.upbeat.api.ownership;
 
 import io.upbeat.api.access.AccessControl;
+import io.upbeat.api.access.AccessControl.AppAccess;
 import io.upbeat.api.ownership.OwnershipStore.Stored;
 import io.upbeat.api.security.CurrentUser;
 import io.upbeat.support.web.ApiException;
@@ -69,11 +70,11 @@ class OwnershipController {
       @RequestHeader(value = HttpHeaders.ACCEPT, required = false) String accept,
       HttpServletRequest request)
       throws IOException {
-    UUID app = access.appAsOwner(user, appId).id();
+    AppAccess app = access.appAsOwner(user, appId);
     boolean json = prefersJson(accept);
     String rules =
         RulesText.read(request.getInputStream(), request.getContentLengthLong(), charset(request));
-    return answer(store.save(app, rules, clock.instant()), json);
+    return answer(store.save(app, rules, clock.instant(), user), json);
   }
 
   private static ResponseEntity<?> answer(Stored stored, boolean json) {

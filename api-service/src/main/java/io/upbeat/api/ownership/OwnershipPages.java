@@ -72,7 +72,7 @@ class OwnershipPages {
     // Browsers send a textarea's line breaks as CRLF; store them as people wrote them.
     String text = rules.replace("\r\n", "\n");
     try {
-      Stored saved = store.save(app.id(), RulesText.validate(text), clock.instant());
+      Stored saved = store.save(app, RulesText.validate(text), clock.instant(), user);
       show(app, saved.rules(), saved, "Saved.", List.of(), model);
     } catch (ApiException e) {
       if (e.code() != ErrorCode.INVALID_PAYLOAD && e.code() != ErrorCode.PAYLOAD_TOO_LARGE) {

@@ -5,15 +5,16 @@ import io.upbeat.assignment.AssignmentStore;
 import io.upbeat.assignment.Frame;
 import io.upbeat.assignment.OwnershipRules;
 import io.upbeat.assignment.Release;
+import io.upbeat.storage.notify.NotificationKind;
+import io.upbeat.storage.notify.NotificationOutbox;
+import io.upbeat.storage.notify.NotificationPayload;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.ConnectionCallback;
@@ -148,24 +149,19 @@ class LateTriage {
       String environment,
       String version)
       throws SQLException {
-    Map<String, Object> payload = new LinkedHashMap<>();
-    payload.put("group_id", g.id().toString());
-    payload.put("type", g.type());
-    payload.put("message", g.message());
-    payload.put("culprit", g.culprit());
-    payload.put("release", version);
-    payload.put("environment", environment);
-    payload.put("assignee_email", a.email());
-    payload.put("reason", a.reason());
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO notifications (id, app_id, group_id, kind, payload)"
-                + " VALUES (?, ?, ?, 'assigned', CAST(? AS jsonb))")) {
-      ps.setObject(1, UUID.randomUUID());
-      ps.setObject(2, app);
-      ps.setObject(3, g.id());
-      ps.setString(4, json.writeValueAsString(payload));
-      ps.executeUpdate();
-    }
+    NotificationOutbox.insert(
+        c,
+        app,
+        NotificationKind.ASSIGNED,
+        new NotificationPayload(
+            g.id(),
+            g.type(),
+            g.message(),
+            g.culprit(),
+            version,
+            environment,
+            a.email(),
+            a.reason()),
+        null);
   }
 }

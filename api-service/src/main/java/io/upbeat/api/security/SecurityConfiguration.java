@@ -1,7 +1,7 @@
 package io.upbeat.api.security;
 
 import io.upbeat.api.accounts.LoginService;
-import io.upbeat.api.web.ClientAddresses;
+import io.upbeat.api.web.ClientAddress;
 import io.upbeat.support.web.ApiException;
 import io.upbeat.support.web.ErrorCode;
 import io.upbeat.support.web.ErrorResponses;
@@ -48,7 +48,7 @@ class SecurityConfiguration {
       AuthenticationProvider passwordLogin,
       SecurityContextRepository sessionContexts,
       CsrfTokenRepository csrfTokens,
-      ClientAddresses clientAddresses)
+      ClientAddress clientAddresses)
       throws Exception {
     RequestMatcher bearer = BearerAuthenticationFilter::hasBearer;
     http.authorizeHttpRequests(

@@ -7,6 +7,9 @@ import io.upbeat.assignment.OwnershipRules;
 import io.upbeat.assignment.Release;
 import io.upbeat.events.ExceptionInfo;
 import io.upbeat.events.StackFrame;
+import io.upbeat.storage.notify.NotificationKind;
+import io.upbeat.storage.notify.NotificationOutbox;
+import io.upbeat.storage.notify.NotificationPayload;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -14,14 +17,12 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * What happens to a group when it appears or regresses, inside the errors pipeline's flush
@@ -31,7 +32,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class Triage {
   private static final Logger log = LoggerFactory.getLogger(Triage.class);
-  private static final JsonMapper JSON = JsonMapper.shared();
 
   private final Assigner assigner = new Assigner();
 
@@ -48,9 +48,9 @@ final class Triage {
   /** Triage of a group that this flush created. */
   void created(Connection c, UUID app, GroupState group, GroupDelta d) throws SQLException {
     Optional<Assigner.Assignment> assignment = assign(c, app, group, d);
-    notify(c, app, group.id(), "new_error", d, assignment);
+    notify(c, app, group.id(), NotificationKind.NEW_ERROR, d, assignment);
     if (assignment.isPresent()) {
-      notify(c, app, group.id(), "assigned", d, assignment);
+      notify(c, app, group.id(), NotificationKind.ASSIGNED, d, assignment);
     }
   }
 
@@ -76,7 +76,7 @@ final class Triage {
       ps.executeUpdate();
     }
     Optional<Assigner.Assignment> assignment = assign(c, app, group, d);
-    notify(c, app, group.id(), "regression", d, assignment);
+    notify(c, app, group.id(), NotificationKind.REGRESSION, d, assignment);
     return true;
   }
 
@@ -166,29 +166,23 @@ final class Triage {
       Connection c,
       UUID app,
       UUID group,
-      String kind,
+      NotificationKind kind,
       GroupDelta d,
       Optional<Assigner.Assignment> assignment)
       throws SQLException {
-    Map<String, Object> payload = new LinkedHashMap<>();
-    payload.put("group_id", group.toString());
-    payload.put("type", d.type);
-    payload.put("message", d.message);
-    payload.put("culprit", d.culprit);
-    payload.put("release", d.lastRelease);
-    payload.put("environment", d.lastEnvironment);
-    payload.put("assignee_email", assignment.map(Assigner.Assignment::email).orElse(null));
-    payload.put("reason", assignment.map(Assigner.Assignment::reason).orElse(null));
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO notifications (id, app_id, group_id, kind, payload)"
-                + " VALUES (?, ?, ?, ?, ?::jsonb)")) {
-      ps.setObject(1, UUID.randomUUID());
-      ps.setObject(2, app);
-      ps.setObject(3, group);
-      ps.setString(4, kind);
-      ps.setString(5, JSON.writeValueAsString(payload));
-      ps.executeUpdate();
-    }
+    NotificationOutbox.insert(
+        c,
+        app,
+        kind,
+        new NotificationPayload(
+            group,
+            d.type,
+            d.message,
+            d.culprit,
+            d.lastRelease,
+            d.lastEnvironment,
+            assignment.map(Assigner.Assignment::email).orElse(null),
+            assignment.map(Assigner.Assignment::reason).orElse(null)),
+        null);
   }
 }

@@ -7,22 +7,24 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.mock.env.MockEnvironment;
 import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
 
-class ClientAddressesTest {
-  private static ClientAddresses trusting(String... proxies) {
-    return new ClientAddresses(List.of(proxies).stream().map(AddressBlock::parse).toList());
+class ClientAddressTest {
+  private static ClientAddress trusting(String... proxies) {
+    return new ClientAddress(List.of(proxies).stream().map(AddressBlock::parse).toList());
   }
 
   @Test
   void withoutTrustedProxiesTheHeaderIsIgnored() {
-    ClientAddresses none = trusting();
+    ClientAddress none = trusting();
     assertThat(none.resolve("203.0.113.9", List.of("198.51.100.1"))).isEqualTo("203.0.113.9");
     assertThat(none.resolve("127.0.0.1", List.of("198.51.100.1"))).isEqualTo("127.0.0.1");
   }
 
   @Test
   void aTrustedPeerHandsOverToTheAddressItForwardedFor() {
-    ClientAddresses proxy = trusting("10.0.0.0/8");
+    ClientAddress proxy = trusting("10.0.0.0/8");
     assertThat(proxy.resolve("10.1.2.3", List.of("198.51.100.1"))).isEqualTo("198.51.100.1");
     // No header: the proxy itself is the client.
     assertThat(proxy.resolve("10.1.2.3", List.of())).isEqualTo("10.1.2.3");
@@ -32,7 +34,7 @@ class ClientAddressesTest {
 
   @Test
   void aSpoofedChainStopsAtTheRightMostUntrustedAddress() {
-    ClientAddresses proxies = trusting("10.0.0.0/8", "192.0.2.10");
+    ClientAddress proxies = trusting("10.0.0.0/8", "192.0.2.10");
     // The client wrote "1.1.1.1, 10.9.9.9"; the edge proxy appended the client's real address,
     // the inner proxy the edge's.
     assertThat(proxies.resolve("10.0.0.2", List.of("1.1.1.1, 10.9.9.9, 198.51.100.77, 192.0.2.10")))
@@ -48,7 +50,7 @@ class ClientAddressesTest {
 
   @Test
   void ipv6AddressesAndBlocksAreCanonical() {
-    ClientAddresses proxies = trusting("::1", "fd00::/8");
+    ClientAddress proxies = trusting("::1", "fd00::/8");
     assertThat(proxies.resolve("0:0:0:0:0:0:0:1", List.of("2001:DB8::7")))
         .isEqualTo("2001:db8:0:0:0:0:0:7");
     assertThat(proxies.resolve("fd12::1", List.of("[2001:db8::7]:4711")))
@@ -69,7 +71,7 @@ class ClientAddressesTest {
 
   @Test
   void aMalformedEntryEndsTheWalkAtTheLastTrustedProxy() {
-    ClientAddresses proxies = trusting("10.0.0.0/8");
+    ClientAddress proxies = trusting("10.0.0.0/8");
     for (String bad :
         List.of(
             "evil.example.com",
@@ -106,6 +108,21 @@ class ClientAddressesTest {
   }
 
   @Test
+  void theCurrentRequestsAddressIsResolvedTheSameWay() {
+    MockHttpServletRequest request = new MockHttpServletRequest();
+    request.setRemoteAddr("127.0.0.1");
+    request.addHeader("X-Forwarded-For", "198.51.100.1");
+    assertThat(trusting("127.0.0.1").current()).isEmpty();
+    RequestContextHolder.setRequestAttributes(new ServletRequestAttributes(request));
+    try {
+      assertThat(trusting("127.0.0.1").current()).contains("198.51.100.1");
+      assertThat(trusting().current()).contains("127.0.0.1");
+    } finally {
+      RequestContextHolder.resetRequestAttributes();
+    }
+  }
+
+  @Test
   void settingsAreAddressesOrCidrBlocks() {
     assertThat(AddressBlock.parse("10.0.0.0/8").toString()).isEqualTo("10.0.0.0/8");
     assertThat(AddressBlock.parse(" 192.0.2.1 ").toString()).isEqualTo("192.0.2.1");
@@ -128,11 +145,11 @@ class ClientAddressesTest {
     HttpProperties properties = new HttpProperties(List.of("10.0.0.0/8"));
     MockEnvironment env = new MockEnvironment();
     env.setProperty("server.forward-headers-strategy", "native");
-    assertThatThrownBy(() -> new ClientAddresses(properties, env))
+    assertThatThrownBy(() -> new ClientAddress(properties, env))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("server.forward-headers-strategy=native");
-    new ClientAddresses(new HttpProperties(List.of()), env);
-    new ClientAddresses(properties, new MockEnvironment());
+    new ClientAddress(new HttpProperties(List.of()), env);
+    new ClientAddress(properties, new MockEnvironment());
   }
 
   private static java.net.InetAddress ip(String text) {

@@ -9,9 +9,13 @@ import java.util.Optional;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
+import org.springframework.web.context.request.RequestAttributes;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
 
 /**
- * The address a request comes from, for the login throttle and anything else that keys on clients.
+ * The address a request comes from, for the login throttle, the audit log and anything else that
+ * keys on clients.
  *
  * <p>{@code X-Forwarded-For} is written by whoever sends the request, so it is believed only as far
  * as it was written by proxies listed in {@code upbeat.http.trusted-proxies}: when the TCP peer is
@@ -26,13 +30,13 @@ import org.springframework.stereotype.Component;
  * address), so the two cannot be combined: the api-service refuses to start with both set.
  */
 @Component
-public class ClientAddresses {
+public class ClientAddress {
   static final String FORWARDED_FOR = "X-Forwarded-For";
 
   private final List<AddressBlock> trusted;
 
   @Autowired
-  ClientAddresses(HttpProperties properties, Environment environment) {
+  ClientAddress(HttpProperties properties, Environment environment) {
     this(properties.trustedProxies().stream().map(AddressBlock::parse).toList());
     String strategy = environment.getProperty("server.forward-headers-strategy", "none");
     if (!trusted.isEmpty() && !strategy.equalsIgnoreCase("none")) {
@@ -42,8 +46,17 @@ public class ClientAddresses {
     }
   }
 
-  ClientAddresses(List<AddressBlock> trusted) {
+  ClientAddress(List<AddressBlock> trusted) {
     this.trusted = List.copyOf(trusted);
+  }
+
+  /** The current request's client address; empty outside a request (a background job). */
+  public Optional<String> current() {
+    RequestAttributes attributes = RequestContextHolder.getRequestAttributes();
+    if (attributes instanceof ServletRequestAttributes servlet) {
+      return Optional.ofNullable(of(servlet.getRequest()));
+    }
+    return Optional.empty();
   }
 
   /** The client's address, in canonical form ({@code 0:0:0:0:0:0:0:1}, not {@code ::1}). */
