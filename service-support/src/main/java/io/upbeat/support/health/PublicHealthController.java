@@ -12,7 +12,6 @@ import org.springframework.boot.health.actuate.endpoint.HealthEndpointWebExtensi
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
-import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -39,10 +38,18 @@ public class PublicHealthController {
         health.health(ApiVersion.LATEST, WebServerNamespace.SERVER, SecurityContext.NONE));
   }
 
-  @GetMapping(
-      path = "/actuator/health/{group:liveness|readiness}",
-      produces = MediaType.APPLICATION_JSON_VALUE)
-  ResponseEntity<Map<String, Object>> group(@PathVariable String group) {
+  // Two fixed paths rather than one with a variable: there is nothing else to ask for here.
+  @GetMapping(path = "/actuator/health/liveness", produces = MediaType.APPLICATION_JSON_VALUE)
+  ResponseEntity<Map<String, Object>> liveness() {
+    return group("liveness");
+  }
+
+  @GetMapping(path = "/actuator/health/readiness", produces = MediaType.APPLICATION_JSON_VALUE)
+  ResponseEntity<Map<String, Object>> readiness() {
+    return group("readiness");
+  }
+
+  private ResponseEntity<Map<String, Object>> group(String group) {
     return answer(
         health.health(ApiVersion.LATEST, WebServerNamespace.SERVER, SecurityContext.NONE, group));
   }
