@@ -4,13 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.upbeat.localstack.junit.TestHttp;
 import java.net.http.HttpResponse;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /** api-service on the real embedded PostgreSQL: it migrates the schema and reports itself ready. */
 class ITApiService extends ApiIntegrationTest {
   @Autowired JdbcTemplate jdbc;
+  @LocalManagementPort int managementPort;
 
   @Test
   void appliesTheSchemaAtStart() {
@@ -29,10 +32,30 @@ class ITApiService extends ApiIntegrationTest {
   }
 
   @Test
-  void exposesPrometheusMetricsTaggedWithTheService() {
-    HttpResponse<String> metrics = TestHttp.get(url("/actuator/prometheus"));
+  void servesPrometheusMetricsOnTheManagementPortOnly() {
+    assertThat(managementPort).isNotEqualTo(port);
+    HttpResponse<String> metrics =
+        TestHttp.get("http://127.0.0.1:" + managementPort + "/actuator/prometheus");
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.body()).contains("application=\"api-service\"");
+
+    // On the public port they are not there at all: 404, not 401 (which would say they are).
+    for (String path : List.of("/actuator/prometheus", "/actuator/info")) {
+      HttpResponse<String> hidden = TestHttp.get(url(path));
+      assertThat(hidden.statusCode()).as(path).isEqualTo(404);
+      assertThat(hidden.body()).as(path).contains("\"error\":\"not_found\"");
+    }
+  }
+
+  @Test
+  void keepsHealthWithoutDetailsOnThePublicPort() {
+    for (String path :
+        List.of("/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness")) {
+      HttpResponse<String> health = TestHttp.get(url(path));
+      assertThat(health.statusCode()).as(path).isEqualTo(200);
+      assertThat(health.body()).as(path).startsWith("{\"status\":\"UP\"").doesNotContain("details");
+    }
+    assertThat(TestHttp.get(url("/actuator/health")).body()).contains("\"db\":{\"status\":\"UP\"}");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.upbeat.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 import io.upbeat.api.ApiClient.Account;
 import io.upbeat.api.ApiClient.Response;
@@ -17,7 +18,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -31,7 +41,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-/** Password guessing is throttled per e-mail and per client address, with Retry-After. */
+/**
+ * Password guessing is throttled per e-mail and per client address, with Retry-After, even when the
+ * guesses arrive all at once. No proxy is trusted here; {@link ITTrustedProxies} trusts one.
+ */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
@@ -174,6 +187,78 @@ class ITLoginThrottle {
     assertThat(form.statusCode()).isEqualTo(429);
     assertThat(form.headers().firstValue("Retry-After")).isPresent();
     assertThat(form.body()).contains("\"error\":\"rate_limited\"");
+  }
+
+  @Test
+  void parallelGuessesReachThePasswordCheckNoMoreThanTheLimit() throws Exception {
+    Account alice = api.newAccount("Parallel");
+    int guesses = 20;
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<Integer>> statuses = new ArrayList<>();
+    try (ExecutorService pool = Executors.newFixedThreadPool(guesses)) {
+      for (int i = 0; i < guesses; i++) {
+        String guess = "parallel guess " + i;
+        statuses.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return login(alice.email(), guess).status();
+                }));
+      }
+      start.countDown();
+      Map<Integer, Long> byStatus = new TreeMap<>();
+      for (Future<Integer> status : statuses) {
+        byStatus.merge(status.get(30, TimeUnit.SECONDS), 1L, Long::sum);
+      }
+      // Each attempt is counted before its password is checked, in one statement: exactly the
+      // first five are checked (and wrong), every other one is refused without a check.
+      assertThat(byStatus).containsExactly(entry(401, 5L), entry(429, 15L));
+    }
+    // The right password is refused too, until the window ends.
+    assertThat(login(alice.email(), alice.password()).status()).isEqualTo(429);
+  }
+
+  @Test
+  void aForgedForwardedForDoesNotEscapeTheAddressLimit() {
+    Account victim = api.newAccount("Not behind a proxy");
+    for (int i = 0; i < 12; i++) {
+      String someone = "nobody-" + UUID.randomUUID() + "@example.com";
+      Response r = loginFrom("198.51.100." + i, someone, "guess");
+      assertThat(r.status()).isEqualTo(401);
+    }
+    // No proxy is trusted here: the header is ignored, and every guess came from 127.0.0.1.
+    assertThat(loginFrom("203.0.113.99", victim.email(), victim.password()).status())
+        .isEqualTo(429);
+    assertThat(
+            jdbc.queryForList(
+                "SELECT key FROM login_failures WHERE key LIKE 'addr:%'", String.class))
+        .containsExactly("addr:127.0.0.1");
+  }
+
+  @Test
+  void aSuccessfulLoginDoesNotClearTheAddressFailures() {
+    Account attacker = api.newAccount("Own account");
+    for (int i = 0; i < 11; i++) {
+      assertThat(login("nobody-" + UUID.randomUUID() + "@example.com", "guess").status())
+          .isEqualTo(401);
+    }
+    // Signing in to one's own account takes back that one attempt, not the failures before it.
+    assertThat(login(attacker.email(), attacker.password()).status()).isEqualTo(200);
+    assertThat(login(attacker.email(), attacker.password()).status()).isEqualTo(200);
+    assertThat(login("nobody-" + UUID.randomUUID() + "@example.com", "guess").status())
+        .isEqualTo(401);
+    assertThat(login("nobody-" + UUID.randomUUID() + "@example.com", "guess").status())
+        .isEqualTo(429);
+  }
+
+  private Response loginFrom(String forwardedFor, String email, String password) {
+    return api.send(
+        api.request("/api/v1/login", null)
+            .header("Content-Type", "application/json")
+            .header("X-Forwarded-For", forwardedFor)
+            .POST(
+                HttpRequest.BodyPublishers.ofString(
+                    "{\"email\": \"%s\", \"password\": \"%s\"}".formatted(email, password))));
   }
 
   private String url(String path) {

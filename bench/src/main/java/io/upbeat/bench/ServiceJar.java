@@ -1,5 +1,6 @@
 package io.upbeat.bench;
 
+import io.upbeat.localstack.FreePorts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +23,8 @@ public final class ServiceJar {
 
   /**
    * Starts the jar on {@code port} against the given Kafka and PostgreSQL (user and password {@code
-   * upbeat}), output to {@code log}.
+   * upbeat}), output to {@code log}. Its management port (metrics) is a free one, so that it never
+   * collides with a default one (9080, 9280) already taken on the machine.
    */
   public static Process start(
       Path jar, String javaOpts, int port, String kafka, String jdbcUrl, Path log)
@@ -37,6 +39,8 @@ public final class ServiceJar {
             Map.of(
                 "SERVER_PORT",
                 String.valueOf(port),
+                "MANAGEMENT_SERVER_PORT",
+                String.valueOf(FreePorts.pick()),
                 "SPRING_KAFKA_BOOTSTRAP_SERVERS",
                 kafka,
                 "SPRING_DATASOURCE_URL",

@@ -7,9 +7,11 @@ import io.upbeat.localstack.junit.LocalStackExtension;
 import io.upbeat.localstack.junit.TestHttp;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -25,6 +27,7 @@ class ITIntakeService {
   }
 
   @LocalServerPort int port;
+  @LocalManagementPort int managementPort;
 
   @Test
   void isReadyWhenKafkaAnswers() {
@@ -39,10 +42,35 @@ class ITIntakeService {
   }
 
   @Test
-  void exposesPrometheusMetricsTaggedWithTheService() {
-    HttpResponse<String> metrics = TestHttp.get(url("/actuator/prometheus"));
+  void servesPrometheusMetricsOnTheManagementPortOnly() {
+    assertThat(managementPort).isNotEqualTo(port);
+    HttpResponse<String> metrics =
+        TestHttp.get("http://127.0.0.1:" + managementPort + "/actuator/prometheus");
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.body()).contains("application=\"intake-service\"");
+
+    for (String path : List.of("/actuator/prometheus", "/actuator/info", "/actuator")) {
+      assertThat(TestHttp.get(url(path)).statusCode()).as(path).isEqualTo(404);
+    }
+  }
+
+  @Test
+  void keepsHealthWithoutDetailsOnThePublicPort() {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> TestHttp.get(url("/actuator/health/readiness")).statusCode() == 200);
+    for (String path :
+        List.of("/actuator/health", "/actuator/health/liveness", "/actuator/health/readiness")) {
+      HttpResponse<String> health = TestHttp.get(url(path));
+      assertThat(health.statusCode()).as(path).isEqualTo(200);
+      assertThat(health.body()).as(path).startsWith("{\"status\":\"UP\"").doesNotContain("details");
+    }
+    // One component's own health is a detail: the management port has it, the public one not.
+    assertThat(TestHttp.get(url("/actuator/health/kafka")).statusCode()).isEqualTo(404);
+    assertThat(
+            TestHttp.get("http://127.0.0.1:" + managementPort + "/actuator/health/readiness")
+                .statusCode())
+        .isEqualTo(200);
   }
 
   private String url(String path) {

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.upbeat.events.Topics;
 import io.upbeat.support.dev.ExitWithParent;
+import io.upbeat.support.health.PublicHealthController;
 import io.upbeat.support.kafka.KafkaHealthIndicator;
 import io.upbeat.support.kafka.NativeLz4;
 import io.upbeat.support.web.ContractErrorController;
@@ -21,12 +22,15 @@ import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.valves.ErrorReportValve;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.actuate.autoconfigure.web.server.ConditionalOnManagementPort;
+import org.springframework.boot.actuate.autoconfigure.web.server.ManagementPortType;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpointWebExtension;
 import org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.webmvc.error.ErrorController;
@@ -41,7 +45,10 @@ import org.springframework.kafka.core.KafkaAdmin;
  */
 @AutoConfiguration(
     beforeName = "org.springframework.boot.webmvc.autoconfigure.error.ErrorMvcAutoConfiguration",
-    afterName = "org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration")
+    afterName = {
+      "org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration",
+      "org.springframework.boot.health.autoconfigure.actuate.endpoint.HealthEndpointAutoConfiguration"
+    })
 public class UpbeatServiceAutoConfiguration {
 
   @Bean
@@ -133,6 +140,21 @@ public class UpbeatServiceAutoConfiguration {
     @Override
     public int getOrder() {
       return Ordered.LOWEST_PRECEDENCE;
+    }
+  }
+
+  /**
+   * With the actuator on a management port of its own ({@code management.server.port}), health
+   * answers stay on the public port too (see {@link PublicHealthController}); the rest does not.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+  @ConditionalOnManagementPort(ManagementPortType.DIFFERENT)
+  static class PublicHealthConfiguration {
+    @Bean
+    @ConditionalOnBean(HealthEndpointWebExtension.class)
+    PublicHealthController publicHealthController(HealthEndpointWebExtension health) {
+      return new PublicHealthController(health);
     }
   }
 

@@ -52,8 +52,9 @@ class ComposeFileTest {
 
   @Test
   void publishesTheContractPorts() {
-    assertThat(list("api", "ports")).containsExactly("8080:8080");
-    assertThat(list("intake", "ports")).containsExactly("8200:8200");
+    // The management ports (metrics) only on the host's loopback, never on every interface.
+    assertThat(list("api", "ports")).containsExactly("8080:8080", "127.0.0.1:9080:9080");
+    assertThat(list("intake", "ports")).containsExactly("8200:8200", "127.0.0.1:9280:9280");
     assertThat(list("processor", "ports")).containsExactly("8081:8081");
   }
 
@@ -103,6 +104,14 @@ class ComposeFileTest {
         (service, port) ->
             assertThat(map(service, "healthcheck").get("test").toString())
                 .contains("http://127.0.0.1:" + port + "/actuator/health/readiness"));
+  }
+
+  @Test
+  void servesMetricsOnManagementPorts() {
+    assertThat(map("api", "environment")).containsEntry("MANAGEMENT_SERVER_PORT", 9080);
+    assertThat(map("intake", "environment")).containsEntry("MANAGEMENT_SERVER_PORT", 9280);
+    // The processor serves nothing but its actuator: all of it on its one port.
+    assertThat(map("processor", "environment")).doesNotContainKey("MANAGEMENT_SERVER_PORT");
   }
 
   @Test

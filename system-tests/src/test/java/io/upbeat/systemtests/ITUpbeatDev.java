@@ -72,6 +72,7 @@ class ITUpbeatDev {
     for (int port : List.of(api, intake, processor)) {
       assertHealthy(port);
     }
+    assertMetricsOnManagementPortsOnly(first);
     writeMarkers(first);
     Set<ProcessHandle> started = startedProcesses(first);
     assertThat(started).hasSizeGreaterThanOrEqualTo(4); // three services and PostgreSQL
@@ -512,13 +513,29 @@ class ITUpbeatDev {
       assertThat(r.statusCode()).as("%s on %d", path, port).isEqualTo(200);
       assertThat(r.body()).contains("\"status\":\"UP\"");
     }
-    HttpResponse<String> prometheus = TestHttp.get(base + "prometheus");
-    assertThat(prometheus.statusCode()).isEqualTo(200);
-    // Kafka's LZ4 codec is the native one inside the Spring Boot jar (lz4-java alone would pick
-    // its slower Java codec there; service-support's NativeLz4 loads the native one).
-    assertThat(prometheus.body())
-        .as("on %d", port)
-        .containsPattern("(?m)^upbeat_kafka_lz4_native(\\{[^}]*\\})? 1\\.0$");
+  }
+
+  /**
+   * Prometheus answers on each service's management port (the processor's is its only port) and not
+   * on the public api and intake ports, where it is not even there (404).
+   */
+  private void assertMetricsOnManagementPortsOnly(UpbeatDev dev) {
+    for (String management :
+        List.of(dev.apiManagementUrl, dev.intakeManagementUrl, dev.processorManagementUrl)) {
+      HttpResponse<String> prometheus = TestHttp.get(management + "/actuator/prometheus");
+      assertThat(prometheus.statusCode()).as(management).isEqualTo(200);
+      // Kafka's LZ4 codec is the native one inside the Spring Boot jar (lz4-java alone would pick
+      // its slower Java codec there; service-support's NativeLz4 loads the native one).
+      assertThat(prometheus.body())
+          .as("on %s", management)
+          .containsPattern("(?m)^upbeat_kafka_lz4_native(\\{[^}]*\\})? 1\\.0$");
+    }
+    assertThat(dev.processorManagementUrl).isEqualTo("http://127.0.0.1:" + dev.processorPort);
+    for (String publicUrl : List.of(dev.apiUrl(), dev.intakeUrl())) {
+      assertThat(TestHttp.get(publicUrl + "/actuator/prometheus").statusCode())
+          .as(publicUrl)
+          .isEqualTo(404);
+    }
   }
 
   private static void writeMarkers(UpbeatDev dev) throws Exception {

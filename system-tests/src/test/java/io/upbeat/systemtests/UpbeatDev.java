@@ -24,6 +24,8 @@ import java.util.regex.Pattern;
 final class UpbeatDev implements AutoCloseable {
   static final Duration START_TIMEOUT = Duration.ofMinutes(3);
   private static final Pattern INFRA = Pattern.compile("postgres=(\\S+) kafka=(\\S+)");
+  private static final Pattern MANAGEMENT =
+      Pattern.compile("^MANAGEMENT api=(\\S+) intake=(\\S+) processor=(\\S+)");
 
   final Process process;
   final int apiPort;
@@ -32,6 +34,12 @@ final class UpbeatDev implements AutoCloseable {
   final List<String> output = new CopyOnWriteArrayList<>();
   volatile String jdbcUrl;
   volatile String kafka;
+
+  /** Base URLs of the management ports (metrics, full actuator), from the launcher's output. */
+  volatile String apiManagementUrl;
+
+  volatile String intakeManagementUrl;
+  volatile String processorManagementUrl;
 
   private UpbeatDev(Process process, int apiPort, int intakePort, int processorPort) {
     this.process = process;
@@ -57,6 +65,7 @@ final class UpbeatDev implements AutoCloseable {
       throw e;
     }
     assertThat(dev.jdbcUrl).as("infrastructure line").isNotNull();
+    assertThat(dev.apiManagementUrl).as("management line").isNotNull();
     return dev;
   }
 
@@ -72,7 +81,10 @@ final class UpbeatDev implements AutoCloseable {
         launch(dataDir, api, intake, processor, extraArgs), api, intake, processor);
   }
 
-  /** Starts the script without waiting for anything. */
+  /**
+   * Starts the script without waiting for anything. The management ports are free ones too, unless
+   * {@code extraArgs} names them.
+   */
   static Process launch(Path dataDir, int api, int intake, int processor, String... extraArgs)
       throws IOException {
     Path root = Repository.root();
@@ -90,6 +102,12 @@ final class UpbeatDev implements AutoCloseable {
                 String.valueOf(intake),
                 "--processor-port",
                 String.valueOf(processor)));
+    if (!List.of(extraArgs).contains("--api-management-port")) {
+      command.addAll(List.of("--api-management-port", String.valueOf(FreePorts.pick())));
+    }
+    if (!List.of(extraArgs).contains("--intake-management-port")) {
+      command.addAll(List.of("--intake-management-port", String.valueOf(FreePorts.pick())));
+    }
     command.addAll(List.of(extraArgs));
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.directory(root.toFile());
@@ -167,6 +185,12 @@ final class UpbeatDev implements AutoCloseable {
         if (m.find()) {
           jdbcUrl = m.group(1);
           kafka = m.group(2);
+        }
+        Matcher management = MANAGEMENT.matcher(line);
+        if (management.find()) {
+          apiManagementUrl = management.group(1);
+          intakeManagementUrl = management.group(2);
+          processorManagementUrl = management.group(3);
         }
         output.add(line);
       }

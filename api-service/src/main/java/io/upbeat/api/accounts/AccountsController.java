@@ -6,6 +6,7 @@ import io.upbeat.api.accounts.AccountPayloads.MeResponse;
 import io.upbeat.api.accounts.AccountPayloads.SignupRequest;
 import io.upbeat.api.accounts.AccountPayloads.SignupResponse;
 import io.upbeat.api.security.CurrentUser;
+import io.upbeat.api.web.ClientAddress;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 import org.springframework.http.HttpStatus;
@@ -23,10 +24,12 @@ import org.springframework.web.bind.annotation.RestController;
 class AccountsController {
   private final AccountService accounts;
   private final LoginService logins;
+  private final ClientAddress clientAddresses;
 
-  AccountsController(AccountService accounts, LoginService logins) {
+  AccountsController(AccountService accounts, LoginService logins, ClientAddress clientAddresses) {
     this.accounts = accounts;
     this.logins = logins;
+    this.clientAddresses = clientAddresses;
   }
 
   /** Creates a user and their first org (the user owns it) and returns an API key. */
@@ -40,7 +43,7 @@ class AccountsController {
   @PostMapping(path = "/login", consumes = MediaType.APPLICATION_JSON_VALUE)
   LoginResponse login(@Valid @RequestBody LoginRequest request, HttpServletRequest http) {
     return new LoginResponse(
-        logins.login(request.email(), request.password(), http.getRemoteAddr()));
+        logins.login(request.email(), request.password(), clientAddresses.of(http)));
   }
 
   /** The caller and the orgs they belong to, with their role in each. */

@@ -37,7 +37,9 @@ public class LoginService {
    */
   public CurrentUser authenticate(String rawEmail, String password, String clientAddress) {
     String email = Emails.normalize(rawEmail);
-    Optional<Duration> wait = throttle.retryAfter(email, clientAddress);
+    // Counted before the password is checked, so parallel guesses cannot all pass (LoginThrottle).
+    LoginThrottle.Attempt attempt = throttle.attempt(email, clientAddress);
+    Optional<Duration> wait = attempt.retryAfter();
     if (wait.isPresent()) {
       count("throttled");
       throw new ApiException(
@@ -48,12 +50,11 @@ public class LoginService {
     }
     Optional<CurrentUser> user = accounts.checkPassword(email, password);
     if (user.isEmpty()) {
-      throttle.recordFailure(email, clientAddress);
       audit.signInFailed(email);
       count("failure");
       throw new ApiException(ErrorCode.UNAUTHORIZED, "The e-mail or password is wrong.");
     }
-    throttle.recordSuccess(email);
+    throttle.succeeded(attempt);
     count("success");
     return user.get();
   }

@@ -1,6 +1,7 @@
 package io.upbeat.api.security;
 
 import io.upbeat.api.accounts.LoginService;
+import io.upbeat.api.web.ClientAddress;
 import io.upbeat.support.web.ApiException;
 import io.upbeat.support.web.ErrorCode;
 import io.upbeat.support.web.ErrorResponses;
@@ -48,11 +49,15 @@ class SecurityConfiguration {
       CredentialLookup credentials,
       AuthenticationProvider passwordLogin,
       SecurityContextRepository sessionContexts,
-      CsrfTokenRepository csrfTokens)
+      CsrfTokenRepository csrfTokens,
+      ClientAddress clientAddresses)
       throws Exception {
     RequestMatcher bearer = BearerAuthenticationFilter::hasBearer;
     http.authorizeHttpRequests(
             a ->
+                // Prometheus and info are served on the management port only (9080; the same
+                // chain guards it). On this port they do not exist: permitted here, they answer
+                // 404 rather than a 401 that would say they are there.
                 a.requestMatchers(
                         "/actuator/health",
                         "/actuator/health/**",
@@ -99,6 +104,14 @@ class SecurityConfiguration {
                         (request, response, authentication) ->
                             response.sendRedirect(
                                 request.getContextPath() + invitationPage(request).orElse("/")))
+                    // The throttle's address: X-Forwarded-For only from trusted proxies.
+                    .authenticationDetailsSource(
+                        request ->
+                            new WebAuthenticationDetails(
+                                clientAddresses.of(request),
+                                request.getSession(false) == null
+                                    ? null
+                                    : request.getSession(false).getId()))
                     .failureHandler(this::formLoginFailed))
         .logout(l -> l.logoutSuccessUrl("/login?logout"))
         // No session for a request that was refused: only a successful login starts one.

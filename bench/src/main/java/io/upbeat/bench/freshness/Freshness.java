@@ -5,6 +5,7 @@ import io.upbeat.events.EventBatch;
 import io.upbeat.events.EventBatchCodec;
 import io.upbeat.events.Topics;
 import io.upbeat.events.TransactionEvent;
+import io.upbeat.localstack.FreePorts;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -104,7 +105,11 @@ public final class Freshness {
             "--intake-port",
             String.valueOf(intakePort),
             "--processor-port",
-            String.valueOf(processorPort));
+            String.valueOf(processorPort),
+            "--api-management-port",
+            String.valueOf(FreePorts.pick()),
+            "--intake-management-port",
+            String.valueOf(FreePorts.pick()));
     pb.directory(root.toFile());
     pb.environment().put("UPBEAT_SKIP_BUILD", "1");
     pb.environment()

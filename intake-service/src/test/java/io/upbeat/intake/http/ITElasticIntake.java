@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -57,6 +58,7 @@ class ITElasticIntake {
           + "\"agent\":{\"name\":\"java\",\"version\":\"1.55.1\"}}}}\n";
 
   @LocalServerPort int port;
+  @LocalManagementPort int managementPort;
   @Autowired Topics topics;
 
   private final UUID app = UUID.randomUUID();
@@ -143,7 +145,8 @@ class ITElasticIntake {
     assertThat(batch.errors().getFirst().exception().stacktrace().getFirst().path())
         .isEqualTo("com/shop/UserService.java");
 
-    String metrics = TestHttp.get(url("/actuator/prometheus")).body();
+    String metrics =
+        TestHttp.get("http://127.0.0.1:" + managementPort + "/actuator/prometheus").body();
     assertThat(metrics)
         .contains("upbeat_intake_agent_events_skipped_total{")
         .contains("reason=\"invalid_json\"")

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -47,6 +48,7 @@ class ITIntake {
   }
 
   @LocalServerPort int port;
+  @LocalManagementPort int managementPort;
   @Autowired Topics topics;
 
   private final UUID app = UUID.randomUUID();
@@ -235,7 +237,8 @@ class ITIntake {
   void exposesItsOwnMetrics() {
     send(json(Payloads.valid(Instant.now())));
     send(json("{"));
-    String metrics = TestHttp.get("http://127.0.0.1:" + port + "/actuator/prometheus").body();
+    String metrics =
+        TestHttp.get("http://127.0.0.1:" + managementPort + "/actuator/prometheus").body();
     assertThat(metrics)
         .contains(
             "upbeat_intake_requests_total{application=\"intake-service\",result=\"accepted\"}")

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -58,6 +59,7 @@ class ITOtlp {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @LocalServerPort int port;
+  @LocalManagementPort int managementPort;
   @Autowired Topics topics;
 
   private final UUID app = UUID.randomUUID();
@@ -211,7 +213,10 @@ class ITOtlp {
     assertThat(json.statusCode()).isEqualTo(200);
     assertThat(new String(json.body(), StandardCharsets.UTF_8))
         .contains("\"partialSuccess\":{\"rejectedLogRecords\":\"1\"");
-    String metrics = io.upbeat.localstack.junit.TestHttp.get(url("/actuator/prometheus")).body();
+    String metrics =
+        io.upbeat.localstack.junit.TestHttp.get(
+                "http://127.0.0.1:" + managementPort + "/actuator/prometheus")
+            .body();
     assertThat(metrics)
         .contains(
             "upbeat_intake_agent_items_rejected_total{application=\"intake-service\",protocol=\"otlp\"}")

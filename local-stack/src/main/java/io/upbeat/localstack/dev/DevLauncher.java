@@ -76,7 +76,7 @@ public final class DevLauncher {
 
   /** Runs until stopped; returns the process exit code. */
   int run() {
-    for (Map.Entry<String, Integer> port : requestedPorts().entrySet()) {
+    for (Map.Entry<String, Integer> port : options.ports().entrySet()) {
       if (FreePorts.inUse(port.getValue())) {
         System.err.printf(
             "upbeat: port %d (%s) is in use; choose another with --%s-port%n",
@@ -110,14 +110,6 @@ public final class DevLauncher {
     }
   }
 
-  private Map<String, Integer> requestedPorts() {
-    Map<String, Integer> ports = new LinkedHashMap<>();
-    ports.put("api", options.apiPort());
-    ports.put("intake", options.intakePort());
-    ports.put("processor", options.processorPort());
-    return ports;
-  }
-
   private void installSignalHandlers() {
     for (String name : List.of("TERM", "INT")) {
       Signal.handle(new Signal(name), signal -> stopRequested.countDown());
@@ -138,9 +130,10 @@ public final class DevLauncher {
     out.println("postgres=" + jdbcUrl + " kafka=" + stack.kafka().bootstrapServers());
 
     // api-service owns the schema and migrates it; the processor waits for it.
-    start("api-service", options.apiPort(), jdbcUrl);
-    start("intake-service", options.intakePort(), jdbcUrl);
-    start("processor-service", options.processorPort(), jdbcUrl);
+    start("api-service", options.apiPort(), options.apiManagementPort(), jdbcUrl);
+    start("intake-service", options.intakePort(), options.intakeManagementPort(), jdbcUrl);
+    // The processor serves only its actuator, all of it on its one port.
+    start("processor-service", options.processorPort(), options.processorPort(), jdbcUrl);
 
     ServiceProcess failed = awaitReady();
     if (failed != null) {
@@ -152,6 +145,12 @@ public final class DevLauncher {
     if (stopRequested.getCount() == 0) {
       return 0;
     }
+    // Metrics and the full actuator (management ports), before READY so that whoever waits for
+    // READY has them.
+    out.printf(
+        "MANAGEMENT api=http://127.0.0.1:%d intake=http://127.0.0.1:%d"
+            + " processor=http://127.0.0.1:%d%n",
+        options.apiManagementPort(), options.intakeManagementPort(), options.processorPort());
     out.printf(
         "READY api=http://127.0.0.1:%d intake=http://127.0.0.1:%d%n",
         options.apiPort(), options.intakePort());
@@ -167,7 +166,7 @@ public final class DevLauncher {
     demo.start();
   }
 
-  private void start(String name, int port, String jdbcUrl) {
+  private void start(String name, int port, int managementPort, String jdbcUrl) {
     Path jar = options.home().resolve(name).resolve("target").resolve(name + ".jar");
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " is missing: build with ./mvnw -B package");
@@ -175,6 +174,11 @@ public final class DevLauncher {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("SERVER_PORT", String.valueOf(port));
     env.put("SERVER_ADDRESS", "127.0.0.1");
+    if (managementPort != port) {
+      // Spring Boot refuses a management address for a management port that is the server's.
+      env.put("MANAGEMENT_SERVER_PORT", String.valueOf(managementPort));
+      env.put("MANAGEMENT_SERVER_ADDRESS", "127.0.0.1");
+    }
     env.put("SPRING_KAFKA_BOOTSTRAP_SERVERS", stack.kafka().bootstrapServers());
     env.put("SPRING_DATASOURCE_URL", jdbcUrl);
     env.put("SPRING_DATASOURCE_USERNAME", DB_USER);
