@@ -55,9 +55,26 @@ final class Mailbox {
     return mails;
   }
 
+  /** The newest verification token sent to {@code email}. */
+  static String latestVerificationToken(String email) {
+    List<String> tokens = new ArrayList<>();
+    for (Mail m : to(email)) {
+      Matcher matcher = VERIFY.matcher(m.text());
+      if (matcher.find()) {
+        tokens.add(matcher.group(1));
+      }
+    }
+    if (tokens.isEmpty()) {
+      throw new AssertionError("no verification e-mail to " + email + " in " + DIR);
+    }
+    return tokens.getLast();
+  }
+
+  static final Pattern VERIFY = Pattern.compile("/verify-email\\?token=(ub_ver_[A-Za-z0-9_-]{43})");
+
   /** The newest invitation token sent to {@code email}. */
   static String latestToken(String email) {
-    List<Mail> mails = to(email);
+    List<Mail> mails = to(email).stream().filter(m -> LINK.matcher(m.text()).find()).toList();
     if (mails.isEmpty()) {
       throw new AssertionError("no e-mail to " + email + " in " + DIR);
     }

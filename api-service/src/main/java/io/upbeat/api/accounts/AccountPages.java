@@ -45,9 +45,16 @@ class AccountPages {
   private final BrowserSessions sessions;
   private final Clock clock;
   private final AuditLog audit;
+  private final EmailVerification verification;
 
-  AccountPages(ApiKeys keys, BrowserSessions sessions, Clock clock, AuditLog audit) {
+  AccountPages(
+      ApiKeys keys,
+      BrowserSessions sessions,
+      Clock clock,
+      AuditLog audit,
+      EmailVerification verification) {
     this.audit = audit;
+    this.verification = verification;
     this.keys = keys;
     this.sessions = sessions;
     this.clock = clock;
@@ -131,7 +138,26 @@ class AccountPages {
     return "redirect:/login?logout";
   }
 
+  /** Mails a fresh verification link; the page says whether it went. */
+  @PostMapping("/email-verification")
+  String resendVerification(
+      @AuthenticationPrincipal CurrentUser user, HttpServletResponse response, Model model) {
+    String outcome;
+    try {
+      verification.resend(user);
+      outcome = "A new link is on its way to " + user.email() + ".";
+    } catch (ApiException e) {
+      response.setStatus(e.code().status().value());
+      outcome = e.getMessage();
+    }
+    show(user, CreateForm.EMPTY, null, model);
+    model.addAttribute("verificationOutcome", outcome);
+    return PAGE;
+  }
+
   private void show(CurrentUser user, CreateForm form, CreatedApiKey created, Model model) {
+    model.addAttribute("emailVerified", verification.verifiedAt(user.id()).isPresent());
+    model.addAttribute("verificationOutcome", null);
     model.addAttribute("keys", keys.list(user.id()));
     model.addAttribute("now", clock.instant());
     model.addAttribute("form", form);

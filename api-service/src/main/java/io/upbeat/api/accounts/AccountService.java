@@ -35,6 +35,7 @@ class AccountService {
   private final MeterRegistry meters;
   private final Memberships memberships;
   private final ApiKeys apiKeys;
+  private final EmailVerification verification;
   // Compared against when the e-mail is unknown, so both cases take the same time.
   private final String unknownUserHash;
 
@@ -43,7 +44,9 @@ class AccountService {
       PasswordEncoder passwords,
       MeterRegistry meters,
       Memberships memberships,
-      ApiKeys apiKeys) {
+      ApiKeys apiKeys,
+      EmailVerification verification) {
+    this.verification = verification;
     this.jdbc = jdbc;
     this.passwords = passwords;
     this.meters = meters;
@@ -96,6 +99,7 @@ class AccountService {
     // Joins nothing else: invitations are accepted with their e-mailed token, never by the e-mail
     // alone (anyone may register any address).
     OrgView org = createOrg(request.orgName().trim(), userId);
+    verification.start(userId, email);
     meters.counter("upbeat.accounts.signups").increment();
     return new NewAccount(new UserView(userId, email, name), org);
   }

@@ -18,8 +18,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Fans each new notification out into deliveries, in one transaction with marking it dispatched: an
  * e-mail to the assignee, or to the org's owners when nobody is assigned (at most one per group and
  * recipient per interval), and one per subscribed webhook. E-mail goes only to members of the app's
- * org: an assignee outside it (an ownership rule's or a commit author's address) is shown on the
- * error, never mailed, so nobody can make Upbeat write to a stranger.
+ * org whose address is verified: an assignee outside it (an ownership rule's or a commit author's
+ * address) is shown on the error, never mailed, and an address someone signed up with but never
+ * proved is not mailed either, so nobody can make Upbeat write to a stranger.
  */
 @Component
 class Dispatcher {
@@ -132,11 +133,11 @@ class Dispatcher {
     Set<String> to = new LinkedHashSet<>();
     String assignee = n.payload().assigneeEmail();
     if (assignee != null) {
-      record Member(String email, boolean wants) {}
+      record Member(String email, boolean verified, boolean wants) {}
       List<Member> member =
           jdbc.sql(
                   """
-                  SELECT u.email, EXISTS (SELECT 1 WHERE true
+                  SELECT u.email, u.email_verified_at IS NOT NULL, EXISTS (SELECT 1 WHERE true
                   """
                       + WANTS
                       + """
@@ -148,13 +149,15 @@ class Dispatcher {
               .param("app", n.appId())
               .param("assignee", assignee)
               .param("kind", n.kind().code())
-              .query((rs, i) -> new Member(rs.getString(1), rs.getBoolean(2)))
+              .query((rs, i) -> new Member(rs.getString(1), rs.getBoolean(2), rs.getBoolean(3)))
               .list();
       if (member.isEmpty()) {
         meters.counter("upbeat.notifications.not_mailed", "reason", "not_a_member").increment();
       }
       for (Member m : member) {
-        if (m.wants()) {
+        if (!m.verified()) {
+          meters.counter("upbeat.notifications.not_mailed", "reason", "unverified").increment();
+        } else if (m.wants()) {
           to.add(m.email());
         } else {
           meters.counter("upbeat.notifications.not_mailed", "reason", "opted_out").increment();
@@ -167,7 +170,7 @@ class Dispatcher {
                   SELECT u.email FROM apps a
                   JOIN memberships m ON m.org_id = a.org_id AND m.role = 'owner'
                   JOIN users u ON u.id = m.user_id
-                  WHERE a.id = :app
+                  WHERE a.id = :app AND u.email_verified_at IS NOT NULL
                   """
                       + WANTS
                       + " ORDER BY u.email")

@@ -1,5 +1,6 @@
 package io.upbeat.api.orgs;
 
+import io.upbeat.api.accounts.EmailVerification;
 import io.upbeat.api.accounts.Emails;
 import io.upbeat.api.audit.AuditAction;
 import io.upbeat.api.audit.AuditLog;
@@ -64,14 +65,17 @@ public class Invitations {
   private final Clock clock;
   private final String publicUrl;
   private final AuditLog audit;
+  private final EmailVerification verification;
 
   Invitations(
       JdbcClient jdbc,
       Mailer mailer,
       Clock clock,
       @Value("${upbeat.notifications.public-url:http://localhost:8080}") String publicUrl,
-      AuditLog audit) {
+      AuditLog audit,
+      EmailVerification verification) {
     this.audit = audit;
+    this.verification = verification;
     this.jdbc = jdbc;
     this.mailer = mailer;
     this.clock = clock;
@@ -275,6 +279,8 @@ public class Invitations {
         .param("role", used.role())
         .update();
     audit.orgByUser(user, used.org(), AuditAction.INVITATION_ACCEPTED, used.email());
+    // The token came to this address: if it is the user's own, it is proven theirs.
+    verification.markVerified(user, used.email());
     return jdbc.sql(
             """
             SELECT o.id, o.slug, o.name, m.role FROM orgs o

@@ -31,6 +31,11 @@ public final class Secrets {
     return generate(CI_TOKEN_PREFIX);
   }
 
+  /** A single-use token for a link mailed to verify an e-mail address. */
+  public static String newEmailVerificationToken() {
+    return generate("ub_ver_");
+  }
+
   static String generate(String prefix) {
     byte[] bytes = new byte[RANDOM_BYTES];
     RANDOM.nextBytes(bytes);

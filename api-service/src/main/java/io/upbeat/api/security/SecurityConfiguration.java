@@ -64,7 +64,14 @@ class SecurityConfiguration {
                         "/actuator/prometheus",
                         "/actuator/info")
                     .permitAll()
-                    .requestMatchers(HttpMethod.POST, "/api/v1/signup", "/api/v1/login")
+                    .requestMatchers(
+                        HttpMethod.POST,
+                        "/api/v1/signup",
+                        "/api/v1/login",
+                        "/api/v1/email-verifications/confirm")
+                    .permitAll()
+                    // An e-mail verification link's page: the token is the proof, no sign-in.
+                    .requestMatchers("/verify-email")
                     .permitAll()
                     .requestMatchers("/v3/api-docs", "/v3/api-docs/**", "/swagger-ui/**")
                     .permitAll()
