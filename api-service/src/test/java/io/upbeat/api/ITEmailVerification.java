@@ -36,12 +36,16 @@ class ITEmailVerification extends ApiIntegrationTest {
   void theMailedLinkVerifiesOnceThroughTheApi() {
     Account a = api.newAccount("Verify Org");
     assertThat(verified(a)).isFalse();
+    assertThat(api.get("/api/v1/me", a.apiKey()).json().at("/user/email_verified").asBoolean())
+        .isFalse();
     String t = Mailbox.latestVerificationToken(a.email());
 
     Response ok = api.post(CONFIRM, null, token(t));
     assertThat(ok.status()).as(ok.body()).isEqualTo(200);
     assertThat(ok.text("/email")).isEqualTo(a.email());
     assertThat(verified(a)).isTrue();
+    assertThat(api.get("/api/v1/me", a.apiKey()).json().at("/user/email_verified").asBoolean())
+        .isTrue();
 
     Response again = api.post(CONFIRM, null, token(t));
     assertThat(again.status()).isEqualTo(404);

@@ -59,6 +59,9 @@ class ITUpbeatDemo {
     JsonNode apps = api.get("/api/v1/apps", key);
     assertThat(apps.path("items")).as("%s", apps).hasSize(1);
     String appId = apps.path("items").get(0).path("id").asText();
+    // The demo user's address was verified with the link mailed to <data-dir>/mail, so the demo's
+    // notification e-mails are written there too.
+    assertThat(api.get("/api/v1/me", key).path("user").path("email_verified").asBoolean()).isTrue();
     assertThat(running.output)
         .anySatisfy(l -> assertThat(l).contains("secret token  ub_app_"))
         .anySatisfy(l -> assertThat(l).contains("CI token      ub_ci_"));

@@ -26,7 +26,12 @@ final class AccountPayloads {
       @NotBlank(message = "is required") String email,
       @NotNull(message = "is required") String password) {}
 
-  record UserView(UUID id, String email, String name) {}
+  /**
+   * A user as the API shows them.
+   *
+   * @param emailVerified whether they proved the address is theirs (only then are they mailed)
+   */
+  record UserView(UUID id, String email, String name, boolean emailVerified) {}
 
   record OrgView(UUID id, String slug, String name) {}
 

@@ -101,7 +101,7 @@ class AccountService {
     OrgView org = createOrg(request.orgName().trim(), userId);
     verification.start(userId, email);
     meters.counter("upbeat.accounts.signups").increment();
-    return new NewAccount(new UserView(userId, email, name), org);
+    return new NewAccount(new UserView(userId, email, name, false), org);
   }
 
   private OrgView createOrg(String name, UUID ownerId) {
@@ -178,11 +178,15 @@ class AccountService {
 
   MeResponse me(CurrentUser current) {
     UserView user =
-        jdbc.sql("SELECT id, email, name FROM users WHERE id = :id")
+        jdbc.sql("SELECT id, email, name, email_verified_at IS NOT NULL FROM users WHERE id = :id")
             .param("id", current.id())
             .query(
                 (rs, n) ->
-                    new UserView(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3)))
+                    new UserView(
+                        rs.getObject(1, UUID.class),
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getBoolean(4)))
             .single();
     List<MyOrg> orgs =
         memberships.orgsOf(current.id()).stream()

@@ -3,10 +3,16 @@ package io.upbeat.localstack.dev;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The demo's user, org and app, created once and then found again through {@code demo.json}.
@@ -45,6 +51,7 @@ record DemoAccount(DemoState state, String apiKey, boolean created) {
     }
     DemoState created = create(api);
     created.save(stateFile);
+    verify(api, created.email(), stateFile.resolveSibling("mail"), out);
     String key = api.login(created.email(), created.password()).orElseThrow();
     return new DemoAccount(created, key, true);
   }
@@ -70,6 +77,44 @@ record DemoAccount(DemoState state, String apiKey, boolean created) {
         APP_NAME,
         app.path("secret_token").asText(),
         app.path("ci_token").asText());
+  }
+
+  /**
+   * Verifies the demo address with the link sign-up mailed to it, read from the dev mail directory
+   * (where e-mails go when no SMTP host is set), so the demo user gets notification e-mails like a
+   * real one. With SMTP set, the link went out by mail and the user verifies it as anyone would.
+   */
+  private static void verify(DemoApi api, String email, Path mailDir, PrintStream out) {
+    Pattern link = Pattern.compile("/verify-email\\?token=(ub_ver_[A-Za-z0-9_-]{43})");
+    String token = null;
+    try (Stream<Path> files = Files.exists(mailDir) ? Files.list(mailDir) : Stream.empty()) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".eml")).sorted().toList()) {
+        // Undo quoted-printable soft line breaks and the encoded '=', should the text be encoded.
+        String raw =
+            Files.readString(f, StandardCharsets.ISO_8859_1)
+                .replaceAll("=\\r?\\n", "")
+                .replace("=3D", "=");
+        if (!raw.toLowerCase(Locale.ROOT).contains("to: " + email.toLowerCase(Locale.ROOT))) {
+          continue;
+        }
+        Matcher m = link.matcher(raw);
+        if (m.find()) {
+          token = m.group(1);
+        }
+      }
+    } catch (IOException e) {
+      out.println("DEMO could not read " + mailDir + " (" + e.getMessage() + ")");
+    }
+    if (token != null && api.verifyEmail(token)) {
+      out.println("DEMO verified " + email + " with the link mailed to " + mailDir);
+    } else {
+      out.println(
+          "DEMO "
+              + email
+              + " is not verified (no link in "
+              + mailDir
+              + "): follow the mailed link");
+    }
   }
 
   /** Rotates a stored token that no longer works (someone rotated it in the dashboard). */

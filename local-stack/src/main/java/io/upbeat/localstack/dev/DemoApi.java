@@ -41,6 +41,17 @@ final class DemoApi {
     return Optional.of(a.expect(201, "sign up"));
   }
 
+  /** Uses an e-mail verification token; whether it was accepted. */
+  boolean verifyEmail(String token) {
+    return send(
+                "POST",
+                "/api/v1/email-verifications/confirm",
+                null,
+                JSON.createObjectNode().put("token", token))
+            .status()
+        == 200;
+  }
+
   /** A new API key, or empty when the credentials are refused (401). */
   Optional<String> login(String email, String password) {
     ObjectNode body = JSON.createObjectNode().put("email", email).put("password", password);
