@@ -53,7 +53,7 @@ class ITInvitations extends ApiIntegrationTest {
     assertThat(Duration.between(Instant.now(), Instant.parse(invited.text("/expires_at"))))
         .isBetween(Duration.ofDays(7).minusMinutes(5), Duration.ofDays(7).plusMinutes(5));
 
-    Mailbox.Mail mail = Mailbox.to(bobEmail).getFirst();
+    Mailbox.Mail mail = Mailbox.invitationsTo(bobEmail).getFirst();
     assertThat(mail.subject()).isEqualTo("Join Inviting Org on Upbeat");
     assertThat(mail.text()).contains("Inviting Org").contains("as an owner");
     assertThat(Mailbox.LINK.matcher(mail.text()).results().toList()).hasSize(1);
@@ -139,8 +139,8 @@ class ITInvitations extends ApiIntegrationTest {
     // Carol was asked, not added.
     assertThat(api.get("/api/v1/me", carol.apiKey()).json().at("/orgs").findValuesAsString("id"))
         .containsExactly(carol.orgId().toString());
-    assertThat(Mailbox.to(carol.email())).hasSize(1);
-    assertThat(Mailbox.to(stranger)).hasSize(1);
+    assertThat(Mailbox.invitationsTo(carol.email())).hasSize(1);
+    assertThat(Mailbox.invitationsTo(stranger)).hasSize(1);
 
     // A second invitation while one is pending, and one for a member, are 409 (both facts the
     // org's members can see anyway).
@@ -153,7 +153,7 @@ class ITInvitations extends ApiIntegrationTest {
         api.post(
             invitations(owner), owner.apiKey(), "{\"email\": \"%s\"}".formatted(owner.email()));
     assertThat(member.status()).isEqualTo(409);
-    assertThat(Mailbox.to(owner.email())).isEmpty();
+    assertThat(Mailbox.invitationsTo(owner.email())).isEmpty();
   }
 
   @Test
@@ -203,7 +203,7 @@ class ITInvitations extends ApiIntegrationTest {
     Response resent = api.post(invitations(owner) + "/" + id + "/resend", owner.apiKey(), "");
     assertThat(resent.status()).as(resent.body()).isEqualTo(200);
     assertThat(resent.text("/id")).isEqualTo(id);
-    assertThat(Mailbox.to(email)).hasSize(2);
+    assertThat(Mailbox.invitationsTo(email)).hasSize(2);
     String second = Mailbox.latestToken(email);
     assertThat(second).isNotEqualTo(first);
 
@@ -368,7 +368,7 @@ class ITInvitations extends ApiIntegrationTest {
       Response r = api.post(invitations(owner), owner.apiKey(), body);
       assertThat(r.status()).as(body + ": " + r.body()).isEqualTo(201);
       assertThat(r.text("/email")).isIn("a\uFFFDb@example.com", "\uFFFDb@example.com");
-      assertThat(Mailbox.to(r.text("/email"))).hasSize(1);
+      assertThat(Mailbox.invitationsTo(r.text("/email"))).hasSize(1);
     }
 
     for (String body :

@@ -55,6 +55,13 @@ final class Mailbox {
     return mails;
   }
 
+  /**
+   * The invitation e-mails to {@code email} (not the sign-up's verification mail), oldest first.
+   */
+  static List<Mail> invitationsTo(String email) {
+    return to(email).stream().filter(m -> LINK.matcher(m.text()).find()).toList();
+  }
+
   /** The newest verification token sent to {@code email}. */
   static String latestVerificationToken(String email) {
     List<String> tokens = new ArrayList<>();
@@ -74,7 +81,7 @@ final class Mailbox {
 
   /** The newest invitation token sent to {@code email}. */
   static String latestToken(String email) {
-    List<Mail> mails = to(email).stream().filter(m -> LINK.matcher(m.text()).find()).toList();
+    List<Mail> mails = invitationsTo(email);
     if (mails.isEmpty()) {
       throw new AssertionError("no e-mail to " + email + " in " + DIR);
     }
