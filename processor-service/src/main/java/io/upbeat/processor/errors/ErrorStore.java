@@ -76,7 +76,9 @@ public final class ErrorStore implements Effects<ErrorWork> {
       if (state.created()) {
         triage.created(c, e.getKey().app(), state, e.getValue());
       } else {
-        triage.maybeRegressed(c, e.getKey().app(), state, e.getValue());
+        if (!triage.maybeRegressed(c, e.getKey().app(), state, e.getValue())) {
+          triage.maybeReopenIgnored(c, e.getKey().app(), state, e.getValue());
+        }
       }
     }
     return merged.size();
@@ -155,7 +157,8 @@ public final class ErrorStore implements Effects<ErrorWork> {
               culprit = CASE WHEN EXCLUDED.last_seen >= error_groups.last_seen
                 THEN EXCLUDED.culprit ELSE error_groups.culprit END
             RETURNING id, (xmax = 0), status, assignee_reason, resolved_at, resolved_in_release,
-              resolved_environment
+              resolved_environment, count, ignore_until_count, ignore_until_at,
+              ignore_until_release, ignored_at
             """)) {
       ps.setObject(1, UUID.randomUUID());
       ps.setObject(2, key.app());
@@ -171,6 +174,10 @@ public final class ErrorStore implements Effects<ErrorWork> {
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         Timestamp resolvedAt = rs.getTimestamp(5);
+        Timestamp ignoreUntilAt = rs.getTimestamp(10);
+        Timestamp ignoredAt = rs.getTimestamp(12);
+        long ignoreUntilCount = rs.getLong(9);
+        boolean noCount = rs.wasNull();
         // xmax = 0: the row was inserted by this statement, not updated: a new group.
         return new Triage.GroupState(
             rs.getObject(1, UUID.class),
@@ -179,7 +186,13 @@ public final class ErrorStore implements Effects<ErrorWork> {
             rs.getString(4),
             resolvedAt == null ? null : resolvedAt.toInstant(),
             rs.getString(6),
-            rs.getString(7));
+            rs.getString(7),
+            new Triage.IgnoreUntil(
+                rs.getLong(8),
+                noCount ? null : ignoreUntilCount,
+                ignoreUntilAt == null ? null : ignoreUntilAt.toInstant(),
+                rs.getBoolean(11),
+                ignoredAt == null ? null : ignoredAt.toInstant()));
       }
     }
   }

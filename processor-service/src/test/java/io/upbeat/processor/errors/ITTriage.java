@@ -398,4 +398,67 @@ class ITTriage {
     assertThat(g.get("fingerprint")).isEqualTo(legacy);
     assertThat(notifications(id)).isEmpty();
   }
+
+  private void ignore(Object group, String condition, Object value) {
+    jdbc.update(
+        "UPDATE error_groups SET status = 'ignored', ignore_until_count = NULL,"
+            + " ignore_until_at = NULL, ignore_until_release = false, ignored_at = ? WHERE id = ?",
+        Timestamp.from(now.minus(Duration.ofMinutes(45))),
+        group);
+    jdbc.update("UPDATE error_groups SET " + condition + " = ? WHERE id = ?", value, group);
+  }
+
+  private Map<String, Object> byId(Object group) {
+    return jdbc.queryForMap("SELECT * FROM error_groups WHERE id = ?", group);
+  }
+
+  @Test
+  void anIgnoredGroupComesBackWhenItsConditionIsMetAndNotBefore() throws Exception {
+    release("v1", now.minus(Duration.ofHours(2)), null, null, 0, 0);
+    flush("v1", now.minus(Duration.ofHours(1)), "com.shop.UserService", "UserService.java", 42);
+    Object id = group("com.shop.UserService").get("id");
+
+    // Until the count reaches 3 (it is 1): one more event is not enough, the next one is.
+    ignore(id, "ignore_until_count", 3L);
+    flush("v1", now.minus(Duration.ofMinutes(50)), "com.shop.UserService", "UserService.java", 42);
+    assertThat(byId(id).get("status")).isEqualTo("ignored");
+    flush("v1", now.minus(Duration.ofMinutes(49)), "com.shop.UserService", "UserService.java", 42);
+    Map<String, Object> g = byId(id);
+    assertThat(g.get("status")).isEqualTo("unresolved");
+    assertThat(g.get("regressed")).isEqualTo(false);
+    assertThat(g.get("ignore_until_count")).isNull();
+    assertThat(g.get("ignored_at")).isNull();
+    assertThat(notifications(id)).containsExactly("new_error", "regression");
+
+    // Until a time: an event before it leaves the group ignored, one after reopens it.
+    ignore(id, "ignore_until_at", Timestamp.from(now.minus(Duration.ofMinutes(10))));
+    flush("v1", now.minus(Duration.ofMinutes(20)), "com.shop.UserService", "UserService.java", 42);
+    assertThat(byId(id).get("status")).isEqualTo("ignored");
+    flush("v1", now.minus(Duration.ofMinutes(5)), "com.shop.UserService", "UserService.java", 42);
+    assertThat(byId(id).get("status")).isEqualTo("unresolved");
+
+    // Until the next release: events of v1 (deployed before) do not count, v2's do.
+    ignore(id, "ignore_until_release", true);
+    flush("v1", now.minus(Duration.ofMinutes(4)), "com.shop.UserService", "UserService.java", 42);
+    assertThat(byId(id).get("status")).isEqualTo("ignored");
+    flush(
+        "v9-unknown",
+        now.minus(Duration.ofMinutes(3)),
+        "com.shop.UserService",
+        "UserService.java",
+        42);
+    assertThat(byId(id).get("status")).isEqualTo("ignored");
+    release("v2", now.minus(Duration.ofMinutes(30)), null, null, 0, 0);
+    flush("v2", now.minus(Duration.ofMinutes(2)), "com.shop.UserService", "UserService.java", 42);
+    g = byId(id);
+    assertThat(g.get("status")).isEqualTo("unresolved");
+    assertThat(g.get("ignore_until_release")).isEqualTo(false);
+    assertThat(notifications(id))
+        .containsExactly("new_error", "regression", "regression", "regression");
+
+    // Ignored for good (no condition): stays ignored whatever comes.
+    jdbc.update("UPDATE error_groups SET status = 'ignored' WHERE id = ?", id);
+    flush("v2", now, "com.shop.UserService", "UserService.java", 42);
+    assertThat(byId(id).get("status")).isEqualTo("ignored");
+  }
 }
