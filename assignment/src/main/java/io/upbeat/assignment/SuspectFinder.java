@@ -16,22 +16,30 @@ import java.util.Optional;
  *   <li>Only in-app frames count (library frames never do), numbered from the innermost in-app
  *       frame, depth 0. A frame at depth d weighs {@code 1 / (1 + d/2)}: 1, 0.67, 0.5, 0.4, ...
  *   <li>A commit is evidence for a frame when it changed the frame's file (same file: the shorter
- *       path is a whole-segment suffix of the longer; deleted files never match). It is strong
- *       evidence (1.0) when one of its changed line ranges, widened by {@link #SLACK} lines,
- *       contains the frame's line; otherwise weak (0.4).
+ *       path is a whole-segment suffix of the longer; deleted files never match). It is exact
+ *       evidence (1.0) when one of its changed line ranges contains the frame's line; near (0.8)
+ *       when one does only once widened by {@link #SLACK} lines (line numbers drift with edits
+ *       elsewhere); otherwise weak (0.4). An exact hit beats a near miss, even a release newer, and
+ *       a near miss beats a change elsewhere in the file.
+ *   <li>A commit that changed more than {@link #SWEEPING} lines of the file (a reformatting, a
+ *       generated file, a licence header) is weak evidence for every line: it touched the frame's
+ *       line without telling anything about it. CI should also list such commits in {@code
+ *       .git-blame-ignore-revs}, which the release command honours.
  *   <li>Commits of the event's own release count fully; each older release (up to 5, newest first)
  *       multiplies by {@link #AGE_DECAY}.
  *   <li>A commit's score is its best frame's weight x evidence x age factor. The best commit wins;
  *       among equal scores the newer release, then the newer commit. Below {@link #THRESHOLD} there
  *       is no suspect: a wrong assignee is worse than none. So a commit that only touched the file
- *       qualifies for the innermost in-app frame of the event's own release alone, and a line match
- *       down to depth 3.
+ *       qualifies for the innermost in-app frame of the event's own release alone, a near miss down
+ *       to depth 2 and an exact hit down to depth 3.
  * </ul>
  */
 public final class SuspectFinder {
   static final int SLACK = 3;
-  static final double STRONG = 1.0;
+  static final double EXACT = 1.0;
+  static final double NEAR = 0.8;
   static final double WEAK = 0.4;
+  static final int SWEEPING = 100;
   static final double AGE_DECAY = 0.85;
   static final double THRESHOLD = 0.35;
   static final int MAX_RELEASES = 6;
@@ -76,7 +84,15 @@ public final class SuspectFinder {
               file,
               lines,
               frame.label(),
-              lineMatch ? "" : " (same file, other lines)");
+              !lineMatch ? " (same file, other lines)" : exact() ? "" : " (near its line)");
+    }
+
+    /** Whether one of the file's changed ranges contains the frame's line itself. */
+    public boolean exact() {
+      return lineMatch
+          && frame.lineno() != null
+          && file.lines().stream()
+              .anyMatch(r -> frame.lineno() >= r.start() && frame.lineno() <= r.end());
     }
   }
 
@@ -113,8 +129,9 @@ public final class SuspectFinder {
             if ("deleted".equals(file.change()) || !RepoPath.of(file.path()).sameFile(framePath)) {
               continue;
             }
-            boolean line = touchesLine(file, frame.lineno());
-            double score = (line ? STRONG : WEAK) * weight(depth) * ageFactor;
+            double evidence = evidence(file, frame.lineno());
+            boolean line = evidence > WEAK;
+            double score = evidence * weight(depth) * ageFactor;
             if (best == null || score > best.score()) {
               best = new Candidate(commit, release.version(), age, file, frame, line, score);
             }
@@ -142,16 +159,28 @@ public final class SuspectFinder {
     return 1.0 / (1.0 + depth / 2.0);
   }
 
-  private static boolean touchesLine(FileChange file, Integer lineno) {
+  /** {@link #EXACT}, {@link #NEAR} or {@link #WEAK}: how much the change says about the line. */
+  static double evidence(FileChange file, Integer lineno) {
     if (lineno == null || file.lines() == null) {
-      return false;
+      return WEAK;
     }
+    long changed = 0;
     for (LineRange r : file.lines()) {
+      changed += Math.max(0, (long) r.end() - r.start() + 1);
+    }
+    if (changed > SWEEPING) {
+      return WEAK;
+    }
+    double best = WEAK;
+    for (LineRange r : file.lines()) {
+      if (lineno >= r.start() && lineno <= r.end()) {
+        return EXACT;
+      }
       if (covers(r, lineno)) {
-        return true;
+        best = NEAR;
       }
     }
-    return false;
+    return best;
   }
 
   private static boolean covers(LineRange r, Integer lineno) {

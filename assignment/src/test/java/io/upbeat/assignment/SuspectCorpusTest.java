@@ -350,7 +350,87 @@ class SuspectCorpusTest {
             "innermost frame in a file nobody touched, deeper line match",
             frames(app("com.shop.Mapper", "map", "Mapper.java", 9), user(42)),
             releases(rel(0, commit("gus@x.io", 0, mod(USER, 40, 48)))),
-            "gus@x.io"));
+            "gus@x.io"),
+        // Grown in M13 from the shapes of real histories; each expectation written before the
+        // scorer ran on it.
+        new Case(
+            "exact hit beats a newer near miss in the same release",
+            frames(user(42)),
+            releases(
+                rel(
+                    0,
+                    commit("hana@x.io", 0, mod(USER, 42, 42)),
+                    commit("igor@x.io", 30, mod(USER, 44, 45)))),
+            "hana@x.io"),
+        new Case(
+            "exact hit one release back beats a near miss of the new release",
+            frames(user(42)),
+            releases(
+                rel(0, commit("jill@x.io", 0, mod(USER, 38, 39))),
+                rel(1, commit("karl@x.io", 0, mod(USER, 41, 43)))),
+            "karl@x.io"),
+        new Case(
+            "a near miss still beats a newer commit elsewhere in the file",
+            frames(user(42)),
+            releases(
+                rel(
+                    0,
+                    commit("lena@x.io", 0, mod(USER, 44, 46)),
+                    commit("marc@x.io", 30, mod(USER, 300, 310)))),
+            "lena@x.io"),
+        new Case(
+            "a newer formatting commit touching every line does not hide the real change",
+            frames(user(42)),
+            releases(
+                rel(
+                    0,
+                    commit("nora@x.io", 0, mod(USER, 40, 44)),
+                    commit("fmt@x.io", 60, mod(USER, 1, 412), mod(ORDER, 1, 230)))),
+            "nora@x.io"),
+        new Case(
+            "a newer pure rename does not hide the change in an older release",
+            frames(user(42)),
+            releases(
+                rel(0, commit("otto@x.io", 0, change(USER, "renamed"))),
+                rel(1, commit("petra@x.io", 0, mod(USER, 40, 43)))),
+            "petra@x.io"),
+        new Case(
+            "a revert that restored the failing lines is the newer exact hit",
+            frames(user(42)),
+            releases(
+                rel(0, commit("rita@x.io", 0, mod(USER, 40, 44))),
+                rel(1, commit("sven@x.io", 0, mod(USER, 40, 44)))),
+            "rita@x.io"),
+        new Case(
+            "exact hit in a library frame loses to a near miss in an in-app frame",
+            frames(lib("com.vendor.json.Parser", "parse", 120), user(42)),
+            releases(
+                rel(
+                    0,
+                    commit(
+                        "tara@x.io",
+                        30,
+                        mod("src/main/java/com/vendor/json/Parser.java", 118, 122)),
+                    commit("ugo@x.io", 0, mod(USER, 45, 46)))),
+            "ugo@x.io"),
+        new Case(
+            "two commits on exactly the frame's line: the newer",
+            frames(user(42)),
+            releases(
+                rel(
+                    0,
+                    commit("vera@x.io", 0, mod(USER, 30, 60)),
+                    commit("walt@x.io", 45, mod(USER, 42, 42)))),
+            "walt@x.io"),
+        new Case(
+            "near misses of two commits: the newer",
+            frames(user(42)),
+            releases(
+                rel(
+                    0,
+                    commit("xavi@x.io", 0, mod(USER, 44, 44)),
+                    commit("yara@x.io", 10, mod(USER, 39, 40)))),
+            "yara@x.io"));
   }
 
   @Test
@@ -424,5 +504,57 @@ class SuspectCorpusTest {
             .orElseThrow();
     assertThat(weak.reason()).endsWith("frame UserService.find:90 (same file, other lines)");
     assertThat(Arrays.asList(weak.lineMatch(), s.lineMatch())).containsExactly(false, true);
+    SuspectFinder.Suspect near =
+        new SuspectFinder()
+            .find(frames(user(50)), releases(new Release("v1", T0, List.of(c))))
+            .orElseThrow();
+    assertThat(near.reason())
+        .isEqualTo(
+            "commit 9fceb02 by alice@example.com changed UserService.java lines 40-48;"
+                + " frame UserService.find:50 (near its line)");
+    assertThat(Arrays.asList(near.exact(), s.exact())).containsExactly(false, true);
+  }
+
+  @Test
+  void anExactHitBeatsANearMissWhichBeatsNothing() {
+    Commit exact = new Commit("a".repeat(40), "old@x.io", "fix", T0, 0, List.of(mod(USER, 42, 42)));
+    Commit near =
+        new Commit(
+            "b".repeat(40),
+            "new@x.io",
+            "tweak",
+            T0.plusSeconds(600),
+            1,
+            List.of(mod(USER, 44, 45)));
+    Commit elsewhere =
+        new Commit(
+            "c".repeat(40),
+            "newest@x.io",
+            "other",
+            T0.plusSeconds(900),
+            2,
+            List.of(mod(USER, 90, 95)));
+    SuspectFinder finder = new SuspectFinder();
+    assertThat(
+            finder
+                .find(frames(user(42)), releases(new Release("v1", T0, List.of(exact, near))))
+                .orElseThrow()
+                .commit()
+                .authorEmail())
+        .isEqualTo("old@x.io");
+    assertThat(
+            finder
+                .find(frames(user(42)), releases(new Release("v1", T0, List.of(near, elsewhere))))
+                .orElseThrow()
+                .commit()
+                .authorEmail())
+        .isEqualTo("new@x.io");
+    assertThat(SuspectFinder.evidence(mod(USER, 42, 42), 42))
+        .isGreaterThan(SuspectFinder.evidence(mod(USER, 44, 45), 42));
+    assertThat(SuspectFinder.evidence(mod(USER, 44, 45), 42))
+        .isGreaterThan(SuspectFinder.evidence(mod(USER, 90, 95), 42));
+    // A sweeping change says nothing about one line.
+    assertThat(SuspectFinder.evidence(mod(USER, 1, 400), 42))
+        .isEqualTo(SuspectFinder.evidence(mod(USER, 90, 95), 42));
   }
 }

@@ -22,7 +22,9 @@ import java.util.Optional;
  * Without a previous release (the first one), or when its head is not in this history (rewritten,
  * squashed, or a shallow clone; a warning says so), the last {@value #FALLBACK_COMMITS} commits.
  * Merge commits are listed without files: their changes are listed under the commits that made
- * them. At most {@value #MAX_COMMITS} commits, newest first.
+ * them. So are the commits of {@code .git-blame-ignore-revs} (or of {@code blame.ignoreRevsFile}),
+ * which are then never suspects (see {@link IgnoreRevs}). At most {@value #MAX_COMMITS} commits,
+ * newest first.
  *
  * <p>Exit codes: 0 posted (or printed, with {@code --dry-run}), 1 failed (git, the API), 2 usage.
  */
@@ -233,6 +235,17 @@ public final class ReleaseCommand {
               + "; posting the newest "
               + MAX_COMMITS);
       commits = commits.subList(0, MAX_COMMITS);
+    }
+    java.util.Set<String> ignored = IgnoreRevs.read(git);
+    commits = IgnoreRevs.apply(commits, ignored);
+    long listed = commits.stream().filter(c -> ignored.contains(c.sha())).count();
+    if (listed > 0) {
+      err.println(
+          "note: "
+              + listed
+              + (listed == 1 ? " commit" : " commits")
+              + " of the blame ignore list (.git-blame-ignore-revs) listed without files: never"
+              + " suspects");
     }
     if (parsed.droppedFiles() > 0) {
       err.println(

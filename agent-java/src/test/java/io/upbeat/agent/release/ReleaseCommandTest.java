@@ -315,6 +315,68 @@ class ReleaseCommandTest {
   }
 
   @Test
+  void commitsOfTheBlameIgnoreListArePostedWithoutFilesSoTheyAreNeverSuspects() {
+    String base = repo.write("A.java", TestRepo.lines(10)).commit("Base");
+    api.latest("v1", base);
+    String fix =
+        repo.write("A.java", TestRepo.lines(10).replace("line 5\n", "five\n")).commit("Fix");
+    String reformat =
+        repo.write("A.java", TestRepo.lines(10).replace("line", "LINE")).commit("Reformat");
+    String listing =
+        repo.write(
+                ".git-blame-ignore-revs",
+                "# Reformatting with the new style\n"
+                    + reformat.toUpperCase(java.util.Locale.ROOT)
+                    + "  # upper case and a trailing comment\n\n"
+                    + "deadbeef # not a full name: ignored, as git does\n")
+            .commit("Ignore the reformatting in blame");
+
+    assertThat(release()).as(err()).isZero();
+
+    Map<String, Object> release = posted();
+    assertThat(shas(release)).containsExactly(listing, reformat, fix);
+    assertThat(files(commit(release, reformat))).isEmpty();
+    assertThat(commit(release, reformat).get("message")).isEqualTo("Reformat");
+    assertThat(lines(file(commit(release, fix), "A.java"))).containsExactly(List.of(5, 5));
+    assertThat(files(commit(release, listing))).hasSize(1);
+    assertThat(err()).contains("note: 1 commit of the blame ignore list");
+  }
+
+  @Test
+  void blameIgnoreRevsFileChoosesTheListInsteadOfTheDefault() {
+    String base = repo.write("A.java", "a\n").commit("Base");
+    api.latest("v1", base);
+    String one = repo.write("A.java", "b\n").commit("One");
+    String two = repo.write("A.java", "c\n").commit("Two");
+    // The default file lists one, but the configured file (not committed) lists two.
+    repo.write(".git-blame-ignore-revs", one + "\n").commit("Default list");
+    String listed = repo.head();
+    repo.write("config/ignore-revs.txt", two + "\n");
+    repo.git("config", "blame.ignoreRevsFile", "config/ignore-revs.txt");
+
+    assertThat(release("--since", base)).as(err()).isZero();
+
+    Map<String, Object> release = posted();
+    assertThat(shas(release)).containsExactly(listed, two, one);
+    assertThat(files(commit(release, two))).isEmpty();
+    assertThat(files(commit(release, one))).hasSize(1);
+  }
+
+  @Test
+  void aLineOfTheIgnoreListIsAFullObjectNameOrNothing() {
+    String sha1 = "9fceb02d0ae598e95dc970b74767f19372d61af8";
+    assertThat(IgnoreRevs.parse(sha1)).isEqualTo(sha1);
+    assertThat(IgnoreRevs.parse("  " + sha1.toUpperCase(java.util.Locale.ROOT) + "\t# why"))
+        .isEqualTo(sha1);
+    assertThat(IgnoreRevs.parse("a".repeat(64))).isEqualTo("a".repeat(64));
+    assertThat(IgnoreRevs.parse("# " + sha1)).isNull();
+    assertThat(IgnoreRevs.parse("9fceb02")).isNull();
+    assertThat(IgnoreRevs.parse("")).isNull();
+    assertThat(IgnoreRevs.parse(sha1 + "0")).isNull();
+    assertThat(IgnoreRevs.parse("HEAD~1")).isNull();
+  }
+
+  @Test
   void mergeCommitsAreListedWithoutFilesAndTheBranchCommitsWithTheirs() {
     String base = repo.write("A.java", "a\n").commit("Base");
     api.latest("v1", base);

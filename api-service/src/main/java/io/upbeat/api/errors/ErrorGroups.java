@@ -260,6 +260,7 @@ class ErrorGroups {
     if (change.status() != null) {
       sets.add("status = :status");
       params.put("status", change.status());
+      ignoreUntil(change.ignoreUntil(), sets, params);
       if (!RESOLVED.equals(change.status())) {
         sets.add("resolved_at = NULL");
         sets.add("resolved_in_release = NULL");
@@ -298,6 +299,28 @@ class ErrorGroups {
       notifyAssigned(app, updated, email, caller);
     }
     return Optional.of(updated);
+  }
+
+  /**
+   * Any change of status replaces the ignore condition: none, or the one given with {@code
+   * ignored}. A count is stored as the count to reach, a duration as the time to pass, so the
+   * processor compares without knowing when the group was ignored (except for the next release).
+   */
+  private void ignoreUntil(
+      ErrorUpdate.IgnoreUntil until, List<String> sets, Map<String, Object> params) {
+    Long count = until == null ? null : until.count();
+    Long minutes = until == null ? null : until.minutes();
+    boolean nextRelease = until != null && until.nextRelease();
+    sets.add("ignore_until_count = CAST(:ignore_count AS bigint) + g.count");
+    params.put("ignore_count", count);
+    sets.add("ignore_until_at = CAST(:ignore_at AS timestamptz)");
+    params.put(
+        "ignore_at",
+        minutes == null ? null : Times.bind(clock.instant().plusSeconds(60 * minutes)));
+    sets.add("ignore_until_release = :ignore_release");
+    params.put("ignore_release", nextRelease);
+    sets.add("ignored_at = CAST(:ignored_at AS timestamptz)");
+    params.put("ignored_at", until == null ? null : Times.bind(clock.instant()));
   }
 
   private record Previous(String status, String assigneeEmail, String assigneeReason) {

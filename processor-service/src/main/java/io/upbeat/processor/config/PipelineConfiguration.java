@@ -10,6 +10,7 @@ import io.upbeat.processor.consume.OffsetLedger;
 import io.upbeat.processor.errors.ErrorStore;
 import io.upbeat.processor.errors.ErrorWork;
 import io.upbeat.processor.errors.InAppRules;
+import io.upbeat.processor.errors.Wrappers;
 import io.upbeat.processor.metrics.MetricsStore;
 import io.upbeat.processor.metrics.MetricsWork;
 import io.upbeat.processor.metrics.NameLimiter;
@@ -152,6 +153,7 @@ class PipelineConfiguration {
       Clock clock,
       MeterRegistry meters) {
     InAppRules inApp = new InAppRules();
+    Wrappers wrappers = new Wrappers(properties.errors().wrapperTypes());
     return new PipelineLifecycle(
         new EventPipeline<>(
             ERRORS_PIPELINE,
@@ -162,8 +164,8 @@ class PipelineConfiguration {
             topics.events(),
             new LedgerStore<>(
                 new OffsetLedger(dataSource, ERRORS_PIPELINE),
-                new ErrorStore(properties.occurrencesPerGroup(), inApp)),
-            ErrorWork.factory(properties.occurrencesPerGroup(), meters, inApp),
+                new ErrorStore(properties.occurrencesPerGroup(), inApp, wrappers)),
+            ErrorWork.factory(properties.occurrencesPerGroup(), meters, inApp, wrappers),
             deletedApps,
             clock,
             properties.flushInterval(),

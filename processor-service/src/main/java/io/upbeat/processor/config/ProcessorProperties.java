@@ -1,6 +1,7 @@
 package io.upbeat.processor.config;
 
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -22,6 +23,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param deletedAppsRefresh how often the set of deleted apps (whose events are dropped) is read
  *     again; api-service's purge sweeps a deleted app once more after its {@code
  *     upbeat.deletion.sweep-delay} (60 s), which must exceed this plus a flush
+ * @param errors how errors are grouped
  */
 @ConfigurationProperties("upbeat.processor")
 record ProcessorProperties(
@@ -33,7 +35,22 @@ record ProcessorProperties(
     @DefaultValue("100") int occurrencesPerGroup,
     @DefaultValue("10") int samplesPerMinute,
     @DefaultValue("7") int sampleRetentionDays,
-    @DefaultValue("5s") Duration deletedAppsRefresh) {
+    @DefaultValue("5s") Duration deletedAppsRefresh,
+    @DefaultValue Errors errors) {
+
+  /**
+   * {@code upbeat.processor.errors.*}.
+   *
+   * @param wrapperTypes exception types (fully qualified) that only wrap their cause, besides the
+   *     built-in ones: an error is named and grouped by the first exception of its chain that is
+   *     not a wrapper
+   */
+  record Errors(@DefaultValue List<String> wrapperTypes) {
+    Errors {
+      wrapperTypes = wrapperTypes == null ? List.of() : List.copyOf(wrapperTypes);
+    }
+  }
+
   ProcessorProperties {
     if (flushInterval.isNegative() || flushInterval.isZero()) {
       throw new IllegalArgumentException("flush interval must be positive: " + flushInterval);

@@ -16,6 +16,12 @@ import java.util.regex.Pattern;
  * numbers and messages never count: a fix elsewhere in a file, or a different id in a message, is
  * still the same error. With no in-app frame every frame counts; with no frame at all, the message
  * (with numbers and hex masked) does.
+ *
+ * <p>Wrapper exceptions (see {@link Wrappers}) at the top of the chain do not count: the key starts
+ * at the exception they wrap. Groups created before that rule keep their ids: {@link #keys} also
+ * gives the key as it was then ({@code legacy}), and the flush puts an event into the group of the
+ * legacy key when no group has the new one (see {@link ErrorStore}). Chains without a wrapper on
+ * top have the same key as ever.
  */
 public final class ErrorGrouping {
   private static final Pattern LAMBDA = Pattern.compile("\\$\\$Lambda[$/].*$");
@@ -34,18 +40,46 @@ public final class ErrorGrouping {
 
   private ErrorGrouping() {}
 
-  /** The group's key as a stable 64-hex-digit digest. */
+  /**
+   * An error's group key as stable 64-hex-digit digests.
+   *
+   * @param fingerprint the key from the first exception that is not a wrapper
+   * @param legacy the key from the top of the chain, as groups were keyed before wrappers were
+   *     skipped; null when it is the same
+   */
+  record Keys(String fingerprint, String legacy) {}
+
+  /** The group's key, with the built-in wrappers only. */
   public static String fingerprint(ErrorEvent error) {
-    return TokenDigest.sha256Hex(key(error));
+    return keys(error, Wrappers.defaults()).fingerprint();
   }
 
-  /** The readable key the fingerprint is a digest of. */
+  /** The group's key and, for a chain with a wrapper on top, its key as it was before. */
+  static Keys keys(ErrorEvent error, Wrappers wrappers) {
+    ExceptionInfo named = wrappers.unwrap(error.exception());
+    String fingerprint = TokenDigest.sha256Hex(key(error, named));
+    if (named == error.exception() || hasOwnFingerprint(error)) {
+      return new Keys(fingerprint, null);
+    }
+    return new Keys(fingerprint, TokenDigest.sha256Hex(key(error, error.exception())));
+  }
+
+  private static boolean hasOwnFingerprint(ErrorEvent error) {
+    return error.fingerprint() != null && !error.fingerprint().isEmpty();
+  }
+
+  /** The readable key the fingerprint is a digest of, from the top of the chain. */
   static String key(ErrorEvent error) {
-    if (error.fingerprint() != null && !error.fingerprint().isEmpty()) {
+    return key(error, error.exception());
+  }
+
+  /** The readable key from {@code top}, an exception of the error's chain, down. */
+  static String key(ErrorEvent error, ExceptionInfo top) {
+    if (hasOwnFingerprint(error)) {
       return "fingerprint:" + String.join("\u001f", error.fingerprint());
     }
     StringBuilder key = new StringBuilder();
-    List<ExceptionInfo> chain = chain(error.exception());
+    List<ExceptionInfo> chain = chain(top);
     for (ExceptionInfo e : chain) {
       key.append("type:").append(e.type()).append('\n');
     }
@@ -63,7 +97,7 @@ public final class ErrorGrouping {
           .append('\n');
     }
     if (counted.isEmpty()) {
-      String message = error.exception().message();
+      String message = top.message();
       key.append("message:")
           .append(message == null ? "" : NUMBERS.matcher(message).replaceAll("<n>"));
     }

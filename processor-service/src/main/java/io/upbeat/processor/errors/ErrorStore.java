@@ -25,6 +25,7 @@ public final class ErrorStore implements Effects<ErrorWork> {
   private final int keep;
   private final Triage triage = new Triage();
   private final InAppRules inApp;
+  private final Wrappers wrappers;
 
   public ErrorStore(int occurrencesPerGroup) {
     this(occurrencesPerGroup, new InAppRules());
@@ -34,28 +35,39 @@ public final class ErrorStore implements Effects<ErrorWork> {
    * @param inApp the apps' in-app rules, shared with the pipeline's {@link ErrorWork}s
    */
   public ErrorStore(int occurrencesPerGroup, InAppRules inApp) {
+    this(occurrencesPerGroup, inApp, Wrappers.defaults());
+  }
+
+  /**
+   * @param inApp the apps' in-app rules, shared with the pipeline's {@link ErrorWork}s
+   * @param wrappers the exceptions skipped to name and group an error, as the works'
+   */
+  public ErrorStore(int occurrencesPerGroup, InAppRules inApp, Wrappers wrappers) {
     this.keep = occurrencesPerGroup;
     this.inApp = inApp;
+    this.wrappers = wrappers;
   }
 
   @Override
   public int write(Connection c, List<Flush<ErrorWork>> fs) throws SQLException {
     // Built afresh in each attempt: a retried flush must not add anything twice.
-    Map<GroupKey, GroupDelta> merged = new TreeMap<>();
+    Map<GroupKey, GroupDelta> fromWorks = new TreeMap<>();
     for (Flush<ErrorWork> f : fs) {
-      f.work().groups().forEach((k, d) -> merge(merged, k, d));
+      f.work().groups().forEach((k, d) -> merge(fromWorks, k, d));
       Map<GroupKey, GroupDelta> decided = new java.util.HashMap<>();
       for (ErrorWork.Undecided u : f.work().undecided()) {
         ErrorWork.group(
             decided,
             keep,
+            wrappers,
             u.app(),
             InAppRules.apply(u.error(), inApp.load(c, u.app())),
             u.environment(),
             u.release());
       }
-      decided.forEach((k, d) -> merge(merged, k, d));
+      decided.forEach((k, d) -> merge(fromWorks, k, d));
     }
+    Map<GroupKey, GroupDelta> merged = toExistingLegacyGroups(c, fromWorks);
     for (Map.Entry<GroupKey, GroupDelta> e : merged.entrySet()) {
       Triage.GroupState state = upsertGroup(c, e.getKey(), e.getValue());
       UUID group = state.id();
@@ -64,10 +76,49 @@ public final class ErrorStore implements Effects<ErrorWork> {
       if (state.created()) {
         triage.created(c, e.getKey().app(), state, e.getValue());
       } else {
-        triage.maybeRegressed(c, e.getKey().app(), state, e.getValue());
+        if (!triage.maybeRegressed(c, e.getKey().app(), state, e.getValue())) {
+          triage.maybeReopenIgnored(c, e.getKey().app(), state, e.getValue());
+        }
       }
     }
     return merged.size();
+  }
+
+  /**
+   * Keys each delta whose events had another key before wrappers were skipped by that older key
+   * when a group has it: a group created before the rule keeps its id and its events (its title
+   * follows the newest event, so it is named by the cause from now on). Since no group is created
+   * under an older key any more, such a group is always one of before. Reads only, so rows are
+   * still locked in the global order by the upserts that follow.
+   */
+  private Map<GroupKey, GroupDelta> toExistingLegacyGroups(
+      Connection c, Map<GroupKey, GroupDelta> merged) throws SQLException {
+    if (merged.values().stream().allMatch(d -> d.legacy.isEmpty())) {
+      return merged;
+    }
+    Map<GroupKey, GroupDelta> keyed = new TreeMap<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            """
+            SELECT fingerprint FROM error_groups WHERE app_id = ? AND fingerprint = ANY (?)
+            ORDER BY last_seen DESC, fingerprint LIMIT 1
+            """)) {
+      for (Map.Entry<GroupKey, GroupDelta> e : merged.entrySet()) {
+        GroupKey key = e.getKey();
+        GroupDelta d = e.getValue();
+        if (!d.legacy.isEmpty()) {
+          ps.setObject(1, key.app());
+          ps.setArray(2, c.createArrayOf("text", d.legacy.toArray()));
+          try (ResultSet rs = ps.executeQuery()) {
+            if (rs.next()) {
+              key = new GroupKey(key.app(), rs.getString(1));
+            }
+          }
+        }
+        merge(keyed, key, d);
+      }
+    }
+    return keyed;
   }
 
   /** Adds a delta of a group without changing the delta (it may be committed again). */
@@ -106,7 +157,8 @@ public final class ErrorStore implements Effects<ErrorWork> {
               culprit = CASE WHEN EXCLUDED.last_seen >= error_groups.last_seen
                 THEN EXCLUDED.culprit ELSE error_groups.culprit END
             RETURNING id, (xmax = 0), status, assignee_reason, resolved_at, resolved_in_release,
-              resolved_environment
+              resolved_environment, count, ignore_until_count, ignore_until_at,
+              ignore_until_release, ignored_at
             """)) {
       ps.setObject(1, UUID.randomUUID());
       ps.setObject(2, key.app());
@@ -122,6 +174,10 @@ public final class ErrorStore implements Effects<ErrorWork> {
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         Timestamp resolvedAt = rs.getTimestamp(5);
+        Timestamp ignoreUntilAt = rs.getTimestamp(10);
+        Timestamp ignoredAt = rs.getTimestamp(12);
+        long ignoreUntilCount = rs.getLong(9);
+        boolean noCount = rs.wasNull();
         // xmax = 0: the row was inserted by this statement, not updated: a new group.
         return new Triage.GroupState(
             rs.getObject(1, UUID.class),
@@ -130,7 +186,13 @@ public final class ErrorStore implements Effects<ErrorWork> {
             rs.getString(4),
             resolvedAt == null ? null : resolvedAt.toInstant(),
             rs.getString(6),
-            rs.getString(7));
+            rs.getString(7),
+            new Triage.IgnoreUntil(
+                rs.getLong(8),
+                noCount ? null : ignoreUntilCount,
+                ignoreUntilAt == null ? null : ignoreUntilAt.toInstant(),
+                rs.getBoolean(11),
+                ignoredAt == null ? null : ignoredAt.toInstant()));
       }
     }
   }

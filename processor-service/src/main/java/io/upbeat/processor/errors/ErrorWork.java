@@ -35,11 +35,13 @@ public final class ErrorWork implements PartitionWork {
   private final int keep;
   private final Counter errors;
   private final InAppRules inApp;
+  private final Wrappers wrappers;
 
-  private ErrorWork(int keep, Counter errors, InAppRules inApp) {
+  private ErrorWork(int keep, Counter errors, InAppRules inApp, Wrappers wrappers) {
     this.keep = keep;
     this.errors = errors;
     this.inApp = inApp;
+    this.wrappers = wrappers;
   }
 
   public static Supplier<ErrorWork> factory(int occurrencesPerGroup, MeterRegistry meters) {
@@ -51,8 +53,17 @@ public final class ErrorWork implements PartitionWork {
    */
   public static Supplier<ErrorWork> factory(
       int occurrencesPerGroup, MeterRegistry meters, InAppRules inApp) {
+    return factory(occurrencesPerGroup, meters, inApp, Wrappers.defaults());
+  }
+
+  /**
+   * @param inApp the apps' in-app rules, shared with the pipeline's {@link ErrorStore}
+   * @param wrappers the exceptions skipped to name and group an error, as the store's
+   */
+  public static Supplier<ErrorWork> factory(
+      int occurrencesPerGroup, MeterRegistry meters, InAppRules inApp, Wrappers wrappers) {
     Counter errors = meters.counter("upbeat.processor.errors");
-    return () -> new ErrorWork(occurrencesPerGroup, errors, inApp);
+    return () -> new ErrorWork(occurrencesPerGroup, errors, inApp, wrappers);
   }
 
   @Override
@@ -80,19 +91,22 @@ public final class ErrorWork implements PartitionWork {
         }
         error = InAppRules.apply(e, rule);
       }
-      group(groups, keep, batch.appId(), error, environment, release);
+      group(groups, keep, wrappers, batch.appId(), error, environment, release);
     }
   }
 
   static void group(
       Map<GroupKey, GroupDelta> into,
       int keep,
+      Wrappers wrappers,
       UUID app,
       ErrorEvent e,
       String environment,
       String release) {
-    GroupKey key = new GroupKey(app, ErrorGrouping.fingerprint(e));
-    into.computeIfAbsent(key, k -> new GroupDelta(keep)).add(e, environment, release);
+    ErrorGrouping.Keys keys = ErrorGrouping.keys(e, wrappers);
+    GroupKey key = new GroupKey(app, keys.fingerprint());
+    into.computeIfAbsent(key, k -> new GroupDelta(keep))
+        .add(e, wrappers.unwrap(e.exception()), keys.legacy(), environment, release);
   }
 
   Map<GroupKey, GroupDelta> groups() {

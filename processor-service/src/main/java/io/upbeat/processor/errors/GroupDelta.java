@@ -49,6 +49,12 @@ final class GroupDelta {
   /** The newest event time per (environment, release) seen: what decides a regression. */
   final Map<List<String>, Instant> latestByRelease = new java.util.HashMap<>();
 
+  /**
+   * The keys its events had before wrappers were skipped, where different: the flush adds the delta
+   * to a group of one of them when no group has the new key yet.
+   */
+  final java.util.Set<String> legacy = new java.util.TreeSet<>();
+
   final Map<Instant, Long> hourly = new TreeMap<>();
   final List<Occurrence> newest = new ArrayList<>();
 
@@ -57,8 +63,20 @@ final class GroupDelta {
   }
 
   void add(ErrorEvent e, String environment, String release) {
+    add(e, e.exception(), null, environment, release);
+  }
+
+  /**
+   * @param named the exception of the chain that names the group (the first that is not a wrapper)
+   * @param legacyKey the event's key as it was before wrappers were skipped, or null
+   */
+  void add(
+      ErrorEvent e, ExceptionInfo named, String legacyKey, String environment, String release) {
     Instant at = e.timestamp();
     count++;
+    if (legacyKey != null) {
+      legacy.add(legacyKey);
+    }
     hourly.merge(at.truncatedTo(ChronoUnit.HOURS), 1L, Long::sum);
     if (firstSeen == null || at.isBefore(firstSeen)) {
       firstSeen = at;
@@ -67,9 +85,9 @@ final class GroupDelta {
     if (lastSeen == null || !at.isBefore(lastSeen)) {
       lastSeen = at;
       lastRelease = release;
-      type = e.exception().type();
-      message = e.exception().message();
-      culprit = e.culprit() != null ? e.culprit() : culprit(e);
+      type = named.type();
+      message = named.message();
+      culprit = e.culprit() != null ? e.culprit() : culprit(named);
       lastException = e.exception();
       lastEnvironment = environment;
     }
@@ -94,8 +112,8 @@ final class GroupDelta {
   }
 
   /** The first in-app frame as {@code module.function}, the usual "where it broke". */
-  private static String culprit(ErrorEvent e) {
-    for (StackFrame f : e.exception().stacktrace()) {
+  private static String culprit(ExceptionInfo named) {
+    for (StackFrame f : named.stacktrace()) {
       if (Boolean.TRUE.equals(f.inApp()) && f.module() != null) {
         return f.function() == null ? f.module() : f.module() + "." + f.function();
       }
@@ -106,6 +124,7 @@ final class GroupDelta {
   /** Folds another delta of the same group into this one. */
   void merge(GroupDelta other) {
     count += other.count;
+    legacy.addAll(other.legacy);
     other.hourly.forEach((h, n) -> hourly.merge(h, n, Long::sum));
     if (firstSeen == null || other.firstSeen.isBefore(firstSeen)) {
       firstSeen = other.firstSeen;

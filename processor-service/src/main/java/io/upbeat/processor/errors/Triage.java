@@ -43,7 +43,20 @@ final class Triage {
       String assigneeReason,
       Instant resolvedAt,
       String resolvedInRelease,
-      String resolvedEnvironment) {}
+      String resolvedEnvironment,
+      IgnoreUntil ignore) {}
+
+  /**
+   * An ignored group's condition for coming back, as a person set it.
+   *
+   * @param count the group's count after the flush's upsert
+   * @param untilCount reopen when the count reaches this; null if not
+   * @param untilAt reopen with an event after this time; null if not
+   * @param untilRelease reopen with an event of a release deployed after {@code ignoredAt}
+   * @param ignoredAt when it was ignored with a condition
+   */
+  record IgnoreUntil(
+      long count, Long untilCount, Instant untilAt, boolean untilRelease, Instant ignoredAt) {}
 
   /** Triage of a group that this flush created. */
   void created(Connection c, UUID app, GroupState group, GroupDelta d) throws SQLException {
@@ -78,6 +91,55 @@ final class Triage {
     Optional<Assigner.Assignment> assignment = assign(c, app, group, d);
     notify(c, app, group.id(), NotificationKind.REGRESSION, d, assignment);
     return true;
+  }
+
+  /**
+   * Reopens an ignored group whose condition the flush meets: its count reached the threshold, an
+   * event came after the time, or an event came from a release deployed after it was ignored. The
+   * group comes back as unresolved (not {@code regressed}: nothing resolved was undone) with a
+   * {@code regression} notification, the news being the same: a group set aside is back.
+   *
+   * @return whether it was reopened
+   */
+  boolean maybeReopenIgnored(Connection c, UUID app, GroupState group, GroupDelta d)
+      throws SQLException {
+    IgnoreUntil until = group.ignore();
+    if (!"ignored".equals(group.status()) || until == null || !conditionMet(c, app, until, d)) {
+      return false;
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            """
+            UPDATE error_groups SET status = 'unresolved', ignore_until_count = NULL,
+              ignore_until_at = NULL, ignore_until_release = false, ignored_at = NULL
+            WHERE id = ?
+            """)) {
+      ps.setObject(1, group.id());
+      ps.executeUpdate();
+    }
+    Optional<Assigner.Assignment> assignment = assign(c, app, group, d);
+    notify(c, app, group.id(), NotificationKind.REGRESSION, d, assignment);
+    return true;
+  }
+
+  private static boolean conditionMet(Connection c, UUID app, IgnoreUntil until, GroupDelta d)
+      throws SQLException {
+    if (until.untilCount() != null && until.count() >= until.untilCount()) {
+      return true;
+    }
+    if (until.untilAt() != null && d.lastSeen.isAfter(until.untilAt())) {
+      return true;
+    }
+    if (until.untilRelease() && until.ignoredAt() != null) {
+      for (List<String> key : d.latestByRelease.keySet()) {
+        String release = key.get(1);
+        Instant deployed = release == null ? null : deployedAt(c, app, key.get(0), release);
+        if (deployed != null && deployed.isAfter(until.ignoredAt())) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private boolean regresses(Connection c, UUID app, GroupState group, GroupDelta d)

@@ -267,4 +267,198 @@ class ITTriage {
                 "SELECT count(*) FROM error_groups WHERE app_id = ?", Long.class, app))
         .isEqualTo(2);
   }
+
+  private static final StackFrame SPRING_SERVLET =
+      new StackFrame(
+          "org.springframework.web.servlet.FrameworkServlet",
+          "processRequest",
+          "FrameworkServlet.java",
+          null,
+          1022,
+          false);
+
+  /** What the Elastic agent sends for an NPE thrown by a controller under Spring Boot 3.5. */
+  private static ExceptionInfo servletWrapped(Boolean inApp, int line) {
+    return new ExceptionInfo(
+        "jakarta.servlet.ServletException",
+        "Request processing failed: java.lang.NullPointerException: Cannot invoke"
+            + " \"com.shop.User.name()\" because \"user\" is null",
+        List.of(
+            SPRING_SERVLET,
+            new StackFrame(
+                "jakarta.servlet.http.HttpServlet",
+                "service",
+                "HttpServlet.java",
+                null,
+                590,
+                inApp == null ? null : false)),
+        new ExceptionInfo(
+            "java.lang.NullPointerException",
+            "Cannot invoke \"com.shop.User.name()\" because \"user\" is null",
+            List.of(
+                new StackFrame(
+                    "com.shop.UserController", "show", "UserController.java", null, line, inApp),
+                new StackFrame(
+                    "org.springframework.web.servlet.FrameworkServlet",
+                    "processRequest",
+                    "FrameworkServlet.java",
+                    null,
+                    1014,
+                    inApp == null ? null : false)),
+            null));
+  }
+
+  private void flushException(ExceptionInfo exception, Instant at) throws Exception {
+    ErrorWork work = ErrorWork.factory(100, new SimpleMeterRegistry()).get();
+    work.add(
+        new EventBatch(
+            UUID.randomUUID(),
+            app,
+            now,
+            new ServiceInfo("web", "production", "v1", null, null, null, null),
+            List.of(),
+            List.of(
+                new ErrorEvent(
+                    null, at, null, "GET /users/{id}", "error", null, exception, null, null))));
+    store.commit(
+        "events", List.of(new WorkStore.Flush<>(0, offset == 0 ? null : offset, offset + 1, work)));
+    offset++;
+  }
+
+  @Test
+  void aWrappedExceptionIsNamedAndGroupedByItsCause() throws Exception {
+    flushException(servletWrapped(true, 31), now.minusSeconds(60));
+    Map<String, Object> g = jdbc.queryForMap("SELECT * FROM error_groups WHERE app_id = ?", app);
+    assertThat(g.get("type")).isEqualTo("java.lang.NullPointerException");
+    assertThat((String) g.get("message")).startsWith("Cannot invoke");
+    assertThat(g.get("culprit")).isEqualTo("com.shop.UserController.show");
+    // The chain is stored whole.
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT exception::text FROM error_occurrences WHERE group_id = ?",
+                String.class,
+                g.get("id")))
+        .contains("jakarta.servlet.ServletException", "java.lang.NullPointerException");
+    // The same NPE reported without the wrapper (or with another one) is the same group.
+    flushException(servletWrapped(true, 33).cause(), now.minusSeconds(30));
+    flushException(
+        new ExceptionInfo(
+            "java.lang.reflect.InvocationTargetException",
+            null,
+            List.of(),
+            servletWrapped(true, 35).cause()),
+        now);
+    assertThat(jdbc.queryForList("SELECT id, count FROM error_groups WHERE app_id = ?", app))
+        .containsExactly(Map.of("id", g.get("id"), "count", 3L));
+  }
+
+  @Test
+  void anOtlpShapedChainWhoseFramesAreDecidedInTheFlushIsNamedByItsCause() throws Exception {
+    // The OTLP receiver parses exception.stacktrace into the chain, frames without in_app.
+    flushException(servletWrapped(null, 31), now);
+    Map<String, Object> g = jdbc.queryForMap("SELECT * FROM error_groups WHERE app_id = ?", app);
+    assertThat(g.get("type")).isEqualTo("java.lang.NullPointerException");
+    assertThat((String) g.get("message")).startsWith("Cannot invoke");
+  }
+
+  @Test
+  void aGroupCreatedBeforeWrappersWereSkippedKeepsItsIdAndItsEvents() throws Exception {
+    // A group as the processor created it before: keyed and named by the ServletException.
+    ExceptionInfo old = servletWrapped(true, 31);
+    String legacy =
+        io.upbeat.events.TokenDigest.sha256Hex(
+            ErrorGrouping.key(
+                new ErrorEvent(null, now, null, null, "error", null, old, null, null)));
+    UUID id = UUID.randomUUID();
+    jdbc.update(
+        "INSERT INTO error_groups (id, app_id, fingerprint, type, message, culprit, count,"
+            + " first_seen, last_seen) VALUES (?, ?, ?, 'jakarta.servlet.ServletException',"
+            + " 'Request processing failed: ...', null, 5, ?, ?)",
+        id,
+        app,
+        legacy,
+        Timestamp.from(now.minus(Duration.ofDays(1))),
+        Timestamp.from(now.minus(Duration.ofHours(1))));
+
+    flushException(servletWrapped(true, 32), now.minusSeconds(20));
+    // The bare NPE was a group of its own before, and still is (merge them to join them) ...
+    flushException(servletWrapped(true, 32).cause(), now.minusSeconds(10));
+    // ... which does not take the wrapped events away from the old group.
+    flushException(servletWrapped(true, 33), now);
+
+    assertThat(
+            jdbc.queryForList(
+                "SELECT count FROM error_groups WHERE app_id = ? AND id <> ?", Long.class, app, id))
+        .containsExactly(1L);
+    Map<String, Object> g = jdbc.queryForMap("SELECT * FROM error_groups WHERE id = ?", id);
+    assertThat(g.get("count")).isEqualTo(7L);
+    assertThat(g.get("type")).isEqualTo("java.lang.NullPointerException");
+    assertThat(g.get("culprit")).isEqualTo("com.shop.UserController.show");
+    // Its group keeps the old key: no notification of a new error either.
+    assertThat(g.get("fingerprint")).isEqualTo(legacy);
+    assertThat(notifications(id)).isEmpty();
+  }
+
+  private void ignore(Object group, String condition, Object value) {
+    jdbc.update(
+        "UPDATE error_groups SET status = 'ignored', ignore_until_count = NULL,"
+            + " ignore_until_at = NULL, ignore_until_release = false, ignored_at = ? WHERE id = ?",
+        Timestamp.from(now.minus(Duration.ofMinutes(45))),
+        group);
+    jdbc.update("UPDATE error_groups SET " + condition + " = ? WHERE id = ?", value, group);
+  }
+
+  private Map<String, Object> byId(Object group) {
+    return jdbc.queryForMap("SELECT * FROM error_groups WHERE id = ?", group);
+  }
+
+  @Test
+  void anIgnoredGroupComesBackWhenItsConditionIsMetAndNotBefore() throws Exception {
+    release("v1", now.minus(Duration.ofHours(2)), null, null, 0, 0);
+    flush("v1", now.minus(Duration.ofHours(1)), "com.shop.UserService", "UserService.java", 42);
+    Object id = group("com.shop.UserService").get("id");
+
+    // Until the count reaches 3 (it is 1): one more event is not enough, the next one is.
+    ignore(id, "ignore_until_count", 3L);
+    flush("v1", now.minus(Duration.ofMinutes(50)), "com.shop.UserService", "UserService.java", 42);
+    assertThat(byId(id).get("status")).isEqualTo("ignored");
+    flush("v1", now.minus(Duration.ofMinutes(49)), "com.shop.UserService", "UserService.java", 42);
+    Map<String, Object> g = byId(id);
+    assertThat(g.get("status")).isEqualTo("unresolved");
+    assertThat(g.get("regressed")).isEqualTo(false);
+    assertThat(g.get("ignore_until_count")).isNull();
+    assertThat(g.get("ignored_at")).isNull();
+    assertThat(notifications(id)).containsExactly("new_error", "regression");
+
+    // Until a time: an event before it leaves the group ignored, one after reopens it.
+    ignore(id, "ignore_until_at", Timestamp.from(now.minus(Duration.ofMinutes(10))));
+    flush("v1", now.minus(Duration.ofMinutes(20)), "com.shop.UserService", "UserService.java", 42);
+    assertThat(byId(id).get("status")).isEqualTo("ignored");
+    flush("v1", now.minus(Duration.ofMinutes(5)), "com.shop.UserService", "UserService.java", 42);
+    assertThat(byId(id).get("status")).isEqualTo("unresolved");
+
+    // Until the next release: events of v1 (deployed before) do not count, v2's do.
+    ignore(id, "ignore_until_release", true);
+    flush("v1", now.minus(Duration.ofMinutes(4)), "com.shop.UserService", "UserService.java", 42);
+    assertThat(byId(id).get("status")).isEqualTo("ignored");
+    flush(
+        "v9-unknown",
+        now.minus(Duration.ofMinutes(3)),
+        "com.shop.UserService",
+        "UserService.java",
+        42);
+    assertThat(byId(id).get("status")).isEqualTo("ignored");
+    release("v2", now.minus(Duration.ofMinutes(30)), null, null, 0, 0);
+    flush("v2", now.minus(Duration.ofMinutes(2)), "com.shop.UserService", "UserService.java", 42);
+    g = byId(id);
+    assertThat(g.get("status")).isEqualTo("unresolved");
+    assertThat(g.get("ignore_until_release")).isEqualTo(false);
+    assertThat(notifications(id))
+        .containsExactly("new_error", "regression", "regression", "regression");
+
+    // Ignored for good (no condition): stays ignored whatever comes.
+    jdbc.update("UPDATE error_groups SET status = 'ignored' WHERE id = ?", id);
+    flush("v2", now, "com.shop.UserService", "UserService.java", 42);
+    assertThat(byId(id).get("status")).isEqualTo("ignored");
+  }
 }
