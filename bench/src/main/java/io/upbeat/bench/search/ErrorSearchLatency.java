@@ -262,7 +262,11 @@ public final class ErrorSearchLatency {
                 .header("Authorization", "Bearer " + key)
                 .build(),
             HttpResponse.BodyHandlers.ofString());
-    String cursor = json.readTree(r.body()).get("next_cursor").asString();
+    JsonNode next = json.readTree(r.body()).get("next_cursor");
+    if (next == null || next.isNull()) {
+      throw new IllegalStateException("a common word has one page only: " + r.body());
+    }
+    String cursor = next.asString();
     return "?query=connection&cursor=" + enc(cursor);
   }
 
