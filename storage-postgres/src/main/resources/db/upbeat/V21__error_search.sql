@@ -18,3 +18,11 @@ CREATE INDEX error_occurrences_group_environment_idx ON error_occurrences (group
 CREATE INDEX error_occurrences_user_idx ON error_occurrences ((context -> 'user' ->> 'id'));
 CREATE INDEX error_occurrences_tags_idx
     ON error_occurrences USING gin ((context -> 'tags') jsonb_path_ops);
+
+-- release:<v> probes each candidate group's occurrences for the release: one index lookup each.
+CREATE INDEX error_occurrences_group_release_idx ON error_occurrences (group_id, release);
+
+-- A search sorted by count or first_seen walks these in order and stops at the page's end, as
+-- sort=last_seen walks error_groups_app_status_last_seen_idx, instead of sorting every match.
+CREATE INDEX error_groups_app_count_idx ON error_groups (app_id, count DESC, id DESC);
+CREATE INDEX error_groups_app_first_seen_idx ON error_groups (app_id, first_seen DESC, id DESC);
