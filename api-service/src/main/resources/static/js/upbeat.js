@@ -345,6 +345,13 @@
     if (target && navigator.clipboard) navigator.clipboard.writeText(target.textContent.trim());
   });
 
+  // Selectors that apply at once (the environment selector): <select data-autosubmit> in a GET form,
+  // so the choice lands in the URL like any other filter.
+  document.addEventListener("change", (e) => {
+    const s = e.target.closest("select[data-autosubmit]");
+    if (s && s.form) s.form.requestSubmit();
+  });
+
   function init(root) {
     loadCharts(root);
     sortable(root);

@@ -224,6 +224,48 @@ class ITDashboardOverviewPages extends ApiIntegrationTest {
   }
 
   @Test
+  void theEnvironmentSelectorFiltersTheOverviewAndStaysInItsUrls() {
+    traffic();
+    DurationStats one = new DurationStats();
+    one.add(50, false);
+    jdbc.update(
+        """
+        INSERT INTO txn_metrics_1m (app_id, environment, txn_type, txn_name, bucket,
+          source_partition, count, sum_ms, min_ms, max_ms, failures, sketch)
+        VALUES (?, 'staging', 'request', 'GET /staging-only', ?, 0, ?, ?, ?, ?, ?, ?)
+        """,
+        UUID.fromString(app),
+        Timestamp.from(now.minus(Duration.ofMinutes(10)).truncatedTo(ChronoUnit.MINUTES)),
+        one.count(),
+        one.sum(),
+        one.min(),
+        one.max(),
+        one.failures(),
+        one.sketch().toBytes());
+
+    Document all = browser.page("/apps/" + app);
+    assertThat(all.select("select#environment option").eachAttr("value"))
+        .containsExactlyInAnyOrder("", "production", "staging");
+    assertThat(all.select("table#transactions tbody tr")).hasSize(4);
+
+    Document staging = browser.page("/apps/" + app + "?range=24h&environment=staging");
+    assertThat(staging.select("select#environment option[selected]").attr("value"))
+        .isEqualTo("staging");
+    assertThat(staging.select("table#transactions tbody tr td.name a").eachText())
+        .containsExactly("GET /staging-only");
+    assertThat(staging.getElementById("overview-live").attr("hx-get"))
+        .isEqualTo("/apps/" + app + "/overview/live?range=24h&environment=staging");
+    assertThat(query(URI.create(staging.getElementById("response-time-chart").attr("data-src"))))
+        .containsEntry("environment", "staging");
+    for (String href : staging.select("nav.range a").eachAttr("href")) {
+      assertThat(href).endsWith("&environment=staging");
+    }
+    assertThat(staging.select("form#environment-filter input[name=range]").attr("value"))
+        .isEqualTo("24h");
+    assertThat(browser.get("/apps/" + app + "?environment=a%00b").statusCode()).isEqualTo(400);
+  }
+
+  @Test
   void theRefreshFragmentReRendersFiguresForTheSameRange() {
     Document before = browser.page("/apps/" + app + "?range=24h");
     assertThat(before.select("table#transactions")).isEmpty();

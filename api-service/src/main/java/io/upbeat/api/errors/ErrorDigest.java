@@ -29,10 +29,24 @@ public class ErrorDigest {
 
   /**
    * The unresolved groups that occurred in [from, to), most occurrences (all time) first: the
-   * errors list's own query with {@code status=unresolved&sort=count&from=&to=}.
+   * errors list's own query with {@code status=unresolved&sort=count&from=&to=&environment=}.
+   *
+   * @param environment only groups with a stored occurrence in it; null for all
    */
-  public List<TopError> topUnresolved(UUID app, Instant from, Instant to, int limit) {
-    ListQuery query = new ListQuery("unresolved", Sort.COUNT, from, to, null, null, limit, null);
+  public List<TopError> topUnresolved(
+      UUID app, Instant from, Instant to, String environment, int limit) {
+    ListQuery query =
+        new ListQuery(
+            "unresolved",
+            Sort.COUNT,
+            from,
+            to,
+            null,
+            null,
+            environment,
+            SearchQuery.EMPTY,
+            limit,
+            null);
     return groups.list(app, query).items().stream()
         .map(
             g ->

@@ -90,6 +90,11 @@ class ErrorGroups {
       sql.append(" AND lower(g.assignee_email) = :assignee");
       params.put("assignee", q.assignee());
     }
+    if (q.environment() != null) {
+      sql.append(" AND ").append(occurrenceWith("o.environment = :environment"));
+      params.put("environment", q.environment());
+    }
+    search(q.search(), sql, params);
     if (q.from() != null || q.to() != null) {
       // first_seen and last_seen bound the group's life exactly; the hourly counts then tell
       // whether it occurred inside the window, to the hour.
@@ -123,6 +128,95 @@ class ErrorGroups {
     }
     List<ErrorGroup> page = rows.subList(0, q.limit());
     return new ErrorPage(page, Cursor.after(q.sort(), page.getLast()).encode());
+  }
+
+  /**
+   * The text free words are matched against: exactly the expression of the trigram index of
+   * migration V21, so PostgreSQL can use it. Queries hold no control characters, so no word matches
+   * across the newlines between the fields.
+   */
+  static final String SEARCHED_TEXT =
+      "(g.type || E'\\n' || coalesce(g.message, '') || E'\\n' || coalesce(g.culprit, ''))";
+
+  /** A condition on the group's stored occurrences (at most the newest the processor keeps). */
+  private static String occurrenceWith(String condition) {
+    return "EXISTS (SELECT 1 FROM error_occurrences o WHERE o.group_id = g.id AND "
+        + condition
+        + ")";
+  }
+
+  /**
+   * Appends the search's conditions, every value bound as a parameter. Tags are matched by
+   * containment (string values), which the GIN index of migration V21 serves. Free words as ILIKE
+   * patterns with LIKE's metacharacters escaped, so {@code %}, {@code _} and {@code \} match
+   * themselves.
+   */
+  private static void search(SearchQuery s, StringBuilder sql, Map<String, Object> params) {
+    int i = 0;
+    for (String word : s.words()) {
+      String name = "w" + i++;
+      sql.append(" AND ").append(SEARCHED_TEXT).append(" ILIKE :").append(name);
+      params.put(name, "%" + escapeLike(word) + "%");
+    }
+    for (String status : s.statuses()) {
+      String name = "s" + i++;
+      sql.append(" AND g.status = :").append(name);
+      params.put(name, status);
+    }
+    for (String who : s.assignees()) {
+      if (ListQuery.UNASSIGNED.equals(who)) {
+        sql.append(" AND g.assignee_email IS NULL");
+      } else {
+        String name = "a" + i++;
+        sql.append(" AND lower(g.assignee_email) = :").append(name);
+        params.put(name, who);
+      }
+    }
+    for (String release : s.releases()) {
+      String name = "r" + i++;
+      sql.append(" AND (g.first_release = :")
+          .append(name)
+          .append(" OR g.last_release = :")
+          .append(name)
+          .append(" OR ")
+          .append(occurrenceWith("o.release = :" + name))
+          .append(")");
+      params.put(name, release);
+    }
+    for (String release : s.firstReleases()) {
+      String name = "f" + i++;
+      sql.append(" AND g.first_release = :").append(name);
+      params.put(name, release);
+    }
+    for (String env : s.environments()) {
+      String name = "e" + i++;
+      sql.append(" AND ").append(occurrenceWith("o.environment = :" + name));
+      params.put(name, env);
+    }
+    for (String user : s.users()) {
+      String name = "u" + i++;
+      sql.append(" AND ").append(occurrenceWith("o.context -> 'user' ->> 'id' = :" + name));
+      params.put(name, user);
+    }
+    for (SearchQuery.Tag tag : s.tags()) {
+      String key = "tk" + i;
+      String value = "tv" + i++;
+      sql.append(" AND ")
+          .append(
+              occurrenceWith(
+                  "o.context -> 'tags' @> jsonb_build_object(CAST(:"
+                      + key
+                      + " AS text), CAST(:"
+                      + value
+                      + " AS text))"));
+      params.put(key, tag.key());
+      params.put(value, tag.value());
+    }
+  }
+
+  /** {@code s} as a LIKE pattern matching exactly it (backslash is LIKE's default escape). */
+  static String escapeLike(String s) {
+    return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
   }
 
   Optional<Found> find(UUID app, UUID group) {
@@ -182,16 +276,18 @@ class ErrorGroups {
         .list();
   }
 
-  /** The group's stored occurrences, newest first. */
-  List<Occurrence> occurrences(UUID group, int limit) {
+  /** The group's stored occurrences (in {@code environment}, unless null), newest first. */
+  List<Occurrence> occurrences(UUID group, String environment, int limit) {
     return jdbc.sql(
             """
             SELECT id, occurred_at, event_id, environment, release, transaction_name, message,
               exception::text AS exception, context::text AS context
             FROM error_occurrences WHERE group_id = :group
+              AND (CAST(:environment AS text) IS NULL OR environment = :environment)
             ORDER BY occurred_at DESC, id DESC LIMIT :limit
             """)
         .param("group", group)
+        .param("environment", environment)
         .param("limit", limit)
         .query(
             (rs, n) ->

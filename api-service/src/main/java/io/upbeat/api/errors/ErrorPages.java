@@ -3,6 +3,7 @@ package io.upbeat.api.errors;
 import io.upbeat.api.access.AccessControl;
 import io.upbeat.api.access.AccessControl.AppAccess;
 import io.upbeat.api.accounts.Emails;
+import io.upbeat.api.environments.Environments;
 import io.upbeat.api.errors.ErrorGroups.Found;
 import io.upbeat.api.errors.ErrorPayloads.ErrorGroup;
 import io.upbeat.api.errors.ErrorPayloads.HourlyCount;
@@ -42,10 +43,17 @@ class ErrorPages {
   private final AccessControl access;
   private final ErrorGroups groups;
   private final OrgMembers members;
+  private final Environments environments;
   private final Clock clock;
 
-  ErrorPages(AccessControl access, ErrorGroups groups, OrgMembers members, Clock clock) {
+  ErrorPages(
+      AccessControl access,
+      ErrorGroups groups,
+      OrgMembers members,
+      Environments environments,
+      Clock clock) {
     this.access = access;
+    this.environments = environments;
     this.groups = groups;
     this.members = members;
     this.clock = clock;
@@ -84,14 +92,22 @@ class ErrorPages {
       @AuthenticationPrincipal CurrentUser user,
       @PathVariable String appId,
       @RequestParam(required = false) String status,
+      @RequestParam(required = false) String query,
+      @RequestParam(required = false) String environment,
       @RequestParam(required = false) String cursor,
       Model model) {
     AppAccess app = access.app(user, appId);
-    ListQuery query = ListQuery.parse(status, null, null, null, null, null, null, cursor);
+    String q = query == null || query.isBlank() ? null : query;
+    String env = environment == null || environment.isBlank() ? null : environment;
+    ListQuery list =
+        ListQuery.parse(status, null, null, null, null, null, env, q, user.email(), null, cursor);
     model.addAttribute("app", app);
-    model.addAttribute("status", query.status() == null ? "all" : query.status());
+    model.addAttribute("query", q);
+    model.addAttribute("environment", env);
+    model.addAttribute("environments", environments.list(app.id()));
+    model.addAttribute("status", list.status() == null ? "all" : list.status());
     model.addAttribute("statuses", List.of("unresolved", "resolved", "ignored", "all"));
-    model.addAttribute("page", groups.list(app.id(), query));
+    model.addAttribute("page", groups.list(app.id(), list));
     model.addAttribute("paged", cursor != null);
     return "errors/list";
   }
@@ -110,7 +126,7 @@ class ErrorPages {
     Instant to = clock.instant().truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS);
     Instant from = to.minus(hours.length);
     List<HourlyCount> hourly = groups.hourly(id, from, to);
-    List<Occurrence> occurrences = groups.occurrences(id, OCCURRENCES);
+    List<Occurrence> occurrences = groups.occurrences(id, null, OCCURRENCES);
     Occurrence latest = occurrences.isEmpty() ? null : occurrences.getFirst();
     model.addAttribute("fingerprint", found.fingerprint());
     model.addAttribute("suspect", found.suspect());

@@ -65,11 +65,25 @@ class ErrorsController {
       @RequestParam(required = false) String to,
       @RequestParam(required = false) String release,
       @RequestParam(required = false) String assignee,
+      @RequestParam(required = false) String environment,
+      @RequestParam(required = false) String query,
       @RequestParam(required = false) String limit,
       @RequestParam(required = false) String cursor) {
     UUID app = access.app(user, appId).id();
     return groups.list(
-        app, ListQuery.parse(status, sort, from, to, release, assignee, limit, cursor));
+        app,
+        ListQuery.parse(
+            status,
+            sort,
+            from,
+            to,
+            release,
+            assignee,
+            environment,
+            query,
+            user.email(),
+            limit,
+            cursor));
   }
 
   @GetMapping("/{groupId}")
@@ -78,12 +92,14 @@ class ErrorsController {
       @PathVariable String appId,
       @PathVariable String groupId,
       @RequestParam(required = false) String from,
-      @RequestParam(required = false) String to) {
+      @RequestParam(required = false) String to,
+      @RequestParam(required = false) String environment) {
     UUID app = access.app(user, appId).id();
     Found found = groups.find(app, parseId(groupId)).orElseThrow(ErrorsController::notFound);
+    String env = environment(environment);
     Instant[] window = hourlyWindow(from, to);
     UUID id = found.group().id();
-    List<Occurrence> latest = groups.occurrences(id, 1);
+    List<Occurrence> latest = groups.occurrences(id, env, 1);
     return ErrorDetail.of(
         found.group(),
         found.fingerprint(),
@@ -97,13 +113,15 @@ class ErrorsController {
       @AuthenticationPrincipal CurrentUser user,
       @PathVariable String appId,
       @PathVariable String groupId,
+      @RequestParam(required = false) String environment,
       @RequestParam(required = false) String limit) {
     UUID app = access.app(user, appId).id();
     Found found = groups.find(app, parseId(groupId)).orElseThrow(ErrorsController::notFound);
     Problems problems = new Problems();
+    String env = problems.text("environment", environment, 100);
     int n = problems.integer("limit", limit, 1, MAX_OCCURRENCES, DEFAULT_OCCURRENCES);
     problems.throwIfAny();
-    return new Occurrences(groups.occurrences(found.group().id(), n));
+    return new Occurrences(groups.occurrences(found.group().id(), env, n));
   }
 
   /**
@@ -120,6 +138,14 @@ class ErrorsController {
     UUID id = parseId(groupId);
     ErrorUpdate change = ErrorUpdate.parse(body);
     return groups.update(app, id, change, user.email()).orElseThrow(ErrorsController::notFound);
+  }
+
+  /** The optional {@code environment} parameter, validated. */
+  private static String environment(String environment) {
+    Problems problems = new Problems();
+    String env = problems.text("environment", environment, 100);
+    problems.throwIfAny();
+    return env;
   }
 
   /** [from, to) of the detail's hourly counts, validated. */

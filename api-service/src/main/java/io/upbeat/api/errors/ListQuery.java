@@ -13,6 +13,8 @@ import java.util.Set;
  * @param to occurrences before this instant; null for no bound
  * @param release groups first seen in this release; null for any
  * @param assignee a normalized e-mail, {@link #UNASSIGNED}, or null for anyone
+ * @param environment groups with a stored occurrence in this environment; null for any
+ * @param search the parsed {@code query}, {@link SearchQuery#EMPTY} when there is none
  * @param cursor where the previous page ended; null for the first page
  */
 record ListQuery(
@@ -22,6 +24,8 @@ record ListQuery(
     Instant to,
     String release,
     String assignee,
+    String environment,
+    SearchQuery search,
     int limit,
     Cursor cursor) {
   static final String UNASSIGNED = "none";
@@ -30,6 +34,10 @@ record ListQuery(
   static final int MAX_LIMIT = 100;
 
   /**
+   * When {@code query} holds an {@code is:} term and no {@code status} is given, the default status
+   * (unresolved) does not apply: the term decides.
+   *
+   * @param caller the e-mail of the person asking, which {@code assigned:me} stands for
    * @throws io.upbeat.support.web.ApiException 400 naming every bad parameter
    */
   static ListQuery parse(
@@ -39,10 +47,15 @@ record ListQuery(
       String to,
       String release,
       String assignee,
+      String environment,
+      String query,
+      String caller,
       String limit,
       String cursor) {
     Problems problems = new Problems();
-    String s = status == null ? "unresolved" : status;
+    SearchQuery search = SearchQuery.parse(query, caller, problems);
+    boolean termDecides = search != null && !search.statuses().isEmpty();
+    String s = status == null ? (termDecides ? "all" : "unresolved") : status;
     if (!s.equals("all") && !STATUSES.contains(s)) {
       problems.add("status", "must be unresolved, resolved, ignored or all");
     }
@@ -69,12 +82,14 @@ record ListQuery(
         problems.add("assignee", "must be an e-mail address or none");
       }
     }
+    String env = problems.text("environment", environment, 100);
     int n = problems.integer("limit", limit, 1, MAX_LIMIT, DEFAULT_LIMIT);
     Cursor after = null;
     if (cursor != null && order != null) {
       after = Cursor.decode(cursor, order, problems);
     }
     problems.throwIfAny();
-    return new ListQuery(s.equals("all") ? null : s, order, start, end, r, who, n, after);
+    return new ListQuery(
+        s.equals("all") ? null : s, order, start, end, r, who, env, search, n, after);
   }
 }

@@ -2,6 +2,7 @@ package io.upbeat.api.metrics;
 
 import io.upbeat.api.access.AccessControl;
 import io.upbeat.api.access.AccessControl.AppAccess;
+import io.upbeat.api.environments.Environments;
 import io.upbeat.api.errors.ErrorDigest;
 import io.upbeat.api.metrics.MetricsController.Summary;
 import io.upbeat.api.metrics.MetricsController.TransactionItem;
@@ -38,6 +39,7 @@ class OverviewPages {
   private final MetricsService metrics;
   private final ErrorDigest errors;
   private final TransactionSamples samples;
+  private final Environments environments;
   private final Clock clock;
 
   OverviewPages(
@@ -45,8 +47,10 @@ class OverviewPages {
       MetricsService metrics,
       ErrorDigest errors,
       TransactionSamples samples,
+      Environments environments,
       Clock clock) {
     this.samples = samples;
+    this.environments = environments;
     this.access = access;
     this.metrics = metrics;
     this.errors = errors;
@@ -58,8 +62,9 @@ class OverviewPages {
       @AuthenticationPrincipal CurrentUser user,
       @PathVariable String appId,
       @RequestParam(required = false) String range,
+      @RequestParam(required = false) String environment,
       Model model) {
-    overviewModel(access.app(user, appId), Range.parse(range), model);
+    overviewModel(access.app(user, appId), Range.parse(range), environment, model);
     return "metrics/overview";
   }
 
@@ -68,8 +73,9 @@ class OverviewPages {
       @AuthenticationPrincipal CurrentUser user,
       @PathVariable String appId,
       @RequestParam(required = false) String range,
+      @RequestParam(required = false) String environment,
       Model model) {
-    overviewModel(access.app(user, appId), Range.parse(range), model);
+    overviewModel(access.app(user, appId), Range.parse(range), environment, model);
     return "metrics/overview :: live";
   }
 
@@ -97,11 +103,18 @@ class OverviewPages {
     return "metrics/transaction :: live";
   }
 
-  private void overviewModel(AppAccess app, Range range, Model model) {
+  /** The overview of one environment ({@code environment}, kept in the URL) or of all (blank). */
+  private void overviewModel(AppAccess app, Range range, String environment, Model model) {
+    Problems problems = new Problems();
+    String env =
+        environment == null || environment.isBlank()
+            ? null
+            : problems.text("environment", environment, 100);
+    problems.throwIfAny();
     Range.Window w = range.window(clock);
-    Summary summary = Summary.of(metrics.summary(app.id(), w.from(), w.to(), null, null, null));
+    Summary summary = Summary.of(metrics.summary(app.id(), w.from(), w.to(), null, null, env));
     List<TransactionItem> transactions =
-        metrics.transactions(app.id(), w.from(), w.to(), null, null, MAX_TRANSACTIONS).stream()
+        metrics.transactions(app.id(), w.from(), w.to(), env, null, MAX_TRANSACTIONS).stream()
             .map(t -> TransactionItem.of(t, w.minutes()))
             .toList();
     model.addAttribute("app", app);
@@ -111,7 +124,10 @@ class OverviewPages {
     model.addAttribute("summary", summary);
     model.addAttribute("rpm", summary.count() / w.minutes());
     model.addAttribute("transactions", transactions);
-    model.addAttribute("topErrors", errors.topUnresolved(app.id(), w.from(), w.to(), TOP_ERRORS));
+    model.addAttribute(
+        "topErrors", errors.topUnresolved(app.id(), w.from(), w.to(), env, TOP_ERRORS));
+    model.addAttribute("environment", env);
+    model.addAttribute("environments", environments.list(app.id()));
   }
 
   private void transactionModel(AppAccess app, String name, String type, Range range, Model model) {
