@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# What scrubbing at intake costs per batch of 10 typical events (io.upbeat.events.Scrubber), clean
-# and full of secrets, next to encoding the same batch for Kafka. About 1 minute.
+# What scrubbing at intake costs per batch of 10 events (io.upbeat.events.Scrubber), two shapes, clean
+# and full of secrets, next to encoding the same batch for Kafka. About 2 minutes.
 # Usage: ./mvnw -B package -DskipTests && bench/scrub/run.sh [extra JMH options]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

@@ -325,9 +325,13 @@ public final class Scrubber {
     private int copied;
     private int i;
 
+    /** Whether the text has no backslash at all: then no string has escapes. */
+    private final boolean noEscapes;
+
     JsonWalk(String s) {
       this.s = s;
       this.n = s.length();
+      this.noEscapes = s.indexOf('\\') < 0;
     }
 
     String run() {
@@ -409,6 +413,12 @@ public final class Scrubber {
      * if there is none); whether the string had escapes.
      */
     private boolean skipString() {
+      if (noEscapes) {
+        // The common case: the closing quote is the next quote, found by a vectorised search.
+        int close = s.indexOf('"', i + 1);
+        i = close < 0 ? n + 1 : close + 1;
+        return false;
+      }
       boolean escaped = false;
       i++;
       while (i < n) {

@@ -122,7 +122,12 @@ class TokenPublisher {
           .update();
       published.increment(changes.size());
     }
-    pending.set(jdbc.sql("SELECT count(*) FROM app_token_outbox").query(Long.class).single());
+    pending.set(
+        jdbc.sql(
+                "SELECT (SELECT count(*) FROM app_token_outbox)"
+                    + " + (SELECT count(*) FROM app_scrubbing_outbox)")
+            .query(Long.class)
+            .single());
     return changes.size() + scrubbing;
   }
 

@@ -20,6 +20,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -44,14 +45,58 @@ import org.openjdk.jmh.annotations.Warmup;
 public class ScrubBenchmark {
   static final int EVENTS = 10;
 
+  /** The events' shape: see the class comment. */
+  public enum Shape {
+    AGENT,
+    HARNESS
+  }
+
+  @Param({"AGENT", "HARNESS"})
+  public Shape shape;
+
   private final Scrubber scrubber = new Scrubber(List.of("iban", "x-internal-id"));
   private EventBatch clean;
   private EventBatch secrets;
 
   @Setup
   public void setUp() {
-    clean = batch(false);
-    secrets = batch(true);
+    clean = shape == Shape.AGENT ? batch(false) : harness(false);
+    secrets = shape == Shape.AGENT ? batch(true) : harness(true);
+  }
+
+  /** Ten transactions as bench/intake-load/gen-payloads.py writes them. */
+  static EventBatch harness(boolean withSecrets) {
+    Instant now = Instant.parse("2026-12-05T00:00:00Z");
+    List<TransactionEvent> transactions = new ArrayList<>();
+    for (int i = 0; i < EVENTS; i++) {
+      String url = "/api/orders/" + (1000 + i) + (withSecrets ? "?token=abc" + i : "");
+      transactions.add(
+          new TransactionEvent(
+              "a1b2c3d4e5f6a7b" + i,
+              "0af7651916cd43dd8448eb211c80319c",
+              "GET /api/orders/{id}",
+              "request",
+              now,
+              12.5,
+              "HTTP 2xx",
+              "success",
+              List.of(new Span("SELECT FROM orders", "db.postgresql.query", 1.2, 3.4)),
+              "{\"request\":{\"method\":\"GET\",\"url\":\""
+                  + url
+                  + "\"},\"user\":{\"id\":\"user-"
+                  + (40 + i)
+                  + "\"},\"tags\":{\"region\":\"eu-west-1\"}}"));
+    }
+    return new EventBatch(
+        UUID.randomUUID(),
+        UUID.randomUUID(),
+        now,
+        new ServiceInfo("shop-web", "production", "2026.12.05-1", null, null, null, null),
+        transactions,
+        List.of(),
+        List.of(),
+        List.of(),
+        List.of());
   }
 
   static EventBatch batch(boolean withSecrets) {
