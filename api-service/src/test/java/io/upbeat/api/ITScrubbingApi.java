@@ -136,6 +136,14 @@ class ITScrubbingApi extends ApiIntegrationTest {
       await()
           .atMost(Duration.ofSeconds(5))
           .until(() -> drain(consumer, latest).containsKey(key) && latest.get(key) == null);
+
+      // A deleted app's keys are tombstoned too.
+      assertThat(put(owner.apiKey(), "{\"keys\": [\"vat\"]}").status()).isEqualTo(200);
+      await().atMost(Duration.ofSeconds(5)).until(() -> drain(consumer, latest).get(key) != null);
+      assertThat(api.delete("/api/v1/apps/" + appId, owner.apiKey()).status()).isEqualTo(202);
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> drain(consumer, latest).containsKey(key) && latest.get(key) == null);
     }
   }
 

@@ -30,9 +30,10 @@ import java.util.Locale;
  * </ul>
  *
  * <p>Everything is linear in the input: keys go through an Aho-Corasick automaton, the JSON is
- * walked once without recursion, and the Luhn scan tries at most 7 windows of at most 19 digits per
- * group. A clean string comes back as the same instance and a clean batch as the same record, so
- * the common case allocates almost nothing. Immutable and thread-safe.
+ * walked once without recursion, and the card scan Luhn-checks at most 7 windows per digit group,
+ * each in constant time from prefix sums. A clean string comes back as the same instance and a
+ * clean batch as the same record, so the common case allocates almost nothing. Immutable and
+ * thread-safe.
  */
 public final class Scrubber {
   /** What replaces a secret. */
@@ -198,46 +199,105 @@ public final class Scrubber {
     // Fast path: fewer than 13 digits in all cannot hold a card number.
     int digits = 0;
     for (int i = 0; i < n && digits < MIN_DIGITS; i++) {
-      char c = s.charAt(i);
-      if (c >= '0' && c <= '9') {
+      if (isDigit(s.charAt(i))) {
         digits++;
       }
     }
     if (digits < MIN_DIGITS) {
       return s;
     }
-    StringBuilder out = null;
-    int copied = 0;
-    // Groups of the current run: [start, end) of each digit run joined by one space or dash.
-    int[] starts = new int[8];
-    int[] ends = new int[8];
-    int i = 0;
-    while (i < n) {
-      char c = s.charAt(i);
-      if (c < '0' || c > '9') {
-        i++;
-        continue;
+    return new CardScan(s).run();
+  }
+
+  /**
+   * One pass over a string for card numbers. A run is digit groups joined by single spaces or
+   * dashes; for each group, the windows of whole groups starting there that hold 13 to 19 digits
+   * are Luhn-checked in O(1) each from prefix sums, so the scan is linear however the run is made
+   * ({@code 1-1-1-...} tries 7 windows per digit, each a subtraction).
+   */
+  private static final class CardScan {
+    private final String s;
+    private final int n;
+    private StringBuilder out;
+    private int copied;
+    // The current run: group g is s[starts[g], ends[g]), preceded by first[g] digits of the run.
+    private int[] starts = new int[16];
+    private int[] ends = new int[16];
+    private int[] first = new int[16];
+    // Luhn prefix sums over the run's digits: sum of digit j (j < k), taken plain when j is even
+    // and doubled (minus 9 above 9) when odd in plainEven, the other way round in plainOdd.
+    private int[] plainEven = new int[32];
+    private int[] plainOdd = new int[32];
+
+    CardScan(String s) {
+      this.s = s;
+      this.n = s.length();
+    }
+
+    String run() {
+      int i = 0;
+      while (i < n) {
+        if (!isDigit(s.charAt(i))) {
+          i++;
+          continue;
+        }
+        int j = collectRun(i);
+        scanRun(i, j);
+        i = j;
       }
-      // A run of groups starts here.
+      return out == null ? s : out.append(s, copied, n).toString();
+    }
+
+    /** Reads the run starting at {@code i} into the arrays; returns where it ends. */
+    private int collectRun(int i) {
       int groups = 0;
+      int total = 0;
       int j = i;
       while (true) {
         int start = j;
         while (j < n && isDigit(s.charAt(j))) {
           j++;
         }
-        if (groups == starts.length) {
-          starts = java.util.Arrays.copyOf(starts, groups * 2);
-          ends = java.util.Arrays.copyOf(ends, groups * 2);
+        // A group of more than 19 digits is in no window: it counts as 20 digits that add
+        // nothing, so a 100 KB digit string costs no more than a short one.
+        int length = Math.min(j - start, MAX_DIGITS + 1);
+        if (total + length >= plainEven.length) {
+          int size = Math.max(plainEven.length * 2, total + length + 1);
+          plainEven = java.util.Arrays.copyOf(plainEven, size);
+          plainOdd = java.util.Arrays.copyOf(plainOdd, size);
+        }
+        for (int k = 0; k < length; k++) {
+          int d = j - start > MAX_DIGITS ? 0 : s.charAt(start + k) - '0';
+          int twice = d * 2 > 9 ? d * 2 - 9 : d * 2;
+          plainEven[total + 1] = plainEven[total] + ((total & 1) == 0 ? d : twice);
+          plainOdd[total + 1] = plainOdd[total] + ((total & 1) == 0 ? twice : d);
+          total++;
+        }
+        if (groups + 1 >= first.length) {
+          starts = java.util.Arrays.copyOf(starts, starts.length * 2);
+          ends = java.util.Arrays.copyOf(ends, ends.length * 2);
+          first = java.util.Arrays.copyOf(first, first.length * 2);
         }
         starts[groups] = start;
         ends[groups] = j;
+        first[groups + 1] = total;
         groups++;
         if (j + 1 < n && (s.charAt(j) == ' ' || s.charAt(j) == '-') && isDigit(s.charAt(j + 1))) {
           j++;
           continue;
         }
-        break;
+        this.groups = groups;
+        return j;
+      }
+    }
+
+    /** Groups in the run collected last. */
+    private int groups;
+
+    /** Filters the card numbers of the run {@code s[i, j)} collected last. */
+    private void scanRun(int i, int j) {
+      if (first[groups] < MIN_DIGITS) {
+        return;
       }
       boolean letterBefore = i > 0 && Character.isLetter(s.charAt(i - 1));
       boolean letterAfter = j < n && Character.isLetter(s.charAt(j));
@@ -245,15 +305,14 @@ public final class Scrubber {
       while (g < groups) {
         int match = -1;
         if (g > 0 || !letterBefore) {
-          int total = 0;
           for (int e = g; e < groups; e++) {
-            total += ends[e] - starts[e];
-            if (total > MAX_DIGITS) {
+            int count = first[e + 1] - first[g];
+            if (count > MAX_DIGITS) {
               break;
             }
-            if (total >= MIN_DIGITS
+            if (count >= MIN_DIGITS
                 && (e < groups - 1 || !letterAfter)
-                && luhn(s, starts[g], ends[e])) {
+                && luhn(first[g], first[e + 1])) {
               match = e; // keep looking: the longest passing window wins
             }
           }
@@ -269,35 +328,17 @@ public final class Scrubber {
         copied = ends[match];
         g = match + 1;
       }
-      i = j;
     }
-    return out == null ? s : out.append(s, copied, n).toString();
+
+    /** The Luhn check of the run's digits [a, b): the last digit plain, every other one doubled. */
+    private boolean luhn(int a, int b) {
+      int[] sums = ((b - 1) & 1) == 0 ? plainEven : plainOdd;
+      return (sums[b] - sums[a]) % 10 == 0;
+    }
   }
 
   private static boolean isDigit(char c) {
     return c >= '0' && c <= '9';
-  }
-
-  /** The Luhn check over the digits of {@code s[from, to)} (separators skipped). */
-  private static boolean luhn(String s, int from, int to) {
-    int sum = 0;
-    boolean twice = false;
-    for (int k = to - 1; k >= from; k--) {
-      char c = s.charAt(k);
-      if (!isDigit(c)) {
-        continue;
-      }
-      int d = c - '0';
-      if (twice) {
-        d *= 2;
-        if (d > 9) {
-          d -= 9;
-        }
-      }
-      sum += d;
-      twice = !twice;
-    }
-    return sum % 10 == 0;
   }
 
   // ---------------------------------------------------------------------------------------------

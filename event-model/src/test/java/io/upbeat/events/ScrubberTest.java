@@ -88,6 +88,11 @@ class ScrubberTest {
         .isEqualTo("amex [Filtered] visa13 [Filtered]");
     assertThat(scrubber.text("19: 6011000990139424124 ok")).isEqualTo("19: [Filtered] ok");
     assertThat(scrubber.text("ref 12 4111 1111 1111 1111")).isEqualTo("ref 12 [Filtered]");
+    // Groups longer than 19 digits are in no window, but the groups beside them still are.
+    assertThat(scrubber.text("12345678901234567890123 4111 1111 1111 1111"))
+        .isEqualTo("12345678901234567890123 [Filtered]");
+    assertThat(scrubber.text("4111-1111-1111-1111-12345678901234567890123"))
+        .isEqualTo("[Filtered]-12345678901234567890123");
   }
 
   @Test

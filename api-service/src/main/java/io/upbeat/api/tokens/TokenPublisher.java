@@ -33,8 +33,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  *
  * <p>The same run delivers the scrubbing outbox: for each app whose keys changed, its current keys
  * ({@link AppScrubbingCodec}, key {@code scrubbing:<app id>}), or a tombstone when it has none left
- * (or no longer exists). Publishing what the row says now rather than what the change said makes
- * the order of changes irrelevant: the last record is always the current state.
+ * (or was deleted). Publishing what the row says now rather than what the change said makes the
+ * order of changes irrelevant: the last record is always the current state.
  */
 @Component
 class TokenPublisher {
@@ -137,7 +137,8 @@ class TokenPublisher {
         jdbc.sql(
                 """
                 SELECT o.id, o.app_id, a.scrubbing_keys
-                FROM app_scrubbing_outbox o LEFT JOIN apps a ON a.id = o.app_id
+                FROM app_scrubbing_outbox o
+                LEFT JOIN apps a ON a.id = o.app_id AND a.deleted_at IS NULL
                 ORDER BY o.id LIMIT :limit
                 """)
             .param("limit", BATCH)
