@@ -22,6 +22,12 @@ final class SensitiveKeys {
   /** Per state, the goto edges on non-ASCII characters (before failure links). */
   private final List<Map<Character, Integer>> wide;
 
+  /**
+   * {@link #ascii} flattened, {@code state * 128 + c}, with accepting states marked by a negative
+   * entry ({@code ~next}), so the hot loop does one load per character.
+   */
+  private final int[] flat;
+
   private final int[] fail;
   private final boolean[] accepting;
   private final boolean empty;
@@ -92,6 +98,13 @@ final class SensitiveKeys {
         }
       }
     }
+    flat = new int[n * ASCII];
+    for (int s = 0; s < n; s++) {
+      for (int c = 0; c < ASCII; c++) {
+        int next = ascii[s][c];
+        flat[s * ASCII + c] = accepting[next] ? ~next : next;
+      }
+    }
   }
 
   /** The state after {@code c} (lower case) from {@code state}; only called on built states. */
@@ -123,12 +136,16 @@ final class SensitiveKeys {
         if (c >= 'A' && c <= 'Z') {
           c = (char) (c + 32);
         }
+        int next = flat[state * ASCII + c];
+        if (next < 0) {
+          return true;
+        }
+        state = next;
       } else {
-        c = Character.toLowerCase(c);
-      }
-      state = step(state, c);
-      if (accepting[state]) {
-        return true;
+        state = step(state, Character.toLowerCase(c));
+        if (accepting[state]) {
+          return true;
+        }
       }
     }
     return false;
