@@ -68,7 +68,8 @@ class ITRoles extends ApiIntegrationTest {
             app + "/webhooks",
             "{\"url\": \"https://93.184.215.14/hook\", \"events\": [\"new_error\"]}"),
         new Call("PUT", app + "/ownership", "* lead@example.com\n"),
-        new Call("PUT", app + "/application-packages", "{\"packages\": [\"com.shop\"]}"));
+        new Call("PUT", app + "/application-packages", "{\"packages\": [\"com.shop\"]}"),
+        new Call("PUT", app + "/scrubbing", "{\"keys\": [\"iban\"]}"));
   }
 
   private List<Call> memberCalls() {
@@ -80,6 +81,7 @@ class ITRoles extends ApiIntegrationTest {
         new Call("GET", app + "/webhooks", null),
         new Call("GET", app + "/ownership", null),
         new Call("GET", app + "/application-packages", null),
+        new Call("GET", app + "/scrubbing", null),
         new Call("GET", app + "/transactions", null),
         new Call("GET", app + "/errors", null),
         new Call("GET", app + "/errors/" + group, null),
@@ -150,6 +152,11 @@ class ITRoles extends ApiIntegrationTest {
             app),
         "webhooks",
         jdbc.queryForObject("SELECT count(*) FROM webhooks WHERE app_id = ?", Long.class, app),
+        "scrubbing",
+        jdbc.queryForObject(
+            "SELECT array_to_string(scrubbing_keys, ',') FROM apps WHERE id = ?",
+            String.class,
+            app),
         "ownership",
         jdbc.queryForObject(
             "SELECT count(*) FROM ownership_rules WHERE app_id = ?", Long.class, app),

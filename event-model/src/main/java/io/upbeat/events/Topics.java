@@ -15,7 +15,11 @@ public record Topics(String prefix) {
   /** Intake's validated events, keyed so that a busy app spreads over partitions. */
   public static final String EVENTS = "upbeat.events";
 
-  /** App-token hashes and revocations, compacted: the table intake authenticates from. */
+  /**
+   * App-token hashes and revocations, compacted: the table intake authenticates from. It also
+   * carries each app's own scrubbing keys, under {@code scrubbing:<app id>} keys ({@link
+   * AppScrubbingCodec}).
+   */
   public static final String APP_TOKENS = "upbeat.app-tokens";
 
   /** Default partitions of the events topic: the ceiling on processor instances. */

@@ -7,6 +7,7 @@ public enum AuditAction {
   APP_DELETED("app.deleted"),
   TOKEN_ROTATED("app.token_rotated"),
   APPLICATION_PACKAGES_CHANGED("app.application_packages_changed"),
+  SCRUBBING_KEYS_CHANGED("app.scrubbing_keys_changed"),
   WEBHOOK_CREATED("webhook.created"),
   WEBHOOK_DELETED("webhook.deleted"),
   OWNERSHIP_RULES_CHANGED("ownership_rules.changed"),

@@ -192,8 +192,8 @@ class Deletions {
   }
 
   /**
-   * Hides the app, records it for processors, revokes its tokens through the outbox and queues its
-   * purge; false if it was deleted already.
+   * Hides the app, records it for processors, revokes its tokens (and its scrubbing keys) through
+   * the outboxes and queues its purge; false if it was deleted already.
    */
   boolean markAppDeleted(UUID app, UUID by, Instant now) {
     List<UUID> hidden =
@@ -229,6 +229,15 @@ class Deletions {
         .query((rs, n) -> new Revoked(rs.getBytes(1), rs.getString(2)))
         .list()
         .forEach(t -> outbox.revoked(t.hash(), app, t.kind(), now));
+    // Intake forgets the app's own scrubbing keys too: the publisher sends a hidden app's as a
+    // tombstone.
+    jdbc.sql(
+            """
+            INSERT INTO app_scrubbing_outbox (app_id)
+            SELECT id FROM apps WHERE id = :app AND cardinality(scrubbing_keys) > 0
+            """)
+        .param("app", app)
+        .update();
     queue("app", app, by, now);
     return true;
   }

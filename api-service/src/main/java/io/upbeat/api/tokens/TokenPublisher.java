@@ -3,6 +3,7 @@ package io.upbeat.api.tokens;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.upbeat.events.AppScrubbingCodec;
 import io.upbeat.events.AppTokenCodec;
 import io.upbeat.events.AppTokenRecord;
 import io.upbeat.events.TokenDigest;
@@ -29,6 +30,11 @@ import org.springframework.transaction.support.TransactionTemplate;
  * a revoked one as a tombstone, both keyed by the token's SHA-256. One instance publishes at a time
  * (a PostgreSQL advisory lock), so a token's creation can never overtake its revocation. Rows are
  * deleted only after Kafka acknowledged them; a failed run is retried by the next.
+ *
+ * <p>The same run delivers the scrubbing outbox: for each app whose keys changed, its current keys
+ * ({@link AppScrubbingCodec}, key {@code scrubbing:<app id>}), or a tombstone when it has none left
+ * (or was deleted). Publishing what the row says now rather than what the change said makes the
+ * order of changes irrelevant: the last record is always the current state.
  */
 @Component
 class TokenPublisher {
@@ -108,6 +114,7 @@ class TokenPublisher {
                         rs.getBoolean(5),
                         rs.getTimestamp(6).toInstant()))
             .list();
+    int scrubbing = publishScrubbing();
     if (!changes.isEmpty()) {
       publishTime.record(() -> send(changes));
       jdbc.sql("DELETE FROM app_token_outbox WHERE id <= :last")
@@ -115,7 +122,54 @@ class TokenPublisher {
           .update();
       published.increment(changes.size());
     }
-    pending.set(jdbc.sql("SELECT count(*) FROM app_token_outbox").query(Long.class).single());
+    pending.set(
+        jdbc.sql(
+                "SELECT (SELECT count(*) FROM app_token_outbox)"
+                    + " + (SELECT count(*) FROM app_scrubbing_outbox)")
+            .query(Long.class)
+            .single());
+    return changes.size() + scrubbing;
+  }
+
+  /** Delivers a batch of the scrubbing outbox; the number of changes delivered. */
+  private int publishScrubbing() {
+    List<ScrubbingChange> changes =
+        jdbc.sql(
+                """
+                SELECT o.id, o.app_id, a.scrubbing_keys
+                FROM app_scrubbing_outbox o
+                LEFT JOIN apps a ON a.id = o.app_id AND a.deleted_at IS NULL
+                ORDER BY o.id LIMIT :limit
+                """)
+            .param("limit", BATCH)
+            .query(
+                (rs, n) -> {
+                  java.sql.Array keys = rs.getArray(3);
+                  return new ScrubbingChange(
+                      rs.getLong(1),
+                      rs.getObject(2, UUID.class),
+                      keys == null ? List.of() : List.of((String[]) keys.getArray()));
+                })
+            .list();
+    if (changes.isEmpty()) {
+      return 0;
+    }
+    await(
+        changes.stream()
+            .map(
+                c ->
+                    kafka.send(
+                        new ProducerRecord<>(
+                            topic.name(),
+                            AppScrubbingCodec.key(c.appId()),
+                            c.keys().isEmpty()
+                                ? null
+                                : AppScrubbingCodec.encode(c.appId(), c.keys()))))
+            .toList());
+    jdbc.sql("DELETE FROM app_scrubbing_outbox WHERE id <= :last")
+        .param("last", changes.getLast().id())
+        .update();
+    published.increment(changes.size());
     return changes.size();
   }
 
@@ -133,6 +187,10 @@ class TokenPublisher {
                                 : AppTokenCodec.encode(
                                     new AppTokenRecord(c.appId(), c.kind(), c.at())))))
             .toList();
+    await(futures);
+  }
+
+  private void await(List<? extends java.util.concurrent.Future<?>> futures) {
     kafka.flush();
     try {
       for (var f : futures) {
@@ -152,6 +210,8 @@ class TokenPublisher {
       topicEnsured = true;
     }
   }
+
+  private record ScrubbingChange(long id, UUID appId, List<String> keys) {}
 
   private record Change(
       long id, byte[] tokenHash, UUID appId, String kind, boolean revoked, java.time.Instant at) {}

@@ -2,6 +2,7 @@ package io.upbeat.intake.auth;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.upbeat.events.AppScrubbingCodec;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -18,7 +19,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps an {@link AppTokenTable} in step with the compacted app-token topic: reads every partition
  * from the beginning, then follows it. Every intake instance reads the whole topic (no consumer
- * group), so each has every token. A record it cannot decode is counted and skipped.
+ * group), so each has every token. The topic also carries each app's own scrubbing keys ({@link
+ * AppScrubbingCodec}), applied to a {@link ScrubbingTable}. A record it cannot decode is counted
+ * and skipped.
  */
 public final class TokenFeed implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(TokenFeed.class);
@@ -26,6 +29,7 @@ public final class TokenFeed implements Runnable {
   private final Consumer<String, byte[]> consumer;
   private final String topic;
   private final AppTokenTable table;
+  private final ScrubbingTable scrubbing;
   private final Counter applied;
   private final Counter undecodable;
   private final AtomicBoolean running = new AtomicBoolean(true);
@@ -33,13 +37,19 @@ public final class TokenFeed implements Runnable {
   private Map<TopicPartition, Long> startEnd;
 
   public TokenFeed(
-      Consumer<String, byte[]> consumer, String topic, AppTokenTable table, MeterRegistry meters) {
+      Consumer<String, byte[]> consumer,
+      String topic,
+      AppTokenTable table,
+      ScrubbingTable scrubbing,
+      MeterRegistry meters) {
     this.consumer = consumer;
     this.topic = topic;
     this.table = table;
+    this.scrubbing = scrubbing;
     this.applied = meters.counter("upbeat.intake.tokens.applied");
     this.undecodable = meters.counter("upbeat.intake.tokens.undecodable");
     meters.gauge("upbeat.intake.tokens.live", table, AppTokenTable::size);
+    meters.gauge("upbeat.intake.scrubbing.apps", scrubbing, ScrubbingTable::size);
   }
 
   /**
@@ -63,7 +73,11 @@ public final class TokenFeed implements Runnable {
       while (running.get()) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
           try {
-            table.apply(r.key(), r.value());
+            if (AppScrubbingCodec.isKey(r.key())) {
+              scrubbing.apply(r.key(), r.value());
+            } else {
+              table.apply(r.key(), r.value());
+            }
             applied.increment();
           } catch (IllegalArgumentException e) {
             undecodable.increment();

@@ -3,6 +3,7 @@ package io.upbeat.intake.config;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.upbeat.events.Topics;
 import io.upbeat.intake.auth.AppTokenTable;
+import io.upbeat.intake.auth.ScrubbingTable;
 import io.upbeat.intake.auth.TokenFeed;
 import io.upbeat.intake.http.AbandonedUploads;
 import io.upbeat.intake.publish.EventSink;
@@ -58,8 +59,9 @@ class IntakeConfiguration {
       AppRateLimiter rateLimiter,
       GroupCommitPublisher publisher,
       Topics topics,
+      ScrubbingTable scrubbing,
       MeterRegistry meters) {
-    return new EventSink(rateLimiter, publisher::publish, topics, meters);
+    return new EventSink(rateLimiter, publisher::publish, topics, scrubbing::forApp, meters);
   }
 
   @Bean
@@ -97,14 +99,24 @@ class IntakeConfiguration {
   }
 
   @Bean
+  ScrubbingTable scrubbingTable() {
+    return new ScrubbingTable();
+  }
+
+  @Bean
   TokenFeedLifecycle tokenFeed(
-      KafkaConnectionDetails kafka, Topics topics, AppTokenTable table, MeterRegistry meters) {
+      KafkaConnectionDetails kafka,
+      Topics topics,
+      AppTokenTable table,
+      ScrubbingTable scrubbing,
+      MeterRegistry meters) {
     Map<String, Object> config = new HashMap<>();
     config.put("bootstrap.servers", String.join(",", kafka.getConsumer().getBootstrapServers()));
     config.put("client.id", "intake-tokens-" + UUID.randomUUID());
     KafkaConsumer<String, byte[]> consumer =
         new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
-    return new TokenFeedLifecycle(new TokenFeed(consumer, topics.appTokens(), table, meters));
+    return new TokenFeedLifecycle(
+        new TokenFeed(consumer, topics.appTokens(), table, scrubbing, meters));
   }
 
   @Bean

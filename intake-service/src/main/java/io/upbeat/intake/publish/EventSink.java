@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.EventBatchCodec;
+import io.upbeat.events.Scrubber;
 import io.upbeat.events.Topics;
 import io.upbeat.intake.ratelimit.AppRateLimiter;
 import java.nio.charset.StandardCharsets;
@@ -18,9 +19,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * What every receiver ({@code /v1/events}, OTLP, Elastic) does with the batches it read, in one
- * place: make their text storable, charge the app's rate limit, encode, address and publish them to
- * Kafka in one transaction, and say how it went. Receivers only turn the {@link Outcome} into their
- * own protocol's answer.
+ * place: scrub secrets out of them (the app's {@link Scrubber}, see the contract's "Scrubbing"),
+ * make their text storable, charge the app's rate limit, encode, address and publish them to Kafka
+ * in one transaction, and say how it went. Receivers only turn the {@link Outcome} into their own
+ * protocol's answer.
  *
  * <p>The rate limit charges one token per transaction, error, transaction metric and orphan span
  * (samples are copies of counted transactions and cost nothing), so a flood of orphan spans is
@@ -49,6 +51,12 @@ public final class EventSink {
     GroupCommitPublisher.Outcome publish(List<ProducerRecord<byte[], byte[]>> records);
   }
 
+  /** The scrubber for an app's events: {@link io.upbeat.intake.auth.ScrubbingTable#forApp}. */
+  @FunctionalInterface
+  public interface Scrubbers {
+    Scrubber forApp(UUID app);
+  }
+
   /** What became of the batches. */
   public sealed interface Outcome {
     /**
@@ -70,13 +78,19 @@ public final class EventSink {
   private final AppRateLimiter rateLimiter;
   private final Publisher publisher;
   private final Topics topics;
+  private final Scrubbers scrubbers;
   private final Map<Receiver, Counter> replaced = new EnumMap<>(Receiver.class);
 
   public EventSink(
-      AppRateLimiter rateLimiter, Publisher publisher, Topics topics, MeterRegistry meters) {
+      AppRateLimiter rateLimiter,
+      Publisher publisher,
+      Topics topics,
+      Scrubbers scrubbers,
+      MeterRegistry meters) {
     this.rateLimiter = rateLimiter;
     this.publisher = publisher;
     this.topics = topics;
+    this.scrubbers = scrubbers;
     for (Receiver r : Receiver.values()) {
       replaced.put(r, meters.counter("upbeat.intake.text.replaced", "receiver", r.tag()));
     }
@@ -127,11 +141,14 @@ public final class EventSink {
         return new Outcome.RateLimited(wait);
       }
     }
+    Scrubber scrubber = scrubbers.forApp(app);
     StorableBatch storable = new StorableBatch();
     byte[] header = app.toString().getBytes(StandardCharsets.UTF_8);
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(batches.size());
     for (EventBatch b : batches) {
-      byte[] value = EventBatchCodec.encode(storable.of(b));
+      // Scrubbed before anything is encoded: no secret reaches Kafka, not even in a record
+      // refused below.
+      byte[] value = EventBatchCodec.encode(storable.of(scrubber.batch(b)));
       if (value.length > Topics.EVENTS_MAX_RECORD_BYTES) {
         // Kafka would refuse it on every retry: refuse it once, for good (413 is not retried).
         return new Outcome.TooLarge(

@@ -8,6 +8,7 @@ import io.upbeat.events.EventBatch;
 import io.upbeat.events.EventBatchCodec;
 import io.upbeat.events.ExceptionInfo;
 import io.upbeat.events.OrphanSpan;
+import io.upbeat.events.Scrubber;
 import io.upbeat.events.ServiceInfo;
 import io.upbeat.events.Span;
 import io.upbeat.events.StackFrame;
@@ -45,6 +46,7 @@ class EventSinkTest {
             return publishAs;
           },
           new Topics(""),
+          app -> Scrubber.DEFAULT,
           meters);
 
   private static ServiceInfo service() {

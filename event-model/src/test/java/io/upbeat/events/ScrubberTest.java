@@ -1,0 +1,224 @@
+package io.upbeat.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class ScrubberTest {
+  private final Scrubber scrubber = Scrubber.DEFAULT;
+
+  @Test
+  void keysAtAnyDepthCaseInsensitiveSubstrings() {
+    String json =
+        "{\"request\":{\"method\":\"GET\",\"headers\":{\"Authorization\":\"Bearer abc\","
+            + "\"X-Auth-Token\":\"t1\",\"Accept\":\"*/*\",\"Set-Cookie\":[\"a=1\",\"b=2\"]},"
+            + "\"body\":{\"user\":\"ann\",\"PASSWORD\":\"hunter2\",\"nested\":{\"deep\":"
+            + "{\"db_passwd\":12345}}}},\"user\":{\"id\":\"42\",\"session_id\":{\"x\":[1,{\"y\":2}]}},"
+            + "\"tags\":{\"api_key\":\"k\",\"region\":\"eu\"},\"custom\":{\"csrfToken\":null}}";
+    assertThat(scrubber.json(json))
+        .isEqualTo(
+            "{\"request\":{\"method\":\"GET\",\"headers\":{\"Authorization\":\"[Filtered]\","
+                + "\"X-Auth-Token\":\"[Filtered]\",\"Accept\":\"*/*\",\"Set-Cookie\":\"[Filtered]\"},"
+                + "\"body\":{\"user\":\"ann\",\"PASSWORD\":\"[Filtered]\",\"nested\":{\"deep\":"
+                + "{\"db_passwd\":\"[Filtered]\"}}}},\"user\":{\"id\":\"42\",\"session_id\":"
+                + "\"[Filtered]\"},\"tags\":{\"api_key\":\"[Filtered]\",\"region\":\"eu\"},"
+                + "\"custom\":{\"csrfToken\":null}}");
+  }
+
+  @Test
+  void arraysOfObjectsAreWalked() {
+    assertThat(scrubber.json("[{\"secret\":\"s\"},{\"ok\":[\"x\",{\"ssn\":\"078-05-1120\"}]}]"))
+        .isEqualTo("[{\"secret\":\"[Filtered]\"},{\"ok\":[\"x\",{\"ssn\":\"[Filtered]\"}]}]");
+  }
+
+  @Test
+  void cleanJsonIsTheSameInstance() {
+    String json = "{\"request\":{\"url\":\"/a?page=2\",\"headers\":{\"accept\":\"x\"}},\"n\":1}";
+    assertThat(scrubber.json(json)).isSameAs(json);
+  }
+
+  @Test
+  void escapedKeysAndValuesAreDecodedBeforeMatching() {
+    assertThat(scrubber.json("{\"pass\\u0077ord\":\"x\\\"y\",\"a\\\"b\":\"q\\\"\"}"))
+        .isEqualTo("{\"pass\\u0077ord\":\"[Filtered]\",\"a\\\"b\":\"q\\\"\"}");
+    assertThat(scrubber.json("{\"note\":\"card\\n4111111111111111\\\"\"}"))
+        .isEqualTo("{\"note\":\"card\\n[Filtered]\\\"\"}");
+  }
+
+  @Test
+  void appKeysAddToTheDefaults() {
+    Scrubber app = new Scrubber(List.of("Iban", "пароль"));
+    assertThat(
+            app.json("{\"customer_IBAN\":\"DE89\",\"ПАРОЛЬ\":\"x\",\"token\":\"t\",\"a\":\"b\"}"))
+        .isEqualTo(
+            "{\"customer_IBAN\":\"[Filtered]\",\"ПАРОЛЬ\":\"[Filtered]\",\"token\":\"[Filtered]\","
+                + "\"a\":\"b\"}");
+    assertThat(scrubber.sensitiveKey("customer_iban")).isFalse();
+  }
+
+  @Test
+  void urlQueryValues() {
+    assertThat(scrubber.value("https://x.io/p?token=abc&page=2"))
+        .isEqualTo("https://x.io/p?token=[Filtered]&page=2");
+    assertThat(scrubber.value("/p?page=2&Session_ID=s;api%5Fkey=k&x=1#frag&token=t"))
+        .isEqualTo("/p?page=2&Session_ID=[Filtered];api%5Fkey=[Filtered]&x=1#frag&token=t");
+    assertThat(scrubber.value("/p?my+password=a%20b&pass%77ord=z"))
+        .isEqualTo("/p?my+password=[Filtered]&pass%77ord=[Filtered]");
+    assertThat(scrubber.value("/p?page=2")).isEqualTo("/p?page=2");
+    assertThat(scrubber.value("/p?%zz=1&%=2&token")).isEqualTo("/p?%zz=1&%=2&token");
+    assertThat(
+            scrubber.json(
+                "{\"request\":{\"url\":{\"full\":\"http://h/?csrf=1\",\"search\":\"?token=2\"},"
+                    + "\"body\":\"user=ann&password=hunter2\",\"note\":\"user=ann&password=x\"}}"))
+        .isEqualTo(
+            "{\"request\":{\"url\":{\"full\":\"http://h/?csrf=[Filtered]\","
+                + "\"search\":\"?token=[Filtered]\"},\"body\":\"user=ann&password=[Filtered]\","
+                + "\"note\":\"user=ann&password=x\"}}");
+  }
+
+  @Test
+  void luhnNumbersInAnyString() {
+    assertThat(scrubber.text("paid with 4111111111111111.")).isEqualTo("paid with [Filtered].");
+    assertThat(scrubber.text("4111 1111 1111 1111")).isEqualTo("[Filtered]");
+    assertThat(scrubber.text("card=4111-1111-1111-1111, ok")).isEqualTo("card=[Filtered], ok");
+    assertThat(scrubber.text("amex 378282246310005 visa13 4222222222222"))
+        .isEqualTo("amex [Filtered] visa13 [Filtered]");
+    assertThat(scrubber.text("19: 6011000990139424124 ok")).isEqualTo("19: [Filtered] ok");
+    assertThat(scrubber.text("ref 12 4111 1111 1111 1111")).isEqualTo("ref 12 [Filtered]");
+    // Groups longer than 19 digits are in no window, but the groups beside them still are.
+    assertThat(scrubber.text("12345678901234567890123 4111 1111 1111 1111"))
+        .isEqualTo("12345678901234567890123 [Filtered]");
+    assertThat(scrubber.text("4111-1111-1111-1111-12345678901234567890123"))
+        .isEqualTo("[Filtered]-12345678901234567890123");
+  }
+
+  @Test
+  void nonCardNumbersAreKept() {
+    // Not Luhn-valid.
+    assertThat(scrubber.text("order 4111111111111112")).isEqualTo("order 4111111111111112");
+    // 12 digits (Luhn-valid) and 20 digits (Luhn-valid) are not card numbers.
+    assertThat(luhnValid("411111111117")).isTrue();
+    assertThat(scrubber.text("id 411111111117")).isEqualTo("id 411111111117");
+    String twenty = "41111111111111111115";
+    assertThat(luhnValid(twenty)).isTrue();
+    assertThat(scrubber.text("n " + twenty)).isEqualTo("n " + twenty);
+    // Touching letters: hexadecimal ids.
+    assertThat(scrubber.text("abc4111111111111111def")).isEqualTo("abc4111111111111111def");
+    // Two separators in a row end the number.
+    assertThat(scrubber.text("4111  1111  1111  1111")).isEqualTo("4111  1111  1111  1111");
+    String plain = "nothing here";
+    assertThat(scrubber.text(plain)).isSameAs(plain);
+  }
+
+  @Test
+  void jsonNumbersAreNotStrings() {
+    String json = "{\"ts\":4111111111111111,\"s\":\"4111111111111111\"}";
+    assertThat(scrubber.json(json)).isEqualTo("{\"ts\":4111111111111111,\"s\":\"[Filtered]\"}");
+  }
+
+  @Test
+  void hostileInputsStayLinear() {
+    String digits = "1".repeat(100_000);
+    String dashed = "1-".repeat(50_000) + "1";
+    String spaced = "4 ".repeat(50_000) + "4";
+    String query = "?" + "a=1&".repeat(25_000);
+    String key = "{\"" + "p".repeat(100_000) + "\":\"x\"}";
+    String deep = "[".repeat(50_000) + "]".repeat(50_000);
+    Scrubber many = new Scrubber(java.util.Collections.nCopies(100, "p".repeat(99) + "q"));
+    for (int round = 0; round < 3; round++) { // the last round is warm
+      long start = System.nanoTime();
+      scrubber.text(digits);
+      scrubber.text(dashed);
+      scrubber.text(spaced);
+      scrubber.value(query);
+      many.json(key);
+      scrubber.json(deep);
+      many.value(query.replace("a=", "p".repeat(200) + "="));
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      if (round == 2) {
+        assertThat(ms).as("7 hostile 100 KB inputs, ms").isLessThan(500);
+      }
+    }
+    assertThat(scrubber.text(digits)).isSameAs(digits);
+    // Every window of 16 "1"s and "4"s is Luhn-checked; "4 4 ... 4" of 16 fours: 16*4 +
+    // doubling... just check the output is well formed and shorter or equal.
+    assertThat(scrubber.text(dashed).length()).isLessThanOrEqualTo(dashed.length());
+    assertThat(many.json(key)).isEqualTo(key);
+  }
+
+  @Test
+  void batchScrubsMessagesNamesAndContextsButNotIds() {
+    String card = "4111111111111111";
+    ErrorEvent error =
+        new ErrorEvent(
+            card,
+            Instant.EPOCH,
+            null,
+            "GET /pay/" + card,
+            "error",
+            null,
+            new ExceptionInfo(
+                "Boom", "card " + card, List.of(), new ExceptionInfo("Cause", card, null, null)),
+            null,
+            "{\"password\":\"p\"}");
+    TransactionEvent tx =
+        new TransactionEvent(
+            "t",
+            "trace",
+            "GET /x",
+            "request",
+            Instant.EPOCH,
+            1,
+            null,
+            null,
+            List.of(new Span("SELECT " + card, "db", 0.0, 1.0)),
+            null);
+    EventBatch b =
+        new EventBatch(
+            UUID.randomUUID(),
+            UUID.randomUUID(),
+            Instant.EPOCH,
+            new ServiceInfo("svc", null, null, null, null, null, null),
+            List.of(tx),
+            List.of(error),
+            List.of(),
+            List.of(),
+            List.of());
+    EventBatch out = scrubber.batch(b);
+    ErrorEvent e = out.errors().getFirst();
+    assertThat(e.id()).isEqualTo(card);
+    assertThat(e.transactionName()).isEqualTo("GET /pay/[Filtered]");
+    assertThat(e.exception().message()).isEqualTo("card [Filtered]");
+    assertThat(e.exception().cause().message()).isEqualTo("[Filtered]");
+    assertThat(e.contextJson()).isEqualTo("{\"password\":\"[Filtered]\"}");
+    assertThat(out.transactions().getFirst().spans().getFirst().name())
+        .isEqualTo("SELECT [Filtered]");
+    EventBatch clean =
+        new EventBatch(
+            b.batchId(),
+            b.appId(),
+            b.receivedAt(),
+            b.service(),
+            List.of(),
+            List.of(),
+            List.of(),
+            List.of(),
+            List.of());
+    assertThat(scrubber.batch(clean)).isSameAs(clean);
+  }
+
+  private static boolean luhnValid(String digits) {
+    int sum = 0;
+    for (int i = 0; i < digits.length(); i++) {
+      int d = digits.charAt(digits.length() - 1 - i) - '0';
+      if (i % 2 == 1) {
+        d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+      }
+      sum += d;
+    }
+    return sum % 10 == 0;
+  }
+}
