@@ -644,11 +644,11 @@ public final class Scrubber {
    * itself when nothing changed.
    */
   public EventBatch batch(EventBatch b) {
-    List<TransactionEvent> transactions = list(b.transactions(), this::transaction);
-    List<ErrorEvent> errors = list(b.errors(), this::error);
-    List<TransactionEvent> samples = list(b.samples(), this::transaction);
-    List<TransactionMetric> metrics = list(b.metrics(), this::metric);
-    List<OrphanSpan> orphans = list(b.orphanSpans(), this::orphan);
+    List<TransactionEvent> transactions = CopyOnChange.map(b.transactions(), this::transaction);
+    List<ErrorEvent> errors = CopyOnChange.map(b.errors(), this::error);
+    List<TransactionEvent> samples = CopyOnChange.map(b.samples(), this::transaction);
+    List<TransactionMetric> metrics = CopyOnChange.map(b.metrics(), this::metric);
+    List<OrphanSpan> orphans = CopyOnChange.map(b.orphanSpans(), this::orphan);
     if (transactions == b.transactions()
         && errors == b.errors()
         && samples == b.samples()
@@ -668,27 +668,9 @@ public final class Scrubber {
         orphans);
   }
 
-  private static <T> List<T> list(List<T> items, java.util.function.UnaryOperator<T> f) {
-    if (items == null) {
-      return null;
-    }
-    List<T> out = null;
-    for (int k = 0; k < items.size(); k++) {
-      T item = items.get(k);
-      T mapped = f.apply(item);
-      if (mapped != item && out == null) {
-        out = new ArrayList<>(items.subList(0, k));
-      }
-      if (out != null) {
-        out.add(mapped);
-      }
-    }
-    return out == null ? items : out;
-  }
-
   private TransactionEvent transaction(TransactionEvent e) {
     String name = text(e.name());
-    List<Span> spans = list(e.spans(), this::span);
+    List<Span> spans = CopyOnChange.map(e.spans(), this::span);
     String context = json(e.contextJson());
     if (name == e.name() && spans == e.spans() && context == e.contextJson()) {
       return e;
@@ -715,7 +697,7 @@ public final class Scrubber {
     String transactionName = text(e.transactionName());
     String culprit = text(e.culprit());
     ExceptionInfo exception = exception(e.exception());
-    List<String> fingerprint = list(e.fingerprint(), this::text);
+    List<String> fingerprint = CopyOnChange.map(e.fingerprint(), this::text);
     String context = json(e.contextJson());
     if (transactionName == e.transactionName()
         && culprit == e.culprit()

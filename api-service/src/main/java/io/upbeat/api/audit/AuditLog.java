@@ -37,20 +37,13 @@ public class AuditLog {
 
   /** Something the user with id {@code actor} did in an org (their e-mail is looked up). */
   public void orgByUser(UUID actor, UUID org, AuditAction action, String target) {
-    jdbc.sql(
-            """
-            INSERT INTO audit_events (at, org_id, user_id, actor, action, target, address)
-            VALUES (:at, :org, NULL, coalesce((SELECT email FROM users WHERE id = :user), :anonymous),
-              :action, :target, :address)
-            """)
-        .param("at", Times.bind(clock.instant()))
-        .param("org", org)
-        .param("user", actor)
-        .param("anonymous", ANONYMOUS)
-        .param("action", action.code())
-        .param("target", clip(target, 1000))
-        .param("address", clip(address.current().orElse(null), 100))
-        .update();
+    String email =
+        jdbc.sql("SELECT email FROM users WHERE id = :user")
+            .param("user", actor)
+            .query(String.class)
+            .optional()
+            .orElse(ANONYMOUS);
+    insert(org, null, email, action, target);
   }
 
   /**

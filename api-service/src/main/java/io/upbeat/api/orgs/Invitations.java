@@ -6,11 +6,11 @@ import io.upbeat.api.audit.AuditAction;
 import io.upbeat.api.audit.AuditLog;
 import io.upbeat.api.mail.MailNotSent;
 import io.upbeat.api.mail.Mailer;
+import io.upbeat.api.security.Secrets;
 import io.upbeat.events.TokenDigest;
 import io.upbeat.support.web.ApiException;
 import io.upbeat.support.web.ErrorBody;
 import io.upbeat.support.web.ErrorCode;
-import java.security.SecureRandom;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -53,9 +52,7 @@ import org.springframework.transaction.annotation.Transactional;
 public class Invitations {
   static final int VALID_DAYS = 7;
   private static final Duration VALIDITY = Duration.ofDays(VALID_DAYS);
-  private static final String TOKEN_PREFIX = "ub_inv_";
   private static final int MAX_TOKEN_LENGTH = 200;
-  private static final SecureRandom RANDOM = new SecureRandom();
   private static final Logger log = LoggerFactory.getLogger(Invitations.class);
   private static final DateTimeFormatter DAY =
       DateTimeFormatter.ofPattern("d MMMM uuuu, HH:mm 'UTC'").withZone(ZoneOffset.UTC);
@@ -137,7 +134,7 @@ public class Invitations {
         .param("now", ts(now))
         .update();
     UUID id = UUID.randomUUID();
-    String token = newToken();
+    String token = Secrets.newInvitationToken();
     int inserted =
         jdbc.sql(
                 """
@@ -217,7 +214,7 @@ public class Invitations {
   Invitation resend(UUID org, String invitationId, UUID by) {
     UUID id = parse(invitationId);
     requireMail();
-    String token = newToken();
+    String token = Secrets.newInvitationToken();
     Instant now = clock.instant();
     Invitation invitation =
         jdbc.sql(
@@ -362,12 +359,6 @@ public class Invitations {
 
   private static String singleLine(String s) {
     return s.replaceAll("\\p{Cntrl}", " ");
-  }
-
-  private static String newToken() {
-    byte[] bytes = new byte[32];
-    RANDOM.nextBytes(bytes);
-    return TOKEN_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 
   private static UUID parse(String id) {

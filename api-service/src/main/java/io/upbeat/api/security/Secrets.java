@@ -31,6 +31,11 @@ public final class Secrets {
     return generate(CI_TOKEN_PREFIX);
   }
 
+  /** A single-use token for an invitation's mailed link. */
+  public static String newInvitationToken() {
+    return generate("ub_inv_");
+  }
+
   /** A single-use token for a link mailed to verify an e-mail address. */
   public static String newEmailVerificationToken() {
     return generate("ub_ver_");

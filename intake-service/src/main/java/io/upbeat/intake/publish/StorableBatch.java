@@ -1,5 +1,6 @@
 package io.upbeat.intake.publish;
 
+import io.upbeat.events.CopyOnChange;
 import io.upbeat.events.ErrorEvent;
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.ExceptionInfo;
@@ -10,9 +11,7 @@ import io.upbeat.events.StackFrame;
 import io.upbeat.events.StorableText;
 import io.upbeat.events.TransactionEvent;
 import io.upbeat.events.TransactionMetric;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.function.UnaryOperator;
 
 /**
  * Applies {@link StorableText}'s rule to every string of a batch, whichever receiver built it: NUL
@@ -32,11 +31,11 @@ final class StorableBatch {
   EventBatch of(EventBatch b) {
     int before = replaced;
     ServiceInfo service = service(b.service());
-    List<TransactionEvent> transactions = list(b.transactions(), this::transaction);
-    List<ErrorEvent> errors = list(b.errors(), this::error);
-    List<TransactionEvent> samples = list(b.samples(), this::transaction);
-    List<TransactionMetric> metrics = list(b.metrics(), this::metric);
-    List<OrphanSpan> orphans = list(b.orphanSpans(), this::orphan);
+    List<TransactionEvent> transactions = CopyOnChange.map(b.transactions(), this::transaction);
+    List<ErrorEvent> errors = CopyOnChange.map(b.errors(), this::error);
+    List<TransactionEvent> samples = CopyOnChange.map(b.samples(), this::transaction);
+    List<TransactionMetric> metrics = CopyOnChange.map(b.metrics(), this::metric);
+    List<OrphanSpan> orphans = CopyOnChange.map(b.orphanSpans(), this::orphan);
     if (replaced == before) {
       return b;
     }
@@ -68,24 +67,6 @@ final class StorableBatch {
     return t;
   }
 
-  private <T> List<T> list(List<T> items, UnaryOperator<T> f) {
-    if (items == null) {
-      return null;
-    }
-    List<T> out = null;
-    for (int i = 0; i < items.size(); i++) {
-      T item = items.get(i);
-      T mapped = f.apply(item);
-      if (mapped != item && out == null) {
-        out = new ArrayList<>(items.subList(0, i));
-      }
-      if (out != null) {
-        out.add(mapped);
-      }
-    }
-    return out == null ? items : out;
-  }
-
   private ServiceInfo service(ServiceInfo s) {
     int before = replaced;
     ServiceInfo t =
@@ -112,7 +93,7 @@ final class StorableBatch {
             e.durationMs(),
             text(e.result()),
             text(e.outcome()),
-            list(e.spans(), this::span),
+            CopyOnChange.map(e.spans(), this::span),
             json(e.contextJson()));
     return replaced == before ? e : t;
   }
@@ -134,7 +115,7 @@ final class StorableBatch {
             text(e.level()),
             text(e.culprit()),
             exception(e.exception()),
-            list(e.fingerprint(), this::text),
+            CopyOnChange.map(e.fingerprint(), this::text),
             json(e.contextJson()));
     return replaced == before ? e : t;
   }
@@ -148,7 +129,7 @@ final class StorableBatch {
         new ExceptionInfo(
             text(x.type()),
             text(x.message()),
-            list(x.stacktrace(), this::frame),
+            CopyOnChange.map(x.stacktrace(), this::frame),
             exception(x.cause()));
     return replaced == before ? x : t;
   }
