@@ -7,6 +7,7 @@ import io.upbeat.processor.consume.DeletedApps;
 import io.upbeat.processor.consume.EventPipeline;
 import io.upbeat.processor.consume.LedgerStore;
 import io.upbeat.processor.consume.OffsetLedger;
+import io.upbeat.processor.errors.ErrorCounts;
 import io.upbeat.processor.errors.ErrorStore;
 import io.upbeat.processor.errors.ErrorWork;
 import io.upbeat.processor.errors.InAppRules;
@@ -164,7 +165,11 @@ class PipelineConfiguration {
             topics.events(),
             new LedgerStore<>(
                 new OffsetLedger(dataSource, ERRORS_PIPELINE),
-                new ErrorStore(properties.occurrencesPerGroup(), inApp, wrappers)),
+                new ErrorStore(
+                    properties.occurrencesPerGroup(),
+                    inApp,
+                    wrappers,
+                    new ErrorCounts(dataSource, properties.minuteRetentionDays()))),
             ErrorWork.factory(properties.occurrencesPerGroup(), meters, inApp, wrappers),
             deletedApps,
             clock,

@@ -26,6 +26,7 @@ public final class ErrorStore implements Effects<ErrorWork> {
   private final Triage triage = new Triage();
   private final InAppRules inApp;
   private final Wrappers wrappers;
+  private final ErrorCounts counts;
 
   public ErrorStore(int occurrencesPerGroup) {
     this(occurrencesPerGroup, new InAppRules());
@@ -43,9 +44,25 @@ public final class ErrorStore implements Effects<ErrorWork> {
    * @param wrappers the exceptions skipped to name and group an error, as the works'
    */
   public ErrorStore(int occurrencesPerGroup, InAppRules inApp, Wrappers wrappers) {
+    this(occurrencesPerGroup, inApp, wrappers, null);
+  }
+
+  /**
+   * @param counts where the per-minute counts go ({@code error_counts_1m}); null for none
+   */
+  public ErrorStore(
+      int occurrencesPerGroup, InAppRules inApp, Wrappers wrappers, ErrorCounts counts) {
     this.keep = occurrencesPerGroup;
     this.inApp = inApp;
     this.wrappers = wrappers;
+    this.counts = counts;
+  }
+
+  @Override
+  public void prepare(java.time.LocalDate today) throws SQLException {
+    if (counts != null) {
+      counts.prepare(today);
+    }
   }
 
   @Override
@@ -72,6 +89,7 @@ public final class ErrorStore implements Effects<ErrorWork> {
       Triage.GroupState state = upsertGroup(c, e.getKey(), e.getValue());
       UUID group = state.id();
       addHourly(c, group, e.getValue());
+      addMinutes(c, e.getKey().app(), group, e.getValue(), fs);
       addOccurrences(c, group, e.getValue());
       if (state.created()) {
         triage.created(c, e.getKey().app(), state, e.getValue());
@@ -209,6 +227,15 @@ public final class ErrorStore implements Effects<ErrorWork> {
         ps.addBatch();
       }
       ps.executeBatch();
+    }
+  }
+
+  private void addMinutes(
+      Connection c, UUID app, UUID group, GroupDelta d, List<Flush<ErrorWork>> fs)
+      throws SQLException {
+    if (counts != null) {
+      int lowest = fs.stream().mapToInt(Flush::partition).min().orElse(0);
+      counts.add(c, app, group, d, lowest);
     }
   }
 

@@ -56,6 +56,10 @@ final class GroupDelta {
   final java.util.Set<String> legacy = new java.util.TreeSet<>();
 
   final Map<Instant, Long> hourly = new TreeMap<>();
+
+  /** Counts per (environment, release, minute) of the events' own time: {@link ErrorCounts}. */
+  final Map<ErrorCounts.Minute, Long> minutes = new java.util.HashMap<>();
+
   final List<Occurrence> newest = new ArrayList<>();
 
   GroupDelta(int keep) {
@@ -78,6 +82,7 @@ final class GroupDelta {
       legacy.add(legacyKey);
     }
     hourly.merge(at.truncatedTo(ChronoUnit.HOURS), 1L, Long::sum);
+    minutes.merge(ErrorCounts.Minute.of(environment, release, at), 1L, Long::sum);
     if (firstSeen == null || at.isBefore(firstSeen)) {
       firstSeen = at;
       firstRelease = release;
@@ -126,6 +131,7 @@ final class GroupDelta {
     count += other.count;
     legacy.addAll(other.legacy);
     other.hourly.forEach((h, n) -> hourly.merge(h, n, Long::sum));
+    other.minutes.forEach((m, n) -> minutes.merge(m, n, Long::sum));
     if (firstSeen == null || other.firstSeen.isBefore(firstSeen)) {
       firstSeen = other.firstSeen;
       firstRelease = other.firstRelease;
