@@ -129,5 +129,22 @@ final class PurgeSteps {
               """
               DELETE FROM app_tokens WHERE id IN (
                 SELECT id FROM app_tokens WHERE app_id = :target LIMIT :limit)
+              """),
+          // Steps added later go last: a job that was mid-way when it was deployed resumes at its
+          // stored step index, which must keep naming the same table.
+          new Step(
+              "error_counts_1m",
+              """
+              DELETE FROM error_counts_1m
+              WHERE (app_id, group_id, environment, release, bucket, source_partition) IN (
+                SELECT app_id, group_id, environment, release, bucket, source_partition
+                FROM error_counts_1m WHERE app_id = :target LIMIT :limit)
+              """),
+          new Step(
+              "notification_app_mutes",
+              """
+              DELETE FROM notification_app_mutes WHERE (user_id, app_id) IN (
+                SELECT user_id, app_id FROM notification_app_mutes WHERE app_id = :target
+                LIMIT :limit)
               """));
 }
