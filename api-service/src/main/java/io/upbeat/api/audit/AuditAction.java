@@ -22,7 +22,9 @@ public enum AuditAction {
   API_KEY_REVOKED("api_key.revoked"),
   SESSIONS_REVOKED("sessions.revoked"),
   ORG_DELETED("org.deleted"),
-  USER_DELETED("user.deleted");
+  USER_DELETED("user.deleted"),
+  ERRORS_MERGED("error.merged"),
+  ERRORS_UNMERGED("error.unmerged");
 
   private final String code;
 

@@ -72,62 +72,122 @@ class ErrorGroups {
   record Found(ErrorGroup group, String fingerprint, SuspectCommit suspect) {}
 
   ErrorPage list(UUID app, ListQuery q) {
-    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM error_groups g");
-    sql.append(" WHERE g.app_id = :app");
     Map<String, Object> params = new HashMap<>();
     params.put("app", app);
+    List<Condition> where = new ArrayList<>();
     if (q.status() != null) {
-      sql.append(" AND g.status = :status");
+      where.add(Condition.onGroup("g.status = :status"));
       params.put("status", q.status());
     }
     if (q.release() != null) {
-      sql.append(" AND g.first_release = :release");
+      where.add(Condition.onGroup("g.first_release = :release"));
       params.put("release", q.release());
     }
     if (ListQuery.UNASSIGNED.equals(q.assignee())) {
-      sql.append(" AND g.assignee_email IS NULL");
+      where.add(Condition.onGroup("g.assignee_email IS NULL"));
     } else if (q.assignee() != null) {
-      sql.append(" AND lower(g.assignee_email) = :assignee");
+      where.add(Condition.onGroup("lower(g.assignee_email) = :assignee"));
       params.put("assignee", q.assignee());
     }
     if (q.environment() != null) {
-      sql.append(" AND ").append(occurrenceWith("o.environment = :environment"));
+      where.add(Condition.onData(occurrenceWith("o.environment = :environment")));
       params.put("environment", q.environment());
     }
-    search(q.search(), sql, params);
+    search(q.search(), where, params);
     if (q.from() != null || q.to() != null) {
       // first_seen and last_seen bound the group's life exactly; the hourly counts then tell
       // whether it occurred inside the window, to the hour.
       StringBuilder hourly =
-          new StringBuilder(" AND EXISTS (SELECT 1 FROM error_hourly h WHERE h.group_id = g.id");
+          new StringBuilder("EXISTS (SELECT 1 FROM error_hourly h WHERE h.group_id = g.id");
       if (q.from() != null) {
-        sql.append(" AND g.last_seen >= :from");
+        where.add(Condition.onGroup("g.last_seen >= :from"));
         hourly.append(" AND h.hour >= :from_hour");
         params.put("from", Times.bind(q.from()));
         params.put("from_hour", Times.bind(q.from().truncatedTo(ChronoUnit.HOURS)));
       }
       if (q.to() != null) {
-        sql.append(" AND g.first_seen < :to");
+        where.add(Condition.onGroup("g.first_seen < :to"));
         hourly.append(" AND h.hour < :to");
         params.put("to", Times.bind(q.to()));
       }
-      sql.append(hourly).append(")");
+      where.add(Condition.onData(hourly.append(")").toString()));
     }
-    String key = "g." + q.sort().param(); // from the enum, never from the request
+    String key = q.sort().param(); // from the enum, never from the request
     if (q.cursor() != null) {
-      sql.append(" AND (").append(key).append(", g.id) < (:after_key, :after_id)");
+      where.add(Condition.onGroup("(g." + key + ", g.id) < (:after_key, :after_id)"));
       params.put("after_key", q.cursor().keyValue());
       params.put("after_id", q.cursor().id());
     }
-    sql.append(" ORDER BY ").append(key).append(" DESC, g.id DESC LIMIT :limit");
+    String order = " ORDER BY g." + key + " DESC, g.id DESC LIMIT :limit";
+    StringBuilder single =
+        new StringBuilder("SELECT " + COLUMNS + " FROM error_groups g WHERE g.app_id = :app")
+            .append(" AND g.merged_into IS NULL AND NOT g.has_members");
+    StringBuilder merged =
+        new StringBuilder("SELECT " + COLUMNS + " FROM " + FAMILY + " WHERE t.app_id = :app")
+            .append(" AND t.has_members");
+    for (Condition c : where) {
+      single.append(" AND ").append(c.sql());
+      merged.append(" AND ").append(c.data() ? inFamily(c.sql()) : c.sql());
+    }
+    // Two arms, each walking its own index in order and stopping at the page's end: the groups
+    // nobody merged (nearly all, on the indexes the list always used) and the merged groups (few,
+    // each added up with its members), then the page of both.
+    String sql =
+        "SELECT * FROM ((" + single + order + ") UNION ALL (" + merged + order + ")) g" + order;
     params.put("limit", q.limit() + 1);
-    List<ErrorGroup> rows =
-        jdbc.sql(sql.toString()).params(params).query((rs, n) -> group(rs)).list();
+    List<ErrorGroup> rows = jdbc.sql(sql).params(params).query((rs, n) -> group(rs)).list();
     if (rows.size() <= q.limit()) {
       return new ErrorPage(rows, null);
     }
     List<ErrorGroup> page = rows.subList(0, q.limit());
     return new ErrorPage(page, Cursor.after(q.sort(), page.getLast()).encode());
+  }
+
+  /**
+   * One condition of a list query on {@code g}. A condition on the group's triage (status,
+   * assignee) or on its totals (count, first and last seen and release) applies to a merged group
+   * as it stands, totals added up; a condition on its data (text, occurrences, hourly counts) holds
+   * for a merged group when it holds for the group or one of its members.
+   */
+  private record Condition(String sql, boolean data) {
+    static Condition onGroup(String sql) {
+      return new Condition(sql, false);
+    }
+
+    static Condition onData(String sql) {
+      return new Condition(sql, true);
+    }
+  }
+
+  /**
+   * A merged group {@code t} with its members' totals added up, as {@code g}: a row of {@code
+   * error_groups} whose count is the sum, first_seen and last_seen the earliest and latest (with
+   * their releases), everything else the target's own. Written on the row type itself, so every
+   * column the list or detail reads is there.
+   */
+  static final String FAMILY =
+      """
+      error_groups t
+      CROSS JOIN LATERAL (
+        SELECT sum(f.count) AS count, min(f.first_seen) AS first_seen,
+          max(f.last_seen) AS last_seen,
+          (array_agg(f.first_release ORDER BY f.first_seen, f.id <> t.id))[1] AS first_release,
+          (array_agg(f.last_release ORDER BY f.last_seen DESC, f.id <> t.id))[1] AS last_release
+        FROM error_groups f WHERE f.id = t.id OR f.merged_into = t.id) total
+      CROSS JOIN LATERAL jsonb_populate_record(t, jsonb_build_object(
+        'count', total.count, 'first_seen', total.first_seen, 'last_seen', total.last_seen,
+        'first_release', total.first_release, 'last_release', total.last_release)) g
+      """;
+
+  /**
+   * {@code condition}, written on {@code g}, held by a merged group {@code t} or one of its members
+   * (the inner {@code g} hides the outer one).
+   */
+  private static String inFamily(String condition) {
+    return "EXISTS (SELECT 1 FROM error_groups g WHERE (g.id = t.id OR g.merged_into = t.id)"
+        + " AND "
+        + condition
+        + ")";
   }
 
   /**
@@ -151,64 +211,66 @@ class ErrorGroups {
    * patterns with LIKE's metacharacters escaped, so {@code %}, {@code _} and {@code \} match
    * themselves.
    */
-  private static void search(SearchQuery s, StringBuilder sql, Map<String, Object> params) {
+  private static void search(SearchQuery s, List<Condition> where, Map<String, Object> params) {
     int i = 0;
     for (String word : s.words()) {
       String name = "w" + i++;
-      sql.append(" AND ").append(SEARCHED_TEXT).append(" ILIKE :").append(name);
+      where.add(Condition.onData(SEARCHED_TEXT + " ILIKE :" + name));
       params.put(name, "%" + escapeLike(word) + "%");
     }
     for (String status : s.statuses()) {
       String name = "s" + i++;
-      sql.append(" AND g.status = :").append(name);
+      where.add(Condition.onGroup("g.status = :" + name));
       params.put(name, status);
     }
     for (String who : s.assignees()) {
       if (ListQuery.UNASSIGNED.equals(who)) {
-        sql.append(" AND g.assignee_email IS NULL");
+        where.add(Condition.onGroup("g.assignee_email IS NULL"));
       } else {
         String name = "a" + i++;
-        sql.append(" AND lower(g.assignee_email) = :").append(name);
+        where.add(Condition.onGroup("lower(g.assignee_email) = :" + name));
         params.put(name, who);
       }
     }
     for (String release : s.releases()) {
       String name = "r" + i++;
-      sql.append(" AND (g.first_release = :")
-          .append(name)
-          .append(" OR g.last_release = :")
-          .append(name)
-          .append(" OR ")
-          .append(occurrenceWith("o.release = :" + name))
-          .append(")");
+      where.add(
+          Condition.onData(
+              "(g.first_release = :"
+                  + name
+                  + " OR g.last_release = :"
+                  + name
+                  + " OR "
+                  + occurrenceWith("o.release = :" + name)
+                  + ")"));
       params.put(name, release);
     }
     for (String release : s.firstReleases()) {
       String name = "f" + i++;
-      sql.append(" AND g.first_release = :").append(name);
+      where.add(Condition.onGroup("g.first_release = :" + name));
       params.put(name, release);
     }
     for (String env : s.environments()) {
       String name = "e" + i++;
-      sql.append(" AND ").append(occurrenceWith("o.environment = :" + name));
+      where.add(Condition.onData(occurrenceWith("o.environment = :" + name)));
       params.put(name, env);
     }
     for (String user : s.users()) {
       String name = "u" + i++;
-      sql.append(" AND ").append(occurrenceWith("o.context -> 'user' ->> 'id' = :" + name));
+      where.add(Condition.onData(occurrenceWith("o.context -> 'user' ->> 'id' = :" + name)));
       params.put(name, user);
     }
     for (SearchQuery.Tag tag : s.tags()) {
       String key = "tk" + i;
       String value = "tv" + i++;
-      sql.append(" AND ")
-          .append(
+      where.add(
+          Condition.onData(
               occurrenceWith(
                   "o.context -> 'tags' @> jsonb_build_object(CAST(:"
                       + key
                       + " AS text), CAST(:"
                       + value
-                      + " AS text))"));
+                      + " AS text))")));
       params.put(key, tag.key());
       params.put(value, tag.value());
     }
@@ -225,22 +287,33 @@ class ErrorGroups {
                 + COLUMNS
                 + ", "
                 + SUSPECT_COLUMNS
-                + " FROM error_groups g WHERE g.id = :id AND g.app_id = :app")
+                + " FROM "
+                + FAMILY
+                + " WHERE t.id = :id AND t.app_id = :app")
         .param("id", group)
         .param("app", app)
         .query((rs, n) -> new Found(group(rs), rs.getString("fingerprint"), suspect(rs)))
         .optional();
   }
 
-  /** One count per hour from {@code from}'s hour up to {@code to} (exclusive), zeros included. */
+  /** The ids of group {@code :group} and of the groups merged into it. */
+  static final String FAMILY_IDS =
+      "SELECT f.id FROM error_groups f WHERE f.id = :group OR f.merged_into = :group";
+
+  /**
+   * One count per hour from {@code from}'s hour up to {@code to} (exclusive), zeros included; a
+   * merged group's are its own and its members' added up.
+   */
   List<HourlyCount> hourly(UUID group, Instant from, Instant to) {
     Instant first = from.truncatedTo(ChronoUnit.HOURS);
     Map<Instant, Long> counts = new HashMap<>();
     jdbc.sql(
             """
-            SELECT hour, count FROM error_hourly
-            WHERE group_id = :group AND hour >= :from AND hour < :to
-            """)
+            SELECT hour, sum(count) AS count FROM error_hourly
+            WHERE group_id IN (%s) AND hour >= :from AND hour < :to
+            GROUP BY hour
+            """
+                .formatted(FAMILY_IDS))
         .param("group", group)
         .param("from", Times.bind(first))
         .param("to", Times.bind(to))
@@ -276,16 +349,20 @@ class ErrorGroups {
         .list();
   }
 
-  /** The group's stored occurrences (in {@code environment}, unless null), newest first. */
+  /**
+   * The group's stored occurrences (in {@code environment}, unless null), newest first; a merged
+   * group's are its own and its members'.
+   */
   List<Occurrence> occurrences(UUID group, String environment, int limit) {
     return jdbc.sql(
             """
             SELECT id, occurred_at, event_id, environment, release, transaction_name, message,
               exception::text AS exception, context::text AS context
-            FROM error_occurrences WHERE group_id = :group
+            FROM error_occurrences WHERE group_id IN (%s)
               AND (CAST(:environment AS text) IS NULL OR environment = :environment)
             ORDER BY occurred_at DESC, id DESC LIMIT :limit
-            """)
+            """
+                .formatted(FAMILY_IDS))
         .param("group", group)
         .param("environment", environment)
         .param("limit", limit)
@@ -325,7 +402,8 @@ class ErrorGroups {
   private static final String RESOLVE =
       """
       WITH env AS (
-        SELECT o.environment FROM error_occurrences o WHERE o.group_id = :id
+        SELECT o.environment FROM error_occurrences o
+        WHERE o.group_id IN (SELECT f.id FROM error_groups f WHERE f.id = :id OR f.merged_into = :id)
         ORDER BY o.occurred_at DESC, o.id DESC LIMIT 1),
       rel AS (
         SELECT r.version FROM releases r
@@ -334,7 +412,19 @@ class ErrorGroups {
       """;
 
   private Optional<ErrorGroup> updateLocked(
-      UUID app, UUID group, ErrorUpdate change, String caller) {
+      UUID app, UUID requested, ErrorUpdate change, String caller) {
+    // A merged group's triage is its target's: a member's id stands for the group it is in.
+    Optional<UUID> target =
+        jdbc.sql(
+                "SELECT coalesce(merged_into, id) FROM error_groups WHERE id = :id AND app_id = :app")
+            .param("id", requested)
+            .param("app", app)
+            .query(UUID.class)
+            .optional();
+    if (target.isEmpty()) {
+      return Optional.empty();
+    }
+    UUID group = target.get();
     Optional<Previous> before =
         jdbc.sql(
                 """
@@ -387,9 +477,10 @@ class ErrorGroups {
         prefix
             + "UPDATE error_groups g SET "
             + String.join(", ", sets)
-            + " WHERE g.id = :id AND g.app_id = :app RETURNING "
-            + COLUMNS;
-    ErrorGroup updated = jdbc.sql(sql).params(params).query((rs, n) -> group(rs)).single();
+            + " WHERE g.id = :id AND g.app_id = :app";
+    jdbc.sql(sql).params(params).update();
+    // Read back with the members' totals, which a merged group's item shows.
+    ErrorGroup updated = find(app, group).orElseThrow().group();
     String email = change.assigneeEmail();
     if (email != null && !before.get().manuallyAssigned(email)) {
       notifyAssigned(app, updated, email, caller);
@@ -407,7 +498,10 @@ class ErrorGroups {
     Long count = until == null ? null : until.count();
     Long minutes = until == null ? null : until.minutes();
     boolean nextRelease = until != null && until.nextRelease();
-    sets.add("ignore_until_count = CAST(:ignore_count AS bigint) + g.count");
+    // A merged group's count is its members' too, as the processor counts it (Triage).
+    sets.add(
+        "ignore_until_count = CAST(:ignore_count AS bigint) + (SELECT sum(f.count)"
+            + " FROM error_groups f WHERE f.id = g.id OR f.merged_into = g.id)");
     params.put("ignore_count", count);
     sets.add("ignore_until_at = CAST(:ignore_at AS timestamptz)");
     params.put(

@@ -98,9 +98,16 @@ final class ErrorPayloads {
       String frame,
       String release) {}
 
+  /** A group merged into another, as the merged group's detail lists it (its own count). */
+  record MergedGroup(UUID id, String fingerprint, String type, String message, long count) {}
+
   /**
    * One group in full: the list item plus its fingerprint, hourly counts, newest occurrence and
    * suspect commit (null when none was found).
+   *
+   * @param mergedInto the group this one was merged into (its counts are then its own, and lists
+   *     show that group instead); null when it is not merged into another
+   * @param merged the groups merged into this one, whose counts and occurrences it includes
    */
   record ErrorDetail(
       UUID id,
@@ -121,9 +128,12 @@ final class ErrorPayloads {
       String fingerprint,
       List<HourlyCount> hourly,
       Occurrence latest,
-      SuspectCommit suspectCommit) {
+      SuspectCommit suspectCommit,
+      UUID mergedInto,
+      List<MergedGroup> merged) {
     ErrorDetail {
       hourly = List.copyOf(hourly);
+      merged = List.copyOf(merged);
     }
 
     static ErrorDetail of(
@@ -131,7 +141,9 @@ final class ErrorPayloads {
         String fingerprint,
         List<HourlyCount> hourly,
         Occurrence latest,
-        SuspectCommit suspectCommit) {
+        SuspectCommit suspectCommit,
+        UUID mergedInto,
+        List<MergedGroup> merged) {
       return new ErrorDetail(
           g.id(),
           g.type(),
@@ -151,7 +163,9 @@ final class ErrorPayloads {
           fingerprint,
           hourly,
           latest,
-          suspectCommit);
+          suspectCommit,
+          mergedInto,
+          merged);
     }
   }
 }

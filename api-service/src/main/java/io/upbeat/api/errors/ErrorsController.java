@@ -47,11 +47,13 @@ class ErrorsController {
 
   private final AccessControl access;
   private final ErrorGroups groups;
+  private final GroupMerges merges;
   private final Clock clock;
 
-  ErrorsController(AccessControl access, ErrorGroups groups, Clock clock) {
+  ErrorsController(AccessControl access, ErrorGroups groups, GroupMerges merges, Clock clock) {
     this.access = access;
     this.groups = groups;
+    this.merges = merges;
     this.clock = clock;
   }
 
@@ -105,7 +107,9 @@ class ErrorsController {
         found.fingerprint(),
         groups.hourly(id, window[0], window[1]),
         latest.isEmpty() ? null : latest.getFirst(),
-        found.suspect());
+        found.suspect(),
+        merges.mergedInto(app, id).orElse(null),
+        merges.members(id));
   }
 
   @GetMapping("/{groupId}/occurrences")
