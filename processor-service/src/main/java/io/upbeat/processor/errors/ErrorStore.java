@@ -85,20 +85,27 @@ public final class ErrorStore implements Effects<ErrorWork> {
       decided.forEach((k, d) -> merge(fromWorks, k, d));
     }
     Map<GroupKey, GroupDelta> merged = toExistingLegacyGroups(c, fromWorks);
-    for (Map.Entry<GroupKey, GroupDelta> e : merged.entrySet()) {
-      Triage.GroupState state = upsertGroup(c, e.getKey(), e.getValue());
+    MergedGroups families = new MergedGroups(keep);
+    for (GroupKey key : families.withTargets(c, merged.keySet())) {
+      GroupDelta delta = merged.get(key);
+      if (delta == null) {
+        MergedGroups.lock(c, key); // a target of a member below, locked in its turn
+        continue;
+      }
+      Triage.GroupState state = upsertGroup(c, key, delta);
       UUID group = state.id();
-      addHourly(c, group, e.getValue());
-      addMinutes(c, e.getKey().app(), group, e.getValue(), fs);
-      addOccurrences(c, group, e.getValue());
+      addHourly(c, group, delta);
+      addMinutes(c, key.app(), group, delta, fs);
+      addOccurrences(c, group, delta);
       if (state.created()) {
-        triage.created(c, e.getKey().app(), state, e.getValue());
-      } else {
-        if (!triage.maybeRegressed(c, e.getKey().app(), state, e.getValue())) {
-          triage.maybeReopenIgnored(c, e.getKey().app(), state, e.getValue());
-        }
+        triage.created(c, key.app(), state, delta);
+      } else if (families.defer(key.app(), state, delta)) {
+        // triaged with its merged group's other deltas once every row is written
+      } else if (!triage.maybeRegressed(c, key.app(), state, delta)) {
+        triage.maybeReopenIgnored(c, key.app(), state, delta);
       }
     }
+    families.triage(c, triage);
     return merged.size();
   }
 
@@ -176,7 +183,7 @@ public final class ErrorStore implements Effects<ErrorWork> {
                 THEN EXCLUDED.culprit ELSE error_groups.culprit END
             RETURNING id, (xmax = 0), status, assignee_reason, resolved_at, resolved_in_release,
               resolved_environment, count, ignore_until_count, ignore_until_at,
-              ignore_until_release, ignored_at
+              ignore_until_release, ignored_at, merged_into, has_members
             """)) {
       ps.setObject(1, UUID.randomUUID());
       ps.setObject(2, key.app());
@@ -210,7 +217,9 @@ public final class ErrorStore implements Effects<ErrorWork> {
                 noCount ? null : ignoreUntilCount,
                 ignoreUntilAt == null ? null : ignoreUntilAt.toInstant(),
                 rs.getBoolean(11),
-                ignoredAt == null ? null : ignoredAt.toInstant()));
+                ignoredAt == null ? null : ignoredAt.toInstant()),
+            rs.getObject(13, UUID.class),
+            rs.getBoolean(14));
       }
     }
   }

@@ -35,7 +35,12 @@ final class Triage {
 
   private final Assigner assigner = new Assigner();
 
-  /** The group as it stands after the flush's upsert. */
+  /**
+   * The group as it stands after the flush's upsert.
+   *
+   * @param mergedInto the group it was merged into, whose triage it shares; null if none
+   * @param hasMembers whether other groups were merged into it
+   */
   record GroupState(
       UUID id,
       boolean created,
@@ -44,7 +49,9 @@ final class Triage {
       Instant resolvedAt,
       String resolvedInRelease,
       String resolvedEnvironment,
-      IgnoreUntil ignore) {}
+      IgnoreUntil ignore,
+      UUID mergedInto,
+      boolean hasMembers) {}
 
   /**
    * An ignored group's condition for coming back, as a person set it.
