@@ -54,6 +54,7 @@ class ITEveryEndpointHostileInput extends ApiIntegrationTest {
        "events": ["new_error\\u0000"], "status": "resolved\\u0000",
        "assignee_email": "\\u0000@example.com", "packages": ["com.\\u0000"], "rules": "\\u0000",
        "kinds": ["\\u0000"], "muted_apps": ["\\u0000"], "cursor": "\\u0000", "keys": ["k\\u0000"],
+       "group_ids": ["\\u0000"],
        "commits": [{"sha": "\\u0000", "message": "\\u0000\\uD800", "author_name": "\\uDC00",
                     "files": [{"path": "\\u0000", "change": "modified"}]}]}
       """;

@@ -44,6 +44,7 @@ class ErrorPages {
   private final ErrorGroups groups;
   private final OrgMembers members;
   private final Environments environments;
+  private final GroupMerges merges;
   private final Clock clock;
 
   ErrorPages(
@@ -51,8 +52,10 @@ class ErrorPages {
       ErrorGroups groups,
       OrgMembers members,
       Environments environments,
+      GroupMerges merges,
       Clock clock) {
     this.access = access;
+    this.merges = merges;
     this.environments = environments;
     this.groups = groups;
     this.members = members;
@@ -144,6 +147,8 @@ class ErrorPages {
     model.addAttribute("latest", latest);
     model.addAttribute("chain", latest == null ? List.of() : StackTraces.chain(latest.exception()));
     model.addAttribute("occurrences", occurrences);
+    model.addAttribute("mergedInto", merges.mergedInto(app.id(), id).orElse(null));
+    model.addAttribute("merged", merges.members(id));
     triageModel(app, found.group(), model);
     return "errors/detail";
   }
