@@ -117,6 +117,36 @@ class ITMergeGroups extends ApiIntegrationTest {
     assertThat(own.json().at("/merged").size()).isZero();
   }
 
+  /** Equal totals are ordered by id as PostgreSQL orders uuids, across merged and plain groups. */
+  @Test
+  void tiesBetweenMergedAndPlainGroupsAreBrokenByIdAndPagedOnce() {
+    List<UUID> all = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      all.add(group(app, "P" + i, "p", 10, hour, hour, null));
+    }
+    for (int i = 0; i < 3; i++) {
+      UUID target = group(app, "T" + i, "t", 4, hour, hour, null);
+      UUID member = group(app, "M" + i, "m", 6, hour, hour, null);
+      assertThat(merge(owner, target, "[\"" + member + "\"]").status()).isEqualTo(200);
+      all.add(target);
+    }
+    List<String> expected =
+        jdbc.queryForList(
+            "SELECT id::text FROM unnest(string_to_array(?, ',')::uuid[]) AS v (id)"
+                + " ORDER BY id DESC",
+            String.class,
+            String.join(",", all.stream().map(UUID::toString).toList()));
+    assertThat(ids(list("?sort=count"))).containsExactlyElementsOf(expected);
+    List<String> walked = new ArrayList<>();
+    String cursor = null;
+    do {
+      Response page = list("?sort=count&limit=2" + (cursor == null ? "" : "&cursor=" + cursor));
+      walked.addAll(ids(page));
+      cursor = page.json().at("/next_cursor").isNull() ? null : page.text("/next_cursor");
+    } while (cursor != null);
+    assertThat(walked).containsExactlyElementsOf(expected);
+  }
+
   @Test
   void searchFindsTheMergedGroupByItsMembersTextAndOccurrences() {
     UUID target =

@@ -86,6 +86,11 @@ class ITTenantIsolation extends ApiIntegrationTest {
         new Call("GET", "/api/v1/apps/" + app + "/errors/" + group, null),
         new Call("GET", "/api/v1/apps/" + app + "/errors/" + group + "/occurrences", null),
         new Call("PATCH", "/api/v1/apps/" + app + "/errors/" + group, "{\"status\": \"resolved\"}"),
+        new Call(
+            "POST",
+            "/api/v1/apps/" + app + "/errors/" + group + "/merge",
+            "{\"group_ids\": [\"" + UUID.randomUUID() + "\"]}"),
+        new Call("POST", "/api/v1/apps/" + app + "/errors/" + group + "/unmerge", "{}"),
         new Call("GET", "/api/v1/apps/" + app + "/ownership", null),
         new Call("PUT", "/api/v1/apps/" + app + "/ownership", "* intruder@example.com\n"),
         new Call("PUT", "/api/v1/apps/" + app + "/ownership", "not a rule\n"));

@@ -84,6 +84,7 @@ class LateTriage {
             FROM error_groups g
             WHERE g.app_id = ? AND g.first_release = ? AND g.assignee_email IS NULL
               AND g.assignee_reason IS NULL AND g.suspect_sha IS NULL
+              AND g.merged_into IS NULL
             ORDER BY g.first_seen LIMIT ?
             FOR UPDATE OF g
             """)) {

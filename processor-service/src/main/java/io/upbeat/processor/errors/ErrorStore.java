@@ -19,7 +19,7 @@ import java.util.UUID;
  * hourly counts and the newest occurrences in full (committed with the offsets by {@link
  * io.upbeat.processor.consume.LedgerStore}). Groups are shared by every partition and processor, so
  * rows are written in one global order (app, then fingerprint) to rule out deadlocks between
- * processors.
+ * processors. Groups a person merged are triaged as their target ({@link MergedGroups}).
  */
 public final class ErrorStore implements Effects<ErrorWork> {
   private final int keep;
