@@ -109,6 +109,20 @@ class ITMergeGroups extends ApiIntegrationTest {
     Response occurrences = api.get(errors() + "/" + target + "/occurrences", owner.apiKey());
     assertThat(occurrences.json().at("/items").size()).isEqualTo(2);
 
+    // A release's new errors leave the member out (its merged group was first seen before).
+    assertThat(
+            api.post(
+                    errors().replace("/errors", "/releases"),
+                    owner.apiKey(),
+                    "{\"version\": \"0.9\"}")
+                .status())
+        .isEqualTo(201);
+    Response release = api.get(errors().replace("/errors", "/releases/0.9"), owner.apiKey());
+    assertThat(release.status()).as(release.body()).isEqualTo(200);
+    assertThat(release.json().at("/new_errors").size()).isZero();
+    Response releases = api.get(errors().replace("/errors", "/releases"), owner.apiKey());
+    assertThat(releases.json().at("/items/0/new_error_groups").asLong()).isZero();
+
     // A member's own page: its own counts, and where it went.
     Response own = api.get(errors() + "/" + member, owner.apiKey());
     assertThat(own.status()).isEqualTo(200);

@@ -250,7 +250,8 @@ class ReleaseService {
             SELECT r.version, r.environment, r.deployed_at, r.deployer, r.ref, r.head_sha,
               (SELECT count(*) FROM release_commits c WHERE c.release_id = r.id),
               (SELECT count(*) FROM error_groups g
-                WHERE g.app_id = r.app_id AND g.first_release = r.version)
+                WHERE g.app_id = r.app_id AND g.first_release = r.version
+                  AND g.merged_into IS NULL)
             FROM releases r
             WHERE r.app_id = :app AND (CAST(:env AS text) IS NULL OR r.environment = :env)
             ORDER BY r.deployed_at DESC, r.created_at DESC, r.version DESC
@@ -356,6 +357,7 @@ class ReleaseService {
                 """
                 SELECT id, type, message, culprit, count, first_seen, last_seen, status
                 FROM error_groups WHERE app_id = :app AND first_release = :version
+                  AND merged_into IS NULL
                 ORDER BY first_seen DESC, id LIMIT 100
                 """)
             .param("app", app)
