@@ -8,6 +8,7 @@ import io.upbeat.processor.consume.EventPipeline;
 import io.upbeat.processor.consume.LedgerStore;
 import io.upbeat.processor.consume.OffsetLedger;
 import io.upbeat.processor.errors.ErrorStore;
+import io.upbeat.processor.errors.ErrorUsers;
 import io.upbeat.processor.errors.ErrorWork;
 import io.upbeat.processor.errors.InAppRules;
 import io.upbeat.processor.errors.Wrappers;
@@ -164,7 +165,11 @@ class PipelineConfiguration {
             topics.events(),
             new LedgerStore<>(
                 new OffsetLedger(dataSource, ERRORS_PIPELINE),
-                new ErrorStore(properties.occurrencesPerGroup(), inApp, wrappers)),
+                new ErrorStore(
+                    properties.occurrencesPerGroup(),
+                    inApp,
+                    wrappers,
+                    new ErrorUsers(dataSource, properties.hourRetentionDays()))),
             ErrorWork.factory(properties.occurrencesPerGroup(), meters, inApp, wrappers),
             deletedApps,
             clock,

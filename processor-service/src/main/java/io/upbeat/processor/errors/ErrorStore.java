@@ -27,6 +27,9 @@ public final class ErrorStore implements Effects<ErrorWork> {
   private final InAppRules inApp;
   private final Wrappers wrappers;
 
+  /** Distinct users per group; null where a test of grouping alone counts none. */
+  private final ErrorUsers users;
+
   public ErrorStore(int occurrencesPerGroup) {
     this(occurrencesPerGroup, new InAppRules());
   }
@@ -43,9 +46,30 @@ public final class ErrorStore implements Effects<ErrorWork> {
    * @param wrappers the exceptions skipped to name and group an error, as the works'
    */
   public ErrorStore(int occurrencesPerGroup, InAppRules inApp, Wrappers wrappers) {
+    this(occurrencesPerGroup, inApp, wrappers, null);
+  }
+
+  /**
+   * @param users where distinct users are counted (null: not counted)
+   */
+  public ErrorStore(
+      int occurrencesPerGroup, InAppRules inApp, Wrappers wrappers, ErrorUsers users) {
     this.keep = occurrencesPerGroup;
     this.inApp = inApp;
     this.wrappers = wrappers;
+    this.users = users;
+  }
+
+  @Override
+  public void prepare(java.time.LocalDate today) throws SQLException {
+    if (users != null) {
+      users.prepare(today);
+    }
+  }
+
+  /** The partition whose rows of per-partition tables a commit of {@code fs} writes. */
+  private static int sourcePartition(List<Flush<ErrorWork>> fs) {
+    return fs.stream().mapToInt(Flush::partition).min().orElseThrow();
   }
 
   @Override
@@ -73,6 +97,9 @@ public final class ErrorStore implements Effects<ErrorWork> {
       UUID group = state.id();
       addHourly(c, group, e.getValue());
       addOccurrences(c, group, e.getValue());
+      if (users != null) {
+        users.write(c, sourcePartition(fs), group, e.getValue().users);
+      }
       if (state.created()) {
         triage.created(c, e.getKey().app(), state, e.getValue());
       } else {

@@ -1,9 +1,11 @@
 package io.upbeat.processor.errors;
 
+import io.upbeat.events.ErrorContext;
 import io.upbeat.events.ErrorEvent;
 import io.upbeat.events.EventBatchCodec;
 import io.upbeat.events.ExceptionInfo;
 import io.upbeat.events.StackFrame;
+import io.upbeat.metrics.UserSketch;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -56,6 +58,10 @@ final class GroupDelta {
   final java.util.Set<String> legacy = new java.util.TreeSet<>();
 
   final Map<Instant, Long> hourly = new TreeMap<>();
+
+  /** The distinct users per environment and hour: what {@link ErrorUsers} adds to its rows. */
+  final Map<ErrorUsers.Bucket, UserSketch> users = new java.util.HashMap<>();
+
   final List<Occurrence> newest = new ArrayList<>();
 
   GroupDelta(int keep) {
@@ -78,6 +84,14 @@ final class GroupDelta {
       legacy.add(legacyKey);
     }
     hourly.merge(at.truncatedTo(ChronoUnit.HOURS), 1L, Long::sum);
+    String user = ErrorContext.parse(e.contextJson()).userKey();
+    if (user != null) {
+      users
+          .computeIfAbsent(
+              new ErrorUsers.Bucket(environment, at.truncatedTo(ChronoUnit.HOURS)),
+              b -> new UserSketch())
+          .add(user);
+    }
     if (firstSeen == null || at.isBefore(firstSeen)) {
       firstSeen = at;
       firstRelease = release;
@@ -126,6 +140,8 @@ final class GroupDelta {
     count += other.count;
     legacy.addAll(other.legacy);
     other.hourly.forEach((h, n) -> hourly.merge(h, n, Long::sum));
+    // Into a copy: the other delta's sketches belong to a work that may be committed again.
+    other.users.forEach((b, u) -> users.computeIfAbsent(b, k -> new UserSketch()).merge(u));
     if (firstSeen == null || other.firstSeen.isBefore(firstSeen)) {
       firstSeen = other.firstSeen;
       firstRelease = other.firstRelease;
