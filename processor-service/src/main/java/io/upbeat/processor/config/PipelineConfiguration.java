@@ -7,6 +7,7 @@ import io.upbeat.processor.consume.DeletedApps;
 import io.upbeat.processor.consume.EventPipeline;
 import io.upbeat.processor.consume.LedgerStore;
 import io.upbeat.processor.consume.OffsetLedger;
+import io.upbeat.processor.errors.ErrorCounts;
 import io.upbeat.processor.errors.ErrorStore;
 import io.upbeat.processor.errors.ErrorUsers;
 import io.upbeat.processor.errors.ErrorWork;
@@ -169,6 +170,7 @@ class PipelineConfiguration {
                     properties.occurrencesPerGroup(),
                     inApp,
                     wrappers,
+                    new ErrorCounts(dataSource, properties.minuteRetentionDays()),
                     new ErrorUsers(dataSource, properties.hourRetentionDays()))),
             ErrorWork.factory(properties.occurrencesPerGroup(), meters, inApp, wrappers),
             deletedApps,

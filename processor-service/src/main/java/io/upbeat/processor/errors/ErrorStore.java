@@ -26,6 +26,7 @@ public final class ErrorStore implements Effects<ErrorWork> {
   private final Triage triage = new Triage();
   private final InAppRules inApp;
   private final Wrappers wrappers;
+  private final ErrorCounts counts;
 
   /** Distinct users per group; null where a test of grouping alone counts none. */
   private final ErrorUsers users;
@@ -50,18 +51,35 @@ public final class ErrorStore implements Effects<ErrorWork> {
   }
 
   /**
-   * @param users where distinct users are counted (null: not counted)
+   * @param counts where the per-minute counts go ({@code error_counts_1m}); null for none
    */
   public ErrorStore(
-      int occurrencesPerGroup, InAppRules inApp, Wrappers wrappers, ErrorUsers users) {
+      int occurrencesPerGroup, InAppRules inApp, Wrappers wrappers, ErrorCounts counts) {
+    this(occurrencesPerGroup, inApp, wrappers, counts, null);
+  }
+
+  /**
+   * @param counts where the per-minute counts go ({@code error_counts_1m}); null for none
+   * @param users where distinct users are counted ({@code error_users_1h}); null for none
+   */
+  public ErrorStore(
+      int occurrencesPerGroup,
+      InAppRules inApp,
+      Wrappers wrappers,
+      ErrorCounts counts,
+      ErrorUsers users) {
     this.keep = occurrencesPerGroup;
     this.inApp = inApp;
     this.wrappers = wrappers;
+    this.counts = counts;
     this.users = users;
   }
 
   @Override
   public void prepare(java.time.LocalDate today) throws SQLException {
+    if (counts != null) {
+      counts.prepare(today);
+    }
     if (users != null) {
       users.prepare(today);
     }
@@ -96,6 +114,7 @@ public final class ErrorStore implements Effects<ErrorWork> {
       Triage.GroupState state = upsertGroup(c, e.getKey(), e.getValue());
       UUID group = state.id();
       addHourly(c, group, e.getValue());
+      addMinutes(c, e.getKey().app(), group, e.getValue(), fs);
       addOccurrences(c, group, e.getValue());
       if (users != null) {
         users.write(c, sourcePartition(fs), group, e.getValue().users);
@@ -236,6 +255,15 @@ public final class ErrorStore implements Effects<ErrorWork> {
         ps.addBatch();
       }
       ps.executeBatch();
+    }
+  }
+
+  private void addMinutes(
+      Connection c, UUID app, UUID group, GroupDelta d, List<Flush<ErrorWork>> fs)
+      throws SQLException {
+    if (counts != null) {
+      int lowest = fs.stream().mapToInt(Flush::partition).min().orElse(0);
+      counts.add(c, app, group, d, lowest);
     }
   }
 

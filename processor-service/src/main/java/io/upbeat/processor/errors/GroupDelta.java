@@ -59,6 +59,9 @@ final class GroupDelta {
 
   final Map<Instant, Long> hourly = new TreeMap<>();
 
+  /** Counts per (environment, release, minute) of the events' own time: {@link ErrorCounts}. */
+  final Map<ErrorCounts.Minute, Long> minutes = new java.util.HashMap<>();
+
   /** The distinct users per environment and hour: what {@link ErrorUsers} adds to its rows. */
   final Map<ErrorUsers.Bucket, UserSketch> users = new java.util.HashMap<>();
 
@@ -84,6 +87,7 @@ final class GroupDelta {
       legacy.add(legacyKey);
     }
     hourly.merge(at.truncatedTo(ChronoUnit.HOURS), 1L, Long::sum);
+    minutes.merge(ErrorCounts.Minute.of(environment, release, at), 1L, Long::sum);
     String user = ErrorContext.parse(e.contextJson()).userKey();
     if (user != null) {
       users
@@ -140,6 +144,7 @@ final class GroupDelta {
     count += other.count;
     legacy.addAll(other.legacy);
     other.hourly.forEach((h, n) -> hourly.merge(h, n, Long::sum));
+    other.minutes.forEach((m, n) -> minutes.merge(m, n, Long::sum));
     // Into a copy: the other delta's sketches belong to a work that may be committed again.
     other.users.forEach((b, u) -> users.computeIfAbsent(b, k -> new UserSketch()).merge(u));
     if (firstSeen == null || other.firstSeen.isBefore(firstSeen)) {

@@ -9,9 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.LocalDate;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,8 +22,6 @@ import javax.sql.DataSource;
  * LedgerStore}).
  */
 public final class MetricsStore implements Effects<MetricsWork> {
-  private static final DateTimeFormatter DAY = DateTimeFormatter.BASIC_ISO_DATE;
-
   private final DataSource dataSource;
   private final int retentionDays;
 
@@ -201,23 +197,11 @@ public final class MetricsStore implements Effects<MetricsWork> {
   }
 
   /**
-   * Creates the daily partitions of the minute table from {@code from} to {@code to} inclusive (UTC
+   * Creates the daily partitions of the minute tables ({@link
+   * io.upbeat.processor.rollup.MinutePartitions}) from {@code from} to {@code to} inclusive (UTC
    * days) that do not exist yet.
    */
   public void ensureDailyPartitions(LocalDate from, LocalDate to) throws SQLException {
-    Rollups.maintainPartitions(
-        dataSource,
-        c -> {
-          try (Statement s = c.createStatement()) {
-            for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
-              Rollups.createPartition(
-                  s,
-                  "txn_metrics_1m",
-                  d.format(DAY),
-                  d.atStartOfDay(),
-                  d.plusDays(1).atStartOfDay());
-            }
-          }
-        });
+    io.upbeat.processor.rollup.MinutePartitions.ensure(dataSource, from, to);
   }
 }

@@ -263,7 +263,9 @@ public final class Rollups {
             m.atDay(1).atStartOfDay(),
             m.plusMonths(1).atDay(1).atStartOfDay());
       }
-      dropOlder(c, "txn_metrics_1m", today.minusDays(retention.minuteDays()));
+      for (String minutes : MinutePartitions.TABLES) {
+        dropOlder(c, minutes, today.minusDays(retention.minuteDays()));
+      }
       dropOlder(c, "txn_metrics_1h", today.minusDays(retention.hourDays()));
       dropOlder(c, "txn_metrics_1d", YearMonth.from(today.minusDays(retention.dayDays())).atDay(1));
     }

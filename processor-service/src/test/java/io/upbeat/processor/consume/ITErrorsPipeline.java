@@ -74,13 +74,15 @@ class ITErrorsPipeline {
     for (int i = 0; i < 3; i++) {
       send(s, topic, i, "1.1", fingerprinted(hour.plusSeconds(60L * i)));
     }
+    // Older than the minute retention: grouped, but has no minute partition to be counted in.
+    send(s, topic, 2, null, fingerprinted(hour.minus(Duration.ofDays(30))));
     Running first = start(s, topic, db);
-    awaitGroups(db, 12, 3);
+    awaitGroups(db, 12, 4);
     first.stop();
 
     send(s, topic, 1, "1.2", npe(hour.plusSeconds(7_000), 99));
     Running second = start(s, topic, db);
-    awaitGroups(db, 13, 3);
+    awaitGroups(db, 13, 4);
     second.stop();
 
     try (Connection c = db.getConnection();
@@ -116,7 +118,40 @@ class ITErrorsPipeline {
             .hasSize(KEEP)
             .first()
             .isEqualTo(hour.plusSeconds(7_000).getEpochSecond());
+        // Per minute and release, exactly once across the restart: 13 minutes, 6 + 6 + 1.
+        assertThat(
+                longs(
+                    c,
+                    "SELECT sum(count) FROM error_counts_1m WHERE group_id = '"
+                        + group
+                        + "' AND environment = 'production' GROUP BY release ORDER BY release"))
+            .containsExactly(6L, 6L, 1L);
+        assertThat(
+                longs(
+                    c,
+                    "SELECT count(DISTINCT bucket) FROM error_counts_1m WHERE group_id = '"
+                        + group
+                        + "'"))
+            .containsExactly(13L);
+        assertThat(
+                longs(
+                    c,
+                    "SELECT extract(epoch FROM min(bucket))::bigint FROM error_counts_1m"
+                        + " WHERE group_id = '"
+                        + group
+                        + "'"))
+            .containsExactly(hour.getEpochSecond());
       }
+      // The fingerprinted group: its three recent minutes; the 30-day-old event is not counted.
+      assertThat(
+              longs(
+                  c,
+                  "SELECT sum(count) FROM error_counts_1m WHERE app_id = '"
+                      + app
+                      + "' AND group_id <> (SELECT id FROM error_groups WHERE app_id = '"
+                      + app
+                      + "' AND count = 13)"))
+          .containsExactly(3L);
     }
   }
 
@@ -225,7 +260,13 @@ class ITErrorsPipeline {
                 new ByteArraySerializer()),
             s.topic("upbeat.events.dlq"),
             topic,
-            new LedgerStore<>(new OffsetLedger(db, "errors"), new ErrorStore(KEEP)),
+            new LedgerStore<>(
+                new OffsetLedger(db, "errors"),
+                new ErrorStore(
+                    KEEP,
+                    new io.upbeat.processor.errors.InAppRules(),
+                    io.upbeat.processor.errors.Wrappers.defaults(),
+                    new io.upbeat.processor.errors.ErrorCounts(db, 7))),
             ErrorWork.factory(KEEP, meters),
             Clock.systemUTC(),
             Duration.ofMillis(200),

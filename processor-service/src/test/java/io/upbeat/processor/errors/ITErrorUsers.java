@@ -52,7 +52,7 @@ class ITErrorUsers {
     DataSource db = stack.stack().dataSource();
     Schema.flyway(db).migrate();
     jdbc = new JdbcTemplate(db);
-    effects = new ErrorStore(5, new InAppRules(), Wrappers.defaults(), new ErrorUsers(db, 2));
+    effects = new ErrorStore(5, new InAppRules(), Wrappers.defaults(), null, new ErrorUsers(db, 2));
     store = new LedgerStore<>(new OffsetLedger(db, "errors"), effects);
     store.prepare(today);
   }
