@@ -50,6 +50,15 @@ final class PurgeSteps {
                 WHERE g.app_id = :target LIMIT :limit)
               """),
           new Step(
+              "error_users_1h",
+              """
+              DELETE FROM error_users_1h
+              WHERE (group_id, environment, hour, source_partition) IN (
+                SELECT u.group_id, u.environment, u.hour, u.source_partition
+                FROM error_users_1h u JOIN error_groups g ON g.id = u.group_id
+                WHERE g.app_id = :target LIMIT :limit)
+              """),
+          new Step(
               "error_groups",
               """
               DELETE FROM error_groups WHERE id IN (
