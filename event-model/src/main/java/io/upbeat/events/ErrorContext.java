@@ -67,6 +67,34 @@ public record ErrorContext(Request request, User user, Map<String, String> tags)
   }
 
   /**
+   * {@link #userKey()} of a context, reading only its {@code user} (the processor asks this of
+   * every error).
+   */
+  public static String userKey(String json) {
+    if (json == null || json.isEmpty()) {
+      return null;
+    }
+    try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), json)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      User user = null;
+      while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+        String field = p.currentName();
+        JsonToken value = p.nextToken();
+        if ("user".equals(field) && value == JsonToken.START_OBJECT) {
+          user = user(p);
+        } else {
+          p.skipChildren();
+        }
+      }
+      return new ErrorContext(null, user, Map.of()).userKey();
+    } catch (JacksonException e) {
+      return null;
+    }
+  }
+
+  /**
    * Reads a stored or received context.
    *
    * @param json a JSON object, or null

@@ -36,6 +36,19 @@ class ErrorContextTest {
         .isEqualTo("email:ann@x.org");
     assertThat(ErrorContext.parse("{\"user\": {\"name\": \"Ann\"}}").userKey()).isNull();
     assertThat(ErrorContext.parse("{\"tags\": {}}").userKey()).isNull();
+    for (String json :
+        new String[] {
+          "{\"user\": {\"id\": 7}}",
+          "{\"tags\": {\"a\": 1}, \"user\": {\"email\": \"A@b.c\"}}",
+          "{\"user\": {\"name\": \"n\"}}",
+          "{\"user\": [1]}",
+          "[]",
+          "{",
+          "nonsense"
+        }) {
+      assertThat(ErrorContext.userKey(json)).isEqualTo(ErrorContext.parse(json).userKey());
+    }
+    assertThat(ErrorContext.userKey(null)).isNull();
   }
 
   @Test

@@ -88,7 +88,7 @@ final class GroupDelta {
     }
     hourly.merge(at.truncatedTo(ChronoUnit.HOURS), 1L, Long::sum);
     minutes.merge(ErrorCounts.Minute.of(environment, release, at), 1L, Long::sum);
-    String user = ErrorContext.parse(e.contextJson()).userKey();
+    String user = ErrorContext.userKey(e.contextJson());
     if (user != null) {
       users
           .computeIfAbsent(
