@@ -9,6 +9,7 @@ import io.upbeat.api.deletion.PurgeWorker;
 import io.upbeat.events.TokenDigest;
 import io.upbeat.events.Topics;
 import io.upbeat.metrics.LatencySketch;
+import io.upbeat.metrics.UserSketch;
 import java.net.http.HttpResponse;
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -58,6 +59,8 @@ class ITDeletion extends ApiIntegrationTest {
           "CREATE TABLE IF NOT EXISTS " + table + "_default PARTITION OF " + table + " DEFAULT");
     }
     jdbc.execute("CREATE TABLE IF NOT EXISTS txn_samples_default PARTITION OF txn_samples DEFAULT");
+    jdbc.execute(
+        "CREATE TABLE IF NOT EXISTS error_users_1h_default PARTITION OF error_users_1h DEFAULT");
     owner = api.newAccount("Deleting Org " + UUID.randomUUID());
     member = api.newAccount("Member's own org");
     stranger = api.newAccount("Stranger's org");
@@ -173,6 +176,12 @@ class ITDeletion extends ApiIntegrationTest {
           "INSERT INTO error_hourly (group_id, hour, count) VALUES (?, date_trunc('hour', now()), 2)",
           group);
       jdbc.update(
+          "INSERT INTO error_users_1h (group_id, environment, hour, source_partition, sketch)"
+              + " SELECT ?, 'production', date_trunc('hour', now()), p, ?"
+              + " FROM generate_series(0, 1) p",
+          group,
+          new UserSketch().add("id:" + group).toBytes());
+      jdbc.update(
           """
           INSERT INTO error_counts_1m (app_id, group_id, environment, release, bucket,
             source_partition, count)
@@ -249,6 +258,7 @@ class ITDeletion extends ApiIntegrationTest {
       }
       counts.put("error_occurrences", in("error_occurrences", "group_id", groups));
       counts.put("error_hourly", in("error_hourly", "group_id", groups));
+      counts.put("error_users_1h", in("error_users_1h", "group_id", groups));
       counts.put("release_commits", in("release_commits", "release_id", releases));
       counts.put("release_commit_files", in("release_commit_files", "release_id", releases));
       counts.put(

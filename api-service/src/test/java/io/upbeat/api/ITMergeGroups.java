@@ -161,6 +161,32 @@ class ITMergeGroups extends ApiIntegrationTest {
     assertThat(walked).containsExactlyElementsOf(expected);
   }
 
+  /** The detail's breakdowns add the members' per-minute counts, and their users once each. */
+  @Test
+  void breakdownsAddTheMembersCountsAndUsers() {
+    ErrorRows rows = new ErrorRows(jdbc);
+    UUID target = rows.group(app, 10, hour);
+    UUID member = rows.group(app, 5, hour);
+    Instant h = hour.minus(2, ChronoUnit.HOURS);
+    rows.minute(app, target, "production", "1.1", h.plusSeconds(60), 0, 10);
+    rows.minute(app, member, "production", "1.1", h.plusSeconds(120), 1, 3);
+    rows.minute(app, member, "staging", "1.0", h.plusSeconds(180), 0, 2);
+    rows.users(target, "production", h, 0, ErrorRows.sketch("id:1", "id:2"));
+    rows.users(member, "production", h, 1, ErrorRows.sketch("id:2", "id:3"));
+    assertThat(merge(owner, target, "[\"" + member + "\"]").status()).isEqualTo(200);
+
+    JsonNode d = api.get(errors() + "/" + target, owner.apiKey()).json();
+    assertThat(d.at("/environments/0/name").asString()).isEqualTo("production");
+    assertThat(d.at("/environments/0/count").asLong()).isEqualTo(13);
+    assertThat(d.at("/environments/1/count").asLong()).isEqualTo(2);
+    assertThat(d.at("/releases/0/version").asString()).isEqualTo("1.1");
+    assertThat(d.at("/releases/0/count").asLong()).isEqualTo(13);
+    assertThat(d.at("/users/count").asLong()).isEqualTo(3);
+    JsonNode own = api.get(errors() + "/" + member, owner.apiKey()).json();
+    assertThat(own.at("/environments/0/count").asLong()).isEqualTo(3);
+    assertThat(own.at("/users/count").asLong()).isEqualTo(2);
+  }
+
   @Test
   void searchFindsTheMergedGroupByItsMembersTextAndOccurrences() {
     UUID target =

@@ -49,6 +49,19 @@ final class PurgeSteps {
                 SELECT h.group_id, h.hour FROM error_hourly h JOIN error_groups g ON g.id = h.group_id
                 WHERE g.app_id = :target LIMIT :limit)
               """),
+          // Before its parent, like error_hourly (its rows would otherwise go by cascade, many
+          // per group, in the groups' batches). Inserted mid-list: a job that was mid-way when
+          // this was deployed resumes at a stored index that now names the step before its own,
+          // which deletes nothing more, so no table is skipped.
+          new Step(
+              "error_users_1h",
+              """
+              DELETE FROM error_users_1h
+              WHERE (group_id, environment, hour, source_partition) IN (
+                SELECT u.group_id, u.environment, u.hour, u.source_partition
+                FROM error_users_1h u JOIN error_groups g ON g.id = u.group_id
+                WHERE g.app_id = :target LIMIT :limit)
+              """),
           new Step(
               "error_groups",
               """

@@ -10,6 +10,7 @@ import io.upbeat.api.errors.ErrorPayloads.HourlyCount;
 import io.upbeat.api.errors.ErrorPayloads.Occurrence;
 import io.upbeat.api.orgs.OrgMembers;
 import io.upbeat.api.security.CurrentUser;
+import io.upbeat.events.ErrorContext;
 import io.upbeat.support.web.ApiException;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,6 +45,7 @@ class ErrorPages {
   private final ErrorGroups groups;
   private final OrgMembers members;
   private final Environments environments;
+  private final ErrorBreakdowns breakdowns;
   private final GroupMerges merges;
   private final Clock clock;
 
@@ -52,9 +54,11 @@ class ErrorPages {
       ErrorGroups groups,
       OrgMembers members,
       Environments environments,
+      ErrorBreakdowns breakdowns,
       GroupMerges merges,
       Clock clock) {
     this.access = access;
+    this.breakdowns = breakdowns;
     this.merges = merges;
     this.environments = environments;
     this.groups = groups;
@@ -147,6 +151,9 @@ class ErrorPages {
     model.addAttribute("latest", latest);
     model.addAttribute("chain", latest == null ? List.of() : StackTraces.chain(latest.exception()));
     model.addAttribute("occurrences", occurrences);
+    model.addAttribute(
+        "context", latest == null ? ErrorContext.EMPTY : ErrorContext.parse(latest.context()));
+    model.addAttribute("breakdown", breakdowns.of(app.id(), id, null, from, to));
     model.addAttribute("mergedInto", merges.mergedInto(app.id(), id).orElse(null));
     model.addAttribute("merged", merges.members(id));
     triageModel(app, found.group(), model);

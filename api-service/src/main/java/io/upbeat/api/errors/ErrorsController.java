@@ -47,12 +47,19 @@ class ErrorsController {
 
   private final AccessControl access;
   private final ErrorGroups groups;
+  private final ErrorBreakdowns breakdowns;
   private final GroupMerges merges;
   private final Clock clock;
 
-  ErrorsController(AccessControl access, ErrorGroups groups, GroupMerges merges, Clock clock) {
+  ErrorsController(
+      AccessControl access,
+      ErrorGroups groups,
+      ErrorBreakdowns breakdowns,
+      GroupMerges merges,
+      Clock clock) {
     this.access = access;
     this.groups = groups;
+    this.breakdowns = breakdowns;
     this.merges = merges;
     this.clock = clock;
   }
@@ -108,6 +115,7 @@ class ErrorsController {
         groups.hourly(id, window[0], window[1]),
         latest.isEmpty() ? null : latest.getFirst(),
         found.suspect(),
+        breakdowns.of(app, id, env, window[0], window[1]),
         merges.mergedInto(app, id).orElse(null),
         merges.members(id));
   }
