@@ -232,6 +232,19 @@ final class Triage {
       GroupDelta d,
       Optional<Assigner.Assignment> assignment)
       throws SQLException {
+    if (kind != NotificationKind.ASSIGNED
+        && !io.upbeat.alerting.TriageAlerts.fire(
+            c,
+            app,
+            kind.code(),
+            new io.upbeat.alerting.TriageAlerts.Occurrence(
+                group,
+                d.lastSeen,
+                d.lastEnvironment,
+                d.lastRelease,
+                assignment.map(Assigner.Assignment::email).orElse(null)))) {
+      return; // no default rule of this kind (the app's rules notified on their own, if any)
+    }
     NotificationOutbox.insert(
         c,
         app,
