@@ -52,7 +52,8 @@ class ITDeletion extends ApiIntegrationTest {
 
   @BeforeEach
   void accounts() {
-    for (String table : List.of("txn_metrics_1m", "txn_metrics_1h", "txn_metrics_1d")) {
+    for (String table :
+        List.of("txn_metrics_1m", "txn_metrics_1h", "txn_metrics_1d", "error_counts_1m")) {
       jdbc.execute(
           "CREATE TABLE IF NOT EXISTS " + table + "_default PARTITION OF " + table + " DEFAULT");
     }
@@ -166,6 +167,34 @@ class ITDeletion extends ApiIntegrationTest {
       jdbc.update(
           "INSERT INTO error_hourly (group_id, hour, count) VALUES (?, date_trunc('hour', now()), 2)",
           group);
+      jdbc.update(
+          """
+          INSERT INTO error_counts_1m (app_id, group_id, environment, release, bucket,
+            source_partition, count) VALUES (?, ?, 'production', '', date_trunc('minute', now()), 0, 2)
+          """,
+          app.id(),
+          group);
+      // An alert rule of the app (besides its two defaults) with an event and its notification.
+      UUID rule = UUID.randomUUID();
+      jdbc.update(
+          "INSERT INTO alert_rules (id, app_id, name, kind, threshold, window_minutes)"
+              + " VALUES (?, ?, 'errors', 'error_count', 5, 10)",
+          rule,
+          app.id());
+      UUID alert = UUID.randomUUID();
+      jdbc.update(
+          "INSERT INTO notifications (id, app_id, kind, alert_rule_id, payload, dispatched_at)"
+              + " VALUES (?, ?, 'alert', ?, '{}'::jsonb, now())",
+          alert,
+          app.id(),
+          rule);
+      jdbc.update(
+          "INSERT INTO alert_events (id, rule_id, app_id, state, at, notified, notification_id)"
+              + " VALUES (?, ?, ?, 'firing', now(), true, ?)",
+          UUID.randomUUID(),
+          rule,
+          app.id(),
+          alert);
       UUID notification = UUID.randomUUID();
       jdbc.update(
           // Dispatched already (its delivery is below), so the notifier adds nothing meanwhile.
@@ -211,6 +240,9 @@ class ITDeletion extends ApiIntegrationTest {
               "txn_samples",
               "txn_orphan_spans",
               "error_groups",
+              "error_counts_1m",
+              "alert_rules",
+              "alert_events",
               "notifications",
               "releases",
               "webhooks",

@@ -32,8 +32,16 @@ class AppService {
   private final MeterRegistry meters;
   private final AuditLog audit;
 
+  private final io.upbeat.api.alerts.DefaultRules defaultRules;
+
   AppService(
-      JdbcClient jdbc, TokenOutbox outbox, Clock clock, MeterRegistry meters, AuditLog audit) {
+      JdbcClient jdbc,
+      TokenOutbox outbox,
+      Clock clock,
+      MeterRegistry meters,
+      AuditLog audit,
+      io.upbeat.api.alerts.DefaultRules defaultRules) {
+    this.defaultRules = defaultRules;
     this.audit = audit;
     this.jdbc = jdbc;
     this.outbox = outbox;
@@ -59,6 +67,7 @@ class AppService {
     }
     String secret = issue(appId, AppTokenRecord.SECRET, now);
     String ci = issue(appId, AppTokenRecord.CI, now);
+    defaultRules.create(appId);
     audit.org(actor, orgId, AuditAction.APP_CREATED, name);
     meters.counter("upbeat.apps.created").increment();
     return new CreatedApp(appId, name, orgId, now, secret, ci);

@@ -36,6 +36,18 @@ final class PurgeSteps {
                 SELECT id FROM notifications WHERE app_id = :target LIMIT :limit)
               """),
           new Step(
+              "alert_events",
+              """
+              DELETE FROM alert_events WHERE id IN (
+                SELECT id FROM alert_events WHERE app_id = :target LIMIT :limit)
+              """),
+          new Step(
+              "alert_rules",
+              """
+              DELETE FROM alert_rules WHERE id IN (
+                SELECT id FROM alert_rules WHERE app_id = :target LIMIT :limit)
+              """),
+          new Step(
               "error_occurrences",
               """
               DELETE FROM error_occurrences WHERE id IN (
@@ -48,6 +60,14 @@ final class PurgeSteps {
               DELETE FROM error_hourly WHERE (group_id, hour) IN (
                 SELECT h.group_id, h.hour FROM error_hourly h JOIN error_groups g ON g.id = h.group_id
                 WHERE g.app_id = :target LIMIT :limit)
+              """),
+          new Step(
+              "error_counts_1m",
+              """
+              DELETE FROM error_counts_1m
+              WHERE (app_id, group_id, environment, release, bucket, source_partition) IN (
+                SELECT app_id, group_id, environment, release, bucket, source_partition
+                FROM error_counts_1m WHERE app_id = :target LIMIT :limit)
               """),
           new Step(
               "error_groups",
