@@ -1,5 +1,6 @@
 package io.upbeat.alerting;
 
+import io.upbeat.storage.notify.NotificationOutbox;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -66,9 +67,7 @@ public final class TriageAlerts {
               notify);
       UUID notification = null;
       if (notify) {
-        notification =
-            io.upbeat.storage.notify.NotificationOutbox.insertAlert(
-                c, app, AlertEvaluator.payload(rule, e));
+        notification = NotificationOutbox.insertAlert(c, app, AlertEvaluator.payload(rule, e));
       }
       AlertRules.insertEvent(c, app, e, notification);
     }

@@ -2,6 +2,7 @@ package io.upbeat.api.apps;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.upbeat.api.access.AccessControl.AppAccess;
+import io.upbeat.api.alerts.DefaultRules;
 import io.upbeat.api.apps.AppsController.App;
 import io.upbeat.api.apps.AppsController.CreatedApp;
 import io.upbeat.api.audit.AuditAction;
@@ -32,7 +33,7 @@ class AppService {
   private final MeterRegistry meters;
   private final AuditLog audit;
 
-  private final io.upbeat.api.alerts.DefaultRules defaultRules;
+  private final DefaultRules defaultRules;
 
   AppService(
       JdbcClient jdbc,
@@ -40,7 +41,7 @@ class AppService {
       Clock clock,
       MeterRegistry meters,
       AuditLog audit,
-      io.upbeat.api.alerts.DefaultRules defaultRules) {
+      DefaultRules defaultRules) {
     this.defaultRules = defaultRules;
     this.audit = audit;
     this.jdbc = jdbc;

@@ -1,5 +1,6 @@
 package io.upbeat.processor.errors;
 
+import io.upbeat.alerting.TriageAlerts;
 import io.upbeat.assignment.Assigner;
 import io.upbeat.assignment.AssignmentStore;
 import io.upbeat.assignment.Frame;
@@ -233,11 +234,11 @@ final class Triage {
       Optional<Assigner.Assignment> assignment)
       throws SQLException {
     if (kind != NotificationKind.ASSIGNED
-        && !io.upbeat.alerting.TriageAlerts.fire(
+        && !TriageAlerts.fire(
             c,
             app,
             kind.code(),
-            new io.upbeat.alerting.TriageAlerts.Occurrence(
+            new TriageAlerts.Occurrence(
                 group,
                 d.lastSeen,
                 d.lastEnvironment,

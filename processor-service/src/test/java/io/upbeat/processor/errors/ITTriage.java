@@ -3,6 +3,7 @@ package io.upbeat.processor.errors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.upbeat.alerting.AlertRules;
 import io.upbeat.events.ErrorEvent;
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.ExceptionInfo;
@@ -54,7 +55,7 @@ class ITTriage {
     jdbc.update("INSERT INTO apps (id, org_id, name) VALUES (?, ?, 'web')", app, org);
     // As api-service creates an app: with the default new-error and regression rules.
     try (java.sql.Connection c = db.getConnection()) {
-      io.upbeat.alerting.AlertRules.insertDefaults(c, app);
+      AlertRules.insertDefaults(c, app);
     }
     store = new LedgerStore<>(new OffsetLedger(db, "errors"), new ErrorStore(100));
   }
