@@ -97,6 +97,9 @@ class ITAlertsBrowser {
     Matcher link = VERIFY.matcher(GreenMailUtil.getBody(mailsTo(email).getFirst()));
     assertThat(link.find()).isTrue();
     browser.open("/verify-email?token=" + link.group(1));
+    browser.click("#verify-form button[type=submit]");
+    new WebDriverWait(browser.driver(), Duration.ofSeconds(15))
+        .until(d -> browser.exists("#verified"));
 
     browser.open("/apps");
     browser.fill("form input[name=name]", "shop");
