@@ -303,8 +303,27 @@ class ITAlertRules extends ApiIntegrationTest {
   @Test
   void anAlertIsMailedToTheRulesRecipientsOnly() {
     jdbc.update("UPDATE users SET email_verified_at = now() WHERE id = ?", owner.userId());
-    String id = api.post(rules, owner.apiKey(), latency("Slow checkout", 300)).text("/id");
     UUID app = UUID.fromString(appId);
+    // A webhook of the app (inserted as the webhooks API would: no DNS in tests), and one that
+    // subscribes to every event kind but is not the rule's: it gets nothing.
+    UUID hook = UUID.randomUUID();
+    UUID other = UUID.randomUUID();
+    for (UUID h : List.of(hook, other)) {
+      jdbc.update(
+          "INSERT INTO webhooks (id, app_id, url, events) VALUES (?, ?, ?,"
+              + " '{new_error,regression,assigned}')",
+          h,
+          app,
+          "https://hooks.example.com/" + h);
+    }
+    String body =
+        latency("Slow checkout", 300)
+            .replace(
+                "\"actions\": [",
+                "\"actions\": [{\"kind\": \"webhook\", \"webhook_id\": \"" + hook + "\"}, ");
+    Response created = api.post(rules, owner.apiKey(), body);
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    String id = created.text("/id");
     UUID rule = UUID.fromString(id);
     Instant at = Instant.now().truncatedTo(ChronoUnit.MINUTES);
     jdbc.execute(
@@ -342,6 +361,14 @@ class ITAlertRules extends ApiIntegrationTest {
         .contains("Value: 512.50")
         .contains("Release: 2.1.0")
         .contains("/apps/" + appId + "/alerts");
+    assertThat(
+            jdbc.queryForList(
+                "SELECT d.channel FROM notification_deliveries d"
+                    + " JOIN notifications n ON n.id = d.notification_id"
+                    + " WHERE n.alert_rule_id = ? ORDER BY d.channel",
+                String.class,
+                rule))
+        .containsExactly("email:" + owner.email().toLowerCase(), "webhook:" + hook);
   }
 
   @Test
