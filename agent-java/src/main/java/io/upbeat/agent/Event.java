@@ -114,6 +114,12 @@ sealed interface Event {
     }
   }
 
+  /** Who an error happened to; any part may be null. */
+  record User(String id, String email, String name) {}
+
+  /** The request an error happened in: method and URL may be null, headers in the order given. */
+  record Request(String method, String url, Map<String, String> headers) {}
+
   /** A span of a transaction: offsets in milliseconds from the transaction's start. */
   record SpanData(String name, String type, double startMs, double durationMs) {}
 
@@ -126,11 +132,19 @@ sealed interface Event {
       String culprit,
       Frames.ExceptionData exception,
       Map<String, String> tags,
-      String userId)
+      User user,
+      Request request)
       implements Event {
     @Override
     public long approximateBytes() {
       long n = 200 + stringBytes(transactionName) + stringBytes(culprit) + tagBytes(tags);
+      if (user != null) {
+        n += 64 + stringBytes(user.id()) + stringBytes(user.email()) + stringBytes(user.name());
+      }
+      if (request != null) {
+        n += 64 + stringBytes(request.method()) + stringBytes(request.url());
+        n += tagBytes(request.headers());
+      }
       for (Frames.ExceptionData x = exception; x != null; x = x.cause()) {
         n += 64 + stringBytes(x.type()) + stringBytes(x.message());
         for (Frames.Frame f : x.frames()) {
@@ -152,7 +166,7 @@ sealed interface Event {
           .field("culprit", culprit)
           .name("exception");
       exception.write(j);
-      Context.write(j, tags, userId);
+      Context.write(j, tags, user, request);
       j.endObject();
     }
   }
@@ -168,6 +182,40 @@ sealed interface Event {
       j.name("context").beginObject();
       if (userId != null) {
         j.name("user").beginObject().field("id", userId).endObject();
+      }
+      if (tags != null && !tags.isEmpty()) {
+        j.name("tags").beginObject();
+        tags.forEach((k, v) -> j.field(k, v));
+        j.endObject();
+      }
+      j.endObject();
+    }
+
+    /** An error's context: its request and user in full beside the tags. */
+    static void write(Json j, Map<String, String> tags, User user, Request request) {
+      if ((tags == null || tags.isEmpty()) && user == null && request == null) {
+        return;
+      }
+      j.name("context").beginObject();
+      if (request != null) {
+        j.name("request")
+            .beginObject()
+            .field("method", request.method())
+            .field("url", request.url());
+        if (!request.headers().isEmpty()) {
+          j.name("headers").beginObject();
+          request.headers().forEach((k, v) -> j.field(k, v));
+          j.endObject();
+        }
+        j.endObject();
+      }
+      if (user != null) {
+        j.name("user")
+            .beginObject()
+            .field("id", user.id())
+            .field("email", user.email())
+            .field("name", user.name())
+            .endObject();
       }
       if (tags != null && !tags.isEmpty()) {
         j.name("tags").beginObject();

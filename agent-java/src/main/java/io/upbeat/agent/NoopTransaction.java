@@ -25,6 +25,16 @@ enum NoopTransaction implements Transaction, Span, Transaction.Scope {
   }
 
   @Override
+  public Transaction setUser(String id, String email, String name) {
+    return this;
+  }
+
+  @Override
+  public Transaction setRequest(String method, String url, java.util.Map<String, String> headers) {
+    return this;
+  }
+
+  @Override
   public Transaction setTag(String key, String value) {
     return this;
   }

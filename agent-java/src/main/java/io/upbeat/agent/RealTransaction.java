@@ -14,6 +14,12 @@ import java.util.function.Function;
 final class RealTransaction implements Transaction {
   static final int MAX_SPANS = 1_000;
 
+  /** Bounds of {@link #setRequest}: an error's context stays within a few KiB. */
+  static final int MAX_HEADERS = 32;
+
+  static final int MAX_VALUE_CHARS = 256;
+  static final int MAX_URL_CHARS = 2_048;
+
   private static final VarHandle ENDED;
 
   static {
@@ -50,6 +56,9 @@ final class RealTransaction implements Transaction {
   private volatile String result;
   private volatile Outcome outcome;
   private volatile String userId;
+  // Sent with errors only: set together, read together.
+  private volatile Event.User user;
+  private volatile Event.Request request;
 
   RealTransaction(
       Upbeat.Agent agent,
@@ -127,8 +136,39 @@ final class RealTransaction implements Transaction {
 
   @Override
   public Transaction setUser(String id) {
+    return setUser(id, null, null);
+  }
+
+  @Override
+  public Transaction setUser(String id, String email, String name) {
     this.userId = id;
+    this.user =
+        id == null && email == null && name == null
+            ? null
+            : new Event.User(
+                cut(id, MAX_VALUE_CHARS), cut(email, MAX_VALUE_CHARS), cut(name, MAX_VALUE_CHARS));
     return this;
+  }
+
+  @Override
+  public Transaction setRequest(String method, String url, Map<String, String> headers) {
+    Map<String, String> kept = new LinkedHashMap<>();
+    if (headers != null) {
+      for (Map.Entry<String, String> h : headers.entrySet()) {
+        if (kept.size() == MAX_HEADERS) {
+          break;
+        }
+        if (h.getKey() != null && h.getValue() != null) {
+          kept.put(cut(h.getKey(), MAX_VALUE_CHARS), cut(h.getValue(), MAX_VALUE_CHARS));
+        }
+      }
+    }
+    this.request = new Event.Request(cut(method, 32), cut(url, MAX_URL_CHARS), kept);
+    return this;
+  }
+
+  private static String cut(String s, int max) {
+    return s == null || s.length() <= max ? s : s.substring(0, max);
   }
 
   @Override
@@ -188,7 +228,7 @@ final class RealTransaction implements Transaction {
   public void captureException(Throwable error) {
     if (error != null) {
       capturedError = true;
-      reportError(agent, error, id(), name(), tags(), userId);
+      reportError(agent, error, id(), name(), tags(), user, request);
     }
   }
 
@@ -214,7 +254,8 @@ final class RealTransaction implements Transaction {
       String transactionId,
       String transactionName,
       Map<String, String> tags,
-      String userId) {
+      Event.User user,
+      Event.Request request) {
     Frames.ExceptionData data = agent.frames().of(error);
     agent
         .reporter()
@@ -227,7 +268,8 @@ final class RealTransaction implements Transaction {
                 Frames.culprit(data),
                 data,
                 tags,
-                userId));
+                user,
+                request));
   }
 
   @Override

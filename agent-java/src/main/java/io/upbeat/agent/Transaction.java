@@ -18,8 +18,27 @@ public interface Transaction extends AutoCloseable {
   /** Marks it failed or succeeded (without it, an {@code HTTP 5xx} result counts as failed). */
   Transaction setOutcome(Outcome outcome);
 
-  /** The user it served, by an id meaningful to the application (never a password or e-mail). */
+  /** The user it served, by an id meaningful to the application (never a password). */
   Transaction setUser(String id);
+
+  /**
+   * The user it served, with what a person triaging its errors would want to see: an id meaningful
+   * to the application, an e-mail address and a name (any may be null). Errors are counted by
+   * distinct users: by the id, else the e-mail. The e-mail and name go with errors only, not with
+   * transactions.
+   */
+  Transaction setUser(String id, String email, String name);
+
+  /**
+   * The request it serves, sent with its errors (not with its timing): the method, the URL as the
+   * application received it (path and query) and headers. Kept within bounds (at most {@value
+   * RealTransaction#MAX_HEADERS} headers, {@value RealTransaction#MAX_VALUE_CHARS} characters a
+   * value, {@value RealTransaction#MAX_URL_CHARS} for the URL), so an error's context stays well
+   * under intake's limit; intake replaces the values of secret headers ({@code Authorization},
+   * {@code Cookie}...) and query parameters with {@code [Filtered]} before storing anything.
+   * Framework integrations set it when they capture an error.
+   */
+  Transaction setRequest(String method, String url, java.util.Map<String, String> headers);
 
   /** A tag to filter and group by. */
   Transaction setTag(String key, String value);

@@ -199,7 +199,7 @@ public final class Upbeat {
     if (t != null) {
       t.captureException(error);
     } else {
-      RealTransaction.reportError(a, error, null, null, null, null);
+      RealTransaction.reportError(a, error, null, null, null, null, null);
     }
   }
 

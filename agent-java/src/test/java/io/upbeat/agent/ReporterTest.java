@@ -83,7 +83,8 @@ class ReporterTest {
     }
     t.setResult("HTTP 5xx")
         .setOutcome(Transaction.Outcome.FAILURE)
-        .setUser("42")
+        .setUser("42", "ann@example.com", "Ann")
+        .setRequest("GET", "/users/42?x=1", java.util.Map.of("Accept", "*/*"))
         .setTag("region", "eu");
     Upbeat.captureException(
         new IllegalStateException("boom \"quoted\"\nline", new java.io.IOException("disk")));
@@ -108,6 +109,9 @@ class ReporterTest {
     assertThat(txn.get("duration_ms").asDouble()).isGreaterThanOrEqualTo(0);
     assertThat(txn.at("/spans/0/type").asString()).isEqualTo("db.postgresql.query");
     assertThat(txn.at("/context/tags/region").asString()).isEqualTo("eu");
+    // The user's e-mail and name, and the request, go with errors only.
+    assertThat(txn.at("/context/user").toString()).isEqualTo("{\"id\":\"42\"}");
+    assertThat(txn.at("/context/request").isMissingNode()).isTrue();
     assertThat(txn.get("id").asString()).hasSize(16);
     assertThat(txn.get("trace_id").asString()).hasSize(32);
     // Counted in the aggregate; sent in full only as an example.
@@ -138,6 +142,37 @@ class ReporterTest {
     assertThat(top.get("path").asString()).isEqualTo("io/upbeat/agent/ReporterTest.java");
     assertThat(error.get("culprit").asString())
         .isEqualTo(ReporterTest.class.getName() + ".sendsTransactionsSpansAndErrorsWithTheService");
+    assertThat(error.at("/context/user/email").asString()).isEqualTo("ann@example.com");
+    assertThat(error.at("/context/user/name").asString()).isEqualTo("Ann");
+    assertThat(error.at("/context/request/method").asString()).isEqualTo("GET");
+    assertThat(error.at("/context/request/url").asString()).isEqualTo("/users/42?x=1");
+    assertThat(error.at("/context/request/headers/Accept").asString()).isEqualTo("*/*");
+    assertThat(error.at("/context/tags/region").asString()).isEqualTo("eu");
+  }
+
+  @Test
+  void aRequestIsKeptWithinBounds() {
+    Upbeat.start(config().build(), intake);
+    java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < 100; i++) {
+      headers.put("X-H" + i, "v".repeat(10_000));
+    }
+    headers.put("X-Null", null);
+    Transaction t = Upbeat.beginTransaction("GET /big", "request");
+    t.setRequest("GET", "/big?" + "q".repeat(10_000), headers);
+    t.captureException(new IllegalStateException("big"));
+    t.end();
+    Upbeat.stop();
+    JsonNode request =
+        intake.bodies.stream()
+            .flatMap(b -> b.get("errors").valueStream())
+            .findFirst()
+            .orElseThrow()
+            .at("/context/request");
+    assertThat(request.get("url").asString()).hasSize(RealTransaction.MAX_URL_CHARS);
+    assertThat(request.get("headers").properties()).hasSize(RealTransaction.MAX_HEADERS);
+    assertThat(request.at("/headers/X-H0").asString()).hasSize(RealTransaction.MAX_VALUE_CHARS);
+    assertThat(request.toString().length()).isLessThan(12 * 1024);
   }
 
   @Test

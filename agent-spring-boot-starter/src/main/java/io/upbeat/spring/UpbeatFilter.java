@@ -86,6 +86,7 @@ final class UpbeatFilter implements Filter {
       chain.doFilter(request, response);
     } catch (IOException | ServletException | RuntimeException | Error e) {
       failure = e;
+      describe(t, request);
       t.captureException(rootCause(e));
       throw e;
     } finally {
@@ -110,6 +111,23 @@ final class UpbeatFilter implements Filter {
     t.setResult(family >= 0 && family < RESULTS.length ? RESULTS[family] : "HTTP " + family + "xx");
     t.setOutcome(status >= 500 ? Transaction.Outcome.FAILURE : Transaction.Outcome.SUCCESS);
     t.end();
+  }
+
+  /**
+   * Gives the transaction its request (method, URL with query, headers with repeated values joined)
+   * for the error about to be captured: read only then, so requests that do not fail cost nothing.
+   * The agent bounds what it keeps and intake filters secret values.
+   */
+  static void describe(Transaction t, HttpServletRequest request) {
+    String query = request.getQueryString();
+    String url = query == null ? request.getRequestURI() : request.getRequestURI() + "?" + query;
+    Map<String, String> headers = new java.util.LinkedHashMap<>();
+    java.util.Enumeration<String> names = request.getHeaderNames();
+    while (names != null && names.hasMoreElements()) {
+      String name = names.nextElement();
+      headers.put(name, String.join(", ", java.util.Collections.list(request.getHeaders(name))));
+    }
+    t.setRequest(request.getMethod(), url, headers);
   }
 
   /** The exception a {@code ServletException} wraps, if any: the one the application threw. */
@@ -138,6 +156,9 @@ final class UpbeatFilter implements Filter {
     public void onError(AsyncEvent event) {
       failed = true;
       if (event.getThrowable() != null) {
+        if (event.getSuppliedRequest() instanceof HttpServletRequest request) {
+          describe(transaction, request);
+        }
         transaction.captureException(rootCause(event.getThrowable()));
       }
     }

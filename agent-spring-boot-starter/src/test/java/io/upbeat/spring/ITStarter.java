@@ -174,6 +174,11 @@ class ITStarter {
     assertThat(error.get("transaction_id").asString()).isEqualTo(boom.get("id").asString());
     // Named by its route already when the exception is captured, not "GET unknown route".
     assertThat(error.get("transaction_name").asString()).isEqualTo("GET /boom");
+    // An error that escapes a request carries the request.
+    assertThat(error.at("/context/request/method").asString()).isEqualTo("GET");
+    assertThat(error.at("/context/request/url").asString()).isEqualTo("/boom");
+    assertThat(error.at("/context/request/headers").properties()).isNotEmpty();
+    assertThat(laterError.at("/context/request/url").asString()).isEqualTo("/later-boom");
     assertThat(error.at("/exception/type").asString()).isEqualTo("java.lang.IllegalStateException");
     JsonNode top = error.at("/exception/stacktrace/0");
     assertThat(top.get("module").asString()).isEqualTo("io.upbeat.spring.example.ExampleApp$Users");

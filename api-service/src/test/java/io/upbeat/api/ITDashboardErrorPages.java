@@ -255,6 +255,94 @@ class ITDashboardErrorPages extends ApiIntegrationTest {
     assertThat(page.getElementById("reopen")).isNull();
   }
 
+  @Test
+  void theDetailShowsTheRequestUserTagsBreakdownsAndUsersEscapingHostileText() {
+    ErrorRows rows = new ErrorRows(jdbc);
+    Instant hour = now.truncatedTo(ChronoUnit.HOURS);
+    UUID id = rows.group(app, 12, now.minusSeconds(60));
+    rows.occurrence(
+        id,
+        now.minusSeconds(60),
+        "production",
+        "1.2",
+        """
+        {"request": {"method": "POST", "url": "/pay?q=<script>alert('u')</script>",
+                     "headers": {"Accept": "text/html", "X-Evil": "<script>alert(1)</script>"}},
+         "user": {"id": "42", "email": "ann@example.com", "name": "<b>Ann</b>"},
+         "tags": {"region": "eu", "<img src=x onerror=alert(2)>": "\\" onmouseover=\\"alert(3)"}}""");
+    rows.minute(app, id, "production", "1.2", hour.minus(1, ChronoUnit.HOURS), 0, 9);
+    rows.minute(app, id, "production", null, hour.minus(2, ChronoUnit.HOURS), 1, 1);
+    rows.minute(app, id, "staging", "1.2", hour.minus(2, ChronoUnit.HOURS), 0, 2);
+    rows.users(
+        id, "production", hour.minus(1, ChronoUnit.HOURS), 0, ErrorRows.sketch("id:42", "id:7"));
+    rows.users(id, "staging", hour.minus(2, ChronoUnit.HOURS), 1, ErrorRows.sketch("id:42"));
+
+    Document page = browser.page("/apps/" + app + "/errors/" + id);
+    assertThat(page.getElementById("request-method").text()).isEqualTo("POST");
+    assertThat(page.getElementById("request-url").text())
+        .isEqualTo("/pay?q=<script>alert('u')</script>");
+    List<String> headers = new ArrayList<>();
+    page.select("#request-headers tbody tr")
+        .forEach(tr -> headers.add(tr.child(0).text() + ": " + tr.child(1).text()));
+    assertThat(headers).containsExactly("Accept: text/html", "X-Evil: <script>alert(1)</script>");
+    assertThat(page.getElementById("user-id").text()).isEqualTo("42");
+    assertThat(page.getElementById("user-email").text()).isEqualTo("ann@example.com");
+    assertThat(page.getElementById("user-name").text()).isEqualTo("<b>Ann</b>");
+    List<String> tags = new ArrayList<>();
+    page.select("#tags tbody tr")
+        .forEach(tr -> tags.add(tr.child(0).text() + "=" + tr.child(1).text()));
+    assertThat(tags)
+        .containsExactly("region=eu", "<img src=x onerror=alert(2)>=\" onmouseover=\"alert(3)");
+    // Hostile strings are text, never markup.
+    assertThat(page.getElementById("context").select("script, img, b, [onmouseover]")).isEmpty();
+    assertThat(page.getElementById("users-affected").text()).isEqualTo("2 users affected");
+    List<String> environments = new ArrayList<>();
+    page.select("#environments tbody tr")
+        .forEach(tr -> environments.add(tr.child(0).text() + "=" + tr.child(1).text()));
+    assertThat(environments).containsExactly("production=10", "staging=2");
+    List<String> releases = new ArrayList<>();
+    page.select("#releases tbody tr")
+        .forEach(tr -> releases.add(tr.child(0).text() + "=" + tr.child(1).text()));
+    assertThat(releases).containsExactly("1.2=11", "(none)=1");
+
+    // A group whose latest occurrence has no context says so.
+    UUID bare = rows.group(app, 1, now);
+    rows.occurrence(bare, now.minusSeconds(5), "production", null, null);
+    Document barePage = browser.page("/apps/" + app + "/errors/" + bare);
+    assertThat(barePage.getElementById("context").text()).contains("has no request, user or tags");
+    assertThat(barePage.getElementById("users-affected").text()).isEqualTo("0 users affected");
+  }
+
+  @Test
+  void anIgnoredGroupSaysUntilWhen() {
+    UUID id = group(app).count(40).insert();
+    String path = "/api/v1/apps/" + app + "/errors/" + id;
+    String[][] cases = {
+      {"{\"count\": 100}", "until 100 more events"},
+      {"{\"count\": 1}", "until 1 more event"},
+      {"{\"next_release\": true}", "until the next release"},
+    };
+    for (String[] c : cases) {
+      Response r =
+          api.patch(
+              path, owner.apiKey(), "{\"status\": \"ignored\", \"ignore_until\": " + c[0] + "}");
+      assertThat(r.status()).as(r.body()).isEqualTo(200);
+      Document page = browser.page("/apps/" + app + "/errors/" + id);
+      assertThat(page.getElementById("status").text()).isEqualTo("ignored");
+      assertThat(page.getElementById("ignore-until").text()).isEqualTo(c[1]);
+    }
+    Response r =
+        api.patch(
+            path, owner.apiKey(), "{\"status\": \"ignored\", \"ignore_until\": {\"minutes\": 60}}");
+    Instant until = Instant.parse(r.json().at("/ignore_until/until").asString());
+    Element when = browser.page("/apps/" + app + "/errors/" + id).getElementById("ignore-until");
+    assertThat(when.text()).startsWith("until ").endsWith(" UTC");
+    assertThat(Instant.parse(when.selectFirst("time").attr("datetime"))).isEqualTo(until);
+    api.patch(path, owner.apiKey(), "{\"status\": \"ignored\"}");
+    assertThat(browser.page("/apps/" + app + "/errors/" + id).getElementById("ignore-until"))
+        .isNull();
+  }
+
   // --- actions -------------------------------------------------------------------------------
 
   @Test

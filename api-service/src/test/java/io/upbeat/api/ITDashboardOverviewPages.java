@@ -266,6 +266,72 @@ class ITDashboardOverviewPages extends ApiIntegrationTest {
   }
 
   @Test
+  void theTransactionPageAndTheAppNavigationKeepTheChosenEnvironment() {
+    traffic();
+    DurationStats staged = new DurationStats();
+    for (int i = 0; i < 7; i++) {
+      staged.add(900 + i, false);
+    }
+    jdbc.update(
+        """
+        INSERT INTO txn_metrics_1m (app_id, environment, txn_type, txn_name, bucket,
+          source_partition, count, sum_ms, min_ms, max_ms, failures, sketch)
+        VALUES (?, 'staging', 'request', ?, ?, 0, ?, ?, ?, ?, ?, ?)
+        """,
+        UUID.fromString(app),
+        USER,
+        Timestamp.from(now.minus(Duration.ofMinutes(10)).truncatedTo(ChronoUnit.MINUTES)),
+        staged.count(),
+        staged.sum(),
+        staged.min(),
+        staged.max(),
+        staged.failures(),
+        staged.sketch().toBytes());
+
+    // From the staging overview to its transaction: the link, the figures and every URL keep it.
+    Document overview = browser.page("/apps/" + app + "?environment=staging");
+    String link = overview.select("table#transactions td.name a").first().attr("href");
+    assertThat(query(URI.create(link)))
+        .containsEntry("name", USER)
+        .containsEntry("environment", "staging");
+    Document page = browser.page(link);
+    assertThat(page.getElementById("stat-count").text()).isEqualTo("7");
+    assertThat(value(page.getElementById("stat-max"))).isEqualTo(906.0);
+    assertThat(page.select("select#environment option[selected]").attr("value"))
+        .isEqualTo("staging");
+    assertThat(page.select("form#environment-filter input[name=name]").attr("value"))
+        .isEqualTo(USER);
+    assertThat(query(URI.create(page.getElementById("transaction-live").attr("hx-get"))))
+        .containsEntry("environment", "staging");
+    assertThat(query(URI.create(page.getElementById("response-time-chart").attr("data-src"))))
+        .containsEntry("environment", "staging");
+    for (String href : page.select("nav.range a").eachAttr("href")) {
+      assertThat(query(URI.create(href))).containsEntry("environment", "staging");
+    }
+    HttpResponse<String> json =
+        browser.htmxGet(page.getElementById("response-time-chart").attr("data-src"));
+    assertThat(JSON.readTree(json.body()).at("/summary/count").asLong()).isEqualTo(7);
+    for (String href : page.select("nav.sub a").eachAttr("href")) {
+      if (!href.endsWith("/settings")) {
+        assertThat(query(URI.create(href))).as(href).containsEntry("environment", "staging");
+      }
+    }
+    // All environments again: production's 300 and staging's 7, and no environment in the URLs.
+    Document all = browser.page("/apps/" + app + "/transactions?name=" + PageSession.enc(USER));
+    assertThat(all.getElementById("stat-count").text()).isEqualTo("307");
+    assertThat(all.select("nav.sub a").eachAttr("href")).noneMatch(h -> h.contains("environment"));
+    // The releases page has the same selector.
+    Document releases = browser.page("/apps/" + app + "/releases?environment=staging");
+    assertThat(releases.select("select#environment option[selected]").attr("value"))
+        .isEqualTo("staging");
+    assertThat(
+            browser
+                .get("/apps/" + app + "/transactions?name=x&environment=" + "e".repeat(101))
+                .statusCode())
+        .isEqualTo(400);
+  }
+
+  @Test
   void theRefreshFragmentReRendersFiguresForTheSameRange() {
     Document before = browser.page("/apps/" + app + "?range=24h");
     assertThat(before.select("table#transactions")).isEmpty();

@@ -2,11 +2,16 @@ package io.upbeat.bench;
 
 import io.upbeat.localstack.FreePorts;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /** Starts one service from its production jar in its own JVM, as ./upbeat dev would. */
 public final class ServiceJar {
@@ -52,5 +57,31 @@ public final class ServiceJar {
     pb.redirectErrorStream(true);
     pb.redirectOutput(log.toFile());
     return pb.start();
+  }
+
+  /**
+   * Waits up to two minutes until the service at {@code base} is ready (its readiness probe answers
+   * 200), failing at once if its process exits.
+   */
+  public static void awaitReady(HttpClient http, String base, Process process) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("the service at " + base + " exited");
+      }
+      try {
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(URI.create(base + "/actuator/health/readiness")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      }
+      Thread.sleep(250);
+    }
+    throw new IllegalStateException("the service at " + base + " was not ready in 120 s");
   }
 }

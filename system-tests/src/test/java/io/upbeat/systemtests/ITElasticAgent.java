@@ -166,6 +166,12 @@ class ITElasticAgent {
           .isEqualTo("4b825dc642cb6eb9a060e54bf8d69288fbee4904");
       assertThat(detail.path("latest").path("transaction_name").asText())
           .isEqualTo("Shop#discount");
+      // The request it happened in, in Upbeat's shape, and its events per environment and release.
+      assertThat(detail.at("/context/request/method").asText()).isEqualTo("GET");
+      assertThat(detail.at("/context/request/url").asText()).endsWith("/users/2000/discount");
+      assertThat(detail.at("/releases/0/version").asText()).isEqualTo("shop-1");
+      assertThat(detail.at("/environments/0/count").asLong()).isPositive();
+      assertThat(detail.at("/users/method").asText()).isEqualTo("exact");
       assertThat(detail.findParents("lineno"))
           .anySatisfy(
               frame -> {

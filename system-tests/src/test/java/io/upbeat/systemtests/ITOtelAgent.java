@@ -119,6 +119,10 @@ class ITOtelAgent {
         .contains("changed ShopApplication.java lines " + (line - 1) + "-" + (line + 1));
     assertThat(group.path("first_release").asText()).isEqualTo("shop-otel-1");
     JsonNode detail = api.get(errors + "/" + group.path("id").asText(), key);
+    // The request of the transaction it happened in, and its events per release.
+    assertThat(detail.at("/context/request/method").asText()).isEqualTo("GET");
+    assertThat(detail.at("/context/request/url").asText()).isEqualTo("/users/2000/discount");
+    assertThat(detail.at("/releases/0/version").asText()).isEqualTo("shop-otel-1");
     // The stored exception's frames: the JDK's are library frames, the app's are in-app, with no
     // configuration.
     List<JsonNode> frames = detail.findParents("lineno");

@@ -36,18 +36,6 @@ final class PurgeSteps {
                 SELECT id FROM notifications WHERE app_id = :target LIMIT :limit)
               """),
           new Step(
-              "alert_events",
-              """
-              DELETE FROM alert_events WHERE id IN (
-                SELECT id FROM alert_events WHERE app_id = :target LIMIT :limit)
-              """),
-          new Step(
-              "alert_rules",
-              """
-              DELETE FROM alert_rules WHERE id IN (
-                SELECT id FROM alert_rules WHERE app_id = :target LIMIT :limit)
-              """),
-          new Step(
               "error_occurrences",
               """
               DELETE FROM error_occurrences WHERE id IN (
@@ -61,13 +49,18 @@ final class PurgeSteps {
                 SELECT h.group_id, h.hour FROM error_hourly h JOIN error_groups g ON g.id = h.group_id
                 WHERE g.app_id = :target LIMIT :limit)
               """),
+          // Before its parent, like error_hourly (its rows would otherwise go by cascade, many
+          // per group, in the groups' batches). Inserted mid-list: a job that was mid-way when
+          // this was deployed resumes at a stored index that now names the step before its own,
+          // which deletes nothing more, so no table is skipped.
           new Step(
-              "error_counts_1m",
+              "error_users_1h",
               """
-              DELETE FROM error_counts_1m
-              WHERE (app_id, group_id, environment, release, bucket, source_partition) IN (
-                SELECT app_id, group_id, environment, release, bucket, source_partition
-                FROM error_counts_1m WHERE app_id = :target LIMIT :limit)
+              DELETE FROM error_users_1h
+              WHERE (group_id, environment, hour, source_partition) IN (
+                SELECT u.group_id, u.environment, u.hour, u.source_partition
+                FROM error_users_1h u JOIN error_groups g ON g.id = u.group_id
+                WHERE g.app_id = :target LIMIT :limit)
               """),
           new Step(
               "error_groups",
@@ -149,5 +142,34 @@ final class PurgeSteps {
               """
               DELETE FROM app_tokens WHERE id IN (
                 SELECT id FROM app_tokens WHERE app_id = :target LIMIT :limit)
+              """),
+          // Steps added later go last: a job that was mid-way when it was deployed resumes at its
+          // stored step index, which must keep naming the same table.
+          new Step(
+              "error_counts_1m",
+              """
+              DELETE FROM error_counts_1m
+              WHERE (app_id, group_id, environment, release, bucket, source_partition) IN (
+                SELECT app_id, group_id, environment, release, bucket, source_partition
+                FROM error_counts_1m WHERE app_id = :target LIMIT :limit)
+              """),
+          new Step(
+              "notification_app_mutes",
+              """
+              DELETE FROM notification_app_mutes WHERE (user_id, app_id) IN (
+                SELECT user_id, app_id FROM notification_app_mutes WHERE app_id = :target
+                LIMIT :limit)
+              """),
+          new Step(
+              "alert_events",
+              """
+              DELETE FROM alert_events WHERE id IN (
+                SELECT id FROM alert_events WHERE app_id = :target LIMIT :limit)
+              """),
+          new Step(
+              "alert_rules",
+              """
+              DELETE FROM alert_rules WHERE id IN (
+                SELECT id FROM alert_rules WHERE app_id = :target LIMIT :limit)
               """));
 }

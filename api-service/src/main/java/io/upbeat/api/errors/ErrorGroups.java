@@ -4,6 +4,7 @@ import io.upbeat.api.errors.ErrorPayloads.Assignee;
 import io.upbeat.api.errors.ErrorPayloads.ErrorGroup;
 import io.upbeat.api.errors.ErrorPayloads.ErrorPage;
 import io.upbeat.api.errors.ErrorPayloads.HourlyCount;
+import io.upbeat.api.errors.ErrorPayloads.IgnoreUntil;
 import io.upbeat.api.errors.ErrorPayloads.Occurrence;
 import io.upbeat.api.errors.ErrorPayloads.SuspectCommit;
 import io.upbeat.api.params.Times;
@@ -38,6 +39,7 @@ class ErrorGroups {
       "g.id, g.type, g.message, g.culprit, g.count, g.first_seen, g.last_seen, g.first_release,"
           + " g.last_release, g.status, g.assignee_email, g.assignee_reason, g.fingerprint,"
           + " g.regressed, g.resolved_at, g.resolved_in_release, g.resolved_environment,"
+          + " g.ignore_until_count, g.ignore_until_at, g.ignore_until_release, g.ignored_at,"
           // The assignee as a member of the app's org, when one has that e-mail.
           + " (SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id"
           + " JOIN apps a ON a.org_id = m.org_id WHERE a.id = g.app_id"
@@ -486,6 +488,22 @@ class ErrorGroups {
         rs.getBoolean("regressed"),
         Times.read(rs, "resolved_at"),
         rs.getString("resolved_in_release"),
-        rs.getString("resolved_environment"));
+        rs.getString("resolved_environment"),
+        ignoreUntil(rs));
+  }
+
+  /** The condition an ignored group is reopened on (see {@link IgnoreUntil}), or null. */
+  private static IgnoreUntil ignoreUntil(ResultSet rs) throws SQLException {
+    if (!"ignored".equals(rs.getString("status"))) {
+      return null;
+    }
+    long target = rs.getLong("ignore_until_count");
+    boolean byCount = !rs.wasNull();
+    return IgnoreUntil.of(
+        byCount ? target : null,
+        rs.getLong("count"),
+        Times.read(rs, "ignore_until_at"),
+        rs.getBoolean("ignore_until_release"),
+        Times.read(rs, "ignored_at"));
   }
 }

@@ -10,6 +10,7 @@ import io.upbeat.api.errors.ErrorPayloads.HourlyCount;
 import io.upbeat.api.errors.ErrorPayloads.Occurrence;
 import io.upbeat.api.orgs.OrgMembers;
 import io.upbeat.api.security.CurrentUser;
+import io.upbeat.events.ErrorContext;
 import io.upbeat.support.web.ApiException;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,6 +45,7 @@ class ErrorPages {
   private final ErrorGroups groups;
   private final OrgMembers members;
   private final Environments environments;
+  private final ErrorBreakdowns breakdowns;
   private final Clock clock;
 
   ErrorPages(
@@ -51,8 +53,10 @@ class ErrorPages {
       ErrorGroups groups,
       OrgMembers members,
       Environments environments,
+      ErrorBreakdowns breakdowns,
       Clock clock) {
     this.access = access;
+    this.breakdowns = breakdowns;
     this.environments = environments;
     this.groups = groups;
     this.members = members;
@@ -144,6 +148,9 @@ class ErrorPages {
     model.addAttribute("latest", latest);
     model.addAttribute("chain", latest == null ? List.of() : StackTraces.chain(latest.exception()));
     model.addAttribute("occurrences", occurrences);
+    model.addAttribute(
+        "context", latest == null ? ErrorContext.EMPTY : ErrorContext.parse(latest.context()));
+    model.addAttribute("breakdown", breakdowns.of(app.id(), id, null, from, to));
     triageModel(app, found.group(), model);
     return "errors/detail";
   }

@@ -1,6 +1,8 @@
 package io.upbeat.api.errors;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonRawValue;
+import io.upbeat.events.ErrorContext;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -28,6 +30,7 @@ final class ErrorPayloads {
    * @param resolvedInRelease the newest release of the app in {@code resolvedEnvironment} when it
    *     was resolved: events of a release deployed after it reopen the group
    * @param resolvedEnvironment the environment of the group's newest occurrence then
+   * @param ignoreUntil when an ignored group is reopened; null unless ignored with a condition
    */
   record ErrorGroup(
       UUID id,
@@ -44,7 +47,47 @@ final class ErrorPayloads {
       boolean regressed,
       Instant resolvedAt,
       String resolvedInRelease,
-      String resolvedEnvironment) {}
+      String resolvedEnvironment,
+      IgnoreUntil ignoreUntil) {}
+
+  /**
+   * The condition set by {@code PATCH {"status": "ignored", "ignore_until": ...}}, in the same
+   * terms, so it reads back as given: exactly one of {@code count} (the events still to come before
+   * the group reopens; {@code until_count} is the group's count it reopens at), {@code minutes} (as
+   * given; {@code until} is when the group reopens with its next event) or {@code next_release};
+   * {@code ignored_at} is when it was set. Members that do not apply are left out.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record IgnoreUntil(
+      Long count,
+      Long untilCount,
+      Long minutes,
+      Instant until,
+      Boolean nextRelease,
+      Instant ignoredAt) {
+    /**
+     * @return null when no condition is set (ignored until a person changes it)
+     */
+    static IgnoreUntil of(
+        Long untilCount, long count, Instant until, boolean nextRelease, Instant ignoredAt) {
+      if (untilCount != null) {
+        return new IgnoreUntil(
+            Math.max(0, untilCount - count), untilCount, null, null, null, ignoredAt);
+      }
+      if (until != null) {
+        // Rounded: the two instants were taken a moment apart.
+        Long minutes =
+            ignoredAt == null
+                ? null
+                : Math.round(java.time.Duration.between(ignoredAt, until).toMillis() / 60_000.0);
+        return new IgnoreUntil(null, null, minutes, until, null, ignoredAt);
+      }
+      if (nextRelease) {
+        return new IgnoreUntil(null, null, null, null, true, ignoredAt);
+      }
+      return null;
+    }
+  }
 
   /**
    * @param nextCursor the cursor of the following page; null on the last one
@@ -100,7 +143,10 @@ final class ErrorPayloads {
 
   /**
    * One group in full: the list item plus its fingerprint, hourly counts, newest occurrence and
-   * suspect commit (null when none was found).
+   * suspect commit (null when none was found), and for the window of {@code hourly}: the newest
+   * occurrence's context, the events per environment and per release, and the distinct users.
+   *
+   * @param context the request, user and tags of {@code latest}; null when there is no occurrence
    */
   record ErrorDetail(
       UUID id,
@@ -118,12 +164,19 @@ final class ErrorPayloads {
       Instant resolvedAt,
       String resolvedInRelease,
       String resolvedEnvironment,
+      IgnoreUntil ignoreUntil,
       String fingerprint,
       List<HourlyCount> hourly,
       Occurrence latest,
-      SuspectCommit suspectCommit) {
+      SuspectCommit suspectCommit,
+      ErrorContext context,
+      List<ErrorBreakdowns.EnvironmentCount> environments,
+      List<ErrorBreakdowns.ReleaseCount> releases,
+      ErrorBreakdowns.Users users) {
     ErrorDetail {
       hourly = List.copyOf(hourly);
+      environments = List.copyOf(environments);
+      releases = List.copyOf(releases);
     }
 
     static ErrorDetail of(
@@ -131,7 +184,8 @@ final class ErrorPayloads {
         String fingerprint,
         List<HourlyCount> hourly,
         Occurrence latest,
-        SuspectCommit suspectCommit) {
+        SuspectCommit suspectCommit,
+        ErrorBreakdowns.Breakdown breakdown) {
       return new ErrorDetail(
           g.id(),
           g.type(),
@@ -148,10 +202,15 @@ final class ErrorPayloads {
           g.resolvedAt(),
           g.resolvedInRelease(),
           g.resolvedEnvironment(),
+          g.ignoreUntil(),
           fingerprint,
           hourly,
           latest,
-          suspectCommit);
+          suspectCommit,
+          latest == null ? null : ErrorContext.parse(latest.context()),
+          breakdown.environments(),
+          breakdown.releases(),
+          breakdown.users());
     }
   }
 }

@@ -47,11 +47,14 @@ class ErrorsController {
 
   private final AccessControl access;
   private final ErrorGroups groups;
+  private final ErrorBreakdowns breakdowns;
   private final Clock clock;
 
-  ErrorsController(AccessControl access, ErrorGroups groups, Clock clock) {
+  ErrorsController(
+      AccessControl access, ErrorGroups groups, ErrorBreakdowns breakdowns, Clock clock) {
     this.access = access;
     this.groups = groups;
+    this.breakdowns = breakdowns;
     this.clock = clock;
   }
 
@@ -105,7 +108,8 @@ class ErrorsController {
         found.fingerprint(),
         groups.hourly(id, window[0], window[1]),
         latest.isEmpty() ? null : latest.getFirst(),
-        found.suspect());
+        found.suspect(),
+        breakdowns.of(app, id, env, window[0], window[1]));
   }
 
   @GetMapping("/{groupId}/occurrences")

@@ -86,8 +86,9 @@ class OverviewPages {
       @RequestParam String name,
       @RequestParam(required = false) String type,
       @RequestParam(required = false) String range,
+      @RequestParam(required = false) String environment,
       Model model) {
-    transactionModel(access.app(user, appId), name, type, Range.parse(range), model);
+    transactionModel(access.app(user, appId), name, type, Range.parse(range), environment, model);
     return "metrics/transaction";
   }
 
@@ -98,18 +99,16 @@ class OverviewPages {
       @RequestParam String name,
       @RequestParam(required = false) String type,
       @RequestParam(required = false) String range,
+      @RequestParam(required = false) String environment,
       Model model) {
-    transactionModel(access.app(user, appId), name, type, Range.parse(range), model);
+    transactionModel(access.app(user, appId), name, type, Range.parse(range), environment, model);
     return "metrics/transaction :: live";
   }
 
   /** The overview of one environment ({@code environment}, kept in the URL) or of all (blank). */
   private void overviewModel(AppAccess app, Range range, String environment, Model model) {
     Problems problems = new Problems();
-    String env =
-        environment == null || environment.isBlank()
-            ? null
-            : problems.text("environment", environment, 100);
+    String env = environment(problems, environment);
     problems.throwIfAny();
     Range.Window w = range.window(clock);
     Summary summary = Summary.of(metrics.summary(app.id(), w.from(), w.to(), null, null, env));
@@ -130,13 +129,16 @@ class OverviewPages {
     model.addAttribute("environments", environments.list(app.id()));
   }
 
-  private void transactionModel(AppAccess app, String name, String type, Range range, Model model) {
+  /** One transaction of one environment ({@code environment}, kept in the URL) or of all. */
+  private void transactionModel(
+      AppAccess app, String name, String type, Range range, String environment, Model model) {
     Problems problems = new Problems();
     problems.text("name", name, 1024);
     String t = type == null || type.isBlank() ? null : problems.text("type", type, 64);
+    String env = environment(problems, environment);
     problems.throwIfAny();
     Range.Window w = range.window(clock);
-    Summary summary = Summary.of(metrics.summary(app.id(), w.from(), w.to(), name, t, null));
+    Summary summary = Summary.of(metrics.summary(app.id(), w.from(), w.to(), name, t, env));
     model.addAttribute("app", app);
     model.addAttribute("range", range);
     model.addAttribute("ranges", Range.values());
@@ -147,8 +149,17 @@ class OverviewPages {
     model.addAttribute("rpm", summary.count() / w.minutes());
     model.addAttribute(
         "samples",
-        samples.find(app.id(), name, t, null, w.from(), w.to(), true, SLOWEST_SAMPLES).stream()
+        samples.find(app.id(), name, t, env, w.from(), w.to(), true, SLOWEST_SAMPLES).stream()
             .map(SampleView::of)
             .toList());
+    model.addAttribute("environment", env);
+    model.addAttribute("environments", environments.list(app.id()));
+  }
+
+  /** The selected environment: null for all (absent or blank), else checked like any text. */
+  private static String environment(Problems problems, String environment) {
+    return environment == null || environment.isBlank()
+        ? null
+        : problems.text("environment", environment, 100);
   }
 }

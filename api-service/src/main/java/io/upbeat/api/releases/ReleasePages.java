@@ -2,6 +2,7 @@ package io.upbeat.api.releases;
 
 import io.upbeat.api.access.AccessControl;
 import io.upbeat.api.access.AccessControl.AppAccess;
+import io.upbeat.api.environments.Environments;
 import io.upbeat.api.metrics.MetricsService;
 import io.upbeat.api.metrics.MetricsService.WindowP95;
 import io.upbeat.api.releases.ReleasePayloads.ReleaseDetail;
@@ -36,12 +37,19 @@ class ReleasePages {
   private final AccessControl access;
   private final ReleaseService releases;
   private final MetricsService metrics;
+  private final Environments environments;
   private final Clock clock;
 
-  ReleasePages(AccessControl access, ReleaseService releases, MetricsService metrics, Clock clock) {
+  ReleasePages(
+      AccessControl access,
+      ReleaseService releases,
+      MetricsService metrics,
+      Environments environments,
+      Clock clock) {
     this.access = access;
     this.releases = releases;
     this.metrics = metrics;
+    this.environments = environments;
     this.clock = clock;
   }
 
@@ -71,6 +79,7 @@ class ReleasePages {
     String env = environment == null || environment.isBlank() ? null : environment;
     model.addAttribute("app", app);
     model.addAttribute("environment", env);
+    model.addAttribute("environments", environments.list(app.id()));
     model.addAttribute("releases", releases.list(app.id(), env, LIST_LIMIT));
     model.addAttribute(
         "apiUrl", ServletUriComponentsBuilder.fromCurrentContextPath().build().toUriString());

@@ -30,6 +30,7 @@ class CursorTest {
         false,
         null,
         null,
+        null,
         null);
   }
 

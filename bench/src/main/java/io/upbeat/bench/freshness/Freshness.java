@@ -49,17 +49,23 @@ import tools.jackson.databind.ObjectMapper;
  * under a steady load.
  *
  * <p>Starts {@code ./upbeat dev} on a fresh data directory (every service from its jar, Kafka and
- * PostgreSQL in the launcher), signs up, creates an app, then sends {@code RATE} events/s as
- * 100-transaction requests (open loop, fixed schedule) for {@code WARMUP} + {@code DURATION}
- * seconds. Ten times a second a probe request carries one transaction with a unique name and one
- * error with a unique fingerprint. For each probe answered 202 during the measured window the
- * harness records when its transaction's row appeared in {@code txn_metrics_1m} and when its group
- * appeared in {@code error_groups} (polled every 20 ms), and, as the baseline, when its record
- * could be read from Kafka by a plain {@code read_committed} consumer.
+ * PostgreSQL in the launcher), signs up, creates enough apps that none gets more than 15,000
+ * events/s (intake's per-app limit is 20,000; {@code APPS} to choose), then sends {@code RATE}
+ * events/s, spread round-robin over the apps, as 100-transaction requests (open loop, fixed
+ * schedule) for {@code WARMUP} + {@code DURATION} seconds. Ten times a second a probe request
+ * carries one transaction with a unique name and one error with a unique fingerprint. For each
+ * probe answered 202 during the measured window the harness records when its transaction's row
+ * appeared in {@code txn_metrics_1m} and when its group appeared in {@code error_groups} (polled
+ * every 20 ms), and, as the baseline, when its record could be read from Kafka by a plain {@code
+ * read_committed} consumer.
  */
 public final class Freshness {
   private static final int PER_REQUEST = 100;
   private static final int PROBES_PER_SECOND = 10;
+
+  /** Events/s offered to one app: three quarters of intake's default per-app limit. */
+  private static final int APP_SHARE = 15_000;
+
   private static final Duration POLL = Duration.ofMillis(20);
 
   private final HttpClient http =
@@ -129,19 +135,32 @@ public final class Freshness {
                   .formatted(System.nanoTime()));
       String apiKey = signup.get("api_key").asString();
       String org = signup.get("org").get("id").asString();
-      JsonNode app = post(api + "/orgs/" + org + "/apps", apiKey, "{\"name\":\"freshness\"}");
-      UUID appId = UUID.fromString(app.get("id").asString());
-      String token = app.get("secret_token").asString();
-      awaitTokenAccepted(intake, token);
-      log("app " + appId + " accepted by intake; loading " + rate + " events/s");
+      // Intake limits each app to 20,000 events/s: the load is spread over enough apps that none
+      // is near its limit. The probes go to the first app, which the database watcher reads.
+      int appCount = Integer.getInteger("apps", Math.max(1, (rate + APP_SHARE - 1) / APP_SHARE));
+      List<String> tokens = new ArrayList<>();
+      UUID appId = null;
+      for (int i = 0; i < appCount; i++) {
+        JsonNode app =
+            post(api + "/orgs/" + org + "/apps", apiKey, "{\"name\":\"freshness-" + i + "\"}");
+        if (appId == null) {
+          appId = UUID.fromString(app.get("id").asString());
+        }
+        tokens.add(app.get("secret_token").asString());
+      }
+      for (String t : tokens) {
+        awaitTokenAccepted(intake, t);
+      }
+      UUID probeApp = appId;
+      log(appCount + " apps accepted by intake; loading " + rate + " events/s");
 
       Thread kafka =
           Thread.ofPlatform().name("kafka-watch").start(() -> watchKafka(ready.get("kafka")));
       Thread db =
           Thread.ofPlatform()
               .name("db-watch")
-              .start(() -> watchDatabase(ready.get("postgres"), appId));
-      load(intake, token, rate, warmup, duration);
+              .start(() -> watchDatabase(ready.get("postgres"), probeApp));
+      load(intake, tokens, rate, warmup, duration);
       log("load done; waiting up to 30 s for the last probes");
       long waitUntil = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (System.nanoTime() < waitUntil
@@ -238,8 +257,10 @@ public final class Freshness {
    * Open loop: requests leave on a fixed schedule whatever the answers' latency, bounded by a cap
    * on requests in flight (a stalled server makes the harness skip sends, counted, not queue).
    */
-  private void load(URI intake, String token, int rate, int warmup, int duration)
+  private void load(URI intake, List<String> tokens, int rate, int warmup, int duration)
       throws InterruptedException {
+    String token = tokens.getFirst();
+    AtomicLong sent = new AtomicLong();
     int requestsPerSecond = Math.max(1, rate / PER_REQUEST);
     long periodNanos = 1_000_000_000L / requestsPerSecond;
     long probePeriod = 1_000_000_000L / PROBES_PER_SECOND;
@@ -252,7 +273,8 @@ public final class Freshness {
     timer.scheduleAtFixedRate(
         () -> {
           EventBatch b = traffic.batch(UUID.randomUUID(), Instant.now(), PER_REQUEST, 0);
-          send(intake, token, body(b.transactions(), ""), null, inFlight);
+          String to = tokens.get((int) (sent.getAndIncrement() % tokens.size()));
+          send(intake, to, body(b.transactions(), ""), null, inFlight);
         },
         0,
         periodNanos,

@@ -151,7 +151,7 @@ public final class ErrorSearchLatency {
     try {
       HttpClient http = HttpClient.newHttpClient();
       String base = "http://127.0.0.1:" + port;
-      awaitReady(http, base, api);
+      ServiceJar.awaitReady(http, base, api);
       ObjectMapper json = new ObjectMapper();
       JsonNode signup =
           json.readTree(
@@ -379,28 +379,6 @@ public final class ErrorSearchLatency {
     }
     Arrays.sort(ms);
     return ms;
-  }
-
-  private static void awaitReady(HttpClient http, String base, Process api) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (System.nanoTime() < deadline) {
-      if (!api.isAlive()) {
-        throw new IllegalStateException("api-service exited");
-      }
-      try {
-        HttpResponse<String> r =
-            http.send(
-                HttpRequest.newBuilder(URI.create(base + "/actuator/health/readiness")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() == 200) {
-          return;
-        }
-      } catch (java.io.IOException e) {
-        // not listening yet
-      }
-      Thread.sleep(250);
-    }
-    throw new IllegalStateException("api-service not ready in 120 s");
   }
 
   private static String post(HttpClient http, String url, String key, String body)

@@ -394,7 +394,10 @@ final class ElasticEventReader {
               text(e.get("culprit"), limits.maxStringChars()),
               exception,
               null,
-              context(e.get("context"))));
+              context(
+                  e.get("context") instanceof tools.jackson.databind.node.ObjectNode c
+                      ? ElasticContext.canonical(c)
+                      : null)));
     }
 
     /**

@@ -34,9 +34,10 @@ final class Attributes {
   /** The value as text (numbers and booleans too), or null when absent or empty. */
   String string(String key) {
     AnyValue v = values.get(key);
-    if (v == null) {
-      return null;
-    }
+    return v == null ? null : scalar(v);
+  }
+
+  private static String scalar(AnyValue v) {
     String s =
         switch (v.getValueCase()) {
           case STRING_VALUE -> v.getStringValue();
@@ -46,6 +47,39 @@ final class Attributes {
           default -> null;
         };
     return s == null || s.isEmpty() ? null : s;
+  }
+
+  /**
+   * The attributes whose keys start with {@code prefix}, by the rest of the key, as text: scalars
+   * as {@link #string(String)} reads them, arrays of scalars joined with {@code ", "} (as HTTP
+   * joins a repeated header: OpenTelemetry records {@code http.request.header.*} as arrays).
+   */
+  Map<String, String> withPrefix(String prefix) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    for (Map.Entry<String, AnyValue> e : values.entrySet()) {
+      String key = e.getKey();
+      if (!key.startsWith(prefix) || key.length() == prefix.length()) {
+        continue;
+      }
+      AnyValue v = e.getValue();
+      String text;
+      if (v.getValueCase() == AnyValue.ValueCase.ARRAY_VALUE) {
+        List<String> parts = new java.util.ArrayList<>();
+        for (AnyValue item : v.getArrayValue().getValuesList()) {
+          String s = scalar(item);
+          if (s != null) {
+            parts.add(s);
+          }
+        }
+        text = parts.isEmpty() ? null : String.join(", ", parts);
+      } else {
+        text = scalar(v);
+      }
+      if (text != null) {
+        out.put(key.substring(prefix.length()), text);
+      }
+    }
+    return out;
   }
 
   /** The first present of {@code keys} as text: current semantic conventions first, then old. */

@@ -301,7 +301,8 @@ final class OtlpMapper {
                     t == null || t.event == null ? null : t.event.name(),
                     "error",
                     n.traceId,
-                    n.spanId));
+                    n.spanId,
+                    t == null ? n.attributes : t.node.attributes));
       }
     }
     return run.result();
@@ -508,7 +509,8 @@ final class OtlpMapper {
                   null,
                   level(r),
                   r.getTraceId().isEmpty() ? null : hex(r.getTraceId().toByteArray()),
-                  r.getSpanId().isEmpty() ? null : hex(r.getSpanId().toByteArray())));
+                  r.getSpanId().isEmpty() ? null : hex(r.getSpanId().toByteArray()),
+                  a));
         }
       }
     }
@@ -535,7 +537,8 @@ final class OtlpMapper {
       String transactionName,
       String level,
       String traceId,
-      String spanId) {
+      String spanId,
+      Attributes where) {
     ExceptionInfo exception =
         JavaStackTrace.parse(
             a.string("exception.stacktrace"),
@@ -553,22 +556,74 @@ final class OtlpMapper {
         null,
         exception,
         null,
-        traceContext(traceId, spanId));
+        errorContext(traceId, spanId, where));
   }
 
-  private static String traceContext(String traceId, String spanId) {
-    if (traceId == null) {
+  /**
+   * An error's context: its trace, and in Upbeat's shape (see {@code
+   * io.upbeat.events.ErrorContext}) the request and user of the span it belongs to (its
+   * transaction's, for a span event; the record's own, for a log record) by the semantic
+   * conventions: {@code http.request.method}, {@code url.path} and {@code url.query} (else {@code
+   * url.full}), the {@code http.request.header.*} an SDK was told to capture, {@code enduser.id}
+   * (else {@code user.id}), {@code user.email} and {@code user.full_name} (else {@code user.name}).
+   * OpenTelemetry has no tags.
+   */
+  private static String errorContext(String traceId, String spanId, Attributes a) {
+    String method = a.string("http.request.method", "http.method");
+    String path = a.string("url.path", "http.target");
+    String query = a.string("url.query");
+    String url =
+        path == null ? a.string("url.full", "http.url") : query == null ? path : path + "?" + query;
+    Map<String, String> headers = a.withPrefix("http.request.header.");
+    String userId = a.string("enduser.id", "user.id");
+    String email = a.string("user.email");
+    String name = a.string("user.full_name", "user.name");
+    boolean request = method != null || url != null || !headers.isEmpty();
+    boolean user = userId != null || email != null || name != null;
+    if (traceId == null && !request && !user) {
       return null;
     }
     StringWriter out = new StringWriter();
     try (JsonGenerator g = JSON.createGenerator(ObjectWriteContext.empty(), out)) {
       g.writeStartObject();
-      g.writeObjectPropertyStart("trace");
-      g.writeStringProperty("trace_id", traceId);
-      if (spanId != null) {
-        g.writeStringProperty("span_id", spanId);
+      if (traceId != null) {
+        g.writeObjectPropertyStart("trace");
+        g.writeStringProperty("trace_id", traceId);
+        if (spanId != null) {
+          g.writeStringProperty("span_id", spanId);
+        }
+        g.writeEndObject();
       }
-      g.writeEndObject();
+      if (request) {
+        g.writeObjectPropertyStart("request");
+        if (method != null) {
+          g.writeStringProperty("method", cut(method, 64));
+        }
+        if (url != null) {
+          g.writeStringProperty("url", cut(url, 2048));
+        }
+        if (!headers.isEmpty()) {
+          g.writeObjectPropertyStart("headers");
+          for (Map.Entry<String, String> h : headers.entrySet()) {
+            g.writeStringProperty(cut(h.getKey(), 256), cut(h.getValue(), 2048));
+          }
+          g.writeEndObject();
+        }
+        g.writeEndObject();
+      }
+      if (user) {
+        g.writeObjectPropertyStart("user");
+        if (userId != null) {
+          g.writeStringProperty("id", cut(userId, 256));
+        }
+        if (email != null) {
+          g.writeStringProperty("email", cut(email, 256));
+        }
+        if (name != null) {
+          g.writeStringProperty("name", cut(name, 256));
+        }
+        g.writeEndObject();
+      }
       g.writeEndObject();
     }
     return out.toString();

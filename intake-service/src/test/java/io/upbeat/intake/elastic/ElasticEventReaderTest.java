@@ -98,6 +98,44 @@ class ElasticEventReaderTest {
                 64,
                 true));
     assertThat(error.contextJson()).contains("\"status_code\":500");
+    // In Upbeat's shape: the URL as a string, headers as sent.
+    io.upbeat.events.ErrorContext context =
+        io.upbeat.events.ErrorContext.parse(error.contextJson());
+    assertThat(context.request().method()).isEqualTo("GET");
+    assertThat(context.request().url()).startsWith("http://localhost:").endsWith("/discount");
+    assertThat(context.request().headers()).containsEntry("User-Agent", "curl/7.88.1");
+  }
+
+  @Test
+  void anErrorsRequestUserAndLabelsTakeUpbeatsShape() throws IOException {
+    String error =
+        """
+        {"error":{"id":"e1","timestamp":%d,"exception":{"type":"java.lang.IllegalStateException"},\
+        "context":{"request":{"method":"POST","url":{"pathname":"/pay","search":"?a=1"},\
+        "headers":{"Accept":["text/html","*/*"]}},\
+        "user":{"id":42,"email":"ann@example.com","username":"ann"},\
+        "tags":{"region":"eu","shard":7,"beta":true,"none":null},"custom":{"x":1}}}}"""
+            .formatted(NOW_MICROS);
+    EventBatch batch =
+        read(reader.read(
+                new ByteArrayInputStream(bytes(METADATA + "\n" + error + "\n")),
+                app,
+                UUID.randomUUID(),
+                NOW))
+            .batch();
+    String json = batch.errors().getFirst().contextJson();
+    io.upbeat.events.ErrorContext c = io.upbeat.events.ErrorContext.parse(json);
+    assertThat(c.request().url()).isEqualTo("/pay?a=1");
+    assertThat(c.request().headers()).containsEntry("Accept", "text/html, */*");
+    assertThat(c.user())
+        .isEqualTo(new io.upbeat.events.ErrorContext.User("42", "ann@example.com", "ann"));
+    assertThat(c.tags())
+        .containsExactly(
+            java.util.Map.entry("region", "eu"),
+            java.util.Map.entry("shard", "7"),
+            java.util.Map.entry("beta", "true"));
+    assertThat(c.userKey()).isEqualTo("id:42");
+    assertThat(json).contains("\"custom\":{\"x\":1}");
   }
 
   @Test

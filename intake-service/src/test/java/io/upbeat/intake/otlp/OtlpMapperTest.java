@@ -179,6 +179,44 @@ class OtlpMapperTest {
   }
 
   @Test
+  void anErrorCarriesItsTransactionsRequestAndUserInUpbeatsShape() {
+    List<Span> spans = new ArrayList<>(OtlpFixtures.request(now, 500, true));
+    Span server = spans.removeLast();
+    io.opentelemetry.proto.common.v1.AnyValue accept =
+        io.opentelemetry.proto.common.v1.AnyValue.newBuilder()
+            .setArrayValue(
+                io.opentelemetry.proto.common.v1.ArrayValue.newBuilder()
+                    .addValues(
+                        io.opentelemetry.proto.common.v1.AnyValue.newBuilder()
+                            .setStringValue("text/html"))
+                    .addValues(
+                        io.opentelemetry.proto.common.v1.AnyValue.newBuilder()
+                            .setStringValue("*/*")))
+            .build();
+    spans.add(
+        server.toBuilder()
+            .addAttributes(attr("url.query", "page=2"))
+            .addAttributes(attr("enduser.id", "42"))
+            .addAttributes(attr("user.email", "ann@example.com"))
+            .addAttributes(
+                io.opentelemetry.proto.common.v1.KeyValue.newBuilder()
+                    .setKey("http.request.header.accept")
+                    .setValue(accept))
+            .build());
+    ErrorEvent e =
+        mapper.traces(OtlpFixtures.traces(spans), now).services().getFirst().errors.getFirst();
+
+    io.upbeat.events.ErrorContext c = io.upbeat.events.ErrorContext.parse(e.contextJson());
+    assertThat(c.request().method()).isEqualTo("GET");
+    assertThat(c.request().url()).isEqualTo("/users/1234/discount?page=2");
+    assertThat(c.request().headers())
+        .containsExactly(java.util.Map.entry("accept", "text/html, */*"));
+    assertThat(c.user())
+        .isEqualTo(new io.upbeat.events.ErrorContext.User("42", "ann@example.com", null));
+    assertThat(e.contextJson()).contains(TRACE);
+  }
+
+  @Test
   void spansOutsideTheTimeWindowAreRejectedOneByOne() {
     List<Span> spans = new ArrayList<>(OtlpFixtures.request(now, 200, false));
     spans.add(

@@ -9,6 +9,7 @@ import io.upbeat.processor.consume.LedgerStore;
 import io.upbeat.processor.consume.OffsetLedger;
 import io.upbeat.processor.errors.ErrorCounts;
 import io.upbeat.processor.errors.ErrorStore;
+import io.upbeat.processor.errors.ErrorUsers;
 import io.upbeat.processor.errors.ErrorWork;
 import io.upbeat.processor.errors.InAppRules;
 import io.upbeat.processor.errors.Wrappers;
@@ -169,7 +170,8 @@ class PipelineConfiguration {
                     properties.occurrencesPerGroup(),
                     inApp,
                     wrappers,
-                    new ErrorCounts(dataSource, properties.minuteRetentionDays()))),
+                    new ErrorCounts(dataSource, properties.minuteRetentionDays()),
+                    new ErrorUsers(dataSource, properties.hourRetentionDays()))),
             ErrorWork.factory(properties.occurrencesPerGroup(), meters, inApp, wrappers),
             deletedApps,
             clock,

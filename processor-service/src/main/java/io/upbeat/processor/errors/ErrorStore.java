@@ -28,6 +28,9 @@ public final class ErrorStore implements Effects<ErrorWork> {
   private final Wrappers wrappers;
   private final ErrorCounts counts;
 
+  /** Distinct users per group; null where a test of grouping alone counts none. */
+  private final ErrorUsers users;
+
   public ErrorStore(int occurrencesPerGroup) {
     this(occurrencesPerGroup, new InAppRules());
   }
@@ -52,10 +55,24 @@ public final class ErrorStore implements Effects<ErrorWork> {
    */
   public ErrorStore(
       int occurrencesPerGroup, InAppRules inApp, Wrappers wrappers, ErrorCounts counts) {
+    this(occurrencesPerGroup, inApp, wrappers, counts, null);
+  }
+
+  /**
+   * @param counts where the per-minute counts go ({@code error_counts_1m}); null for none
+   * @param users where distinct users are counted ({@code error_users_1h}); null for none
+   */
+  public ErrorStore(
+      int occurrencesPerGroup,
+      InAppRules inApp,
+      Wrappers wrappers,
+      ErrorCounts counts,
+      ErrorUsers users) {
     this.keep = occurrencesPerGroup;
     this.inApp = inApp;
     this.wrappers = wrappers;
     this.counts = counts;
+    this.users = users;
   }
 
   @Override
@@ -63,6 +80,14 @@ public final class ErrorStore implements Effects<ErrorWork> {
     if (counts != null) {
       counts.prepare(today);
     }
+    if (users != null) {
+      users.prepare(today);
+    }
+  }
+
+  /** The partition whose rows of per-partition tables a commit of {@code fs} writes. */
+  private static int sourcePartition(List<Flush<ErrorWork>> fs) {
+    return fs.stream().mapToInt(Flush::partition).min().orElseThrow();
   }
 
   @Override
@@ -91,6 +116,9 @@ public final class ErrorStore implements Effects<ErrorWork> {
       addHourly(c, group, e.getValue());
       addMinutes(c, e.getKey().app(), group, e.getValue(), fs);
       addOccurrences(c, group, e.getValue());
+      if (users != null) {
+        users.write(c, sourcePartition(fs), group, e.getValue().users);
+      }
       if (state.created()) {
         triage.created(c, e.getKey().app(), state, e.getValue());
       } else {

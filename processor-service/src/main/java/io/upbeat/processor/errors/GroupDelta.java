@@ -1,9 +1,11 @@
 package io.upbeat.processor.errors;
 
+import io.upbeat.events.ErrorContext;
 import io.upbeat.events.ErrorEvent;
 import io.upbeat.events.EventBatchCodec;
 import io.upbeat.events.ExceptionInfo;
 import io.upbeat.events.StackFrame;
+import io.upbeat.metrics.UserSketch;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -60,6 +62,9 @@ final class GroupDelta {
   /** Counts per (environment, release, minute) of the events' own time: {@link ErrorCounts}. */
   final Map<ErrorCounts.Minute, Long> minutes = new java.util.HashMap<>();
 
+  /** The distinct users per environment and hour: what {@link ErrorUsers} adds to its rows. */
+  final Map<ErrorUsers.Bucket, UserSketch> users = new java.util.HashMap<>();
+
   final List<Occurrence> newest = new ArrayList<>();
 
   GroupDelta(int keep) {
@@ -83,6 +88,14 @@ final class GroupDelta {
     }
     hourly.merge(at.truncatedTo(ChronoUnit.HOURS), 1L, Long::sum);
     minutes.merge(ErrorCounts.Minute.of(environment, release, at), 1L, Long::sum);
+    String user = ErrorContext.userKey(e.contextJson());
+    if (user != null) {
+      users
+          .computeIfAbsent(
+              new ErrorUsers.Bucket(environment, at.truncatedTo(ChronoUnit.HOURS)),
+              b -> new UserSketch())
+          .add(user);
+    }
     if (firstSeen == null || at.isBefore(firstSeen)) {
       firstSeen = at;
       firstRelease = release;
@@ -132,6 +145,8 @@ final class GroupDelta {
     legacy.addAll(other.legacy);
     other.hourly.forEach((h, n) -> hourly.merge(h, n, Long::sum));
     other.minutes.forEach((m, n) -> minutes.merge(m, n, Long::sum));
+    // Into a copy: the other delta's sketches belong to a work that may be committed again.
+    other.users.forEach((b, u) -> users.computeIfAbsent(b, k -> new UserSketch()).merge(u));
     if (firstSeen == null || other.firstSeen.isBefore(firstSeen)) {
       firstSeen = other.firstSeen;
       firstRelease = other.firstRelease;
