@@ -190,6 +190,27 @@ class ITDeletion extends ApiIntegrationTest {
           """,
           app.id(),
           group);
+      // An alert rule of the app (besides its two defaults) with an event and its notification.
+      UUID rule = UUID.randomUUID();
+      jdbc.update(
+          "INSERT INTO alert_rules (id, app_id, name, kind, threshold, window_minutes)"
+              + " VALUES (?, ?, 'errors', 'error_count', 5, 10)",
+          rule,
+          app.id());
+      UUID alert = UUID.randomUUID();
+      jdbc.update(
+          "INSERT INTO notifications (id, app_id, kind, alert_rule_id, payload, dispatched_at)"
+              + " VALUES (?, ?, 'alert', ?, '{}'::jsonb, now())",
+          alert,
+          app.id(),
+          rule);
+      jdbc.update(
+          "INSERT INTO alert_events (id, rule_id, app_id, state, at, notified, notification_id)"
+              + " VALUES (?, ?, ?, 'firing', now(), true, ?)",
+          UUID.randomUUID(),
+          rule,
+          app.id(),
+          alert);
       UUID notification = UUID.randomUUID();
       jdbc.update(
           // Dispatched already (its delivery is below), so the notifier adds nothing meanwhile.
@@ -247,6 +268,8 @@ class ITDeletion extends ApiIntegrationTest {
               "txn_samples",
               "txn_orphan_spans",
               "error_groups",
+              "alert_rules",
+              "alert_events",
               "notifications",
               "releases",
               "webhooks",

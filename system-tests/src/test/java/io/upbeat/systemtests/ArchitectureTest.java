@@ -21,17 +21,18 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
   /** Module directory -> its root package. */
   private static final Map<String, String> MODULES =
-      Map.of(
-          "event-model", "io.upbeat.events",
-          "metrics-model", "io.upbeat.metrics",
-          "assignment", "io.upbeat.assignment",
-          "storage-postgres", "io.upbeat.storage",
-          "service-support", "io.upbeat.support",
-          "local-stack", "io.upbeat.localstack",
-          "intake-service", "io.upbeat.intake",
-          "processor-service", "io.upbeat.processor",
-          "api-service", "io.upbeat.api",
-          "agent-java", "io.upbeat.agent");
+      Map.ofEntries(
+          Map.entry("event-model", "io.upbeat.events"),
+          Map.entry("metrics-model", "io.upbeat.metrics"),
+          Map.entry("assignment", "io.upbeat.assignment"),
+          Map.entry("storage-postgres", "io.upbeat.storage"),
+          Map.entry("alerting", "io.upbeat.alerting"),
+          Map.entry("service-support", "io.upbeat.support"),
+          Map.entry("local-stack", "io.upbeat.localstack"),
+          Map.entry("intake-service", "io.upbeat.intake"),
+          Map.entry("processor-service", "io.upbeat.processor"),
+          Map.entry("api-service", "io.upbeat.api"),
+          Map.entry("agent-java", "io.upbeat.agent"));
 
   private static final List<String> SERVICES =
       List.of("io.upbeat.intake", "io.upbeat.processor", "io.upbeat.api");
@@ -89,7 +90,8 @@ class ArchitectureTest {
             "io.upbeat.events..",
             "io.upbeat.metrics..",
             "io.upbeat.assignment..",
-            "io.upbeat.storage..")
+            "io.upbeat.storage..",
+            "io.upbeat.alerting..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("org.springframework..")
@@ -106,6 +108,7 @@ class ArchitectureTest {
             "io.upbeat.metrics..",
             "io.upbeat.assignment..",
             "io.upbeat.storage..",
+            "io.upbeat.alerting..",
             "io.upbeat.support..")
         .should()
         .dependOnClassesThat()

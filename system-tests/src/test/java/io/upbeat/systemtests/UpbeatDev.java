@@ -56,8 +56,29 @@ final class UpbeatDev implements AutoCloseable {
 
   static UpbeatDev start(Path dataDir, int api, int intake, int processor, String... extraArgs)
       throws IOException {
+    return start(dataDir, java.util.Map.of(), api, intake, processor, extraArgs);
+  }
+
+  /**
+   * Starts it on free ports with {@code env} added to the environment the services inherit (their
+   * Spring Boot settings, e.g. {@code SPRING_MAIL_HOST}), and waits for its READY line.
+   */
+  static UpbeatDev start(Path dataDir, java.util.Map<String, String> env, String... extraArgs)
+      throws IOException {
+    return start(dataDir, env, FreePorts.pick(), FreePorts.pick(), FreePorts.pick(), extraArgs);
+  }
+
+  private static UpbeatDev start(
+      Path dataDir,
+      java.util.Map<String, String> env,
+      int api,
+      int intake,
+      int processor,
+      String... extraArgs)
+      throws IOException {
     UpbeatDev dev =
-        new UpbeatDev(launch(dataDir, api, intake, processor, extraArgs), api, intake, processor);
+        new UpbeatDev(
+            launch(dataDir, env, api, intake, processor, extraArgs), api, intake, processor);
     try {
       dev.awaitLine("READY ", START_TIMEOUT);
     } catch (RuntimeException | Error e) {
@@ -87,6 +108,17 @@ final class UpbeatDev implements AutoCloseable {
    */
   static Process launch(Path dataDir, int api, int intake, int processor, String... extraArgs)
       throws IOException {
+    return launch(dataDir, java.util.Map.of(), api, intake, processor, extraArgs);
+  }
+
+  private static Process launch(
+      Path dataDir,
+      java.util.Map<String, String> env,
+      int api,
+      int intake,
+      int processor,
+      String... extraArgs)
+      throws IOException {
     Path root = Repository.root();
     List<String> command =
         new ArrayList<>(
@@ -114,6 +146,7 @@ final class UpbeatDev implements AutoCloseable {
     pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
     // The build that runs this test has just built the jars; never nest a second build.
     pb.environment().put("UPBEAT_SKIP_BUILD", "1");
+    pb.environment().putAll(env);
     pb.redirectErrorStream(true);
     return pb.start();
   }

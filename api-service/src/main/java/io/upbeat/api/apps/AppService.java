@@ -2,6 +2,7 @@ package io.upbeat.api.apps;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.upbeat.api.access.AccessControl.AppAccess;
+import io.upbeat.api.alerts.DefaultRules;
 import io.upbeat.api.apps.AppsController.App;
 import io.upbeat.api.apps.AppsController.CreatedApp;
 import io.upbeat.api.audit.AuditAction;
@@ -32,8 +33,16 @@ class AppService {
   private final MeterRegistry meters;
   private final AuditLog audit;
 
+  private final DefaultRules defaultRules;
+
   AppService(
-      JdbcClient jdbc, TokenOutbox outbox, Clock clock, MeterRegistry meters, AuditLog audit) {
+      JdbcClient jdbc,
+      TokenOutbox outbox,
+      Clock clock,
+      MeterRegistry meters,
+      AuditLog audit,
+      DefaultRules defaultRules) {
+    this.defaultRules = defaultRules;
     this.audit = audit;
     this.jdbc = jdbc;
     this.outbox = outbox;
@@ -59,6 +68,7 @@ class AppService {
     }
     String secret = issue(appId, AppTokenRecord.SECRET, now);
     String ci = issue(appId, AppTokenRecord.CI, now);
+    defaultRules.create(appId);
     audit.org(actor, orgId, AuditAction.APP_CREATED, name);
     meters.counter("upbeat.apps.created").increment();
     return new CreatedApp(appId, name, orgId, now, secret, ci);

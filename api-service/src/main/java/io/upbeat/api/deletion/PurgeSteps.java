@@ -159,5 +159,17 @@ final class PurgeSteps {
               DELETE FROM notification_app_mutes WHERE (user_id, app_id) IN (
                 SELECT user_id, app_id FROM notification_app_mutes WHERE app_id = :target
                 LIMIT :limit)
+              """),
+          new Step(
+              "alert_events",
+              """
+              DELETE FROM alert_events WHERE id IN (
+                SELECT id FROM alert_events WHERE app_id = :target LIMIT :limit)
+              """),
+          new Step(
+              "alert_rules",
+              """
+              DELETE FROM alert_rules WHERE id IN (
+                SELECT id FROM alert_rules WHERE app_id = :target LIMIT :limit)
               """));
 }

@@ -81,6 +81,10 @@ class Dispatcher {
       // purge's final sweep deletes it.
       return;
     }
+    if (n.kind() == NotificationKind.ALERT) {
+      fanOutAlert(n);
+      return;
+    }
     if (email.configured()) {
       for (String to : recipients(n)) {
         String channel = "email:" + to;
@@ -111,6 +115,49 @@ class Dispatcher {
                     + " AND :kind = ANY (events)")
             .param("app", n.appId())
             .param("kind", n.kind().code())
+            .query(UUID.class)
+            .list();
+    for (UUID hook : hooks) {
+      insertDelivery(n.id(), "webhook:" + hook, hook, "pending");
+    }
+  }
+
+  /**
+   * An alert goes to its rule's actions: the addresses it names that are verified members of the
+   * app's org (and have not muted the app), and its webhooks that still exist in the app. A rule
+   * gone meanwhile (deleted after it fired) notifies nobody.
+   */
+  private void fanOutAlert(Stored n) {
+    UUID rule = n.alert().ruleId();
+    if (email.configured()) {
+      List<String> to =
+          jdbc.sql(
+                  """
+                  SELECT u.email FROM alert_rules r
+                  JOIN apps a ON a.id = r.app_id
+                  JOIN memberships m ON m.org_id = a.org_id
+                  JOIN users u ON u.id = m.user_id
+                  WHERE r.id = :rule AND lower(u.email) IN (SELECT lower(x) FROM unnest(r.email_to) x)
+                    AND u.email_verified_at IS NOT NULL
+                    AND NOT EXISTS (SELECT 1 FROM notification_app_mutes x
+                      WHERE x.user_id = u.id AND x.app_id = a.id)
+                  ORDER BY u.email
+                  """)
+              .param("rule", rule)
+              .query(String.class)
+              .list();
+      for (String address : to) {
+        insertDelivery(n.id(), "email:" + address, null, "pending");
+      }
+    }
+    List<UUID> hooks =
+        jdbc.sql(
+                """
+                SELECT w.id FROM alert_rules r JOIN webhooks w ON w.id = ANY (r.webhook_ids)
+                WHERE r.id = :rule AND w.app_id = r.app_id AND w.deleted_at IS NULL
+                ORDER BY w.id
+                """)
+            .param("rule", rule)
             .query(UUID.class)
             .list();
     for (UUID hook : hooks) {

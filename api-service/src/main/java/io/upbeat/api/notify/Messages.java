@@ -1,5 +1,6 @@
 package io.upbeat.api.notify;
 
+import io.upbeat.storage.notify.AlertPayload;
 import io.upbeat.storage.notify.NotificationOutbox.Stored;
 import io.upbeat.storage.notify.NotificationPayload;
 import java.util.ArrayList;
@@ -19,6 +20,9 @@ final class Messages {
   private Messages() {}
 
   static Message render(Stored n, String appName, String publicUrl) {
+    if (n.alert() != null) {
+      return alert(n, n.alert(), appName, publicUrl);
+    }
     NotificationPayload p = n.payload();
     UUID app = n.appId();
     String kind = n.kind().code();
@@ -81,6 +85,78 @@ final class Messages {
           "Assigned to " + assignee + (p.reason() == null ? "" : ": " + esc.apply(p.reason())));
     }
     return lines;
+  }
+
+  /**
+   * An alert rule's firing or resolve: the same fields as the rule's events in the API ({@code
+   * state}, {@code at}, {@code value}, {@code release}, ...), plus the rule and the app.
+   */
+  private static Message alert(Stored n, AlertPayload a, String appName, String publicUrl) {
+    String base = publicUrl.replaceAll("/+$", "");
+    String link = base + "/apps/" + n.appId() + "/alerts";
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("id", n.id().toString());
+    body.put("event", "alert");
+    body.put("app", Map.of("id", n.appId().toString(), "name", String.valueOf(appName)));
+    Map<String, Object> rule = new LinkedHashMap<>();
+    rule.put("id", a.ruleId().toString());
+    rule.put("name", a.ruleName());
+    rule.put("kind", a.kind());
+    rule.put("condition", a.condition());
+    body.put("rule", rule);
+    body.put("state", a.state());
+    body.put("at", a.at().toString());
+    body.put("value", a.value());
+    body.put("environment", a.environment());
+    body.put("release", a.release());
+    body.put("group_id", a.groupId() == null ? null : a.groupId().toString());
+    body.put("suspect_commit", a.suspectSha());
+    body.put("assignee", a.assigneeEmail());
+    body.put("url", link);
+    List<String> plain = alertLines(a, appName, UnaryOperator.identity());
+    List<String> slack = alertLines(a, appName, Messages::slackEscape);
+    body.put("text", String.join("\n", slack) + "\n<" + link + ">");
+    return new Message(
+        n.id(), "alert", "[Upbeat] " + plain.getFirst(), String.join("\n", plain), link, body);
+  }
+
+  private static List<String> alertLines(
+      AlertPayload a, String appName, UnaryOperator<String> esc) {
+    boolean firing = "firing".equals(a.state());
+    List<String> lines = new ArrayList<>();
+    lines.add(
+        (firing ? "FIRING: " : "RESOLVED: ")
+            + esc.apply(a.ruleName())
+            + " in "
+            + esc.apply(String.valueOf(appName)));
+    lines.add(
+        (firing ? "Condition: " : "No longer: ")
+            + esc.apply(a.condition())
+            + (a.environment() == null ? "" : " (" + esc.apply(a.environment()) + ")"));
+    if (a.value() != null) {
+      lines.add("Value: " + formatValue(a.value()) + " at " + a.at());
+    } else {
+      lines.add("At: " + a.at());
+    }
+    if (a.release() != null) {
+      lines.add("Release: " + esc.apply(a.release()));
+    }
+    if (a.groupId() != null) {
+      lines.add("Error group: " + a.groupId());
+    }
+    if (a.suspectSha() != null) {
+      lines.add("Suspect commit: " + esc.apply(a.suspectSha()));
+    }
+    if (a.assigneeEmail() != null) {
+      lines.add("Assigned to " + esc.apply(a.assigneeEmail()));
+    }
+    return lines;
+  }
+
+  private static String formatValue(double v) {
+    return v == Math.rint(v) && Math.abs(v) < 1e15
+        ? Long.toString((long) v)
+        : String.format(java.util.Locale.ROOT, "%.2f", v);
   }
 
   /**

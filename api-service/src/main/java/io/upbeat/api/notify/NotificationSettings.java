@@ -16,8 +16,15 @@ import org.springframework.transaction.annotation.Transactional;
  */
 @Component
 class NotificationSettings {
+  /**
+   * The kinds a person chooses among. Not {@code alert}: an alert rule names its own recipients, so
+   * a person's settings only mute its app (docs/api.md, "Alert rules").
+   */
   static final List<String> ALL_KINDS =
-      Arrays.stream(NotificationKind.values()).map(NotificationKind::code).toList();
+      Arrays.stream(NotificationKind.values())
+          .filter(k -> k != NotificationKind.ALERT)
+          .map(NotificationKind::code)
+          .toList();
 
   private final JdbcClient jdbc;
 

@@ -1,5 +1,6 @@
 package io.upbeat.processor.errors;
 
+import io.upbeat.alerting.TriageAlerts;
 import io.upbeat.assignment.Assigner;
 import io.upbeat.assignment.AssignmentStore;
 import io.upbeat.assignment.Frame;
@@ -239,6 +240,19 @@ final class Triage {
       GroupDelta d,
       Optional<Assigner.Assignment> assignment)
       throws SQLException {
+    if (kind != NotificationKind.ASSIGNED
+        && !TriageAlerts.fire(
+            c,
+            app,
+            kind.code(),
+            new TriageAlerts.Occurrence(
+                group,
+                d.lastSeen,
+                d.lastEnvironment,
+                d.lastRelease,
+                assignment.map(Assigner.Assignment::email).orElse(null)))) {
+      return; // no default rule of this kind (the app's rules notified on their own, if any)
+    }
     NotificationOutbox.insert(
         c,
         app,

@@ -4,6 +4,7 @@ import io.upbeat.metrics.DurationStats;
 import io.upbeat.processor.consume.Effects;
 import io.upbeat.processor.consume.LedgerStore;
 import io.upbeat.processor.consume.WorkStore.Flush;
+import io.upbeat.processor.rollup.MinutePartitions;
 import io.upbeat.processor.rollup.Rollups;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -197,11 +198,10 @@ public final class MetricsStore implements Effects<MetricsWork> {
   }
 
   /**
-   * Creates the daily partitions of the minute tables ({@link
-   * io.upbeat.processor.rollup.MinutePartitions}) from {@code from} to {@code to} inclusive (UTC
-   * days) that do not exist yet.
+   * Creates the daily partitions of the minute tables ({@link MinutePartitions}) from {@code from}
+   * to {@code to} inclusive (UTC days) that do not exist yet.
    */
   public void ensureDailyPartitions(LocalDate from, LocalDate to) throws SQLException {
-    io.upbeat.processor.rollup.MinutePartitions.ensure(dataSource, from, to);
+    MinutePartitions.ensure(dataSource, from, to);
   }
 }

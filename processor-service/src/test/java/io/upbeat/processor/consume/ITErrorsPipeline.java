@@ -12,8 +12,11 @@ import io.upbeat.events.ServiceInfo;
 import io.upbeat.events.StackFrame;
 import io.upbeat.localstack.junit.LocalStackExtension;
 import io.upbeat.localstack.junit.TestStack;
+import io.upbeat.processor.errors.ErrorCounts;
 import io.upbeat.processor.errors.ErrorStore;
 import io.upbeat.processor.errors.ErrorWork;
+import io.upbeat.processor.errors.InAppRules;
+import io.upbeat.processor.errors.Wrappers;
 import io.upbeat.storage.Schema;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -263,10 +266,7 @@ class ITErrorsPipeline {
             new LedgerStore<>(
                 new OffsetLedger(db, "errors"),
                 new ErrorStore(
-                    KEEP,
-                    new io.upbeat.processor.errors.InAppRules(),
-                    io.upbeat.processor.errors.Wrappers.defaults(),
-                    new io.upbeat.processor.errors.ErrorCounts(db, 7))),
+                    KEEP, new InAppRules(), Wrappers.defaults(), new ErrorCounts(db, 7))),
             ErrorWork.factory(KEEP, meters),
             Clock.systemUTC(),
             Duration.ofMillis(200),

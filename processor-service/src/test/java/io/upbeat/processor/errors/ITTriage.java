@@ -3,6 +3,7 @@ package io.upbeat.processor.errors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.upbeat.alerting.AlertRules;
 import io.upbeat.events.ErrorEvent;
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.ExceptionInfo;
@@ -42,7 +43,7 @@ class ITTriage {
   private long offset;
 
   @BeforeEach
-  void setUp() {
+  void setUp() throws Exception {
     DataSource db = stack.stack().dataSource();
     Schema.flyway(db).migrate();
     jdbc = new JdbcTemplate(db);
@@ -52,6 +53,10 @@ class ITTriage {
         org,
         "shop-" + org.toString().substring(0, 8));
     jdbc.update("INSERT INTO apps (id, org_id, name) VALUES (?, ?, 'web')", app, org);
+    // As api-service creates an app: with the default new-error and regression rules.
+    try (java.sql.Connection c = db.getConnection()) {
+      AlertRules.insertDefaults(c, app);
+    }
     store = new LedgerStore<>(new OffsetLedger(db, "errors"), new ErrorStore(100));
   }
 
@@ -168,6 +173,59 @@ class ITTriage {
     assertThat(g.get("assignee_email")).isEqualTo("bob@shop.io");
     assertThat(g.get("assignee_reason")).isEqualTo("manual");
     assertThat(notifications(g.get("id"))).containsExactly("assigned", "new_error", "regression");
+  }
+
+  @Test
+  void newErrorAndRegressionFollowTheAppsRules() throws Exception {
+    release("v1", now.minus(Duration.ofHours(2)), "alice@shop.io", USER, 40, 48);
+    // The team gives the new-error rule its own recipient (a member's address; delivery checks
+    // membership) and a 60-minute cooldown, and deletes the regression rule.
+    jdbc.update(
+        "UPDATE alert_rules SET email_to = '{lead@shop.io}', cooldown_minutes = 60"
+            + " WHERE app_id = ? AND kind = 'new_error'",
+        app);
+    jdbc.update("DELETE FROM alert_rules WHERE app_id = ? AND kind = 'regression'", app);
+    flush("v1", now.minus(Duration.ofHours(1)), "com.shop.UserService", "UserService.java", 42);
+    Map<String, Object> g = group("com.shop.UserService");
+    // No fixed new_error notification any more: the rule's alert instead (assignment stays).
+    assertThat(notifications(g.get("id"))).containsExactly("assigned");
+    Map<String, Object> alert =
+        jdbc.queryForMap(
+            "SELECT payload->>'state' AS state, payload->>'group_id' AS grp,"
+                + " payload->>'suspect_sha' AS sha, payload->>'assignee_email' AS assignee,"
+                + " payload->>'release' AS release, alert_rule_id"
+                + " FROM notifications WHERE app_id = ? AND kind = 'alert'",
+            app);
+    assertThat(alert.get("state")).isEqualTo("firing");
+    assertThat(alert.get("grp")).isEqualTo(g.get("id").toString());
+    assertThat(alert.get("sha")).isEqualTo(g.get("suspect_sha")).isNotNull();
+    assertThat(alert.get("assignee")).isEqualTo("alice@shop.io");
+    assertThat(alert.get("release")).isEqualTo("v1");
+    // A second new group within the cooldown: its event is recorded, not notified.
+    flush("v1", now.minus(Duration.ofMinutes(30)), "com.shop.Cart", "Cart.java", 5);
+    assertThat(
+            jdbc.queryForList(
+                "SELECT notified FROM alert_events WHERE app_id = ? ORDER BY at",
+                Boolean.class,
+                app))
+        .containsExactly(true, false);
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM notifications WHERE app_id = ? AND kind = 'alert'",
+                Long.class,
+                app))
+        .isEqualTo(1L);
+
+    // Resolved in v1, back in v2: no regression rule, so nobody is told.
+    jdbc.update(
+        "UPDATE error_groups SET status = 'resolved', resolved_at = ?, resolved_in_release = 'v1',"
+            + " resolved_environment = 'production' WHERE id = ?",
+        Timestamp.from(now.minusSeconds(60)),
+        g.get("id"));
+    release("v2", now.minus(Duration.ofMinutes(30)), null, USER, 0, 0);
+    flush("v2", now, "com.shop.UserService", "UserService.java", 42);
+    assertThat(group("com.shop.UserService").get("regressed")).isEqualTo(true);
+    assertThat(notifications(g.get("id"))).containsExactly("assigned");
   }
 
   @Test

@@ -4,7 +4,9 @@ package io.upbeat.storage.notify;
 public enum NotificationKind {
   NEW_ERROR("new_error"),
   REGRESSION("regression"),
-  ASSIGNED("assigned");
+  ASSIGNED("assigned"),
+  /** An alert rule fired or resolved: delivered to the rule's own actions. */
+  ALERT("alert");
 
   private final String code;
 

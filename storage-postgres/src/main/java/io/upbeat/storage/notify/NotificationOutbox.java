@@ -22,9 +22,60 @@ import java.util.UUID;
 public final class NotificationOutbox {
   private NotificationOutbox() {}
 
-  /** A notification as stored. */
+  /**
+   * A notification as stored.
+   *
+   * @param alert what an alert says (kind {@link NotificationKind#ALERT}), else null
+   */
   public record Stored(
-      UUID id, UUID appId, NotificationKind kind, NotificationPayload payload, Instant createdAt) {}
+      UUID id,
+      UUID appId,
+      NotificationKind kind,
+      NotificationPayload payload,
+      Instant createdAt,
+      AlertPayload alert) {}
+
+  /**
+   * Adds an alert notification on {@code c} (in the caller's transaction, the one that records the
+   * rule's state change).
+   *
+   * @return the new notification's id
+   */
+  public static UUID insertAlert(Connection c, UUID app, AlertPayload p) throws SQLException {
+    UUID id = UUID.randomUUID();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            """
+            INSERT INTO notifications (id, app_id, kind, alert_rule_id, payload, created_at)
+            VALUES (?, ?, 'alert', ?, jsonb_build_object(
+              'rule_id', ?::text, 'rule_name', ?::text, 'kind', ?::text, 'state', ?::text,
+              'at', ?::text, 'value', ?::double precision, 'condition', ?::text,
+              'environment', ?::text, 'release', ?::text, 'group_id', ?::text,
+              'suspect_sha', ?::text, 'assignee_email', ?::text), now())
+            """)) {
+      ps.setObject(1, id);
+      ps.setObject(2, app);
+      ps.setObject(3, p.ruleId());
+      ps.setString(4, p.ruleId().toString());
+      ps.setString(5, p.ruleName());
+      ps.setString(6, p.kind());
+      ps.setString(7, p.state());
+      ps.setString(8, p.at().toString());
+      if (p.value() == null) {
+        ps.setNull(9, java.sql.Types.DOUBLE);
+      } else {
+        ps.setDouble(9, p.value());
+      }
+      ps.setString(10, p.condition());
+      ps.setString(11, p.environment());
+      ps.setString(12, p.release());
+      ps.setString(13, p.groupId() == null ? null : p.groupId().toString());
+      ps.setString(14, p.suspectSha());
+      ps.setString(15, p.assigneeEmail());
+      ps.executeUpdate();
+    }
+    return id;
+  }
 
   /**
    * Adds a notification on {@code c} (in the caller's transaction).
@@ -68,7 +119,9 @@ public final class NotificationOutbox {
       """
       id, app_id, kind, group_id, payload->>'type', payload->>'message', payload->>'culprit',
       payload->>'release', payload->>'environment', payload->>'assignee_email', payload->>'reason',
-      created_at
+      created_at, alert_rule_id, payload->>'rule_name', payload->>'kind', payload->>'state',
+      payload->>'at', (payload->>'value')::double precision, payload->>'condition',
+      payload->>'suspect_sha', payload->>'group_id'
       """;
 
   /** The notification, or empty once it is gone (its group or app deleted). */
@@ -110,9 +163,31 @@ public final class NotificationOutbox {
     List<Stored> out = new ArrayList<>();
     try (ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
+        NotificationKind kind = NotificationKind.of(rs.getString(3));
+        UUID groupId = rs.getObject(4, UUID.class);
+        AlertPayload alert = null;
+        if (kind == NotificationKind.ALERT) {
+          double value = rs.getDouble(18);
+          boolean noValue = rs.wasNull();
+          String group = rs.getString(21);
+          alert =
+              new AlertPayload(
+                  rs.getObject(13, UUID.class),
+                  rs.getString(14),
+                  rs.getString(15),
+                  rs.getString(16),
+                  Instant.parse(rs.getString(17)),
+                  noValue ? null : value,
+                  rs.getString(19),
+                  rs.getString(9),
+                  rs.getString(8),
+                  group == null ? null : UUID.fromString(group),
+                  rs.getString(20),
+                  rs.getString(10));
+        }
         NotificationPayload p =
             new NotificationPayload(
-                rs.getObject(4, UUID.class),
+                groupId,
                 rs.getString(5),
                 rs.getString(6),
                 rs.getString(7),
@@ -124,9 +199,10 @@ public final class NotificationOutbox {
             new Stored(
                 rs.getObject(1, UUID.class),
                 rs.getObject(2, UUID.class),
-                NotificationKind.of(rs.getString(3)),
+                kind,
                 p,
-                rs.getTimestamp(12).toInstant()));
+                rs.getTimestamp(12).toInstant(),
+                alert));
       }
     }
     return out;
