@@ -67,7 +67,10 @@ public final class PostgresMinutes implements MinuteSource {
     String sql =
         "SELECT bucket, sum(count) FROM error_counts_1m"
             + " WHERE app_id = ? AND bucket >= ? AND bucket < ?"
-            + (group == null ? "" : " AND group_id = ?")
+            // A merged group's events include its members' (each keeps its own rows).
+            + (group == null
+                ? ""
+                : " AND group_id IN (SELECT id FROM error_groups WHERE id = ? OR merged_into = ?)")
             + (environment == null ? "" : " AND environment = ?")
             + " GROUP BY bucket";
     try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -76,6 +79,7 @@ public final class PostgresMinutes implements MinuteSource {
       ps.setTimestamp(i++, Timestamp.from(from));
       ps.setTimestamp(i++, Timestamp.from(to));
       if (group != null) {
+        ps.setObject(i++, group);
         ps.setObject(i++, group);
       }
       if (environment != null) {

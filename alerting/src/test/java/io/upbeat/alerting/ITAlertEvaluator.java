@@ -109,6 +109,49 @@ class ITAlertEvaluator {
     store();
   }
 
+  @Test
+  void aMergedGroupsErrorCountsIncludeItsMembersButAMembersOnlyItsOwn() throws Exception {
+    UUID target = UUID.randomUUID();
+    UUID member = UUID.randomUUID();
+    UUID other = UUID.randomUUID();
+    Instant m = FIRST.plus(MINUTE.multipliedBy(3));
+    try (Connection c = db.getConnection()) {
+      try (Statement s = c.createStatement()) {
+        for (UUID g : List.of(target, member, other)) {
+          s.execute(
+              ("INSERT INTO error_groups (id, app_id, fingerprint, type, count, first_seen,"
+                      + " last_seen) VALUES ('%s', '%s', encode(sha256(convert_to('%s', 'UTF8')), 'hex'),"
+                      + " 'E', 1, now(), now())")
+                  .formatted(g, app, g));
+        }
+        s.execute("UPDATE error_groups SET has_members = true WHERE id = '" + target + "'");
+        s.execute(
+            "UPDATE error_groups SET merged_into = '" + target + "' WHERE id = '" + member + "'");
+      }
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              """
+              INSERT INTO error_counts_1m (app_id, group_id, environment, release, bucket,
+                source_partition, count) VALUES (?, ?, 'production', '', ?, 0, ?)
+              """)) {
+        Map<UUID, Integer> counts = Map.of(target, 2, member, 5, other, 11);
+        for (var e : counts.entrySet()) {
+          ps.setObject(1, app);
+          ps.setObject(2, e.getKey());
+          ps.setTimestamp(3, Timestamp.from(m));
+          ps.setLong(4, e.getValue());
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+      PostgresMinutes minutes = new PostgresMinutes(c);
+      Instant to = m.plus(MINUTE);
+      assertThat(minutes.errors(app, null, target, m, to)).containsEntry(m, 7L);
+      assertThat(minutes.errors(app, "production", member, m, to)).containsEntry(m, 5L);
+      assertThat(minutes.errors(app, null, other, m, to)).containsEntry(m, 11L);
+    }
+  }
+
   /** Writes the minutes as the processor would: split over two source partitions and two types. */
   private void store() throws Exception {
     UUID groupA = UUID.randomUUID();

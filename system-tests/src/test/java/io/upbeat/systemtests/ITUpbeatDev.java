@@ -355,8 +355,15 @@ class ITUpbeatDev {
               TestHttp.send(HttpRequest.newBuilder(URI.create(shopUrl + "/users/7/orders")))
                   .statusCode())
           .isEqualTo(200);
+      // The failing request carries secrets in a header and in its query string: the starter
+      // sends the request with the error, and intake scrubs both before Kafka.
       assertThat(
-              TestHttp.send(HttpRequest.newBuilder(URI.create(shopUrl + "/users/2000/discount")))
+              TestHttp.send(
+                      HttpRequest.newBuilder(
+                              URI.create(
+                                  shopUrl + "/users/2000/discount?coupon=X1&api_key=sk-live-0042"))
+                          .header("Authorization", "Bearer shop-secret-0042")
+                          .header("X-Request-Id", "req-0042"))
                   .statusCode())
           .isEqualTo(500);
 
@@ -368,6 +375,15 @@ class ITUpbeatDev {
       assertThat(list)
           .contains("java.lang.ArithmeticException")
           .contains("changed ShopApplication.java");
+      String group = field(list.substring(list.indexOf("\"items\"")), "id");
+      String detail = get(errors + "/" + group, key);
+      assertThat(detail)
+          .contains("\"method\":\"GET\"")
+          .contains("coupon=X1")
+          .contains("req-0042")
+          .contains("[Filtered]")
+          .doesNotContain("shop-secret-0042")
+          .doesNotContain("sk-live-0042");
       String transactions = apiUrl + "/api/v1/apps/" + appId + "/transactions";
       await()
           .atMost(Duration.ofSeconds(60))
