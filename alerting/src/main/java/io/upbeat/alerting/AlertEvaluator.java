@@ -12,8 +12,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.function.BiConsumer;
 import javax.sql.DataSource;
 
 /**
@@ -58,10 +61,25 @@ public final class AlertEvaluator {
    * @return what was evaluated
    */
   public List<Evaluated> runOnce() throws SQLException {
+    return runOnce((rule, e) -> {});
+  }
+
+  /**
+   * Evaluates every rule's due minutes, one rule per transaction, until none is due. A rule whose
+   * evaluation fails (its stored condition or its data cannot be read) costs only itself: its
+   * transaction rolls back, so its cursor stays where it was and the next run tries it again, and
+   * the rest of this run goes on without it. A failure before any rule is claimed (the database is
+   * unreachable) ends the run.
+   *
+   * @param failed told of each rule that failed, and why
+   * @return what was evaluated
+   */
+  public List<Evaluated> runOnce(BiConsumer<UUID, Exception> failed) throws SQLException {
     Instant last = lastCompleteMinute();
     List<Evaluated> done = new ArrayList<>();
+    Set<UUID> skipped = new HashSet<>();
     while (true) {
-      List<Evaluated> claimed = claimAndEvaluate(last);
+      List<Evaluated> claimed = claimAndEvaluate(last, skipped, failed);
       if (claimed == null) {
         return done;
       }
@@ -69,22 +87,33 @@ public final class AlertEvaluator {
     }
   }
 
-  /** Claims one due rule and evaluates it; null when none is due (or all are held by others). */
-  private List<Evaluated> claimAndEvaluate(Instant last) throws SQLException {
+  /**
+   * Claims one due rule not in {@code skipped} and evaluates it; null when none is due (or all are
+   * held by others). A rule that fails joins {@code skipped}.
+   */
+  private List<Evaluated> claimAndEvaluate(
+      Instant last, Set<UUID> skipped, BiConsumer<UUID, Exception> failed) throws SQLException {
     try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(false);
+      UUID[] claimed = new UUID[1];
       try {
-        List<Evaluated> out = evaluateOne(c, last);
+        List<Evaluated> out = evaluateOne(c, last, skipped, claimed);
         c.commit();
         return out;
       } catch (SQLException | RuntimeException e) {
         c.rollback();
-        throw e;
+        if (claimed[0] == null) {
+          throw e;
+        }
+        skipped.add(claimed[0]);
+        failed.accept(claimed[0], e);
+        return List.of();
       }
     }
   }
 
-  private List<Evaluated> evaluateOne(Connection c, Instant last) throws SQLException {
+  private List<Evaluated> evaluateOne(Connection c, Instant last, Set<UUID> skipped, UUID[] claimed)
+      throws SQLException {
     Rule rule;
     Instant next;
     AlertState.Snapshot snapshot;
@@ -95,12 +124,15 @@ public final class AlertEvaluator {
                 + " FROM alert_rules WHERE kind IN ('error_count', 'latency', 'error_rate',"
                 + " 'throughput_below') AND next_minute <= ?"
                 + " AND NOT EXISTS (SELECT 1 FROM deleted_apps d WHERE d.app_id = alert_rules.app_id)"
+                + " AND NOT (id = ANY (?))"
                 + " ORDER BY next_minute, id LIMIT 1 FOR UPDATE SKIP LOCKED")) {
       ps.setTimestamp(1, Timestamp.from(last));
+      ps.setArray(2, c.createArrayOf("uuid", skipped.toArray()));
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           return null;
         }
+        claimed[0] = rs.getObject("id", UUID.class);
         rule = AlertRules.rule(rs);
         snapshot =
             new AlertState.Snapshot(

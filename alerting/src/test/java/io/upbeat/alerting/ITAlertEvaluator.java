@@ -416,6 +416,47 @@ class ITAlertEvaluator {
   }
 
   @Test
+  void aRuleWhoseDataCannotBeReadCostsOnlyItselfAndKeepsItsCursor() throws Exception {
+    List<Case> cases = cases();
+    Rule poisoned = rule(new Condition.Latency(Statistic.P99, 100, 1, "GET /corrupt"));
+    insert(cases);
+    try (Connection c = db.getConnection()) {
+      AlertRules.insert(c, poisoned);
+      try (Statement s = c.createStatement()) {
+        s.execute("UPDATE alert_rules SET next_minute = '" + FIRST + "'");
+        // A row whose sketch is not a sketch: reading the rule's minutes fails every time.
+        s.execute(
+            ("INSERT INTO txn_metrics_1m (app_id, environment, txn_type, txn_name, bucket,"
+                    + " source_partition, count, sum_ms, min_ms, max_ms, failures, sketch)"
+                    + " VALUES ('%s', 'production', 'request', 'GET /corrupt', '%s', 0, 1, 5, 5,"
+                    + " 5, 0, '\\x00ff00ff')")
+                .formatted(app, FIRST.plus(MINUTE.multipliedBy(2))));
+      }
+    }
+    Map<UUID, Integer> failures = new HashMap<>();
+    List<AlertEvaluator.Evaluated> done =
+        new AlertEvaluator(db, at(LAST_EVALUATED), GRACE, 1440)
+            .runOnce((rule, e) -> failures.merge(rule, 1, Integer::sum));
+
+    // Once per run, and every other rule evaluated every minute, with its exact events.
+    assertThat(failures).containsExactly(Map.entry(poisoned.id(), 1));
+    assertThat(done).hasSize(cases.size() * minutes().size());
+    for (Case k : cases) {
+      assertThat(storedEvents(k.rule().id())).as(k.rule().name()).isEqualTo(expectedEvents(k));
+    }
+    // Its cursor has not moved: once its data is repaired, no minute of it was skipped.
+    try (Connection c = db.getConnection();
+        Statement s = c.createStatement()) {
+      s.execute("DELETE FROM txn_metrics_1m WHERE txn_name = 'GET /corrupt'");
+    }
+    List<AlertEvaluator.Evaluated> repaired =
+        new AlertEvaluator(db, at(LAST_EVALUATED), GRACE, 1440).runOnce();
+    assertThat(repaired)
+        .hasSize(minutes().size())
+        .allSatisfy(e -> assertThat(e.ruleId()).isEqualTo(poisoned.id()));
+  }
+
+  @Test
   void twoEvaluatorsRacingEvaluateEachRuleAndMinuteOnce() throws Exception {
     List<Case> cases = new ArrayList<>();
     for (int i = 0; i < 6; i++) {

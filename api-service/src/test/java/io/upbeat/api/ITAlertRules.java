@@ -286,12 +286,61 @@ class ITAlertRules extends ApiIntegrationTest {
     assertThat(r.text("/events/0/at")).isEqualTo(base.plus(Duration.ofMinutes(8)).toString());
     assertThat(r.text("/events/0/value")).isEqualTo("800.0");
     assertThat(r.text("/events/1/at")).isEqualTo(base.plus(Duration.ofMinutes(11)).toString());
-    // Members may preview (it changes nothing); minute conditions only.
+    // Members may preview (it changes nothing).
     Account member = api.newAccount("Preview Member Org");
     Teams.join(api, owner, member, "member");
     assertThat(api.post(rules + "/preview", member.apiKey(), body).text("/fired")).isEqualTo("1");
+    // new_error: one firing per group first seen in the 7 days (in the rule's environment, that
+    // of the group's first minute); an older group and a staging one do not count.
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+    List<Object[]> groups =
+        List.of(
+            new Object[] {now.minus(Duration.ofHours(2)), "production"},
+            new Object[] {now.minus(Duration.ofDays(2)), "production"},
+            new Object[] {now.minus(Duration.ofDays(3)), "staging"},
+            new Object[] {now.minus(Duration.ofDays(9)), "production"});
+    for (Object[] g : groups) {
+      UUID id = UUID.randomUUID();
+      jdbc.update(
+          """
+          INSERT INTO error_groups (id, app_id, fingerprint, type, message, count, first_seen,
+            last_seen, first_release)
+          VALUES (?, ?, encode(sha256(convert_to(?::text, 'UTF8')), 'hex'), 'E', 'boom', 1, ?, ?,
+            '7.1')
+          """,
+          id,
+          app,
+          id.toString(),
+          Timestamp.from((Instant) g[0]),
+          Timestamp.from((Instant) g[0]));
+      jdbc.update(
+          """
+          INSERT INTO error_counts_1m (app_id, group_id, environment, release, bucket,
+            source_partition, count) VALUES (?, ?, ?, '7.1', ?, 0, 1)
+          """,
+          app,
+          id,
+          g[1],
+          Timestamp.from((Instant) g[0]));
+    }
+    Response newErrors =
+        api.post(
+            rules + "/preview",
+            owner.apiKey(),
+            "{\"environment\": \"production\", \"condition\": {\"kind\": \"new_error\"}}");
+    assertThat(newErrors.status()).as(newErrors.body()).isEqualTo(200);
+    assertThat(newErrors.text("/fired")).isEqualTo("2");
+    assertThat(newErrors.json().get("events").findValuesAsString("release"))
+        .containsExactly("7.1", "7.1");
+    assertThat(
+            api.post(
+                    rules + "/preview",
+                    owner.apiKey(),
+                    "{\"condition\": {\"kind\": \"new_error\"}}")
+                .text("/fired"))
+        .isEqualTo("3");
     Response triage =
-        api.post(rules + "/preview", owner.apiKey(), "{\"condition\": {\"kind\": \"new_error\"}}");
+        api.post(rules + "/preview", owner.apiKey(), "{\"condition\": {\"kind\": \"regression\"}}");
     assertThat(triage.status()).isEqualTo(400);
     assertThat(triage.text("/details/0/field")).isEqualTo("condition.kind");
     assertThat(

@@ -121,14 +121,17 @@ class AlertRuleService {
   /** How often the rule would have fired over the last 7 days of complete minutes. */
   @Transactional(readOnly = true)
   RuleViews.PreviewView preview(AppAccess app, RuleBody body) {
-    if (!body.condition().minutely()) {
+    boolean newError = body.condition() instanceof Condition.NewError;
+    if (!body.condition().minutely() && !newError) {
       throw new ApiException(
           ErrorCode.INVALID_PAYLOAD,
-          "Only minute conditions can be previewed.",
+          "A regression rule cannot be previewed: which groups came back when is kept only by the"
+              + " rules that watched for it.",
           List.of(
               new Detail(
                   "condition.kind",
-                  "must be error_count, latency, error_rate or throughput_below to preview")));
+                  "must be new_error, error_count, latency, error_rate or throughput_below to"
+                      + " preview")));
     }
     check(app, body);
     Rule rule = rule(UUID.randomUUID(), app, body, false);
@@ -137,7 +140,11 @@ class AlertRuleService {
     Instant first = last.minus(PREVIEW).plus(Duration.ofMinutes(1));
     Preview.Result r =
         template.execute(
-            (ConnectionCallback<Preview.Result>) c -> Preview.run(c, rule, first, last));
+            (ConnectionCallback<Preview.Result>)
+                c ->
+                    newError
+                        ? Preview.newErrors(c, rule, first, last.plus(Duration.ofMinutes(1)))
+                        : Preview.run(c, rule, first, last));
     return new RuleViews.PreviewView(
         r.fired(),
         first,

@@ -26,6 +26,7 @@ class AlertScheduler implements SmartLifecycle {
   private final AlertEvaluator evaluator;
   private final AlertProperties properties;
   private final Counter evaluated;
+  private final Counter failed;
   private ScheduledExecutorService executor;
 
   AlertScheduler(
@@ -34,11 +35,19 @@ class AlertScheduler implements SmartLifecycle {
         new AlertEvaluator(dataSource, clock, properties.grace(), properties.maxCatchUpMinutes());
     this.properties = properties;
     this.evaluated = meters.counter("upbeat.processor.alerts.evaluated");
+    this.failed = meters.counter("upbeat.processor.alerts.failed");
   }
 
   void run() {
     try {
-      evaluated.increment(evaluator.runOnce().size());
+      evaluated.increment(
+          evaluator
+              .runOnce(
+                  (rule, e) -> {
+                    failed.increment();
+                    log.warn("Alert rule {} could not be evaluated; retried next run", rule, e);
+                  })
+              .size());
     } catch (Exception e) {
       log.warn("Alert evaluation failed; the next run resumes: {}", e.toString());
     }
