@@ -3,6 +3,7 @@ package io.upbeat.processor.errors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.upbeat.alerting.AlertRules;
 import io.upbeat.events.ErrorEvent;
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.ExceptionInfo;
@@ -23,6 +24,7 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -51,6 +53,13 @@ class ITMergedGroupsTriage {
         org,
         "shop-" + org.toString().substring(0, 8));
     jdbc.update("INSERT INTO apps (id, org_id, name) VALUES (?, ?, 'web')", app, org);
+    // As api-service creates an app: with the default new-error and regression rules.
+    jdbc.execute(
+        (ConnectionCallback<Void>)
+            c -> {
+              AlertRules.insertDefaults(c, app);
+              return null;
+            });
     store = new LedgerStore<>(new OffsetLedger(db, "errors"), new ErrorStore(100));
   }
 
