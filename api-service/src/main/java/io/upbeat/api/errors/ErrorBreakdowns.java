@@ -58,43 +58,41 @@ class ErrorBreakdowns {
 
   private List<EnvironmentCount> environments(
       UUID app, UUID group, String environment, Instant from, Instant to) {
-    return jdbc.sql(
-            """
-            SELECT environment, sum(count) AS n FROM error_counts_1m
-            WHERE app_id = :app AND group_id IN (%s) AND bucket >= :from AND bucket < :to
-              AND (CAST(:environment AS text) IS NULL OR environment = :environment)
-            GROUP BY environment ORDER BY n DESC, environment
-            """
-                .formatted(ErrorGroups.FAMILY_IDS))
-        .param("app", app)
-        .param("group", group)
-        .param("environment", environment)
-        .param("from", Times.bind(from))
-        .param("to", Times.bind(to))
-        .query((rs, n) -> new EnvironmentCount(rs.getString(1), rs.getLong(2)))
-        .list();
+    return counts("environment", app, group, environment, from, to).stream()
+        .map(c -> new EnvironmentCount(c.key(), c.count()))
+        .toList();
   }
 
   private List<ReleaseCount> releases(
       UUID app, UUID group, String environment, Instant from, Instant to) {
+    return counts("release", app, group, environment, from, to).stream()
+        .map(c -> new ReleaseCount(c.key().isEmpty() ? null : c.key(), c.count()))
+        .toList();
+  }
+
+  /** Events of a key's values (most first). */
+  private record KeyCount(String key, long count) {}
+
+  /**
+   * The group's (and its merged members') events per value of {@code column} of {@code
+   * error_counts_1m}, {@code environment} or {@code release} (a constant, never input).
+   */
+  private List<KeyCount> counts(
+      String column, UUID app, UUID group, String environment, Instant from, Instant to) {
     return jdbc.sql(
             """
-            SELECT release, sum(count) AS n FROM error_counts_1m
-            WHERE app_id = :app AND group_id IN (%s) AND bucket >= :from AND bucket < :to
+            SELECT %1$s, sum(count) AS n FROM error_counts_1m
+            WHERE app_id = :app AND group_id IN (%2$s) AND bucket >= :from AND bucket < :to
               AND (CAST(:environment AS text) IS NULL OR environment = :environment)
-            GROUP BY release ORDER BY n DESC, release
+            GROUP BY %1$s ORDER BY n DESC, %1$s
             """
-                .formatted(ErrorGroups.FAMILY_IDS))
+                .formatted(column, ErrorGroups.FAMILY_IDS))
         .param("app", app)
         .param("group", group)
         .param("environment", environment)
         .param("from", Times.bind(from))
         .param("to", Times.bind(to))
-        .query(
-            (rs, n) -> {
-              String release = rs.getString(1);
-              return new ReleaseCount(release.isEmpty() ? null : release, rs.getLong(2));
-            })
+        .query((rs, n) -> new KeyCount(rs.getString(1), rs.getLong(2)))
         .list();
   }
 
