@@ -14,6 +14,10 @@ public final class FreePorts {
 
   static final int LAST = 32_000;
 
+  /**
+   * Ports this JVM handed out: never handed out twice, because a caller may pick several ports
+   * before binding any (./upbeat dev's five), and a free port stays free until it is bound.
+   */
   private static final java.util.Set<Integer> GIVEN = new java.util.HashSet<>();
 
   /**
@@ -23,12 +27,13 @@ public final class FreePorts {
    * connection before the caller binds it. Another process may still take it first, so callers that
    * bind later retry on a bind failure.
    */
-  public static int pick() {
+  public static synchronized int pick() {
     java.util.concurrent.ThreadLocalRandom random =
         java.util.concurrent.ThreadLocalRandom.current();
     for (int attempt = 0; attempt < 200; attempt++) {
       int port = random.nextInt(FIRST, LAST);
-      if (!inUse(port)) {
+      if (!GIVEN.contains(port) && !inUse(port)) {
+        GIVEN.add(port);
         return port;
       }
     }
