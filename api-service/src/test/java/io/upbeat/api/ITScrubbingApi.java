@@ -12,11 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -148,28 +144,11 @@ class ITScrubbingApi extends ApiIntegrationTest {
   }
 
   private KafkaConsumer<String, byte[]> consumer() {
-    KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(
-            Map.of("bootstrap.servers", stack.stack().bootstrapServers()),
-            new StringDeserializer(),
-            new ByteArrayDeserializer());
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(() -> consumer.listTopics().containsKey(topics.appTokens()));
-    List<TopicPartition> partitions =
-        consumer.partitionsFor(topics.appTokens()).stream()
-            .map(p -> new TopicPartition(p.topic(), p.partition()))
-            .toList();
-    consumer.assign(partitions);
-    consumer.seekToBeginning(partitions);
-    return consumer;
+    return TokenTopic.consumer(stack.stack().bootstrapServers(), topics.appTokens());
   }
 
   private static Map<String, byte[]> drain(
       KafkaConsumer<String, byte[]> consumer, Map<String, byte[]> latest) {
-    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-      latest.put(r.key(), r.value());
-    }
-    return latest;
+    return TokenTopic.drain(consumer, latest);
   }
 }
