@@ -57,6 +57,14 @@ public final class IntakeTestSupport {
 
   /** Every committed batch on the events topic (aborted transactions are invisible). */
   public static List<EventBatch> committedBatches(String bootstrap, String topic) {
+    return committedRecords(bootstrap, topic).stream()
+        .map(r -> EventBatchCodec.decode(r.value()))
+        .toList();
+  }
+
+  /** Every committed record on {@code topic}, read to its end (aborted ones are invisible). */
+  public static List<ConsumerRecord<byte[], byte[]>> committedRecords(
+      String bootstrap, String topic) {
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(
             Map.of("bootstrap.servers", bootstrap, "isolation.level", "read_committed"),
@@ -69,17 +77,17 @@ public final class IntakeTestSupport {
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      List<EventBatch> batches = new ArrayList<>();
+      List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException("could not read " + topic + " to its end");
         }
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          batches.add(EventBatchCodec.decode(r.value()));
+          records.add(r);
         }
       }
-      return batches;
+      return records;
     }
   }
 

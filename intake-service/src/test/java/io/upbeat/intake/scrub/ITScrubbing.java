@@ -20,12 +20,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeEach;
@@ -245,37 +242,17 @@ class ITScrubbing {
    * it, wherever the codec put it).
    */
   private String mine() {
-    String topic = topics.events();
-    String bootstrap = stack.stack().bootstrapServers();
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(
-            Map.of("bootstrap.servers", bootstrap, "isolation.level", "read_committed"),
-            new ByteArrayDeserializer(),
-            new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(topic).stream()
-              .map(p -> new TopicPartition(topic, p.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      List<String> values = new ArrayList<>();
-      byte[] me = app.toString().getBytes(StandardCharsets.UTF_8);
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("could not read " + topic + " to its end");
-        }
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          Header h = r.headers().lastHeader("upbeat-app");
-          if (h != null && java.util.Arrays.equals(h.value(), me)) {
-            // Contexts travel as JSON strings inside the record: unescape their quotes.
-            values.add(new String(r.value(), StandardCharsets.UTF_8).replace("\\\"", "\""));
-          }
-        }
+    byte[] me = app.toString().getBytes(StandardCharsets.UTF_8);
+    List<String> values = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> r :
+        IntakeTestSupport.committedRecords(stack.stack().bootstrapServers(), topics.events())) {
+      Header h = r.headers().lastHeader("upbeat-app");
+      if (h != null && java.util.Arrays.equals(h.value(), me)) {
+        // Contexts travel as JSON strings inside the record: unescape their quotes.
+        values.add(new String(r.value(), StandardCharsets.UTF_8).replace("\\\"", "\""));
       }
-      return String.join("\n", values);
     }
+    return String.join("\n", values);
   }
 
   private String url(String path) {
