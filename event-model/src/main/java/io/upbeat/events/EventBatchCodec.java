@@ -287,6 +287,42 @@ public final class EventBatchCodec {
   }
 
   /**
+   * A batch as intake writes it to {@link Topics#EVENTS}: the JSON value and the headers derived
+   * from it.
+   *
+   * @param parts the {@link #PARTS_HEADER} value
+   * @param timings the {@link EventTimings#HEADER} value, or null when the batch has no timings
+   */
+  public record Encoded(byte[] value, byte[] parts, byte[] timings) {
+    /** The bytes the record's value and these headers take (their names excluded). */
+    public int size() {
+      return value.length + parts.length + (timings == null ? 0 : timings.length);
+    }
+  }
+
+  /** Encodes {@code batch} as intake writes it: value, parts header and timings header. */
+  public static Encoded encodeRecord(EventBatch batch) {
+    return new Encoded(encode(batch), partsHeader(batch), EventTimings.encode(batch));
+  }
+
+  /**
+   * As {@link #decode(byte[], Parts)}, but for {@link Parts#TRANSACTION_TIMINGS} from the record's
+   * {@link EventTimings#HEADER} when it has one ({@code timings} not null) and it can be read:
+   * without tokenizing the spans and contexts in the value. A header that cannot be read is ignored
+   * and the value decoded instead, so it never costs a record.
+   */
+  public static EventBatch decode(byte[] value, byte[] timings, Parts parts) {
+    if (timings != null && parts.equals(Parts.TRANSACTION_TIMINGS)) {
+      try {
+        return EventTimings.decode(timings);
+      } catch (IllegalArgumentException e) {
+        // the value is the record of truth: read it below
+      }
+    }
+    return decode(value, parts);
+  }
+
+  /**
    * Decodes only the given parts; the others come back as empty lists (transactions without details
    * have no spans and no context).
    */

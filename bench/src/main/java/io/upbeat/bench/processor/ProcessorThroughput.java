@@ -5,6 +5,7 @@ import io.upbeat.bench.ServiceJar;
 import io.upbeat.bench.Traffic;
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.EventBatchCodec;
+import io.upbeat.events.EventTimings;
 import io.upbeat.events.Topics;
 import io.upbeat.localstack.FreePorts;
 import io.upbeat.localstack.LocalStack;
@@ -149,9 +150,15 @@ public final class ProcessorThroughput {
         // In production order: timestamps grow with the offset, as the backlog was written.
         Instant at = start.plusMillis(spreadMillis * b / batches);
         EventBatch batch = traffic.batch(apps.get(b % APPS), at, PER_BATCH, 1);
-        byte[] value = EventBatchCodec.encode(batch);
-        bytes += value.length;
-        producer.send(new ProducerRecord<>(topic, value));
+        // With the headers intake adds (see EventSink): what the pipelines read first.
+        EventBatchCodec.Encoded encoded = EventBatchCodec.encodeRecord(batch);
+        bytes += encoded.value().length;
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, encoded.value());
+        record.headers().add(EventBatchCodec.PARTS_HEADER, encoded.parts());
+        if (encoded.timings() != null) {
+          record.headers().add(EventTimings.HEADER, encoded.timings());
+        }
+        producer.send(record);
       }
       producer.flush();
     }

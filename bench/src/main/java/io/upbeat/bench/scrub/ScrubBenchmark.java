@@ -65,7 +65,7 @@ public class ScrubBenchmark {
   }
 
   /** Ten transactions as bench/intake-load/gen-payloads.py writes them. */
-  static EventBatch harness(boolean withSecrets) {
+  public static EventBatch harness(boolean withSecrets) {
     Instant now = Instant.parse("2026-12-05T00:00:00Z");
     List<TransactionEvent> transactions = new ArrayList<>();
     for (int i = 0; i < EVENTS; i++) {
@@ -99,7 +99,7 @@ public class ScrubBenchmark {
         List.of());
   }
 
-  static EventBatch batch(boolean withSecrets) {
+  public static EventBatch batch(boolean withSecrets) {
     Instant now = Instant.parse("2026-12-05T00:00:00Z");
     List<TransactionEvent> transactions = new ArrayList<>();
     for (int i = 0; i < 8; i++) {

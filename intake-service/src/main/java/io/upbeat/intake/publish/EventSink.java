@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.EventBatchCodec;
+import io.upbeat.events.EventTimings;
 import io.upbeat.events.Scrubber;
 import io.upbeat.events.Topics;
 import io.upbeat.intake.ratelimit.AppRateLimiter;
@@ -148,17 +149,22 @@ public final class EventSink {
     for (EventBatch b : batches) {
       // Scrubbed before anything is encoded: no secret reaches Kafka, not even in a record
       // refused below.
-      byte[] value = EventBatchCodec.encode(storable.of(scrubber.batch(b)));
-      if (value.length > Topics.EVENTS_MAX_RECORD_BYTES) {
+      EventBatchCodec.Encoded encoded =
+          EventBatchCodec.encodeRecord(storable.of(scrubber.batch(b)));
+      if (encoded.size() > Topics.EVENTS_MAX_RECORD_BYTES) {
         // Kafka would refuse it on every retry: refuse it once, for good (413 is not retried).
         return new Outcome.TooLarge(
             "The request's events are too large once mapped; send smaller batches.");
       }
       // No key: the sticky partitioner spreads every app over all partitions (no hot partition)
       // while filling each batch; the app id travels in the value and in this header.
-      ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topics.events(), null, value);
+      ProducerRecord<byte[], byte[]> record =
+          new ProducerRecord<>(topics.events(), null, encoded.value());
       record.headers().add("upbeat-app", header);
-      record.headers().add(EventBatchCodec.PARTS_HEADER, EventBatchCodec.partsHeader(b));
+      record.headers().add(EventBatchCodec.PARTS_HEADER, encoded.parts());
+      if (encoded.timings() != null) {
+        record.headers().add(EventTimings.HEADER, encoded.timings());
+      }
       records.add(record);
     }
     return switch (publisher.publish(records)) {

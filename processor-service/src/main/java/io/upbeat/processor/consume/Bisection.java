@@ -213,7 +213,7 @@ final class Bisection<W extends PartitionWork> {
   private W work(List<ConsumerRecord<byte[], byte[]>> records, int from, int to, W origin) {
     W work = newWork.get();
     for (int i = from; i < to; i++) {
-      work.replay(EventBatchCodec.decode(records.get(i).value(), parts), origin);
+      work.replay(EventPipeline.decode(records.get(i), parts), origin);
     }
     return work;
   }

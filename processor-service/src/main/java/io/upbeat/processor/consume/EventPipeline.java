@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.EventBatchCodec;
+import io.upbeat.events.EventTimings;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -262,7 +263,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     }
     EventBatch batch;
     try {
-      batch = EventBatchCodec.decode(r.value(), parts);
+      batch = decode(r, parts);
     } catch (IllegalArgumentException | NullPointerException e) {
       // Never block the partition on a record it cannot read: it goes to the dead-letter topic
       // with the reason (durable before the offset moves past it), and processing goes on.
@@ -290,13 +291,22 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   }
 
   /**
+   * The parts of {@code r}'s batch, from its {@link EventTimings#HEADER} when they are all there
+   * (the metrics pipeline), else from its value.
+   */
+  static EventBatch decode(ConsumerRecord<byte[], byte[]> r, EventBatchCodec.Parts parts) {
+    Header timings = r.headers().lastHeader(EventTimings.HEADER);
+    return EventBatchCodec.decode(r.value(), timings == null ? null : timings.value(), parts);
+  }
+
+  /**
    * Remakes a partition's work from its records not yet committed, as they were added the first
    * time (nothing counted or charged to a budget again).
    */
   private void rebuild(PartitionState<W> state) {
     state.work.rewind();
     for (ConsumerRecord<byte[], byte[]> r : state.records) {
-      state.work.replay(EventBatchCodec.decode(r.value(), parts), state.work);
+      state.work.replay(decode(r, parts), state.work);
     }
   }
 

@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.EventBatchCodec;
+import io.upbeat.events.EventTimings;
 import io.upbeat.localstack.junit.LocalStackExtension;
 import java.time.Duration;
 import java.util.List;
@@ -18,9 +19,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A pipeline skips, without decoding, the records whose parts header says they hold nothing it
- * reads (the errors pipeline and a batch of transactions only), still moves its offsets past them,
- * and decodes every record without the header as before.
+ * The record headers intake writes beside the value. A pipeline skips, without decoding, the
+ * records whose parts header says they hold nothing it reads (the errors pipeline and a batch of
+ * transactions only), still moves its offsets past them, and decodes every record without the
+ * header as before.
  */
 class ITPartsHeader {
   @RegisterExtension final LocalStackExtension stack = new LocalStackExtension();
@@ -70,6 +72,47 @@ class ITPartsHeader {
         .isEqualTo(4);
     assertThat(run.count("upbeat.processor.records.skipped", "pipeline", "errors")).isEqualTo(6);
     assertThat(run.count("upbeat.processor.records", "pipeline", "errors")).isEqualTo(10);
+    assertThat(f.deadLetters()).isEmpty();
+    run.stop();
+  }
+
+  /**
+   * The metrics pipeline reads each record's timings from its header when it has one it can read,
+   * and from the value otherwise: a header that disagrees with its value is what gets counted
+   * (which shows the header was read), one it cannot read costs nothing but speed.
+   */
+  @Test
+  void theMetricsPipelineReadsTimingsFromTheirHeaderElseFromTheValue() throws Exception {
+    PipelineFixture.Running run = f.metrics("processor-metrics");
+    await().atMost(Duration.ofSeconds(30)).until(run::assigned);
+
+    f.send(0, batch(app, List.of(txn("GET /a", 10), txn("GET /a", 30)), List.of()));
+    EventBatch inValue = batch(app, List.of(txn("GET /value", 5)), List.of());
+    EventBatch inHeader =
+        batch(app, List.of(txn("GET /header", 7), txn("GET /header", 9)), List.of());
+    f.send(
+        1,
+        EventBatchCodec.encode(inValue),
+        EventBatchCodec.partsHeader(inValue),
+        EventTimings.encode(inHeader));
+    EventBatch unreadable = batch(app, List.of(txn("GET /b", 20)), List.of());
+    byte[] garbled = EventTimings.encode(unreadable);
+    garbled[0] = 99; // a version no reader knows
+    f.send(0, EventBatchCodec.encode(unreadable), EventBatchCodec.partsHeader(unreadable), garbled);
+    f.sendRaw(1, EventBatchCodec.encode(batch(app, List.of(txn("GET /old", 40)), List.of())));
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> f.storedOffsets("metrics").equals(f.endOffsets()));
+    String counts =
+        "SELECT coalesce(sum(count), 0) FROM txn_metrics_1m WHERE app_id = '"
+            + app
+            + "' AND txn_name = '%s'";
+    assertThat(f.value(counts.formatted("GET /a"))).isEqualTo(2);
+    assertThat(f.value(counts.formatted("GET /header"))).isEqualTo(2);
+    assertThat(f.value(counts.formatted("GET /value"))).isZero();
+    assertThat(f.value(counts.formatted("GET /b"))).isEqualTo(1);
+    assertThat(f.value(counts.formatted("GET /old"))).isEqualTo(1);
     assertThat(f.deadLetters()).isEmpty();
     run.stop();
   }

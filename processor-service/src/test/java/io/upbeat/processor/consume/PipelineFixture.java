@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.upbeat.events.ErrorEvent;
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.EventBatchCodec;
+import io.upbeat.events.EventTimings;
 import io.upbeat.events.ExceptionInfo;
 import io.upbeat.events.ServiceInfo;
 import io.upbeat.events.StackFrame;
@@ -82,11 +83,12 @@ final class PipelineFixture implements AutoCloseable {
   }
 
   /**
-   * Writes a record as intake does (the event-model codec and its parts header), bypassing intake;
-   * returns its offset.
+   * Writes a record as intake does (the event-model codec with its parts and timings headers),
+   * bypassing intake; returns its offset.
    */
   long send(int partition, EventBatch batch) throws Exception {
-    return send(partition, EventBatchCodec.encode(batch), EventBatchCodec.partsHeader(batch));
+    EventBatchCodec.Encoded encoded = EventBatchCodec.encodeRecord(batch);
+    return send(partition, encoded.value(), encoded.parts(), encoded.timings());
   }
 
   /** Writes {@code value} with no parts header, as records written before it existed. */
@@ -95,10 +97,19 @@ final class PipelineFixture implements AutoCloseable {
   }
 
   long send(int partition, byte[] value, byte[] partsHeader) throws Exception {
+    return send(partition, value, partsHeader, null);
+  }
+
+  /** Writes {@code value} with the given headers (none where null). */
+  long send(int partition, byte[] value, byte[] partsHeader, byte[] timingsHeader)
+      throws Exception {
     ProducerRecord<byte[], byte[]> r =
         new ProducerRecord<>(topic, partition, "key".getBytes(), value);
     if (partsHeader != null) {
       r.headers().add(EventBatchCodec.PARTS_HEADER, partsHeader);
+    }
+    if (timingsHeader != null) {
+      r.headers().add(EventTimings.HEADER, timingsHeader);
     }
     return producer.send(r).get().offset();
   }
