@@ -5,7 +5,6 @@ import io.upbeat.events.TransactionEvent;
 import io.upbeat.events.TransactionMetric;
 import io.upbeat.metrics.DurationStats;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -36,24 +35,27 @@ public final class MinuteAggregator {
    */
   public long add(EventBatch batch, Instant oldestMinute) {
     String environment = batch.service().environment();
+    // A batch repeats few (type, name, minute) triples: each is admitted by the cardinality guard
+    // and looked up among the pending rows once per batch, not once per transaction.
+    Map<BatchKey, Rows> rows = new HashMap<>();
     long added = 0;
     for (TransactionEvent t : batch.transactions()) {
       if (t.timestamp().isBefore(oldestMinute)) {
         continue;
       }
-      Instant minute = t.timestamp().truncatedTo(ChronoUnit.MINUTES);
-      String name = names.admit(batch.appId(), minute, t.name());
-      if (!name.equals(t.name())) {
+      long minuteSecond = Math.floorDiv(t.timestamp().getEpochSecond(), 60) * 60;
+      BatchKey batchKey = new BatchKey(t.type(), t.name(), minuteSecond);
+      Rows r = rows.get(batchKey);
+      if (r == null) {
+        r = rows(batch, environment, t.type(), t.name(), Instant.ofEpochSecond(minuteSecond));
+        rows.put(batchKey, r);
+      }
+      if (r.folded) {
         folded++;
       }
-      MetricKey key = new MetricKey(batch.appId(), environment, t.type(), name, minute);
       boolean failed = failed(t);
-      pending.computeIfAbsent(key, k -> new DurationStats()).add(t.durationMs(), failed);
-      pending
-          .computeIfAbsent(
-              new MetricKey(batch.appId(), environment, t.type(), ALL, minute),
-              k -> new DurationStats())
-          .add(t.durationMs(), failed);
+      r.name.add(t.durationMs(), failed);
+      r.all.add(t.durationMs(), failed);
       transactions++;
       added++;
     }
@@ -71,6 +73,25 @@ public final class MinuteAggregator {
       added += m.count();
     }
     return added;
+  }
+
+  /** A transaction's (type, name, minute) within one batch. */
+  private record BatchKey(String type, String name, long minuteSecond) {}
+
+  /** The pending rows a batch's transactions of one (type, name, minute) go to. */
+  private record Rows(DurationStats name, DurationStats all, boolean folded) {}
+
+  private Rows rows(
+      EventBatch batch, String environment, String type, String name, Instant minute) {
+    String admitted = names.admit(batch.appId(), minute, name);
+    DurationStats byName =
+        pending.computeIfAbsent(
+            new MetricKey(batch.appId(), environment, type, admitted, minute),
+            k -> new DurationStats());
+    DurationStats all =
+        pending.computeIfAbsent(
+            new MetricKey(batch.appId(), environment, type, ALL, minute), k -> new DurationStats());
+    return new Rows(byName, all, !admitted.equals(name));
   }
 
   private void merge(MetricKey key, TransactionMetric m) {
