@@ -243,7 +243,10 @@ public final class EventBatchCodec {
       boolean metrics) {
     public static final Parts ALL = new Parts(true, true, true, true, true);
 
-    /** Transactions without their spans and context, and the agents' aggregates. */
+    /**
+     * Transactions without their ids, spans and context, and the agents' aggregates: what the
+     * metrics pipeline reads, and what {@link EventTimings} carries.
+     */
     public static final Parts TRANSACTION_TIMINGS = new Parts(true, false, false, false, true);
 
     public static final Parts ERRORS = new Parts(false, false, true, false, false);
@@ -441,8 +444,9 @@ public final class EventBatchCodec {
       String field = p.currentName();
       p.nextToken();
       switch (field) {
-        case "id" -> id = p.getString();
-        case "trace_id" -> traceId = p.getString();
+        // Identifiers only matter with the details (samples, traces): timings skip them.
+        case "id" -> id = details ? p.getString() : null;
+        case "trace_id" -> traceId = details ? p.getString() : null;
         case "name" -> name = p.getString();
         case "type" -> type = p.getString();
         case "timestamp" -> timestamp = instant(p.getString());

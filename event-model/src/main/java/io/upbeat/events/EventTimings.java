@@ -11,8 +11,8 @@ import java.util.UUID;
 
 /**
  * A compact binary copy of what the metrics pipeline reads of a batch ({@link
- * EventBatchCodec.Parts#TRANSACTION_TIMINGS}: the transactions without spans and context, and the
- * agents' aggregates), written by intake into the record header {@link #HEADER} beside the JSON
+ * EventBatchCodec.Parts#TRANSACTION_TIMINGS}: the transactions without ids, spans and context, and
+ * the agents' aggregates), written by intake into the record header {@link #HEADER} beside the JSON
  * value. The metrics pipeline reads every transaction of every record; from this header it does so
  * without tokenizing each transaction's spans and context, which made decoding most of its work.
  *
@@ -27,7 +27,7 @@ import java.util.UUID;
  * <pre>
  * byte 1 (version) | batch id, app id: 2 x 2 longs | received_at | service: 7 refs
  * | varint n, n strings (the table) | varint transactions, each:
- * id ref, trace id ref, name ref, type ref, timestamp, duration (8-byte double), result ref,
+ * name ref, type ref, timestamp, duration (8-byte double), result ref,
  * outcome ref | varint metrics, each: name ref, type ref, minute, varint count, varint failures,
  * sum, min, max (doubles), varint length + sketch bytes
  * </pre>
@@ -62,11 +62,9 @@ public final class EventTimings {
       strings.ref(s.host())
     };
     int txCount = batch.transactions().size();
-    int[] refs = new int[txCount * 6];
+    int[] refs = new int[txCount * 4];
     int i = 0;
     for (TransactionEvent t : batch.transactions()) {
-      refs[i++] = strings.ref(t.id());
-      refs[i++] = strings.ref(t.traceId());
       refs[i++] = strings.ref(t.name());
       refs[i++] = strings.ref(t.type());
       refs[i++] = strings.ref(t.result());
@@ -95,8 +93,6 @@ public final class EventTimings {
     w.varint(txCount);
     i = 0;
     for (TransactionEvent t : batch.transactions()) {
-      w.varint(refs[i++]);
-      w.varint(refs[i++]);
       w.varint(refs[i++]);
       w.varint(refs[i++]);
       w.instant(t.timestamp());
@@ -149,7 +145,7 @@ public final class EventTimings {
     for (int i = 0; i < service.length; i++) {
       service[i] = r.varint();
     }
-    // Each string takes at least its length byte, each transaction at least 16 bytes, each
+    // Each string takes at least its length byte, each transaction at least 14 bytes, each
     // metric at least 31: counts beyond what the bytes left can hold are refused before any
     // allocation, so a garbled count cannot ask for gigabytes.
     String[] table = new String[r.count(1) + 1];
@@ -165,11 +161,9 @@ public final class EventTimings {
             r.ref(table, service[4]),
             r.ref(table, service[5]),
             r.ref(table, service[6]));
-    int txCount = r.count(16);
+    int txCount = r.count(14);
     List<TransactionEvent> transactions = new ArrayList<>(txCount);
     for (int i = 0; i < txCount; i++) {
-      String id = r.ref(table, r.varint());
-      String traceId = r.ref(table, r.varint());
       String name = r.ref(table, r.varint());
       String type = r.ref(table, r.varint());
       Instant timestamp = r.instant();
@@ -178,7 +172,7 @@ public final class EventTimings {
       String outcome = r.ref(table, r.varint());
       transactions.add(
           new TransactionEvent(
-              id, traceId, name, type, timestamp, duration, result, outcome, List.of(), null));
+              null, null, name, type, timestamp, duration, result, outcome, List.of(), null));
     }
     int metricCount = r.count(31);
     List<TransactionMetric> metrics = new ArrayList<>(metricCount);
@@ -204,7 +198,8 @@ public final class EventTimings {
 
   /** The string table being built: each distinct string once, in order of first use. */
   private static final class Strings {
-    final Map<String, Integer> index = new HashMap<>();
+    // Names, types, results and outcomes repeat: a batch has a few dozen distinct strings.
+    final Map<String, Integer> index = new HashMap<>(64);
     final List<byte[]> list = new ArrayList<>();
     int bytes;
 

@@ -99,8 +99,8 @@ class EventBatchCodecTest {
       assertThat(lean)
           .isEqualTo(
               new TransactionEvent(
-                  full.id(),
-                  full.traceId(),
+                  null,
+                  null,
                   full.name(),
                   full.type(),
                   full.timestamp(),

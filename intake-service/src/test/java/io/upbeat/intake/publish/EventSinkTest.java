@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.upbeat.events.ErrorEvent;
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.EventBatchCodec;
+import io.upbeat.events.EventTimings;
 import io.upbeat.events.ExceptionInfo;
 import io.upbeat.events.OrphanSpan;
 import io.upbeat.events.Scrubber;
@@ -109,6 +110,14 @@ class EventSinkTest {
                 published.getFirst().headers().lastHeader("upbeat-app").value(),
                 StandardCharsets.UTF_8))
         .isEqualTo(APP.toString());
+    // The parts header, and the timings header the metrics pipeline reads instead of the value,
+    // are derived from the value's own batch; a batch without timings has none.
+    EventBatch first = EventBatchCodec.decode(published.getFirst().value());
+    assertThat(published.getFirst().headers().lastHeader(EventBatchCodec.PARTS_HEADER).value())
+        .isEqualTo(EventBatchCodec.partsHeader(first));
+    assertThat(published.getFirst().headers().lastHeader(EventTimings.HEADER).value())
+        .isEqualTo(EventTimings.encode(first));
+    assertThat(published.get(1).headers().lastHeader(EventTimings.HEADER)).isNull();
   }
 
   @Test
