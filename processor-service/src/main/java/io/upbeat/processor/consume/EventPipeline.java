@@ -315,7 +315,18 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
    * backs off, on a data fault isolates the records at fault.
    */
   private void flush(Collection<Integer> which) {
-    lastFlush = clock.instant();
+    try {
+      write(which);
+    } finally {
+      // The interval runs from the end of a flush, so that consumption always gets a full interval
+      // between two flushes. Measured from the start, a flush slower than the interval (many keys,
+      // a busy database) left time for one poll before the next, and the pipeline fell behind at a
+      // fixed max.poll.records per flush however cheap its records were.
+      lastFlush = clock.instant();
+    }
+  }
+
+  private void write(Collection<Integer> which) {
     List<WorkStore.Flush<W>> flushes = new ArrayList<>();
     for (int p : which) {
       PartitionState<W> s = partitions.get(p);

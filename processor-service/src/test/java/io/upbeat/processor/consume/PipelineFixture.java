@@ -75,6 +75,10 @@ final class PipelineFixture implements AutoCloseable {
     producer = producer();
   }
 
+  DataSource dataSource() {
+    return db;
+  }
+
   KafkaProducer<byte[], byte[]> producer() {
     return new KafkaProducer<>(
         Map.of("bootstrap.servers", s.bootstrapServers(), "acks", "all"),
