@@ -37,9 +37,20 @@ public final class EventSink {
 
   /** The receivers, as metrics tag them ({@code receiver}). */
   public enum Receiver {
-    EVENTS,
-    OTLP,
-    ELASTIC;
+    /**
+     * Its parser reads storable text only (behind {@code StorableEscapes}, strict UTF-8): the
+     * storable pass would find nothing to replace, so it is skipped ({@code
+     * ParsedTextIsStorableTest} holds the parser to it).
+     */
+    EVENTS(true),
+    OTLP(false),
+    ELASTIC(false);
+
+    private final boolean parsesStorableText;
+
+    Receiver(boolean parsesStorableText) {
+      this.parsesStorableText = parsesStorableText;
+    }
 
     String tag() {
       return name().toLowerCase(Locale.ROOT);
@@ -149,8 +160,10 @@ public final class EventSink {
     for (EventBatch b : batches) {
       // Scrubbed before anything is encoded: no secret reaches Kafka, not even in a record
       // refused below.
+      EventBatch scrubbed = scrubber.batch(b);
       EventBatchCodec.Encoded encoded =
-          EventBatchCodec.encodeRecord(storable.of(scrubber.batch(b)));
+          EventBatchCodec.encodeRecord(
+              receiver.parsesStorableText ? scrubbed : storable.of(scrubbed));
       if (encoded.size() > Topics.EVENTS_MAX_RECORD_BYTES) {
         // Kafka would refuse it on every retry: refuse it once, for good (413 is not retried).
         return new Outcome.TooLarge(
