@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.ServiceInfo;
 import io.upbeat.events.TransactionEvent;
+import io.upbeat.metrics.DurationStats;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,6 +57,20 @@ class MinuteAggregatorTest {
     assertThat(failures.get("10:01 A")).isEqualTo(1);
     assertThat(failures.get("10:01 ")).isEqualTo(1);
     assertThat(failures.get("10:00 ")).isZero();
+    // The type's row is its names' rows merged: the same as adding every transaction to it.
+    DurationStats all =
+        aggregator
+            .pending()
+            .get(new MetricKey(app, "production", "request", MinuteAggregator.ALL, MINUTE));
+    DurationStats direct = new DurationStats();
+    for (double ms : new double[] {10, 10, 10, 10, 10, 10, 30}) {
+      direct.add(ms, false);
+    }
+    assertThat(all.sum()).isEqualTo(direct.sum());
+    assertThat(all.min()).isEqualTo(10);
+    assertThat(all.max()).isEqualTo(30);
+    assertThat(all.sketch().quantiles(0.5, 0.95, 0.99))
+        .containsExactly(direct.sketch().quantiles(0.5, 0.95, 0.99));
 
     // A second batch: C is still over the limit in 10:00, admitted in the fresh minute 10:02.
     aggregator.add(
