@@ -1,11 +1,13 @@
 package io.upbeat.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.upbeat.localstack.junit.LocalStackExtension;
 import io.upbeat.localstack.junit.TestHttp;
 import io.upbeat.storage.Schema;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -23,6 +25,7 @@ class ITProcessorService {
     // What api-service does at its start: apply the migrations.
     Schema.flyway(stack.stack().dataSource()).migrate();
     stack.springProperties().forEach((k, v) -> registry.add(k, () -> v));
+    registry.add("upbeat.processor.ops-refresh-initial-delay", () -> "0s");
   }
 
   @LocalServerPort int port;
@@ -46,6 +49,21 @@ class ITProcessorService {
     HttpResponse<String> metrics = TestHttp.get(url("/actuator/prometheus"));
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.body()).contains("application=\"processor-service\"");
+    // The operational gauges (refreshed at start, then every upbeat.processor.ops-refresh).
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(TestHttp.get(url("/actuator/prometheus")).body())
+                    .contains("upbeat_processor_lag{")
+                    .contains("pipeline=\"errors\"")
+                    .contains("upbeat_processor_partitions_paused{")
+                    .contains("upbeat_processor_partitions_unresolved{")
+                    .contains("upbeat_processor_deadletter_records{")
+                    .contains("upbeat_processor_rollup_backlog_buckets{")
+                    .contains("upbeat_processor_rollup_backlog_oldest_seconds{")
+                    .contains("upbeat_processor_notifications_backlog_rows{")
+                    .contains("upbeat_processor_notifications_backlog_oldest_seconds{"));
   }
 
   private String url(String path) {
