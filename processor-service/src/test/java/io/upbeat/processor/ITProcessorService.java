@@ -7,7 +7,11 @@ import io.upbeat.localstack.junit.LocalStackExtension;
 import io.upbeat.localstack.junit.TestHttp;
 import io.upbeat.storage.Schema;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -45,7 +49,7 @@ class ITProcessorService {
   }
 
   @Test
-  void exposesPrometheusMetricsTaggedWithTheService() {
+  void exposesPrometheusMetricsTaggedWithTheService() throws Exception {
     HttpResponse<String> metrics = TestHttp.get(url("/actuator/prometheus"));
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.body()).contains("application=\"processor-service\"");
@@ -64,6 +68,17 @@ class ITProcessorService {
                     .contains("upbeat_processor_rollup_backlog_oldest_seconds{")
                     .contains("upbeat_processor_notifications_backlog_rows{")
                     .contains("upbeat_processor_notifications_backlog_oldest_seconds{"));
+    // Every processor metric the Grafana dashboard queries is in a real scrape.
+    String scrape = TestHttp.get(url("/actuator/prometheus")).body();
+    Matcher dashboard =
+        Pattern.compile("upbeat_processor_[a-z0-9_]+")
+            .matcher(Files.readString(Path.of("../deploy/grafana/upbeat.json")));
+    int queried = 0;
+    while (dashboard.find()) {
+      assertThat(scrape).as(dashboard.group()).contains(dashboard.group() + "{");
+      queried++;
+    }
+    assertThat(queried).isGreaterThan(10);
   }
 
   private String url(String path) {

@@ -54,10 +54,10 @@ public final class Backlogs {
   /** One backlog's two gauges. */
   private record Backlog(AtomicLong size, AtomicLong oldestSeconds) {
     static Backlog register(
-        MeterRegistry meters, String name, String unit, String tag, String value) {
+        MeterRegistry meters, String name, String oldest, String unit, String tag, String value) {
       Backlog b = new Backlog(new AtomicLong(), new AtomicLong());
       Gauge.builder(name, b.size, AtomicLong::get).baseUnit(unit).tag(tag, value).register(meters);
-      Gauge.builder(name + ".oldest", b.oldestSeconds, AtomicLong::get)
+      Gauge.builder(oldest, b.oldestSeconds, AtomicLong::get)
           .baseUnit("seconds")
           .tag(tag, value)
           .register(meters);
@@ -80,14 +80,29 @@ public final class Backlogs {
     for (int i = 0; i < LEVELS.size(); i++) {
       rollups[i] =
           Backlog.register(
-              meters, "upbeat.processor.rollup.backlog", "buckets", "level", LEVELS.get(i));
+              meters,
+              "upbeat.processor.rollup.backlog",
+              "upbeat.processor.rollup.backlog.oldest",
+              "buckets",
+              "level",
+              LEVELS.get(i));
     }
     undispatched =
         Backlog.register(
-            meters, "upbeat.processor.notifications.backlog", "rows", "stage", "dispatch");
+            meters,
+            "upbeat.processor.notifications.backlog",
+            "upbeat.processor.notifications.backlog.oldest",
+            "rows",
+            "stage",
+            "dispatch");
     deliveries =
         Backlog.register(
-            meters, "upbeat.processor.notifications.backlog", "rows", "stage", "delivery");
+            meters,
+            "upbeat.processor.notifications.backlog",
+            "upbeat.processor.notifications.backlog.oldest",
+            "rows",
+            "stage",
+            "delivery");
   }
 
   /** Reads every backlog again; one failing query leaves its gauges at their last values. */
