@@ -6,8 +6,12 @@ import static org.awaitility.Awaitility.await;
 import io.upbeat.localstack.junit.LocalStackExtension;
 import io.upbeat.localstack.junit.TestHttp;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -42,12 +46,22 @@ class ITIntakeService {
   }
 
   @Test
-  void servesPrometheusMetricsOnTheManagementPortOnly() {
+  void servesPrometheusMetricsOnTheManagementPortOnly() throws Exception {
     assertThat(managementPort).isNotEqualTo(port);
     HttpResponse<String> metrics =
         TestHttp.get("http://127.0.0.1:" + managementPort + "/actuator/prometheus");
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.body()).contains("application=\"intake-service\"");
+    // Every intake metric the Grafana dashboard queries is in a real scrape.
+    Matcher dashboard =
+        Pattern.compile("upbeat_intake_[a-z0-9_]+")
+            .matcher(Files.readString(Path.of("../deploy/grafana/upbeat.json")));
+    int queried = 0;
+    while (dashboard.find()) {
+      assertThat(metrics.body()).as(dashboard.group()).contains(dashboard.group() + "{");
+      queried++;
+    }
+    assertThat(queried).isGreaterThan(3);
 
     for (String path : List.of("/actuator/prometheus", "/actuator/info", "/actuator")) {
       assertThat(TestHttp.get(url(path)).statusCode()).as(path).isEqualTo(404);

@@ -90,6 +90,24 @@ class ComposeFileTest {
   }
 
   @Test
+  void everyEnvironmentVariableIsASettingTheServiceReads() {
+    Map<String, String> modules =
+        Map.of("api", "api-service", "intake", "intake-service", "processor", "processor-service");
+    modules.forEach(
+        (service, module) -> {
+          ServiceSettings settings = new ServiceSettings(module);
+          for (String name : map(service, "environment").keySet()) {
+            assertThat(settings.reads(name)).as("%s in %s", name, service).isTrue();
+          }
+          // The ports published are the ones the service listens on.
+          Object port = map(service, "environment").get("SERVER_PORT");
+          assertThat(port).isEqualTo(settings.yaml("server.port"));
+          assertThat(map(service, "environment").get("MANAGEMENT_SERVER_PORT"))
+              .isEqualTo(settings.yaml("management.server.port"));
+        });
+  }
+
+  @Test
   void startsServicesOnlyOnHealthyDependencies() {
     assertThat(dependsOnHealthy("api")).containsExactlyInAnyOrder("postgres", "kafka");
     assertThat(dependsOnHealthy("intake")).containsExactly("kafka");

@@ -77,14 +77,23 @@ class TokenPublisher {
       fixedDelayString = "${upbeat.tokens.publish-interval:250ms}",
       initialDelayString = "${upbeat.tokens.publish-interval:250ms}")
   void publishPending() {
+    publishOnce();
+  }
+
+  /** Publishes one batch; whether it sent anything (false also when it failed). */
+  boolean publishOnce() {
     try {
       ensureTopic();
       Integer sent = tx.execute(status -> publishBatch());
       if (sent != null && sent > 0) {
         log.debug("Published {} app-token changes", sent);
       }
+      return sent != null && sent > 0;
     } catch (RuntimeException e) {
+      // The topic may be gone (deleted, a cluster rebuilt): declare it again before the retry.
+      topicEnsured = false;
       log.warn("App-token publication failed; will retry: {}", e.toString());
+      return false;
     }
   }
 

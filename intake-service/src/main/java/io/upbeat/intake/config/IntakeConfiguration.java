@@ -5,6 +5,7 @@ import io.upbeat.events.Topics;
 import io.upbeat.intake.auth.AppTokenTable;
 import io.upbeat.intake.auth.ScrubbingTable;
 import io.upbeat.intake.auth.TokenFeed;
+import io.upbeat.intake.auth.TokenFeedSupervisor;
 import io.upbeat.intake.http.AbandonedUploads;
 import io.upbeat.intake.publish.EventSink;
 import io.upbeat.intake.publish.GroupCommitPublisher;
@@ -19,12 +20,14 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
@@ -103,28 +106,57 @@ class IntakeConfiguration {
     return new ScrubbingTable();
   }
 
+  /**
+   * A new consumer of the app-token topic for each token feed (see {@link TokenFeedSupervisor}).
+   */
   @Bean
-  TokenFeedLifecycle tokenFeed(
-      KafkaConnectionDetails kafka,
-      Topics topics,
-      AppTokenTable table,
-      ScrubbingTable scrubbing,
-      MeterRegistry meters) {
-    Map<String, Object> config = new HashMap<>();
-    config.put("bootstrap.servers", String.join(",", kafka.getConsumer().getBootstrapServers()));
-    config.put("client.id", "intake-tokens-" + UUID.randomUUID());
-    KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
-    return new TokenFeedLifecycle(
-        new TokenFeed(consumer, topics.appTokens(), table, scrubbing, meters));
+  TokenFeedConsumers tokenFeedConsumers(KafkaConnectionDetails kafka) {
+    return () -> {
+      Map<String, Object> config = new HashMap<>();
+      config.put("bootstrap.servers", String.join(",", kafka.getConsumer().getBootstrapServers()));
+      config.put("client.id", "intake-tokens-" + UUID.randomUUID());
+      return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+    };
   }
 
   @Bean
+  TokenFeedLifecycle tokenFeed(
+      TokenFeedConsumers consumers,
+      Topics topics,
+      AppTokenTable table,
+      ScrubbingTable scrubbing,
+      @Value("${upbeat.intake.token-feed-restart-delay:5s}") Duration restartDelay,
+      MeterRegistry meters) {
+    return new TokenFeedLifecycle(
+        new TokenFeedSupervisor(
+            () -> new TokenFeed(consumers.create(), topics.appTokens(), table, scrubbing, meters),
+            restartDelay));
+  }
+
+  /**
+   * Part of readiness: OUT_OF_SERVICE while the token table loads (a valid token could still be
+   * unknown), DOWN when the feed failed (tokens created or revoked since are unknown) until a new
+   * feed has caught up.
+   */
+  @Bean
   HealthIndicator appTokensHealthIndicator(TokenFeedLifecycle feed) {
-    return () ->
-        feed.feed().caughtUp()
-            ? Health.up().build()
-            : Health.outOfService().withDetail("reason", "loading app tokens").build();
+    return () -> {
+      TokenFeedSupervisor.State state = feed.supervisor().state();
+      Health.Builder health =
+          switch (state.phase()) {
+            case FOLLOWING -> Health.up();
+            case LOADING -> Health.outOfService().withDetail("reason", "loading app tokens");
+            case FAILED ->
+                Health.down()
+                    .withDetail(
+                        "reason",
+                        "the app-token feed failed; restarting it and reloading the tokens");
+          };
+      if (state.failure() != null) {
+        health.withDetail("lastFailure", state.failure()).withDetail("restarts", state.restarts());
+      }
+      return health.build();
+    };
   }
 
   @Bean(destroyMethod = "close")
@@ -171,37 +203,37 @@ class IntakeConfiguration {
         new PublisherMetrics(meters));
   }
 
-  /** Runs the token feed on its own thread for the life of the application. */
-  static final class TokenFeedLifecycle implements SmartLifecycle {
-    private final TokenFeed feed;
-    private Thread thread;
+  /** A consumer for one token feed: every instance reads the whole topic, without a group. */
+  @FunctionalInterface
+  interface TokenFeedConsumers {
+    Consumer<String, byte[]> create();
+  }
 
-    TokenFeedLifecycle(TokenFeed feed) {
-      this.feed = feed;
+  /** Runs the token feed (restarted when it fails) for the life of the application. */
+  static final class TokenFeedLifecycle implements SmartLifecycle {
+    private final TokenFeedSupervisor supervisor;
+
+    TokenFeedLifecycle(TokenFeedSupervisor supervisor) {
+      this.supervisor = supervisor;
     }
 
-    TokenFeed feed() {
-      return feed;
+    TokenFeedSupervisor supervisor() {
+      return supervisor;
     }
 
     @Override
     public void start() {
-      thread = Thread.ofPlatform().daemon().name("intake-token-feed").start(feed);
+      supervisor.start();
     }
 
     @Override
     public void stop() {
-      feed.stop();
-      try {
-        thread.join(5000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      supervisor.stop();
     }
 
     @Override
     public boolean isRunning() {
-      return thread != null && thread.isAlive();
+      return supervisor.isRunning();
     }
   }
 }

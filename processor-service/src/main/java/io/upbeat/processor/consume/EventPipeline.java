@@ -82,6 +82,10 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   // Per partition, the log start up to which expired records were counted (each counted once).
   private final Map<Integer, Long> expiredCounted = new HashMap<>();
   private final AtomicBoolean running = new AtomicBoolean(true);
+  // Read by the gauges from other threads; written by this pipeline's thread after each poll
+  // (the consumer itself may only be touched by its own thread).
+  private volatile int pausedCount;
+  private volatile int unresolvedCount;
   private final Counter recordsRead;
   private final Counter recordsSkipped;
   private final Counter recordsDropped;
@@ -185,6 +189,16 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     this.systemicFlushes = meters.counter("upbeat.processor.flushes.systemic", "pipeline", name);
     this.isolationTime = meters.timer("upbeat.processor.poison.isolation", "pipeline", name);
     this.expired = meters.counter("upbeat.processor.records.expired", "pipeline", name);
+    meters.gauge(
+        "upbeat.processor.partitions.paused",
+        List.of(Tag.of("pipeline", name)),
+        this,
+        p -> p.pausedCount);
+    meters.gauge(
+        "upbeat.processor.partitions.unresolved",
+        List.of(Tag.of("pipeline", name)),
+        this,
+        p -> p.unresolvedCount);
     new KafkaClientMetrics(consumer, List.of(Tag.of("pipeline", name))).bindTo(meters);
     this.lastFlush = clock.instant();
   }
@@ -228,15 +242,37 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
           state.position = r.offset() + 1;
           recordsRead.increment();
         }
+        skipControlRecords();
         if (Duration.between(lastFlush, clock.instant()).compareTo(flushInterval.plus(backoff))
             >= 0) {
           flush(List.copyOf(partitions.keySet()));
         }
+        pausedCount = consumer.paused().size();
+        unresolvedCount = unresolved.size();
       }
       flush(List.copyOf(partitions.keySet()));
     } finally {
+      pausedCount = 0;
+      unresolvedCount = 0;
       consumer.close(Duration.ofSeconds(5));
       deadLetters.close();
+    }
+  }
+
+  /**
+   * Moves each partition's position past what the consumer skipped without returning it: the commit
+   * markers of intake's transactions and aborted records. Without this the stored offset would stop
+   * on the last marker, one short of the log end, and an idle pipeline would look one record behind
+   * on every partition (the lag gauge reads the stored offsets).
+   */
+  private void skipControlRecords() {
+    Set<TopicPartition> assigned = consumer.assignment();
+    for (Map.Entry<Integer, PartitionState<W>> e : partitions.entrySet()) {
+      TopicPartition tp = new TopicPartition(topic, e.getKey());
+      if (assigned.contains(tp)) {
+        PartitionState<W> state = e.getValue();
+        state.position = Math.max(state.position, consumer.position(tp));
+      }
     }
   }
 
@@ -590,6 +626,20 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
 
   public String name() {
     return name;
+  }
+
+  /**
+   * Assigned partitions whose consumption is paused: a flush failing on a transient fault pauses
+   * them all until it succeeds; a partition whose stored offset cannot be read stays paused until
+   * it can (also counted by {@link #unresolvedPartitions()}). As of the last poll.
+   */
+  public int pausedPartitions() {
+    return pausedCount;
+  }
+
+  /** Assigned partitions whose stored offsets could not be read yet, as of the last poll. */
+  public int unresolvedPartitions() {
+    return unresolvedCount;
   }
 
   /** Partitions this pipeline currently processes (for tests and health). */
