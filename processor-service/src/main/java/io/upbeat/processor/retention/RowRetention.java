@@ -24,7 +24,7 @@ import javax.sql.DataSource;
  * refuses to delete younger rows); {@code error_occurrences}, capped at the newest 100 per group by
  * the errors pipeline; {@code txn_orphan_spans}, expired by the samples pipeline.
  */
-public final class RowRetention {
+final class RowRetention {
   /** One table's expiry: a batch statement, its parameters the cutoff and the batch size. */
   record Expiry(String table, Duration keep, String sql) {}
 
@@ -34,14 +34,14 @@ public final class RowRetention {
   private final int maxBatches;
 
   /** The retention of each table, and how much one statement and one run delete at most. */
-  public record Settings(
+  record Settings(
       Duration errorHourly,
       Duration notifications,
       Duration alertEvents,
       int batchSize,
       int maxBatches) {}
 
-  public RowRetention(DataSource dataSource, Settings settings) {
+  RowRetention(DataSource dataSource, Settings settings) {
     this.dataSource = dataSource;
     this.batchSize = settings.batchSize();
     this.maxBatches = settings.maxBatches();
@@ -89,7 +89,7 @@ public final class RowRetention {
    *
    * @return rows deleted per table
    */
-  public Map<String, Long> run(Instant now) throws SQLException {
+  Map<String, Long> run(Instant now) throws SQLException {
     Map<String, Long> deleted = new LinkedHashMap<>();
     for (Expiry e : expiries) {
       Timestamp cutoff = Timestamp.from(now.minus(e.keep()));

@@ -18,7 +18,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -35,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * transaction-scoped advisory lock of its own and claimed by locking and deleting its markers, so
  * exactly one processor rolls it up, and one that comes later finds it done. A unit is recomputed
  * whole from its sources (late events and repeated runs give the same result), reading only that
- * app's rows of that bucket through an index, streamed in key order and merged one key at a time:
- * memory does not grow with the number of keys.
+ * app's rows of that bucket through an index, streamed with a fetch size and folded into one row
+ * per key as they arrive: memory holds one unit's keys, never its source rows. A rolled-up row
+ * whose value did not change is not rewritten.
  */
 public final class Rollups {
   private static final Logger log = LoggerFactory.getLogger(Rollups.class);
@@ -61,7 +64,7 @@ public final class Rollups {
   /** Units of each level claimed per run at most: a run stays bounded, the next one goes on. */
   private static final int UNITS_PER_RUN = 500;
 
-  /** Source rows fetched per round trip while a unit streams. */
+  /** Source rows fetched per round trip while a unit streams in. */
   private static final int FETCH_SIZE = 1_000;
 
   /** Rolled-up rows written per batch. */
@@ -226,118 +229,82 @@ public final class Rollups {
     ps.setTimestamp(3, Timestamp.from(unit.bucket()));
   }
 
+  /** A key of a unit's rows (the app and bucket are the unit's). */
+  private record Key(String environment, String type, String name) {}
+
   /**
-   * Rewrites the unit's rows from its source rows, streamed in key order (served by an index on app
-   * and bucket, sorted by the database) and merged one key at a time.
+   * Rewrites the unit's rows from its source rows: only that app's rows of that bucket (found by an
+   * index on app and bucket), streamed with a fetch size and folded into one row per key as they
+   * arrive, so memory holds the unit's keys, never its source rows (let alone every app's).
    */
   private static void recompute(Connection c, Unit unit) throws SQLException {
     Level level = unit.level();
+    Map<Key, DurationStats> merged = new HashMap<>();
     try (PreparedStatement read =
-            c.prepareStatement(
-                "SELECT environment, txn_type, txn_name, count, sum_ms, min_ms, max_ms, failures,"
-                    + " sketch FROM "
-                    + level.source
-                    + " WHERE app_id = ? AND bucket >= ? AND bucket < ?"
-                    + " ORDER BY environment, txn_type, txn_name");
-        PreparedStatement write =
-            c.prepareStatement(
-                "INSERT INTO "
-                    + level.table
-                    + " (app_id, environment, txn_type, txn_name, bucket, count, sum_ms, min_ms,"
-                    + " max_ms, failures, sketch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                    + " ON CONFLICT (app_id, environment, txn_type, txn_name, bucket) DO UPDATE"
-                    + " SET count = EXCLUDED.count, sum_ms = EXCLUDED.sum_ms,"
-                    + " min_ms = EXCLUDED.min_ms, max_ms = EXCLUDED.max_ms,"
-                    + " failures = EXCLUDED.failures, sketch = EXCLUDED.sketch")) {
+        c.prepareStatement(
+            "SELECT environment, txn_type, txn_name, count, sum_ms, min_ms, max_ms, failures,"
+                + " sketch FROM "
+                + level.source
+                + " WHERE app_id = ? AND bucket >= ? AND bucket < ?")) {
       read.setFetchSize(FETCH_SIZE); // a cursor: the connection is in a transaction
       read.setObject(1, unit.app());
       read.setTimestamp(2, Timestamp.from(unit.bucket()));
       read.setTimestamp(3, Timestamp.from(unit.bucket().plus(level.width)));
-      RowWriter out = new RowWriter(write, unit);
       try (ResultSet rs = read.executeQuery()) {
         while (rs.next()) {
-          out.merge(
-              rs.getString(1),
-              rs.getString(2),
-              rs.getString(3),
-              rs.getLong(4),
-              rs.getDouble(5),
-              rs.getDouble(6),
-              rs.getDouble(7),
-              rs.getLong(8),
-              rs.getBytes(9));
+          merged
+              .computeIfAbsent(
+                  new Key(rs.getString(1), rs.getString(2), rs.getString(3)),
+                  k -> new DurationStats())
+              .mergeStored(
+                  rs.getLong(4),
+                  rs.getDouble(5),
+                  rs.getDouble(6),
+                  rs.getDouble(7),
+                  rs.getLong(8),
+                  rs.getBytes(9));
         }
       }
-      out.finish();
     }
-  }
-
-  /** Merges consecutive source rows of one key, and writes each key's row when the key changes. */
-  private static final class RowWriter {
-    private final PreparedStatement write;
-    private final Unit unit;
-    private String environment;
-    private String type;
-    private String name;
-    private DurationStats stats;
-    private int batched;
-
-    RowWriter(PreparedStatement write, Unit unit) {
-      this.write = write;
-      this.unit = unit;
-    }
-
-    void merge(
-        String environment,
-        String type,
-        String name,
-        long count,
-        double sum,
-        double min,
-        double max,
-        long failures,
-        byte[] sketch)
-        throws SQLException {
-      if (stats == null
-          || !environment.equals(this.environment)
-          || !type.equals(this.type)
-          || !name.equals(this.name)) {
-        flushKey();
-        this.environment = environment;
-        this.type = type;
-        this.name = name;
-        this.stats = new DurationStats();
+    try (PreparedStatement write =
+        c.prepareStatement(
+            // A key with no new source rows since the last rollup is left alone: no new row
+            // version, no WAL (most keys of a busy hour, between two runs).
+            """
+            INSERT INTO %1$s (app_id, environment, txn_type, txn_name, bucket, count, sum_ms,
+              min_ms, max_ms, failures, sketch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (app_id, environment, txn_type, txn_name, bucket) DO UPDATE
+            SET count = EXCLUDED.count, sum_ms = EXCLUDED.sum_ms, min_ms = EXCLUDED.min_ms,
+              max_ms = EXCLUDED.max_ms, failures = EXCLUDED.failures, sketch = EXCLUDED.sketch
+            WHERE (%1$s.count, %1$s.sum_ms, %1$s.min_ms, %1$s.max_ms, %1$s.failures,
+                   %1$s.sketch)
+              IS DISTINCT FROM (EXCLUDED.count, EXCLUDED.sum_ms, EXCLUDED.min_ms,
+                   EXCLUDED.max_ms, EXCLUDED.failures, EXCLUDED.sketch)
+            """
+                .formatted(level.table))) {
+      int batched = 0;
+      for (Map.Entry<Key, DurationStats> e : merged.entrySet()) {
+        Key k = e.getKey();
+        DurationStats stats = e.getValue();
+        write.setObject(1, unit.app());
+        write.setString(2, k.environment());
+        write.setString(3, k.type());
+        write.setString(4, k.name());
+        write.setTimestamp(5, Timestamp.from(unit.bucket()));
+        write.setLong(6, stats.count());
+        write.setDouble(7, stats.sum());
+        write.setDouble(8, stats.min());
+        write.setDouble(9, stats.max());
+        write.setLong(10, stats.failures());
+        write.setBytes(11, stats.sketch().toBytes());
+        write.addBatch();
+        if (++batched == WRITE_BATCH) {
+          write.executeBatch();
+          batched = 0;
+        }
       }
-      stats.mergeStored(count, sum, min, max, failures, sketch);
-    }
-
-    void finish() throws SQLException {
-      flushKey();
       if (batched > 0) {
         write.executeBatch();
-      }
-    }
-
-    private void flushKey() throws SQLException {
-      if (stats == null) {
-        return;
-      }
-      write.setObject(1, unit.app());
-      write.setString(2, environment);
-      write.setString(3, type);
-      write.setString(4, name);
-      write.setTimestamp(5, Timestamp.from(unit.bucket()));
-      write.setLong(6, stats.count());
-      write.setDouble(7, stats.sum());
-      write.setDouble(8, stats.min());
-      write.setDouble(9, stats.max());
-      write.setLong(10, stats.failures());
-      write.setBytes(11, stats.sketch().toBytes());
-      write.addBatch();
-      stats = null;
-      if (++batched == WRITE_BATCH) {
-        write.executeBatch();
-        batched = 0;
       }
     }
   }
