@@ -44,7 +44,11 @@ JOIN LATERAL (
 WHERE d.level = '1d'
 ON CONFLICT DO NOTHING;
 
-DROP TABLE rollup_dirty;
+-- rollup_dirty is no longer written or read by this version. It stays for one release so that
+-- processors of the previous version keep flushing (and rolling up what they marked) while the
+-- services are upgraded one by one (Schema.awaitMigrated accepts a newer schema); the migration
+-- after that release drops it.
+COMMENT ON TABLE rollup_dirty IS 'unused since V28 (rollup_pending); kept for one-by-one upgrades, dropped later';
 
 -- An app's hour of minutes is read by (app_id, bucket) instead of scanning the app's whole day
 -- (the primary key has the transaction name between them). Neither column is ever changed by the
