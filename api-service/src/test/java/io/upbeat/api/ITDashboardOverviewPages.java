@@ -125,7 +125,9 @@ class ITDashboardOverviewPages extends ApiIntegrationTest {
             now.truncatedTo(ChronoUnit.HOURS),
             now.truncatedTo(ChronoUnit.HOURS).minus(1, ChronoUnit.HOURS))) {
       jdbc.update(
-          "INSERT INTO rollup_dirty (level, bucket) VALUES ('1h', ?) ON CONFLICT DO NOTHING",
+          "INSERT INTO rollup_pending (level, app_id, bucket, source) VALUES ('1h', ?, ?, 0)"
+              + " ON CONFLICT DO NOTHING",
+          UUID.fromString(app),
           Timestamp.from(hour));
     }
   }

@@ -190,6 +190,11 @@ class ITDeletion extends ApiIntegrationTest {
           """,
           app.id(),
           group);
+      jdbc.update(
+          "INSERT INTO rollup_pending (level, app_id, bucket, source)"
+              + " VALUES ('1h', ?, date_trunc('hour', now()), ?)",
+          app.id(),
+          g);
       // An alert rule of the app (besides its two defaults) with an event and its notification.
       UUID rule = UUID.randomUUID();
       jdbc.update(
@@ -276,6 +281,7 @@ class ITDeletion extends ApiIntegrationTest {
               "ownership_rules",
               "app_tokens",
               "error_counts_1m",
+              "rollup_pending",
               "notification_app_mutes")) {
         counts.put(table, count("SELECT count(*) FROM " + table + " WHERE app_id = ?", app));
       }

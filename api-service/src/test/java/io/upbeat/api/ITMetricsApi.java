@@ -96,7 +96,9 @@ class ITMetricsApi extends ApiIntegrationTest {
     insert("txn_metrics_1h", hours, false);
     insert("txn_metrics_1d", days, false);
     jdbc.update(
-        "INSERT INTO rollup_dirty (level, bucket) VALUES ('1h', ?) ON CONFLICT DO NOTHING",
+        "INSERT INTO rollup_pending (level, app_id, bucket, source) VALUES ('1h', ?, ?, 0)"
+            + " ON CONFLICT DO NOTHING",
+        UUID.fromString(appId),
         Timestamp.from(currentHour));
   }
 

@@ -9,9 +9,8 @@ import java.util.List;
  * primary key, so one statement's locks stay small however big the app is; it runs until it deletes
  * fewer than the limit.
  *
- * <p>Not here: {@code processor_offsets} (per partition, not per app), {@code rollup_dirty} (per
- * bucket, for every app; the rollup of a bucket with no rows left writes none) and {@code
- * app_token_outbox} (its rows are the revocations themselves, deleted once published).
+ * <p>Not here: {@code processor_offsets} (per partition, not per app) and {@code app_token_outbox}
+ * (its rows are the revocations themselves, deleted once published).
  */
 final class PurgeSteps {
   private PurgeSteps() {}
@@ -103,6 +102,13 @@ final class PurgeSteps {
               WHERE (app_id, environment, txn_type, txn_name, bucket) IN (
                 SELECT app_id, environment, txn_type, txn_name, bucket
                 FROM txn_metrics_1d WHERE app_id = :target LIMIT :limit)
+              """),
+          new Step(
+              "rollup_pending",
+              """
+              DELETE FROM rollup_pending WHERE (level, app_id, bucket, source) IN (
+                SELECT level, app_id, bucket, source
+                FROM rollup_pending WHERE app_id = :target LIMIT :limit)
               """),
           new Step(
               "release_commit_files",

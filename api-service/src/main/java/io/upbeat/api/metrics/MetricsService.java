@@ -39,7 +39,7 @@ public class MetricsService {
       UUID app, Instant from, Instant to, String environment, String type, int limit) {
     Map<List<String>, DurationStats> byName = new HashMap<>();
     store.read(
-        planner(from, to).plan(from, to),
+        planner(app, from, to).plan(from, to),
         Filter.eachName(app, environment, type),
         (bucket, t, name, count, sum, min, max, failures, sketch) ->
             byName
@@ -69,7 +69,7 @@ public class MetricsService {
       String transaction,
       String type,
       String environment) {
-    RollupPlanner planner = planner(from, to);
+    RollupPlanner planner = planner(app, from, to);
     Instant first = interval.floor(from);
     List<Point> points = new ArrayList<>();
     List<Segment> segments = new ArrayList<>();
@@ -117,15 +117,15 @@ public class MetricsService {
       UUID app, Instant from, Instant to, String transaction, String type, String environment) {
     DurationStats total = new DurationStats();
     store.read(
-        planner(from, to).plan(from, to),
+        planner(app, from, to).plan(from, to),
         Filter.series(app, environment, type, transaction),
         (bucket, t, name, count, sum, min, max, failures, sketch) ->
             total.mergeStored(count, sum, min, max, failures, sketch));
     return total;
   }
 
-  private RollupPlanner planner(Instant from, Instant to) {
-    MetricsStore.Dirty dirty = store.dirty(from, to);
+  private RollupPlanner planner(UUID app, Instant from, Instant to) {
+    MetricsStore.Dirty dirty = store.dirty(app, from, to);
     Instant today = clock.instant().truncatedTo(ChronoUnit.DAYS);
     return new RollupPlanner(
         dirty.hours(),

@@ -24,18 +24,20 @@ class MetricsStore {
     this.jdbc = jdbc;
   }
 
-  /** Stale rollups around a window: hours and days marked dirty. */
+  /** An app's stale rollups around a window: its hours and days still to be rolled up. */
   record Dirty(Set<Instant> hours, Set<Instant> days) {}
 
-  Dirty dirty(Instant from, Instant to) {
+  Dirty dirty(UUID app, Instant from, Instant to) {
     Set<Instant> hours = new HashSet<>();
     Set<Instant> days = new HashSet<>();
     jdbc.query(
-        "SELECT level, bucket FROM rollup_dirty WHERE bucket >= ? AND bucket < ?",
+        "SELECT DISTINCT level, bucket FROM rollup_pending"
+            + " WHERE app_id = ? AND bucket >= ? AND bucket < ?",
         rs -> {
           Instant bucket = rs.getTimestamp(2).toInstant();
           ("1h".equals(rs.getString(1)) ? hours : days).add(bucket);
         },
+        app,
         Timestamp.from(from.minus(Duration.ofDays(1))),
         Timestamp.from(to));
     return new Dirty(hours, days);

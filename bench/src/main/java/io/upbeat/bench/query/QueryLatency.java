@@ -295,8 +295,10 @@ public final class QueryLatency {
               failures,
               sketches);
       try (PreparedStatement dirty =
-          c.prepareStatement("INSERT INTO rollup_dirty (level, bucket) VALUES ('1h', ?)")) {
-        dirty.setTimestamp(1, Timestamp.from(currentHour));
+          c.prepareStatement(
+              "INSERT INTO rollup_pending (level, app_id, bucket, source) VALUES ('1h', ?, ?, 0)")) {
+        dirty.setObject(1, app);
+        dirty.setTimestamp(2, Timestamp.from(currentHour));
         dirty.executeUpdate();
       }
       st.execute("VACUUM ANALYZE txn_metrics_1m");

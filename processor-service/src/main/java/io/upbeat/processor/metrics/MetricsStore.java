@@ -11,15 +11,18 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import javax.sql.DataSource;
 
 /**
  * The metrics pipeline's writes: each partition's minute aggregates merged into that partition's
- * rows, and the hours they touch marked for rollup (committed with the offsets by {@link
+ * rows, and the apps' hours they touch marked for rollup (committed with the offsets by {@link
  * LedgerStore}).
  */
 public final class MetricsStore implements Effects<MetricsWork> {
@@ -34,17 +37,16 @@ public final class MetricsStore implements Effects<MetricsWork> {
   @Override
   public int write(Connection c, List<Flush<MetricsWork>> flushes) throws SQLException {
     int rows = mergeStats(c, flushes);
-    // The hours these minutes belong to must be rolled up (again); in bucket order, so
-    // processors marking the same hours never deadlock.
-    java.util.SortedSet<java.time.Instant> hours = new java.util.TreeSet<>();
+    // The hours these minutes belong to must be rolled up (again): one marker per app, hour and
+    // partition, so flushes of other partitions never wait on this one's markers.
+    Set<Rollups.Marker> hours = new HashSet<>();
     for (Flush<MetricsWork> f : flushes) {
       for (MetricKey k : f.work().aggregator().pending().keySet()) {
-        hours.add(k.minute().truncatedTo(java.time.temporal.ChronoUnit.HOURS));
+        hours.add(
+            new Rollups.Marker(k.appId(), k.minute().truncatedTo(ChronoUnit.HOURS), f.partition()));
       }
     }
-    for (java.time.Instant hour : hours) {
-      Rollups.markDirty(c, "1h", hour);
-    }
+    Rollups.markPending(c, "1h", hours);
     return rows;
   }
 

@@ -7,7 +7,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.annotation.Scheduled;
 
-/** Runs the rollups periodically; a failed run is logged and retried by the next one. */
+/**
+ * Runs the rollups periodically on every processor (each takes the units no other holds); a failed
+ * run is logged and retried by the next one.
+ */
 public class RollupScheduler {
   private static final Logger log = LoggerFactory.getLogger(RollupScheduler.class);
 
@@ -27,10 +30,10 @@ public class RollupScheduler {
   public void run() {
     long start = System.nanoTime();
     try {
-      int buckets = rollups.run(clock.instant());
-      if (buckets > 0) {
+      int units = rollups.run(clock.instant());
+      if (units > 0) {
         runs.record(java.time.Duration.ofNanos(System.nanoTime() - start));
-        log.debug("Rolled up {} buckets", buckets);
+        log.debug("Rolled up {} units (app-hours, app-days)", units);
       }
     } catch (Exception e) {
       log.warn("Rollup failed; the next run retries: {}", e.toString());
