@@ -29,9 +29,16 @@ import javax.sql.DataSource;
  * a table that another change replaced is the only thing to adapt.
  */
 public final class Backlogs {
-  /** Rows: level, pending buckets, start of the oldest. Levels with no backlog have no row. */
+  /**
+   * Rows: level, pending units (an app's hour or day), when the oldest was first marked. Levels
+   * with no backlog have no row.
+   */
   static final String ROLLUPS =
-      "SELECT level, count(*), min(bucket) FROM rollup_dirty GROUP BY level";
+      """
+      SELECT level, count(*), min(oldest)
+      FROM (SELECT level, app_id, bucket, min(marked_at) AS oldest
+            FROM rollup_pending GROUP BY level, app_id, bucket) AS units
+      GROUP BY level""";
 
   /** One row: notifications not dispatched yet, created_at of the oldest. */
   static final String UNDISPATCHED =
@@ -41,7 +48,7 @@ public final class Backlogs {
   static final String PENDING_DELIVERIES =
       "SELECT count(*), min(created_at) FROM notification_deliveries WHERE status = 'pending'";
 
-  /** The rollup levels (rollup_dirty.level). */
+  /** The rollup levels (rollup_pending.level). */
   static final List<String> LEVELS = List.of("1h", "1d");
 
   private final DataSource db;

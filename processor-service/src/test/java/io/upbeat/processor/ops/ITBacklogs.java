@@ -40,20 +40,40 @@ class ITBacklogs {
     assertThat(gauge("upbeat.processor.rollup.backlog", "level", "1h")).isZero();
     assertThat(gauge("upbeat.processor.rollup.backlog.oldest", "level", "1h")).isZero();
 
-    execute(
-        "INSERT INTO rollup_dirty (level, bucket) VALUES ('1h', ?)", NOW.minusSeconds(3 * 3600));
-    execute("INSERT INTO rollup_dirty (level, bucket) VALUES ('1h', ?)", NOW.minusSeconds(1800));
-    execute("INSERT INTO rollup_dirty (level, bucket) VALUES ('1d', ?)", NOW.minusSeconds(86400));
+    UUID a = UUID.randomUUID();
+    UUID b = UUID.randomUUID();
+    Instant hour = NOW.minusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.HOURS);
+    // App a's hour has two markers (two partitions wrote it): one unit, as old as its first mark.
+    mark("1h", a, hour, 0, NOW.minusSeconds(3 * 3600));
+    mark("1h", a, hour, 1, NOW.minusSeconds(600));
+    mark("1h", b, hour, 3, NOW.minusSeconds(1800));
+    mark("1d", a, hour.truncatedTo(java.time.temporal.ChronoUnit.DAYS), 5, NOW.minusSeconds(86400));
     backlogs.refresh();
     assertThat(gauge("upbeat.processor.rollup.backlog", "level", "1h")).isEqualTo(2);
     assertThat(gauge("upbeat.processor.rollup.backlog.oldest", "level", "1h")).isEqualTo(3 * 3600);
     assertThat(gauge("upbeat.processor.rollup.backlog", "level", "1d")).isEqualTo(1);
     assertThat(gauge("upbeat.processor.rollup.backlog.oldest", "level", "1d")).isEqualTo(86400);
 
-    execute("DELETE FROM rollup_dirty WHERE level = '1h'", null);
+    execute("DELETE FROM rollup_pending WHERE level = '1h'", null);
     backlogs.refresh();
     assertThat(gauge("upbeat.processor.rollup.backlog", "level", "1h")).isZero();
     assertThat(gauge("upbeat.processor.rollup.backlog", "level", "1d")).isEqualTo(1);
+  }
+
+  private void mark(String level, UUID app, Instant bucket, int source, Instant markedAt)
+      throws Exception {
+    try (Connection c = db.getConnection();
+        PreparedStatement st =
+            c.prepareStatement(
+                "INSERT INTO rollup_pending (level, app_id, bucket, source, marked_at)"
+                    + " VALUES (?, ?, ?, ?, ?)")) {
+      st.setString(1, level);
+      st.setObject(2, app);
+      st.setTimestamp(3, Timestamp.from(bucket));
+      st.setInt(4, source);
+      st.setTimestamp(5, Timestamp.from(markedAt));
+      st.executeUpdate();
+    }
   }
 
   @Test
