@@ -7,6 +7,8 @@ import io.upbeat.events.AppScrubbingCodec;
 import io.upbeat.events.AppTokenCodec;
 import io.upbeat.events.AppTokenRecord;
 import io.upbeat.events.TokenDigest;
+import io.upbeat.events.Topics;
+import io.upbeat.support.kafka.KafkaTopics;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -14,12 +16,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
@@ -49,25 +49,24 @@ class TokenPublisher {
   private final JdbcClient jdbc;
   private final TransactionTemplate tx;
   private final KafkaTemplate<String, byte[]> kafka;
-  private final KafkaAdmin admin;
-  private final NewTopic topic;
+  private final KafkaTopics kafkaTopics;
+  private final String topic;
   private final Counter published;
   private final Timer publishTime;
   private final AtomicLong pending = new AtomicLong();
-  private volatile boolean topicEnsured;
 
   TokenPublisher(
       JdbcClient jdbc,
       TransactionTemplate tx,
       KafkaTemplate<String, byte[]> kafka,
-      KafkaAdmin admin,
-      NewTopic appTokensTopic,
+      KafkaTopics kafkaTopics,
+      Topics topics,
       MeterRegistry meters) {
     this.jdbc = jdbc;
     this.tx = tx;
     this.kafka = kafka;
-    this.admin = admin;
-    this.topic = appTokensTopic;
+    this.kafkaTopics = kafkaTopics;
+    this.topic = topics.appTokens();
     this.published = meters.counter("upbeat.tokens.published");
     this.publishTime = meters.timer("upbeat.tokens.publish");
     meters.gauge("upbeat.tokens.outbox.pending", pending);
@@ -77,8 +76,11 @@ class TokenPublisher {
       fixedDelayString = "${upbeat.tokens.publish-interval:250ms}",
       initialDelayString = "${upbeat.tokens.publish-interval:250ms}")
   void publishPending() {
+    if (!kafkaTopics.ready()) {
+      log.debug("App-token publication waits for its topic: {}", kafkaTopics.problem());
+      return;
+    }
     try {
-      ensureTopic();
       Integer sent = tx.execute(status -> publishBatch());
       if (sent != null && sent > 0) {
         log.debug("Published {} app-token changes", sent);
@@ -160,7 +162,7 @@ class TokenPublisher {
                 c ->
                     kafka.send(
                         new ProducerRecord<>(
-                            topic.name(),
+                            topic,
                             AppScrubbingCodec.key(c.appId()),
                             c.keys().isEmpty()
                                 ? null
@@ -180,7 +182,7 @@ class TokenPublisher {
                 c ->
                     kafka.send(
                         new ProducerRecord<>(
-                            topic.name(),
+                            topic,
                             TokenDigest.hex(c.tokenHash()),
                             c.revoked()
                                 ? null
@@ -201,13 +203,6 @@ class TokenPublisher {
       throw new IllegalStateException("interrupted while publishing tokens", e);
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("Kafka did not acknowledge the token changes", e);
-    }
-  }
-
-  private void ensureTopic() {
-    if (!topicEnsured) {
-      admin.createOrModifyTopics(topic);
-      topicEnsured = true;
     }
   }
 
