@@ -20,11 +20,13 @@ final class TokenTopic {
 
   /** A consumer assigned to every partition of {@code topic}, at the beginning. */
   static KafkaConsumer<String, byte[]> consumer(String bootstrapServers, String topic) {
+    return consumer(Map.of("bootstrap.servers", bootstrapServers), topic);
+  }
+
+  /** {@link #consumer(String, String)} with a client's own settings (a secured cluster's). */
+  static KafkaConsumer<String, byte[]> consumer(Map<String, Object> client, String topic) {
     KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(
-            Map.of("bootstrap.servers", bootstrapServers),
-            new StringDeserializer(),
-            new ByteArrayDeserializer());
+        new KafkaConsumer<>(client, new StringDeserializer(), new ByteArrayDeserializer());
     await().atMost(Duration.ofSeconds(30)).until(() -> consumer.listTopics().containsKey(topic));
     List<TopicPartition> partitions =
         consumer.partitionsFor(topic).stream()

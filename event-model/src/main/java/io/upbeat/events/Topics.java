@@ -22,7 +22,10 @@ public record Topics(String prefix) {
    */
   public static final String APP_TOKENS = "upbeat.app-tokens";
 
-  /** Default partitions of the events topic: the ceiling on processor instances. */
+  /**
+   * Default partitions of the events topic ({@code upbeat.kafka.topics.events.partitions}): the
+   * ceiling on processor instances.
+   */
   public static final int EVENTS_PARTITIONS = 12;
 
   /** The largest events record: one 5 MiB request re-encoded, with room to spare. */
@@ -49,6 +52,18 @@ public record Topics(String prefix) {
 
   /** Records a processor could not decode, with the reason, so they never block a partition. */
   public static final String EVENTS_DEAD_LETTER = "upbeat.events.dlq";
+
+  /** Default partitions of the dead-letter topic: few letters, read only by the replay tool. */
+  public static final int EVENTS_DEAD_LETTER_PARTITIONS = 3;
+
+  /**
+   * Settings of the dead-letter topic: letters are kept 30 days for inspection and replay, and may
+   * be as large as the events record they came from.
+   */
+  public static final Map<String, String> EVENTS_DEAD_LETTER_CONFIG =
+      Map.of(
+          "retention.ms", String.valueOf(30L * 24 * 3600 * 1000),
+          "max.message.bytes", String.valueOf(EVENTS_MAX_RECORD_BYTES));
 
   public Topics {
     if (prefix == null) {

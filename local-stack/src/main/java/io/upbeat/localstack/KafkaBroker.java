@@ -30,6 +30,7 @@ public final class KafkaBroker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KafkaBroker.class);
   private static final int NODE_ID = 1;
   private static final String CONTROLLER_LISTENER = "CONTROLLER";
+  private static final String SASL_LISTENER = "SASL_PLAINTEXT";
   private static final int BIND_ATTEMPTS = 3;
 
   private final Path logDir;
@@ -58,6 +59,43 @@ public final class KafkaBroker implements AutoCloseable {
    */
   public static KafkaBroker start(
       Path logDir, Map<String, String> overrides, int fixedBrokerPort, int fixedControllerPort) {
+    return start(logDir, overrides, fixedBrokerPort, fixedControllerPort, null);
+  }
+
+  /**
+   * Like {@link #start(Path, Map)}, but clients can reach the broker only through a {@code
+   * SASL_PLAINTEXT} listener with the PLAIN mechanism, as a secured cluster does: a client without
+   * {@link #saslPlainClient} settings, or with a wrong password, cannot connect. (The KRaft
+   * controller listener stays plaintext; it serves no client request.)
+   *
+   * @param users user name to password of the accounts clients may log in with
+   */
+  public static KafkaBroker startSaslPlain(
+      Path logDir, Map<String, String> overrides, Map<String, String> users) {
+    return start(logDir, overrides, 0, 0, Map.copyOf(users));
+  }
+
+  /** The client settings ({@code spring.kafka.properties.*}) that log in as {@code user}. */
+  public static Map<String, String> saslPlainClient(String user, String password) {
+    return Map.of(
+        "security.protocol",
+        SASL_LISTENER,
+        "sasl.mechanism",
+        "PLAIN",
+        "sasl.jaas.config",
+        "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+            + user
+            + "\" password=\""
+            + password
+            + "\";");
+  }
+
+  private static KafkaBroker start(
+      Path logDir,
+      Map<String, String> overrides,
+      int fixedBrokerPort,
+      int fixedControllerPort,
+      Map<String, String> saslUsers) {
     try {
       Files.createDirectories(logDir);
     } catch (IOException e) {
@@ -67,7 +105,7 @@ public final class KafkaBroker implements AutoCloseable {
     for (int attempt = 1; attempt <= BIND_ATTEMPTS; attempt++) {
       int brokerPort = fixedBrokerPort > 0 ? fixedBrokerPort : FreePorts.pick();
       int controllerPort = fixedControllerPort > 0 ? fixedControllerPort : FreePorts.pick();
-      KafkaConfig config = config(logDir, brokerPort, controllerPort, overrides);
+      KafkaConfig config = config(logDir, brokerPort, controllerPort, overrides, saslUsers);
       formatOnce(logDir, config);
       useNativeLz4();
       KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
@@ -87,7 +125,11 @@ public final class KafkaBroker implements AutoCloseable {
   }
 
   private static KafkaConfig config(
-      Path logDir, int brokerPort, int controllerPort, Map<String, String> overrides) {
+      Path logDir,
+      int brokerPort,
+      int controllerPort,
+      Map<String, String> overrides,
+      Map<String, String> saslUsers) {
     Properties props = new Properties();
     props.put("process.roles", "broker,controller");
     props.put("node.id", String.valueOf(NODE_ID));
@@ -118,8 +160,48 @@ public final class KafkaBroker implements AutoCloseable {
     // Services declare the topics they use, with their partition counts and settings.
     props.put("auto.create.topics.enable", "false");
     props.put("num.partitions", "4");
+    if (saslUsers != null) {
+      secure(props, brokerPort, controllerPort, saslUsers);
+    }
     props.putAll(overrides);
     return KafkaConfig.fromProps(props, false);
+  }
+
+  /** The client listener becomes SASL_PLAINTEXT/PLAIN; the broker logs in to itself as "broker". */
+  private static void secure(
+      Properties props, int brokerPort, int controllerPort, Map<String, String> users) {
+    String brokerPassword = "broker-" + Uuid.randomUuid();
+    props.put(
+        "listeners",
+        SASL_LISTENER
+            + "://127.0.0.1:"
+            + brokerPort
+            + ","
+            + CONTROLLER_LISTENER
+            + "://127.0.0.1:"
+            + controllerPort);
+    props.put("advertised.listeners", SASL_LISTENER + "://127.0.0.1:" + brokerPort);
+    props.put(
+        "listener.security.protocol.map",
+        SASL_LISTENER + ":" + SASL_LISTENER + "," + CONTROLLER_LISTENER + ":PLAINTEXT");
+    props.put("inter.broker.listener.name", SASL_LISTENER);
+    props.put("sasl.enabled.mechanisms", "PLAIN");
+    props.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+    StringBuilder jaas =
+        new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required")
+            .append(" username=\"broker\" password=\"")
+            .append(brokerPassword)
+            .append("\" user_broker=\"")
+            .append(brokerPassword)
+            .append('"');
+    users.forEach(
+        (user, password) ->
+            jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
+    props.put(
+        "listener.name."
+            + SASL_LISTENER.toLowerCase(java.util.Locale.ROOT)
+            + ".plain.sasl.jaas.config",
+        jaas.append(';').toString());
   }
 
   private static void formatOnce(Path logDir, KafkaConfig config) {

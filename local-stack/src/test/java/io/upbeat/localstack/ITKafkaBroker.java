@@ -1,13 +1,18 @@
 package io.upbeat.localstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -15,6 +20,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -40,6 +46,39 @@ class ITKafkaBroker {
         assertThat(admin.listTopics().names().get()).contains("kept");
       }
       assertThat(readAll(broker, new TopicPartition("kept", 0))).containsExactly("before restart");
+    }
+  }
+
+  @Test
+  void aSaslBrokerServesOnlyClientsThatLogIn() throws Exception {
+    try (KafkaBroker broker =
+        KafkaBroker.startSaslPlain(
+            dir.resolve("sasl"), Map.of(), Map.of("upbeat", "upbeat-secret"))) {
+      Map<String, Object> good =
+          new HashMap<>(KafkaBroker.saslPlainClient("upbeat", "upbeat-secret"));
+      good.put("bootstrap.servers", broker.bootstrapServers());
+      try (Admin admin = Admin.create(good)) {
+        admin.createTopics(List.of(new NewTopic("secured", 1, (short) 1))).all().get();
+        assertThat(admin.listTopics().names().get()).contains("secured");
+      }
+
+      Map<String, Object> wrong = new HashMap<>(KafkaBroker.saslPlainClient("upbeat", "wrong"));
+      wrong.put("bootstrap.servers", broker.bootstrapServers());
+      wrong.put("default.api.timeout.ms", 5000);
+      wrong.put("request.timeout.ms", 2000);
+      try (Admin admin = Admin.create(wrong)) {
+        assertThatThrownBy(() -> admin.listTopics().names().get())
+            .hasCauseInstanceOf(SaslAuthenticationException.class);
+      }
+
+      Map<String, Object> plain = new HashMap<>();
+      plain.put("bootstrap.servers", broker.bootstrapServers());
+      plain.put("default.api.timeout.ms", 3000);
+      plain.put("request.timeout.ms", 1000);
+      try (Admin admin = Admin.create(plain)) {
+        assertThatThrownBy(() -> admin.listTopics().names().get(5, TimeUnit.SECONDS))
+            .isInstanceOfAny(ExecutionException.class, TimeoutException.class);
+      }
     }
   }
 

@@ -5,8 +5,10 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.upbeat.events.Topics;
 import io.upbeat.support.dev.ExitWithParent;
 import io.upbeat.support.health.PublicHealthController;
+import io.upbeat.support.kafka.KafkaClientConfig;
 import io.upbeat.support.kafka.KafkaHealthIndicator;
 import io.upbeat.support.kafka.NativeLz4;
+import io.upbeat.support.kafka.UpbeatKafkaProperties;
 import io.upbeat.support.web.ContractErrorController;
 import io.upbeat.support.web.ContractErrorReportValve;
 import io.upbeat.support.web.ErrorBodyAdvice;
@@ -14,7 +16,6 @@ import io.upbeat.support.web.RefusedPathNames;
 import io.upbeat.support.web.StrictJson;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.catalina.Valve;
@@ -30,6 +31,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.actuate.endpoint.HealthEndpointWebExtension;
 import org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
@@ -37,7 +39,9 @@ import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.core.ProducerFactory;
 
 /**
  * What every Upbeat service gets: the contract's error body, a Kafka health indicator, and under
@@ -160,11 +164,26 @@ public class UpbeatServiceAutoConfiguration {
 
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(KafkaAdmin.class)
+  @EnableConfigurationProperties(UpbeatKafkaProperties.class)
   static class KafkaHealthConfiguration {
+    /**
+     * The settings of every Kafka client the service builds: those of Spring Boot's own factories,
+     * so {@code spring.kafka.*} (security included) reaches the hand-built clients too.
+     */
+    @Bean
+    @ConditionalOnBean({KafkaAdmin.class, ProducerFactory.class, ConsumerFactory.class})
+    KafkaClientConfig kafkaClientConfig(
+        ProducerFactory<?, ?> producers, ConsumerFactory<?, ?> consumers, KafkaAdmin kafkaAdmin) {
+      return new KafkaClientConfig(
+          producers.getConfigurationProperties(),
+          consumers.getConfigurationProperties(),
+          kafkaAdmin.getConfigurationProperties());
+    }
+
     @Bean(name = "kafkaHealthIndicator")
-    @ConditionalOnBean(KafkaAdmin.class)
-    KafkaHealthIndicator kafkaHealthIndicator(KafkaAdmin kafkaAdmin) {
-      Map<String, Object> config = new HashMap<>(kafkaAdmin.getConfigurationProperties());
+    @ConditionalOnBean(KafkaClientConfig.class)
+    KafkaHealthIndicator kafkaHealthIndicator(KafkaClientConfig clients) {
+      Map<String, Object> config = clients.admin();
       config.put("request.timeout.ms", 2000);
       config.put("default.api.timeout.ms", 2000);
       return new KafkaHealthIndicator(config, Duration.ofSeconds(2));

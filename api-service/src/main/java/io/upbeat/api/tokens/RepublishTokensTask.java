@@ -1,9 +1,10 @@
 package io.upbeat.api.tokens;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.upbeat.events.Topics;
+import io.upbeat.support.kafka.KafkaTopics;
 import java.time.Clock;
 import java.time.Duration;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -11,7 +12,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -30,10 +30,10 @@ public class RepublishTokensTask {
       JdbcClient jdbc,
       TransactionTemplate tx,
       KafkaTemplate<String, byte[]> kafka,
-      KafkaAdmin admin,
-      NewTopic appTokensTopic,
+      KafkaTopics kafkaTopics,
+      Topics topics,
       MeterRegistry meters) {
-    return new TokenPublisher(jdbc, tx, kafka, admin, appTokensTopic, meters);
+    return new TokenPublisher(jdbc, tx, kafka, kafkaTopics, topics, meters);
   }
 
   @Bean

@@ -7,6 +7,8 @@ import io.upbeat.events.AppScrubbingCodec;
 import io.upbeat.events.AppTokenCodec;
 import io.upbeat.events.AppTokenRecord;
 import io.upbeat.events.TokenDigest;
+import io.upbeat.events.Topics;
+import io.upbeat.support.kafka.KafkaTopics;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -14,12 +16,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
@@ -49,25 +49,24 @@ class TokenPublisher {
   private final JdbcClient jdbc;
   private final TransactionTemplate tx;
   private final KafkaTemplate<String, byte[]> kafka;
-  private final KafkaAdmin admin;
-  private final NewTopic topic;
+  private final KafkaTopics kafkaTopics;
+  private final String topic;
   private final Counter published;
   private final Timer publishTime;
   private final AtomicLong pending = new AtomicLong();
-  private volatile boolean topicEnsured;
 
   TokenPublisher(
       JdbcClient jdbc,
       TransactionTemplate tx,
       KafkaTemplate<String, byte[]> kafka,
-      KafkaAdmin admin,
-      NewTopic appTokensTopic,
+      KafkaTopics kafkaTopics,
+      Topics topics,
       MeterRegistry meters) {
     this.jdbc = jdbc;
     this.tx = tx;
     this.kafka = kafka;
-    this.admin = admin;
-    this.topic = appTokensTopic;
+    this.kafkaTopics = kafkaTopics;
+    this.topic = topics.appTokens();
     this.published = meters.counter("upbeat.tokens.published");
     this.publishTime = meters.timer("upbeat.tokens.publish");
     meters.gauge("upbeat.tokens.outbox.pending", pending);
@@ -82,16 +81,19 @@ class TokenPublisher {
 
   /** Publishes one batch; whether it sent anything (false also when it failed). */
   boolean publishOnce() {
+    if (!kafkaTopics.ready()) {
+      log.debug("App-token publication waits for its topic: {}", kafkaTopics.problem());
+      return false;
+    }
     try {
-      ensureTopic();
       Integer sent = tx.execute(status -> publishBatch());
       if (sent != null && sent > 0) {
         log.debug("Published {} app-token changes", sent);
       }
       return sent != null && sent > 0;
     } catch (RuntimeException e) {
-      // The topic may be gone (deleted, a cluster rebuilt): declare it again before the retry.
-      topicEnsured = false;
+      // The topic may be gone (deleted, a cluster rebuilt): check it again before the retry.
+      kafkaTopics.recheck();
       log.warn("App-token publication failed; will retry: {}", e.toString());
       return false;
     }
@@ -169,7 +171,7 @@ class TokenPublisher {
                 c ->
                     kafka.send(
                         new ProducerRecord<>(
-                            topic.name(),
+                            topic,
                             AppScrubbingCodec.key(c.appId()),
                             c.keys().isEmpty()
                                 ? null
@@ -189,7 +191,7 @@ class TokenPublisher {
                 c ->
                     kafka.send(
                         new ProducerRecord<>(
-                            topic.name(),
+                            topic,
                             TokenDigest.hex(c.tokenHash()),
                             c.revoked()
                                 ? null
@@ -210,13 +212,6 @@ class TokenPublisher {
       throw new IllegalStateException("interrupted while publishing tokens", e);
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("Kafka did not acknowledge the token changes", e);
-    }
-  }
-
-  private void ensureTopic() {
-    if (!topicEnsured) {
-      admin.createOrModifyTopics(topic);
-      topicEnsured = true;
     }
   }
 

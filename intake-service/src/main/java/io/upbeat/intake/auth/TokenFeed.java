@@ -12,6 +12,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,41 +65,57 @@ public final class TokenFeed implements Runnable {
   @Override
   public void run() {
     try {
-      List<TopicPartition> partitions = awaitPartitions();
-      if (partitions == null) {
-        return;
-      }
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      startEnd = new HashMap<>(consumer.endOffsets(partitions));
       while (running.get()) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-          try {
-            if (AppScrubbingCodec.isKey(r.key())) {
-              scrubbing.apply(r.key(), r.value());
-            } else {
-              table.apply(r.key(), r.value());
-            }
-            applied.increment();
-          } catch (IllegalArgumentException e) {
-            undecodable.increment();
-            log.warn(
-                "Skipping undecodable app-token record at {}-{}@{}: {}",
-                r.topic(),
-                r.partition(),
-                r.offset(),
-                e.getMessage());
-          }
-        }
-        if (!caughtUp && reachedStartEnd()) {
-          caughtUp = true;
-          log.info("App-token table loaded: {} live tokens", table.size());
+        try {
+          follow();
+          return;
+        } catch (AuthenticationException | AuthorizationException e) {
+          // A wrong login or missing ACLs (or credentials not created yet): intake stays not
+          // ready, and the feed tries again rather than die. The table is rebuilt from the
+          // beginning; applying a record twice changes nothing.
+          log.warn("Kafka refused the app-token feed; retrying: {}", e.toString());
+          sleep();
         }
       }
     } catch (WakeupException e) {
       // stop() was called.
     } finally {
       consumer.close(Duration.ofSeconds(2));
+    }
+  }
+
+  /** Reads the topic from the beginning, then follows it until stopped. */
+  private void follow() {
+    List<TopicPartition> partitions = awaitPartitions();
+    if (partitions == null) {
+      return;
+    }
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+    startEnd = new HashMap<>(consumer.endOffsets(partitions));
+    while (running.get()) {
+      for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+        try {
+          if (AppScrubbingCodec.isKey(r.key())) {
+            scrubbing.apply(r.key(), r.value());
+          } else {
+            table.apply(r.key(), r.value());
+          }
+          applied.increment();
+        } catch (IllegalArgumentException e) {
+          undecodable.increment();
+          log.warn(
+              "Skipping undecodable app-token record at {}-{}@{}: {}",
+              r.topic(),
+              r.partition(),
+              r.offset(),
+              e.getMessage());
+        }
+      }
+      if (!caughtUp && reachedStartEnd()) {
+        caughtUp = true;
+        log.info("App-token table loaded: {} live tokens", table.size());
+      }
     }
   }
 

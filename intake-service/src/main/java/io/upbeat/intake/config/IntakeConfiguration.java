@@ -14,33 +14,34 @@ import io.upbeat.intake.ratelimit.AppRateLimiter;
 import io.upbeat.intake.validate.IntakeLimits;
 import io.upbeat.intake.validate.PayloadParser;
 import io.upbeat.intake.validate.RequestBudget;
+import io.upbeat.support.kafka.KafkaClientConfig;
+import io.upbeat.support.kafka.KafkaTopics;
+import io.upbeat.support.kafka.UpbeatKafkaProperties;
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
-import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.kafka.config.TopicBuilder;
 
 /** Wires intake's plain-Java parts to Spring, Kafka and Micrometer. */
 @Configuration(proxyBeanMethods = false)
 class IntakeConfiguration {
+  private static final Logger log = LoggerFactory.getLogger(IntakeConfiguration.class);
+
   /** Bodies abandoned at their read deadline are not read further once answered. */
   @Bean
   WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory> abandonedUploads() {
@@ -78,22 +79,17 @@ class IntakeConfiguration {
         properties.eventsPerSecondPerApp(), limits.maxEvents(), System::nanoTime);
   }
 
-  /** See {@link Topics#EVENTS_CONFIG}. */
+  /**
+   * The events topic intake writes and the app-token topic it reads, created (or checked) before
+   * the token feed and the publisher start; part of readiness.
+   */
   @Bean
-  NewTopic eventsTopic(Topics topics, IntakeProperties properties) {
-    return TopicBuilder.name(topics.events())
-        .partitions(properties.eventsTopicPartitions())
-        .configs(Topics.EVENTS_CONFIG)
-        .build();
-  }
-
-  /** Declared here too, so intake starts cleanly before api-service ever ran. */
-  @Bean
-  NewTopic appTokensTopic(Topics topics) {
-    return TopicBuilder.name(topics.appTokens())
-        .partitions(Topics.APP_TOKENS_PARTITIONS)
-        .configs(Topics.APP_TOKENS_CONFIG)
-        .build();
+  KafkaTopics kafkaTopics(KafkaClientConfig clients, UpbeatKafkaProperties kafka, Topics topics) {
+    return new KafkaTopics(
+        clients.admin(),
+        kafka.createTopics(),
+        List.of(kafka.eventsTopic(topics), kafka.appTokensTopic(topics)),
+        Duration.ofSeconds(5));
   }
 
   @Bean
@@ -110,11 +106,14 @@ class IntakeConfiguration {
    * A new consumer of the app-token topic for each token feed (see {@link TokenFeedSupervisor}).
    */
   @Bean
-  TokenFeedConsumers tokenFeedConsumers(KafkaConnectionDetails kafka) {
+  TokenFeedConsumers tokenFeedConsumers(KafkaClientConfig clients) {
     return () -> {
-      Map<String, Object> config = new HashMap<>();
-      config.put("bootstrap.servers", String.join(",", kafka.getConsumer().getBootstrapServers()));
-      config.put("client.id", "intake-tokens-" + UUID.randomUUID());
+      Map<String, Object> config = clients.consumer();
+      // Every instance reads the whole topic itself (assign, not subscribe): no group, no offsets.
+      config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+      config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+      config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+      config.put(ConsumerConfig.CLIENT_ID_CONFIG, "intake-tokens-" + UUID.randomUUID());
       return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
     };
   }
@@ -159,41 +158,27 @@ class IntakeConfiguration {
     };
   }
 
+  /**
+   * The producers' transactional ids are stable per instance ({@link InstanceId}): a restarted
+   * instance aborts what its predecessor left open at once.
+   */
   @Bean(destroyMethod = "close")
   GroupCommitPublisher publisher(
-      KafkaConnectionDetails kafka, IntakeProperties properties, MeterRegistry meters) {
+      KafkaClientConfig clients,
+      Topics topics,
+      IntakeProperties properties,
+      @Value("${server.port:8080}") int port,
+      MeterRegistry meters) {
     IntakeProperties.Publish publish = properties.publish();
-    String instance = UUID.randomUUID().toString();
-    AtomicInteger generation = new AtomicInteger();
-    Map<String, Object> base = new HashMap<>();
-    base.put(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-        String.join(",", kafka.getProducer().getBootstrapServers()));
-    base.put(ProducerConfig.ACKS_CONFIG, "all");
-    base.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    base.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    base.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.EVENTS_MAX_RECORD_BYTES);
-    base.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-    base.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-    // Kafka slow or down must surface within the request's budget, never hang it: a request
-    // waits 3/4 of it for a transaction to take it, and once taken at most 1/4 more for the
-    // outcome; the producer's own time-outs fit inside.
+    String instance = InstanceId.resolve(properties.instanceId(), InstanceId.hostName(), port);
+    log.info("Intake instance id {} (upbeat.intake.instance-id)", instance);
+    // A request waits 3/4 of its budget for a transaction to take it, and once taken at most 1/4
+    // more for the outcome; the producer's own time-outs fit inside (EventProducers).
     Duration budget = publish.timeout();
     Duration wait = budget.multipliedBy(3).dividedBy(4);
     Duration grace = budget.minus(wait);
-    int kafkaTimeoutMs = (int) Math.max(250, budget.toMillis() / 2);
-    base.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, kafkaTimeoutMs);
-    base.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, kafkaTimeoutMs);
-    base.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, kafkaTimeoutMs);
-    base.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30_000);
     return new GroupCommitPublisher(
-        () -> {
-          Map<String, Object> config = new HashMap<>(base);
-          config.put(
-              ProducerConfig.TRANSACTIONAL_ID_CONFIG,
-              "upbeat-intake-" + instance + "-" + generation.incrementAndGet());
-          return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
-        },
+        new EventProducers(clients.producer(), budget, topics.prefix(), instance),
         publish.workers(),
         publish.queueCapacity(),
         publish.maxRequestsPerTransaction(),

@@ -8,15 +8,19 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * intake-service's settings ({@code upbeat.intake.*}), bound here and handed to the plain-Java
- * parts as their own types.
+ * parts as their own types. The events topic's partitions are {@code
+ * upbeat.kafka.topics.events.partitions}, shared with the processor.
+ *
+ * @param instanceId this instance's stable name, in its Kafka transactional ids (see {@link
+ *     InstanceId}); unset, the host name and HTTP port
  */
 @ConfigurationProperties("upbeat.intake")
 public record IntakeProperties(
     @DefaultValue Limits limits,
     @DefaultValue("20000") double eventsPerSecondPerApp,
     @DefaultValue Publish publish,
-    @DefaultValue("12") int eventsTopicPartitions,
-    @DefaultValue Budget budget) {
+    @DefaultValue Budget budget,
+    String instanceId) {
 
   /**
    * What one request may cost beyond its size; see {@link RequestBudget}.

@@ -11,10 +11,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
+import java.util.function.IntFunction;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,14 +56,16 @@ public final class GroupCommitPublisher implements AutoCloseable {
   private final PublisherMetrics metrics;
 
   /**
-   * @param producers makes a new transactional producer (each call a distinct transactional id);
-   *     called again after a producer breaks
+   * @param producers makes the transactional producer of the worker with the given index (0 to
+   *     {@code workerCount - 1}), called again for that worker after its producer breaks: the same
+   *     index must always get the same transactional id, so that the new producer fences the
+   *     transaction its predecessor (in this process or a crashed one) left open
    * @param workerCount concurrent transactions
    * @param settleGrace how long past its deadline a request already inside a transaction waits for
    *     that transaction's outcome
    */
   public GroupCommitPublisher(
-      Supplier<Producer<byte[], byte[]>> producers,
+      IntFunction<Producer<byte[], byte[]>> producers,
       int workerCount,
       int queueCapacity,
       int maxRecords,
@@ -83,7 +86,7 @@ public final class GroupCommitPublisher implements AutoCloseable {
     this.metrics = metrics;
     metrics.queueDepth(queue::size);
     for (int i = 0; i < workerCount; i++) {
-      Worker worker = new Worker(producers);
+      Worker worker = new Worker(producers, i);
       Thread t = Thread.ofPlatform().daemon().name("intake-publisher-" + i).unstarted(worker);
       workers.add(t);
       t.start();
@@ -186,11 +189,13 @@ public final class GroupCommitPublisher implements AutoCloseable {
   }
 
   private final class Worker implements Runnable {
-    private final Supplier<Producer<byte[], byte[]>> factory;
+    private final IntFunction<Producer<byte[], byte[]>> factory;
+    private final int index;
     private Producer<byte[], byte[]> producer;
 
-    Worker(Supplier<Producer<byte[], byte[]>> factory) {
+    Worker(IntFunction<Producer<byte[], byte[]>> factory, int index) {
       this.factory = factory;
+      this.index = index;
     }
 
     @Override
@@ -284,13 +289,21 @@ public final class GroupCommitPublisher implements AutoCloseable {
 
     private void fail(List<Pending> batch, Exception e) {
       log.warn("Kafka transaction of {} requests failed: {}", batch.size(), e.toString());
+      if (e instanceof ProducerFencedException || e.getCause() instanceof ProducerFencedException) {
+        // Only a producer with the same transactional id fences this one: another process.
+        log.error(
+            "Intake worker {}'s producer was fenced by another with its transactional id: two"
+                + " running intake instances share upbeat.intake.instance-id (see"
+                + " docs/operations.md, Kafka on a cluster)",
+            index);
+      }
       metrics.aborted(batch.size());
       if (producer != null) {
         try {
           producer.abortTransaction();
         } catch (RuntimeException abortFailure) {
-          // The producer is unusable (fenced, or Kafka unreachable); the coordinator aborts
-          // the open transaction on its timeout. Start over with a new producer.
+          // The producer is unusable (fenced, or Kafka unreachable). Start over with a new
+          // producer: with the same transactional id, it aborts the open transaction at once.
           discardProducer();
         }
       }
@@ -309,7 +322,7 @@ public final class GroupCommitPublisher implements AutoCloseable {
 
     private Producer<byte[], byte[]> producer() {
       if (producer == null) {
-        Producer<byte[], byte[]> p = factory.get();
+        Producer<byte[], byte[]> p = factory.apply(index);
         try {
           p.initTransactions();
         } catch (RuntimeException e) {

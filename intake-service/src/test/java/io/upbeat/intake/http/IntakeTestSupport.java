@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -40,11 +41,16 @@ public final class IntakeTestSupport {
 
   /** Publishes a live token (or, with a null app, its tombstone) on the app-token topic. */
   public static void publishToken(String bootstrap, String topic, String token, UUID app) {
+    publishToken(Map.of("bootstrap.servers", bootstrap), topic, token, app);
+  }
+
+  /** {@link #publishToken(String, String, String, UUID)} with a client's own settings. */
+  public static void publishToken(
+      Map<String, Object> client, String topic, String token, UUID app) {
+    Map<String, Object> config = new HashMap<>(client);
+    config.put("acks", "all");
     try (KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(
-            Map.of("bootstrap.servers", bootstrap, "acks", "all"),
-            new StringSerializer(),
-            new ByteArraySerializer())) {
+        new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
       byte[] value =
           app == null
               ? null
@@ -65,11 +71,16 @@ public final class IntakeTestSupport {
   /** Every committed record on {@code topic}, read to its end (aborted ones are invisible). */
   public static List<ConsumerRecord<byte[], byte[]>> committedRecords(
       String bootstrap, String topic) {
+    return committedRecords(Map.of("bootstrap.servers", bootstrap), topic);
+  }
+
+  /** {@link #committedRecords(String, String)} with a client's own settings. */
+  public static List<ConsumerRecord<byte[], byte[]>> committedRecords(
+      Map<String, Object> client, String topic) {
+    Map<String, Object> config = new HashMap<>(client);
+    config.put("isolation.level", "read_committed");
     try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(
-            Map.of("bootstrap.servers", bootstrap, "isolation.level", "read_committed"),
-            new ByteArrayDeserializer(),
-            new ByteArrayDeserializer())) {
+        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> partitions =
           consumer.partitionsFor(topic).stream()
               .map(p -> new TopicPartition(topic, p.partition()))

@@ -50,7 +50,7 @@ class GroupCommitPublisherTest {
       Supplier<Producer<byte[], byte[]>> factory, int queueCapacity, Duration deadline) {
     publisher =
         new GroupCommitPublisher(
-            factory,
+            worker -> factory.get(),
             1,
             queueCapacity,
             100,

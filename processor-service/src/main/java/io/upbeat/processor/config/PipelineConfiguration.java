@@ -20,14 +20,16 @@ import io.upbeat.processor.rollup.RollupScheduler;
 import io.upbeat.processor.rollup.Rollups;
 import io.upbeat.processor.samples.SampleStore;
 import io.upbeat.processor.samples.SampleWork;
+import io.upbeat.support.kafka.KafkaClientConfig;
+import io.upbeat.support.kafka.KafkaTopics;
+import io.upbeat.support.kafka.UpbeatKafkaProperties;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.util.HashMap;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import javax.sql.DataSource;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -38,12 +40,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
-import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.DependsOn;
-import org.springframework.kafka.config.TopicBuilder;
 import org.springframework.scheduling.annotation.Scheduled;
 
 /** Wires the processor's pipelines to Kafka, PostgreSQL and Micrometer. */
@@ -54,25 +54,18 @@ class PipelineConfiguration {
   static final String SAMPLES_PIPELINE = "samples";
 
   /**
-   * Records a pipeline cannot decode or store (see EventPipeline), kept 30 days for inspection and
-   * replay.
+   * The events topic the pipelines read (its partitions shared with intake: {@code
+   * upbeat.kafka.topics.events.partitions}) and the dead-letter topic (see {@link
+   * Topics#EVENTS_DEAD_LETTER_CONFIG}), created or checked before the pipelines start, so the
+   * processor may start before intake ever ran; part of readiness.
    */
   @Bean
-  NewTopic deadLetterTopic(Topics topics) {
-    return TopicBuilder.name(topics.eventsDeadLetter())
-        .partitions(3)
-        .config("retention.ms", String.valueOf(30L * 24 * 3600 * 1000))
-        .config("max.message.bytes", String.valueOf(Topics.EVENTS_MAX_RECORD_BYTES))
-        .build();
-  }
-
-  /** Declared here too, so the processor may start before intake ever ran. */
-  @Bean
-  NewTopic eventsTopic(Topics topics) {
-    return TopicBuilder.name(topics.events())
-        .partitions(Topics.EVENTS_PARTITIONS)
-        .configs(Topics.EVENTS_CONFIG)
-        .build();
+  KafkaTopics kafkaTopics(KafkaClientConfig clients, UpbeatKafkaProperties kafka, Topics topics) {
+    return new KafkaTopics(
+        clients.admin(),
+        kafka.createTopics(),
+        List.of(kafka.eventsTopic(topics), kafka.eventsDeadLetterTopic(topics)),
+        Duration.ofSeconds(5));
   }
 
   /**
@@ -116,7 +109,7 @@ class PipelineConfiguration {
 
   @Bean
   PipelineLifecycle metricsPipeline(
-      KafkaConnectionDetails kafka,
+      KafkaClientConfig kafka,
       DeletedApps deletedApps,
       Topics topics,
       DataSource dataSource,
@@ -147,7 +140,7 @@ class PipelineConfiguration {
 
   @Bean
   PipelineLifecycle errorsPipeline(
-      KafkaConnectionDetails kafka,
+      KafkaClientConfig kafka,
       DeletedApps deletedApps,
       Topics topics,
       DataSource dataSource,
@@ -182,7 +175,7 @@ class PipelineConfiguration {
   /** Sampled transactions with their spans: the traces behind the metrics. */
   @Bean
   PipelineLifecycle samplesPipeline(
-      KafkaConnectionDetails kafka,
+      KafkaClientConfig kafka,
       DeletedApps deletedApps,
       Topics topics,
       DataSource dataSource,
@@ -240,13 +233,13 @@ class PipelineConfiguration {
     };
   }
 
-  /** A consumer for one pipeline: its own group, offsets outside Kafka, committed records only. */
-  private static KafkaConsumer<byte[], byte[]> consumer(
-      KafkaConnectionDetails kafka, String pipeline) {
-    Map<String, Object> config = new HashMap<>();
-    config.put(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-        String.join(",", kafka.getConsumer().getBootstrapServers()));
+  /**
+   * A consumer for one pipeline: the service's {@code spring.kafka.*} consumer settings (security
+   * included), its own group, offsets outside Kafka, committed records only.
+   */
+  private static KafkaConsumer<byte[], byte[]> consumer(KafkaClientConfig kafka, String pipeline) {
+    Map<String, Object> config = kafka.consumer();
+    config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
     config.put(ConsumerConfig.GROUP_ID_CONFIG, "upbeat-processor-" + pipeline);
     // Offsets live in PostgreSQL with the effects; Kafka's committed offsets are not used.
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -266,11 +259,9 @@ class PipelineConfiguration {
     return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
-  private static KafkaProducer<byte[], byte[]> deadLetterProducer(KafkaConnectionDetails kafka) {
-    Map<String, Object> config = new HashMap<>();
-    config.put(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-        String.join(",", kafka.getProducer().getBootstrapServers()));
+  private static KafkaProducer<byte[], byte[]> deadLetterProducer(KafkaClientConfig kafka) {
+    Map<String, Object> config = kafka.producer();
+    config.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.EVENTS_MAX_RECORD_BYTES);

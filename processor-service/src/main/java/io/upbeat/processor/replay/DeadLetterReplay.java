@@ -2,8 +2,11 @@ package io.upbeat.processor.replay;
 
 import io.upbeat.events.Topics;
 import io.upbeat.processor.consume.EventPipeline;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,6 +15,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -37,20 +41,32 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * java -cp processor-service.jar -Dloader.main=io.upbeat.processor.replay.DeadLetterReplay \
  *   org.springframework.boot.loader.launch.PropertiesLauncher \
  *   --bootstrap-servers kafka:9092 [--topic-prefix P] [--pipeline errors] [--fault data_fault] \
- *   [--since 2026-12-04T10:00:00Z] [--dry-run]
+ *   [--since 2026-12-04T10:00:00Z] [--dry-run] [--command-config client.properties]
  * </pre>
+ *
+ * <p>{@code --command-config} names a Kafka client properties file, as Kafka's own tools take it:
+ * {@code security.protocol}, {@code sasl.*}, {@code ssl.*} for a secured cluster.
  */
 public final class DeadLetterReplay {
   private static final String PIPELINE_HEADER = EventPipeline.REPLAY_PIPELINE_HEADER;
 
-  /** What to replay. Null filters match every letter. */
+  /**
+   * What to replay. Null filters match every letter.
+   *
+   * @param clientConfig Kafka client settings for both the consumer and the producer (security)
+   */
   public record Options(
       String bootstrapServers,
       Topics topics,
       String pipeline,
       String fault,
       Instant since,
-      boolean dryRun) {
+      boolean dryRun,
+      Map<String, String> clientConfig) {
+    public Options {
+      clientConfig = Map.copyOf(clientConfig);
+    }
+
     static Options parse(String[] args) {
       Map<String, String> values = new HashMap<>();
       boolean dryRun = false;
@@ -64,6 +80,7 @@ public final class DeadLetterReplay {
         }
       }
       String since = values.remove("since");
+      String commandConfig = values.remove("command-config");
       Options o =
           new Options(
               values.remove("bootstrap-servers"),
@@ -71,14 +88,28 @@ public final class DeadLetterReplay {
               values.remove("pipeline"),
               values.remove("fault"),
               since == null ? null : Instant.parse(since),
-              dryRun);
+              dryRun,
+              commandConfig == null ? Map.of() : load(Path.of(commandConfig)));
       if (o.bootstrapServers == null || !values.isEmpty()) {
         throw new IllegalArgumentException(
             "usage: --bootstrap-servers HOST:PORT [--topic-prefix P] [--pipeline NAME]"
-                + " [--fault undecodable|data_fault] [--since ISO-INSTANT] [--dry-run]; unknown: "
+                + " [--fault undecodable|data_fault] [--since ISO-INSTANT] [--dry-run]"
+                + " [--command-config FILE]; unknown: "
                 + values.keySet());
       }
       return o;
+    }
+
+    private static Map<String, String> load(Path file) {
+      Properties props = new Properties();
+      try (var in = Files.newInputStream(file)) {
+        props.load(in);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read --command-config " + file + ": " + e);
+      }
+      Map<String, String> config = new HashMap<>();
+      props.stringPropertyNames().forEach(k -> config.put(k, props.getProperty(k)));
+      return config;
     }
   }
 
@@ -93,7 +124,7 @@ public final class DeadLetterReplay {
       System.exit(2);
       return;
     }
-    try (Producer<byte[], byte[]> producer = producer(options.bootstrapServers())) {
+    try (Producer<byte[], byte[]> producer = producer(options)) {
       int replayed = replay(options, producer, System.out);
       System.out.printf(
           "%s %d dead letter(s)%n", options.dryRun() ? "would replay" : "replayed", replayed);
@@ -108,7 +139,7 @@ public final class DeadLetterReplay {
   public static int replay(Options o, Producer<byte[], byte[]> producer, PrintStream out) {
     String deadLetterTopic = o.topics().eventsDeadLetter();
     int replayed = 0;
-    try (KafkaConsumer<byte[], byte[]> consumer = consumer(o.bootstrapServers())) {
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer(o)) {
       List<TopicPartition> tps = new ArrayList<>();
       consumer
           .partitionsFor(deadLetterTopic)
@@ -184,33 +215,23 @@ public final class DeadLetterReplay {
     return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
   }
 
-  private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
-    return new KafkaConsumer<>(
-        Map.of(
-            "bootstrap.servers",
-            bootstrap,
-            "enable.auto.commit",
-            "false",
-            "isolation.level",
-            "read_committed",
-            "max.partition.fetch.bytes",
-            Topics.EVENTS_MAX_RECORD_BYTES),
-        new ByteArrayDeserializer(),
-        new ByteArrayDeserializer());
+  private static KafkaConsumer<byte[], byte[]> consumer(Options o) {
+    Map<String, Object> config = new HashMap<>(o.clientConfig());
+    config.put("bootstrap.servers", o.bootstrapServers());
+    config.put("enable.auto.commit", "false");
+    config.put("isolation.level", "read_committed");
+    config.put("max.partition.fetch.bytes", Topics.EVENTS_MAX_RECORD_BYTES);
+    config.remove("group.id");
+    return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
-  static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
-    return new KafkaProducer<>(
-        Map.of(
-            "bootstrap.servers",
-            bootstrap,
-            "acks",
-            "all",
-            "enable.idempotence",
-            true,
-            "max.request.size",
-            Topics.EVENTS_MAX_RECORD_BYTES),
-        new ByteArraySerializer(),
-        new ByteArraySerializer());
+  static KafkaProducer<byte[], byte[]> producer(Options o) {
+    Map<String, Object> config = new HashMap<>(o.clientConfig());
+    config.put("bootstrap.servers", o.bootstrapServers());
+    config.put("acks", "all");
+    config.put("enable.idempotence", true);
+    config.put("max.request.size", Topics.EVENTS_MAX_RECORD_BYTES);
+    config.remove("transactional.id");
+    return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
   }
 }

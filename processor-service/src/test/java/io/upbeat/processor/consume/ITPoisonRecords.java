@@ -208,7 +208,8 @@ class ITPoisonRecords {
                   "errors",
                   null,
                   null,
-                  false),
+                  false,
+                  java.util.Map.of()),
               producer,
               new java.io.PrintStream(listing, true, java.nio.charset.StandardCharsets.UTF_8));
     }
@@ -263,7 +264,8 @@ class ITPoisonRecords {
                   null,
                   null,
                   null,
-                  false),
+                  false,
+                  java.util.Map.of()),
               producer,
               new java.io.PrintStream(listing, true, java.nio.charset.StandardCharsets.UTF_8));
     }
