@@ -64,7 +64,11 @@ class ITKafkaTopics {
     admin.createTopics(List.of(new NewTopic(names.events(), 2, (short) 1))).all().get();
     UpbeatKafkaProperties settings = properties(true, defaults());
     try (KafkaTopics topics = topics(true, List.of(settings.eventsTopic(names)))) {
-      assertThat(topics.ready()).isTrue(); // a warning, not a failure
+      // A warning, not a failure. The topic was created a moment ago: until every broker knows
+      // it, a check may not find it yet (then the next check, as the next health check, does).
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(10))
+          .untilAsserted(() -> assertThat(topics.ready()).as(topics.problem()).isTrue());
     }
     assertThat(describe(names.events()).partitions()).hasSize(2); // not increased behind our back
   }
