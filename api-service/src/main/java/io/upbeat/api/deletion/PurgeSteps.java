@@ -171,5 +171,12 @@ final class PurgeSteps {
               """
               DELETE FROM alert_rules WHERE id IN (
                 SELECT id FROM alert_rules WHERE app_id = :target LIMIT :limit)
+              """),
+          new Step(
+              "idempotency_keys",
+              """
+              DELETE FROM idempotency_keys WHERE (app_id, pipeline, key) IN (
+                SELECT app_id, pipeline, key FROM idempotency_keys WHERE app_id = :target
+                LIMIT :limit)
               """));
 }
