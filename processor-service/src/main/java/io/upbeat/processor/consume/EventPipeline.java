@@ -411,7 +411,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       // Nothing was written: commit again at once without the duplicates (each round drops at
       // least one record, so this ends).
       dropDuplicates(which, e.keys());
-      flush(which);
+      write(which);
     } catch (SQLException | RuntimeException e) {
       if (Fault.of(e) == Fault.DATA) {
         isolate(flushes, e);
