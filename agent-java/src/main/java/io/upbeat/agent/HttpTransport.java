@@ -20,7 +20,7 @@ final class HttpTransport implements Reporter.Transport {
   }
 
   @Override
-  public Answer post(byte[] gzippedJson) throws IOException {
+  public Answer post(byte[] gzippedJson, String idempotencyKey) throws IOException {
     HttpRequest request =
         HttpRequest.newBuilder(events)
             .timeout(Duration.ofSeconds(10))
@@ -28,6 +28,7 @@ final class HttpTransport implements Reporter.Transport {
             .header("Content-Encoding", "gzip")
             .header("Authorization", "Bearer " + token)
             .header("User-Agent", "upbeat-java/" + Version.VALUE)
+            .header("Idempotency-Key", idempotencyKey)
             .POST(HttpRequest.BodyPublishers.ofByteArray(gzippedJson))
             .build();
     try {

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
@@ -21,9 +22,10 @@ import java.util.zip.GZIPOutputStream;
  * background thread batches them (up to {@code maxBatch} events or {@code flushInterval}), gzips
  * each batch and posts it. Every {@code metricsInterval} the same thread drains the aggregated
  * {@link TransactionMetrics} and posts them too. On 429, 503 and network errors it retries a batch
- * with exponential backoff and jitter, honouring {@code Retry-After}; a refused batch (400, 401,
- * 413, ...) is dropped, never retried. {@link #close} flushes what is queued and the last
- * aggregates, bounded in time.
+ * with exponential backoff and jitter, honouring {@code Retry-After}, under one {@code
+ * Idempotency-Key} per batch (a random UUID) so a retry of a batch intake had stored is counted
+ * once; a refused batch (400, 401, 413, ...) is dropped, never retried. {@link #close} flushes what
+ * is queued and the last aggregates, bounded in time.
  */
 final class Reporter implements AutoCloseable {
   private static final Logger log = Logger.getLogger("io.upbeat.agent");
@@ -33,7 +35,12 @@ final class Reporter implements AutoCloseable {
   interface Transport {
     record Answer(int status, long retryAfterSeconds) {}
 
-    Answer post(byte[] gzippedJson) throws IOException;
+    /**
+     * @param idempotencyKey the batch's {@code Idempotency-Key}: the same on every retry of the
+     *     batch, so intake counts it once even when an earlier attempt was stored but its answer
+     *     lost
+     */
+    Answer post(byte[] gzippedJson, String idempotencyKey) throws IOException;
   }
 
   /**
@@ -165,13 +172,17 @@ final class Reporter implements AutoCloseable {
     }
   }
 
-  /** Sends a body, retrying what may succeed later, until it is sent, refused or closing ends. */
+  /**
+   * Sends a body, retrying what may succeed later, until it is sent, refused or closing ends; every
+   * attempt carries the same idempotency key.
+   */
   private void deliver(byte[] body, int events) throws InterruptedException {
     Duration backoff = FIRST_BACKOFF;
+    String key = UUID.randomUUID().toString();
     while (true) {
       Transport.Answer answer;
       try {
-        answer = transport.post(body);
+        answer = transport.post(body, key);
       } catch (IOException e) {
         answer = new Transport.Answer(-1, -1);
         log.fine("Upbeat reporter: intake unreachable: " + e);

@@ -28,10 +28,14 @@ class ReporterTest {
     final AtomicInteger calls = new AtomicInteger();
     volatile boolean down;
     final List<Answer> script = new CopyOnWriteArrayList<>();
+    // Each attempt's idempotency key and the transactions' names of its body, in order.
+    final List<String> keys = new CopyOnWriteArrayList<>();
+    final List<String> names = new CopyOnWriteArrayList<>();
 
     @Override
-    public Answer post(byte[] gzipped) throws IOException {
+    public Answer post(byte[] gzipped, String idempotencyKey) throws IOException {
       calls.incrementAndGet();
+      keys.add(idempotencyKey);
       if (down) {
         throw new IOException("connection refused");
       }
@@ -39,8 +43,15 @@ class ReporterTest {
         JsonNode body = JsonMapper.shared().readTree(in.readAllBytes());
         if (body.has("transaction_metrics")) {
           aggregates.addAll(body.get("transaction_metrics").valueStream().toList());
+          names.add("aggregates");
         } else {
           bodies.add(body);
+          names.add(
+              body.get("transactions")
+                  .valueStream()
+                  .map(t -> t.get("name").asString())
+                  .toList()
+                  .toString());
         }
       }
       return script.isEmpty() ? new Answer(202, -1) : script.remove(0);
@@ -189,6 +200,32 @@ class ReporterTest {
     Upbeat.beginTransaction("bad", "scheduled").end();
     await().atMost(Duration.ofSeconds(10)).until(() -> Upbeat.reporterStats().refused() == 1);
     assertThat(intake.calls.get()).isEqualTo(4); // a 400 is never retried
+  }
+
+  @Test
+  void everyRetryOfABatchCarriesItsKeyAndEveryBatchItsOwn() {
+    intake.script.add(new Reporter.Transport.Answer(503, 0));
+    intake.script.add(new Reporter.Transport.Answer(502, -1));
+    Upbeat.start(config().build(), intake);
+    Upbeat.beginTransaction("first", "scheduled").end();
+    await().atMost(Duration.ofSeconds(10)).until(() -> Upbeat.reporterStats().sent() == 1);
+    intake.down = true; // a network error: the answer is lost, the batch is retried
+    Upbeat.beginTransaction("second", "scheduled").end();
+    await().atMost(Duration.ofSeconds(10)).until(() -> intake.calls.get() >= 5);
+    intake.down = false;
+    await().atMost(Duration.ofSeconds(10)).until(() -> Upbeat.reporterStats().sent() == 2);
+
+    List<String> keys = List.copyOf(intake.keys);
+    List<String> names = List.copyOf(intake.names);
+    int firsts = 3; // 503, 502, 202
+    assertThat(keys).hasSizeGreaterThanOrEqualTo(firsts + 3);
+    assertThat(names.subList(0, firsts)).containsOnly("[first]");
+    assertThat(keys.subList(0, firsts)).containsOnly(keys.get(0));
+    List<String> seconds = keys.subList(firsts, keys.size());
+    assertThat(seconds).containsOnly(seconds.get(0));
+    assertThat(seconds.get(0)).isNotEqualTo(keys.get(0));
+    // Keys intake takes: 1 to 128 printable ASCII characters.
+    assertThat(keys).allSatisfy(k -> assertThat(k).matches("[\\x20-\\x7E]{1,128}"));
   }
 
   @Test

@@ -231,6 +231,12 @@ class ITDeletion extends ApiIntegrationTest {
           "webhook:" + hook.text("/id"),
           hook.text("/id"));
     }
+    // Idempotency keys of the app's batches, as each pipeline commits them.
+    jdbc.update(
+        "INSERT INTO idempotency_keys (app_id, pipeline, key, seen_at)"
+            + " SELECT ?, p, 'batch-' || i, now() FROM unnest(ARRAY['metrics', 'errors', 'samples']) p,"
+            + " generate_series(1, 3) i",
+        app.id());
     // Two of the groups merged into the third: the purge's batches must not trip over the link.
     jdbc.update(
         """
@@ -282,7 +288,8 @@ class ITDeletion extends ApiIntegrationTest {
               "app_tokens",
               "error_counts_1m",
               "rollup_pending",
-              "notification_app_mutes")) {
+              "notification_app_mutes",
+              "idempotency_keys")) {
         counts.put(table, count("SELECT count(*) FROM " + table + " WHERE app_id = ?", app));
       }
       counts.put("error_occurrences", in("error_occurrences", "group_id", groups));

@@ -9,6 +9,9 @@ import java.util.List;
  * primary key, so one statement's locks stay small however big the app is; it runs until it deletes
  * fewer than the limit.
  *
+ * <p>A job in progress records the index of its step ({@code deletion_jobs.step}): new tables get
+ * new steps at the end, never in between, so a job started before an upgrade goes on where it was.
+ *
  * <p>Not here: {@code processor_offsets} (per partition, not per app) and {@code app_token_outbox}
  * (its rows are the revocations themselves, deleted once published).
  */
@@ -104,13 +107,6 @@ final class PurgeSteps {
                 FROM txn_metrics_1d WHERE app_id = :target LIMIT :limit)
               """),
           new Step(
-              "rollup_pending",
-              """
-              DELETE FROM rollup_pending WHERE (level, app_id, bucket, source) IN (
-                SELECT level, app_id, bucket, source
-                FROM rollup_pending WHERE app_id = :target LIMIT :limit)
-              """),
-          new Step(
               "release_commit_files",
               """
               DELETE FROM release_commit_files WHERE (release_id, sha, path) IN (
@@ -177,5 +173,19 @@ final class PurgeSteps {
               """
               DELETE FROM alert_rules WHERE id IN (
                 SELECT id FROM alert_rules WHERE app_id = :target LIMIT :limit)
+              """),
+          new Step(
+              "rollup_pending",
+              """
+              DELETE FROM rollup_pending WHERE (level, app_id, bucket, source) IN (
+                SELECT level, app_id, bucket, source
+                FROM rollup_pending WHERE app_id = :target LIMIT :limit)
+              """),
+          new Step(
+              "idempotency_keys",
+              """
+              DELETE FROM idempotency_keys WHERE (app_id, pipeline, key) IN (
+                SELECT app_id, pipeline, key FROM idempotency_keys WHERE app_id = :target
+                LIMIT :limit)
               """));
 }

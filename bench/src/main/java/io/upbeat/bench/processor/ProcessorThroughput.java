@@ -10,6 +10,7 @@ import io.upbeat.events.Topics;
 import io.upbeat.localstack.FreePorts;
 import io.upbeat.localstack.LocalStack;
 import io.upbeat.storage.Schema;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -44,7 +45,9 @@ import org.postgresql.ds.PGSimpleDataSource;
  *   <li>Starts a throw-away Kafka broker (KRaft) and PostgreSQL in this JVM, migrates the schema.
  *   <li>Fills {@code upbeat.events} (12 partitions) with canonical batches as intake writes them
  *       (LZ4): {@code TRANSACTIONS} transactions in batches of 100, 10 apps, 200 endpoints, one
- *       error per batch, timestamps spread over the last {@code SPREAD_MINUTES} minutes.
+ *       error per batch, timestamps spread over the last {@code SPREAD_MINUTES} minutes; each
+ *       record carries an idempotency key as the Java agent sends them (a random UUID per batch),
+ *       unless {@code -DidempotencyKeys=false}.
  *   <li>Baseline: one plain consumer reads and decodes the whole topic, twice (the second, warm
  *       pass counts): the rate at which the records can merely be read and parsed here.
  *   <li>Starts processor-service.jar in its own JVM and watches {@code processor_offsets} until
@@ -56,6 +59,8 @@ import org.postgresql.ds.PGSimpleDataSource;
 public final class ProcessorThroughput {
   private static final int PER_BATCH = 100;
   private static final int APPS = 10;
+  private static final boolean KEYS =
+      Boolean.parseBoolean(System.getProperty("idempotencyKeys", "true"));
 
   private ProcessorThroughput() {}
 
@@ -157,6 +162,13 @@ public final class ProcessorThroughput {
         record.headers().add(EventBatchCodec.PARTS_HEADER, encoded.parts());
         if (encoded.timings() != null) {
           record.headers().add(EventTimings.HEADER, encoded.timings());
+        }
+        if (KEYS) {
+          record
+              .headers()
+              .add(
+                  "upbeat-idempotency-key",
+                  UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII));
         }
         producer.send(record);
       }

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.upbeat.intake.auth.AppTokenTable;
 import io.upbeat.intake.http.AbandonedUploads;
 import io.upbeat.intake.publish.EventSink;
+import io.upbeat.intake.publish.IdempotencyKey;
 import io.upbeat.intake.ratelimit.AppRateLimiter;
 import io.upbeat.intake.validate.DeadlineInputStream;
 import io.upbeat.intake.validate.IntakeLimits;
@@ -131,6 +132,7 @@ class ElasticController {
   private ResponseEntity<?> accept(HttpServletRequest request) throws IOException {
     UUID app = authenticate(request.getHeader(HttpHeaders.AUTHORIZATION));
     requireNdJson(request.getContentType());
+    IdempotencyKey key = idempotencyKey(request);
     ContentEncoding encoding = ContentEncoding.of(request.getHeader(HttpHeaders.CONTENT_ENCODING));
     if (encoding == null) {
       throw new ApiException(
@@ -176,7 +178,7 @@ class ElasticController {
         };
     metrics.skipped(read.skipped());
     if (read.events() > 0) {
-      publish(app, read, escaped.replaced());
+      publish(app, read, escaped.replaced(), key);
     }
     metrics.accepted(read.batch().transactions().size(), read.batch().errors().size());
     if (request.getParameter("verbose") != null) {
@@ -185,8 +187,10 @@ class ElasticController {
     return ResponseEntity.status(HttpStatus.ACCEPTED).build();
   }
 
-  private void publish(UUID app, ElasticOutcome.Read read, int escapesReplaced) {
-    switch (sink.accept(EventSink.Receiver.ELASTIC, app, List.of(read.batch()), escapesReplaced)) {
+  private void publish(
+      UUID app, ElasticOutcome.Read read, int escapesReplaced, IdempotencyKey key) {
+    switch (sink.accept(
+        EventSink.Receiver.ELASTIC, app, List.of(read.batch()), escapesReplaced, key)) {
       case EventSink.Outcome.Accepted a -> {}
       case EventSink.Outcome.RateLimited r -> throw AppRateLimiter.refusal(r.retryAfter());
       case EventSink.Outcome.TooLarge t -> throw tooLarge(t.message());
@@ -229,6 +233,18 @@ class ElasticController {
     }
     throw new ApiException(
         ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Send the events as Content-Type: application/x-ndjson.");
+  }
+
+  /** The request's key, or null; an invalid one is a 400 naming the header. */
+  private static IdempotencyKey idempotencyKey(HttpServletRequest request) {
+    try {
+      return IdempotencyKey.of(request);
+    } catch (IdempotencyKey.InvalidException e) {
+      throw new ApiException(
+          ErrorCode.INVALID_PAYLOAD,
+          e.getMessage(),
+          List.of(new ErrorBody.Detail(IdempotencyKey.HTTP_HEADER, e.problem())));
+    }
   }
 
   private static ApiException tooLarge(String message) {

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.upbeat.events.EventBatch;
 import io.upbeat.intake.auth.AppTokenTable;
 import io.upbeat.intake.publish.EventSink;
+import io.upbeat.intake.publish.IdempotencyKey;
 import io.upbeat.intake.ratelimit.AppRateLimiter;
 import io.upbeat.intake.validate.DeadlineInputStream;
 import io.upbeat.intake.validate.IntakeLimits;
@@ -81,6 +82,7 @@ class EventsController {
   private ResponseEntity<Accepted> accept(HttpServletRequest request) throws IOException {
     UUID app = authenticate(request.getHeader(HttpHeaders.AUTHORIZATION));
     requireJson(request.getContentType());
+    IdempotencyKey key = idempotencyKey(request);
     boolean gzip = gzip(request.getHeader(HttpHeaders.CONTENT_ENCODING));
     if (!gzip && request.getContentLengthLong() > limits.maxBodyBytes()) {
       throw tooLarge("The request body is larger than " + limits.maxBodyBytes() + " bytes.");
@@ -123,7 +125,7 @@ class EventsController {
           case ParseOutcome.TooLarge t -> throw tooLarge(t.message());
         };
 
-    switch (sink.accept(EventSink.Receiver.EVENTS, app, List.of(batch), escaped.replaced())) {
+    switch (sink.accept(EventSink.Receiver.EVENTS, app, List.of(batch), escaped.replaced(), key)) {
       case EventSink.Outcome.Accepted a -> {}
       case EventSink.Outcome.RateLimited r -> throw AppRateLimiter.refusal(r.retryAfter());
       case EventSink.Outcome.TooLarge t -> throw tooLarge(t.message());
@@ -151,6 +153,18 @@ class EventsController {
         .appFor(token)
         .orElseThrow(
             () -> new ApiException(ErrorCode.UNAUTHORIZED, "The secret token is not valid."));
+  }
+
+  /** The request's key, or null; an invalid one is a 400 naming the header. */
+  static IdempotencyKey idempotencyKey(HttpServletRequest request) {
+    try {
+      return IdempotencyKey.of(request);
+    } catch (IdempotencyKey.InvalidException e) {
+      throw new ApiException(
+          ErrorCode.INVALID_PAYLOAD,
+          e.getMessage(),
+          List.of(new ErrorBody.Detail(IdempotencyKey.HTTP_HEADER, e.problem())));
+    }
   }
 
   private static void requireJson(String contentType) {

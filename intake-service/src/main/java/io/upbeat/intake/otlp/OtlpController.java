@@ -16,6 +16,7 @@ import io.upbeat.intake.auth.AppTokenTable;
 import io.upbeat.intake.http.AbandonedUploads;
 import io.upbeat.intake.otlp.OtlpResponses.Format;
 import io.upbeat.intake.publish.EventSink;
+import io.upbeat.intake.publish.IdempotencyKey;
 import io.upbeat.intake.validate.BodyTooLargeException;
 import io.upbeat.intake.validate.DeadlineInputStream;
 import io.upbeat.intake.validate.IntakeLimits;
@@ -157,6 +158,7 @@ class OtlpController {
     try {
       format = format(request.getContentType());
       UUID app = authenticate(request.getHeader(HttpHeaders.AUTHORIZATION));
+      IdempotencyKey key = idempotencyKey(request);
       boolean gzip = gzip(request.getHeader(HttpHeaders.CONTENT_ENCODING));
       if (!gzip && request.getContentLengthLong() > limits.maxBodyBytes()) {
         throw tooLarge();
@@ -175,7 +177,7 @@ class OtlpController {
             ErrorCode.PAYLOAD_TOO_LARGE,
             "The request has more than " + limits.maxEvents() + " transactions and errors.");
       }
-      publish(app, now, mapped, escapesReplaced);
+      publish(app, now, mapped, escapesReplaced, key);
       int transactions = 0;
       int errors = 0;
       for (OtlpMapper.ServiceEvents s : mapped.services()) {
@@ -192,7 +194,8 @@ class OtlpController {
   }
 
   /** Every service's events as one batch each, through the sink (orphan spans cost tokens too). */
-  private void publish(UUID app, Instant now, OtlpMapper.Mapped mapped, int escapesReplaced)
+  private void publish(
+      UUID app, Instant now, OtlpMapper.Mapped mapped, int escapesReplaced, IdempotencyKey key)
       throws Refused {
     List<EventBatch> batches = new ArrayList<>();
     for (OtlpMapper.ServiceEvents s : mapped.services()) {
@@ -210,7 +213,7 @@ class OtlpController {
                 s.orphans));
       }
     }
-    switch (sink.accept(EventSink.Receiver.OTLP, app, batches, escapesReplaced)) {
+    switch (sink.accept(EventSink.Receiver.OTLP, app, batches, escapesReplaced, key)) {
       case EventSink.Outcome.Accepted a -> {}
       case EventSink.Outcome.RateLimited r -> throw rateLimited(r.retryAfter());
       case EventSink.Outcome.TooLarge t ->
@@ -282,6 +285,18 @@ class OtlpController {
       throw new Refused(ErrorCode.INVALID_JSON, e.answer());
     } catch (OtlpJson.InvalidJson e) {
       throw new Refused(ErrorCode.INVALID_JSON, e.getMessage());
+    }
+  }
+
+  /**
+   * The request's key, or null; an invalid one is a 400 naming the header (an OTLP failure, which
+   * exporters do not retry).
+   */
+  private static IdempotencyKey idempotencyKey(HttpServletRequest request) throws Refused {
+    try {
+      return IdempotencyKey.of(request);
+    } catch (IdempotencyKey.InvalidException e) {
+      throw new Refused(ErrorCode.INVALID_PAYLOAD, e.getMessage());
     }
   }
 

@@ -129,7 +129,7 @@ public final class EventSink {
    * {@code receiver}. An empty list is accepted without touching Kafka.
    */
   public Outcome accept(Receiver receiver, UUID app, List<EventBatch> batches) {
-    return accept(receiver, app, batches, 0);
+    return accept(receiver, app, batches, 0, null);
   }
 
   /**
@@ -139,6 +139,20 @@ public final class EventSink {
    */
   public Outcome accept(
       Receiver receiver, UUID app, List<EventBatch> batches, int escapesReplaced) {
+    return accept(receiver, app, batches, escapesReplaced, null);
+  }
+
+  /**
+   * As {@link #accept(Receiver, UUID, List, int)}, for a request that sent an {@code
+   * Idempotency-Key} ({@code key}, or null): each record carries its own key derived from it (see
+   * {@link IdempotencyKey#forRecord}) so the processor counts it once however often it is retried.
+   */
+  public Outcome accept(
+      Receiver receiver,
+      UUID app,
+      List<EventBatch> batches,
+      int escapesReplaced,
+      IdempotencyKey key) {
     if (batches.isEmpty()) {
       replaced.get(receiver).increment(escapesReplaced);
       return new Outcome.Accepted(escapesReplaced);
@@ -157,7 +171,8 @@ public final class EventSink {
     StorableBatch storable = new StorableBatch();
     byte[] header = app.toString().getBytes(StandardCharsets.UTF_8);
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(batches.size());
-    for (EventBatch b : batches) {
+    for (int i = 0; i < batches.size(); i++) {
+      EventBatch b = batches.get(i);
       // Scrubbed before anything is encoded: no secret reaches Kafka, not even in a record
       // refused below.
       EventBatch scrubbed = scrubber.batch(b);
@@ -177,6 +192,13 @@ public final class EventSink {
       record.headers().add(EventBatchCodec.PARTS_HEADER, encoded.parts());
       if (encoded.timings() != null) {
         record.headers().add(EventTimings.HEADER, encoded.timings());
+      }
+      if (key != null) {
+        record
+            .headers()
+            .add(
+                IdempotencyKey.RECORD_HEADER,
+                key.forRecord(i, batches.size()).getBytes(StandardCharsets.US_ASCII));
       }
       records.add(record);
     }

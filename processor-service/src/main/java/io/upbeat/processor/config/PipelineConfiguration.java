@@ -5,6 +5,7 @@ import io.upbeat.events.EventBatchCodec;
 import io.upbeat.events.Topics;
 import io.upbeat.processor.consume.DeletedApps;
 import io.upbeat.processor.consume.EventPipeline;
+import io.upbeat.processor.consume.IdempotencyKeys;
 import io.upbeat.processor.consume.LedgerStore;
 import io.upbeat.processor.consume.OffsetLedger;
 import io.upbeat.processor.errors.ErrorCounts;
@@ -108,6 +109,41 @@ class PipelineConfiguration {
   }
 
   @Bean
+  IdempotencyKeysRetention idempotencyKeysRetention(DataSource dataSource, Clock clock) {
+    return new IdempotencyKeysRetention(new IdempotencyKeys(dataSource, clock));
+  }
+
+  /**
+   * Deletes idempotency keys past their 24 hours (a retry after that counts again anyway), in
+   * bounded batches so no statement holds many locks or runs long; every processor runs it, and
+   * {@link IdempotencyKeys#deleteExpired} skips rows another one is deleting.
+   */
+  static final class IdempotencyKeysRetention {
+    private static final Logger log = LoggerFactory.getLogger(IdempotencyKeysRetention.class);
+    static final int BATCH = 5_000;
+    static final int MAX_BATCHES_PER_RUN = 200;
+    private final IdempotencyKeys keys;
+
+    IdempotencyKeysRetention(IdempotencyKeys keys) {
+      this.keys = keys;
+    }
+
+    @Scheduled(
+        fixedDelayString = "${upbeat.processor.idempotency-keys-retention:10m}",
+        initialDelayString = "${upbeat.processor.idempotency-keys-retention:10m}")
+    void deleteExpired() {
+      try {
+        for (int i = 0; i < MAX_BATCHES_PER_RUN && keys.deleteExpired(BATCH) == BATCH; i++) {
+          // A full batch: more may be expired.
+        }
+      } catch (SQLException | RuntimeException e) {
+        log.warn(
+            "Cannot delete expired idempotency keys; retrying at the next run: {}", e.toString());
+      }
+    }
+  }
+
+  @Bean
   PipelineLifecycle metricsPipeline(
       KafkaClientConfig kafka,
       DeletedApps deletedApps,
@@ -125,7 +161,7 @@ class PipelineConfiguration {
             topics.eventsDeadLetter(),
             topics.events(),
             new LedgerStore<>(
-                new OffsetLedger(dataSource, METRICS_PIPELINE),
+                new OffsetLedger(dataSource, METRICS_PIPELINE, clock),
                 new MetricsStore(dataSource, properties.minuteRetentionDays())),
             MetricsWork.factory(
                 new NameLimiter(properties.maxTransactionNamesPerMinute()),
@@ -158,7 +194,7 @@ class PipelineConfiguration {
             topics.eventsDeadLetter(),
             topics.events(),
             new LedgerStore<>(
-                new OffsetLedger(dataSource, ERRORS_PIPELINE),
+                new OffsetLedger(dataSource, ERRORS_PIPELINE, clock),
                 new ErrorStore(
                     properties.occurrencesPerGroup(),
                     inApp,
@@ -191,7 +227,7 @@ class PipelineConfiguration {
             topics.eventsDeadLetter(),
             topics.events(),
             new LedgerStore<>(
-                new OffsetLedger(dataSource, SAMPLES_PIPELINE),
+                new OffsetLedger(dataSource, SAMPLES_PIPELINE, clock),
                 new SampleStore(dataSource, properties.sampleRetentionDays())),
             SampleWork.factory(
                 properties.samplesPerMinute(), clock, properties.sampleRetentionDays(), meters),

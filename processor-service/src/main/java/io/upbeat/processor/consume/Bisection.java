@@ -1,12 +1,15 @@
 package io.upbeat.processor.consume;
 
+import io.upbeat.events.EventBatch;
 import io.upbeat.events.EventBatchCodec;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -136,9 +139,11 @@ final class Bisection<W extends PartitionWork> {
       int[] dead)
       throws SQLException, DeadLetters.NotDurableException, SystemicFault {
     try {
-      store(new WorkStore.Flush<>(partition, expected, end, work(records, from, to, origin)));
+      store(flush(partition, expected, end, records, from, to, origin));
     } catch (SQLException | RuntimeException e) {
-      if (e instanceof OffsetLedger.FencedException || Fault.of(e) != Fault.DATA) {
+      if (e instanceof OffsetLedger.FencedException
+          || e instanceof IdempotencyKeys.DuplicatesException
+          || Fault.of(e) != Fault.DATA) {
         throw e;
       }
       if (to - from > 1) {
@@ -207,14 +212,28 @@ final class Bisection<W extends PartitionWork> {
   }
 
   /**
-   * A fresh work of records [from, to) (the retained work may hold the poisoned records), each
-   * batch replayed as {@code origin} added it.
+   * The commit of records [from, to): a fresh work (the retained work may hold the poisoned
+   * records), each batch replayed as {@code origin} added it, and the records' idempotency keys.
    */
-  private W work(List<ConsumerRecord<byte[], byte[]>> records, int from, int to, W origin) {
+  private WorkStore.Flush<W> flush(
+      int partition,
+      long expected,
+      long end,
+      List<ConsumerRecord<byte[], byte[]>> records,
+      int from,
+      int to,
+      W origin) {
     W work = newWork.get();
+    Set<IdempotencyKeys.Key> keys = new HashSet<>();
     for (int i = from; i < to; i++) {
-      work.replay(EventPipeline.decode(records.get(i), parts), origin);
+      ConsumerRecord<byte[], byte[]> r = records.get(i);
+      EventBatch batch = EventPipeline.decode(r, parts);
+      work.replay(batch, origin);
+      IdempotencyKeys.Key key = IdempotencyKeys.of(r, batch);
+      if (key != null) {
+        keys.add(key);
+      }
     }
-    return work;
+    return new WorkStore.Flush<>(partition, expected, end, work, keys);
   }
 }

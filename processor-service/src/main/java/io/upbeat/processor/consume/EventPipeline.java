@@ -89,6 +89,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   private final Counter recordsRead;
   private final Counter recordsSkipped;
   private final Counter recordsDropped;
+  private final Counter duplicates;
   private final Counter rowsWritten;
   private final Counter poisonFlushes;
   private final Counter systemicFlushes;
@@ -185,6 +186,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     this.recordsDropped =
         meters.counter(
             "upbeat.processor.records.dropped", "pipeline", name, "reason", "app_deleted");
+    this.duplicates = meters.counter("upbeat.processor.records.duplicate", "pipeline", name);
     this.poisonFlushes = meters.counter("upbeat.processor.flushes.poisoned", "pipeline", name);
     this.systemicFlushes = meters.counter("upbeat.processor.flushes.systemic", "pipeline", name);
     this.isolationTime = meters.timer("upbeat.processor.poison.isolation", "pipeline", name);
@@ -213,6 +215,8 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     final W work;
     final List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
     final List<DeadLetters.Pending> deadLetters = new ArrayList<>();
+    // The idempotency keys of those records, with each one's offset.
+    final Map<IdempotencyKeys.Key, Long> keys = new HashMap<>();
 
     PartitionState(long committedOffset, long position, W work) {
       this.work = work;
@@ -314,6 +318,13 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       recordsDropped.increment();
       return;
     }
+    IdempotencyKeys.Key key = IdempotencyKeys.of(r, batch);
+    if (key != null && pending(key)) {
+      // A retry of a batch this pipeline holds uncommitted (here or on another partition): that
+      // one is counted when it commits, and this offset moves past it like any other.
+      duplicates.increment();
+      return;
+    }
     try {
       state.work.add(batch);
     } catch (RuntimeException e) {
@@ -324,6 +335,45 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       return;
     }
     state.records.add(r);
+    if (key != null) {
+      state.keys.put(key, r.offset());
+    }
+  }
+
+  /** Whether a record carrying {@code key} is read and not yet committed, on any partition. */
+  private boolean pending(IdempotencyKeys.Key key) {
+    for (PartitionState<W> s : partitions.values()) {
+      if (s.keys.containsKey(key)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A commit found {@code keys} committed already (by another partition or processor since these
+   * records were read): the records carrying them are duplicates, dropped from the partitions'
+   * uncommitted records and work, whose offsets still move past them.
+   */
+  private void dropDuplicates(Collection<Integer> which, Set<IdempotencyKeys.Key> keys) {
+    for (int p : which) {
+      PartitionState<W> s = partitions.get(p);
+      if (s == null) {
+        continue;
+      }
+      Set<Long> offsets = new HashSet<>();
+      for (IdempotencyKeys.Key k : keys) {
+        Long offset = s.keys.remove(k);
+        if (offset != null) {
+          offsets.add(offset);
+        }
+      }
+      if (!offsets.isEmpty()) {
+        s.records.removeIf(r -> offsets.contains(r.offset()));
+        duplicates.increment(offsets.size());
+        rebuild(s);
+      }
+    }
   }
 
   /**
@@ -367,7 +417,8 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     for (int p : which) {
       PartitionState<W> s = partitions.get(p);
       if (s != null && s.hasProgress()) {
-        flushes.add(new WorkStore.Flush<>(p, s.committedOffset, s.position, s.work));
+        flushes.add(
+            new WorkStore.Flush<>(p, s.committedOffset, s.position, s.work, s.keys.keySet()));
       }
     }
     if (flushes.isEmpty()) {
@@ -392,6 +443,11 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       log.warn("{}; dropping its uncommitted state and seeking back", e.getMessage());
       assign(which); // forgets the uncommitted state, restarts from stored offsets
       recoverIfIdle();
+    } catch (IdempotencyKeys.DuplicatesException e) {
+      // Nothing was written: commit again at once without the duplicates (each round drops at
+      // least one record, so this ends).
+      dropDuplicates(which, e.keys());
+      write(which);
     } catch (SQLException | RuntimeException e) {
       if (Fault.of(e) == Fault.DATA) {
         isolate(flushes, e);
@@ -421,8 +477,10 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     if (next >= s.position) {
       s.records.clear();
       s.work.clear();
+      s.keys.clear();
     } else {
       s.records.removeIf(r -> r.offset() < next);
+      s.keys.values().removeIf(offset -> offset < next);
     }
   }
 
@@ -460,6 +518,8 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
         } catch (OffsetLedger.FencedException e) {
           log.warn("{}; dropping its uncommitted state and seeking back", e.getMessage());
           assign(List.of(f.partition()));
+        } catch (IdempotencyKeys.DuplicatesException e) {
+          dropDuplicates(List.of(f.partition()), e.keys()); // the rest at the next flush
         } finally {
           if (s.hasProgress()) {
             rebuild(s); // cut short: the work of what is left

@@ -4,11 +4,14 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import javax.sql.DataSource;
 
 /**
@@ -18,10 +21,19 @@ import javax.sql.DataSource;
 public final class OffsetLedger {
   private final DataSource dataSource;
   private final String pipeline;
+  private final IdempotencyKeys keys;
 
   public OffsetLedger(DataSource dataSource, String pipeline) {
+    this(dataSource, pipeline, Clock.systemUTC());
+  }
+
+  /**
+   * @param clock when keys are committed, and so when they expire (see {@link IdempotencyKeys})
+   */
+  public OffsetLedger(DataSource dataSource, String pipeline, Clock clock) {
     this.dataSource = dataSource;
     this.pipeline = pipeline;
+    this.keys = new IdempotencyKeys(dataSource, clock);
   }
 
   /** The partition was written by another processor since this one read its offset. */
@@ -115,10 +127,12 @@ public final class OffsetLedger {
 
   /**
    * A pipeline's commit: in one transaction, fences every partition of the flush (see {@link
-   * #fence}), writes the effects, and moves every partition's offset.
+   * #fence}), claims the records' idempotency keys (before the effects, so a duplicate costs
+   * little), writes the effects, and moves every partition's offset.
    *
    * @return what {@code effects} returns (rows written, for the pipeline's metrics)
    * @throws FencedException if another processor wrote a partition since this one read it
+   * @throws IdempotencyKeys.DuplicatesException if a record's key was committed already
    */
   public <W extends PartitionWork> int commit(
       String topic, List<WorkStore.Flush<W>> flushes, Effects<W> effects) throws SQLException {
@@ -128,6 +142,11 @@ public final class OffsetLedger {
           for (WorkStore.Flush<W> f : flushes) {
             fence(c, topic, f.partition(), f.startOffset());
           }
+          Set<IdempotencyKeys.Key> claimed = new HashSet<>();
+          for (WorkStore.Flush<W> f : flushes) {
+            claimed.addAll(f.keys());
+          }
+          keys.claim(c, pipeline, claimed);
           rows[0] = effects.write(c, flushes);
           for (WorkStore.Flush<W> f : flushes) {
             advance(c, topic, f.partition(), f.nextOffset());

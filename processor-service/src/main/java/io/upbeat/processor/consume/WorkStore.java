@@ -4,14 +4,28 @@ import java.sql.SQLException;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Where a pipeline writes: its effects and its offsets, atomically, with the offsets fenced so a
  * processor that lost a partition cannot write twice (see {@link OffsetLedger}).
  */
 public interface WorkStore<W extends PartitionWork> {
-  /** One partition's contribution to a commit. */
-  record Flush<W>(int partition, Long startOffset, long nextOffset, W work) {}
+  /**
+   * One partition's contribution to a commit: its work, and the idempotency keys of the records
+   * behind it, claimed in the same transaction (see {@link IdempotencyKeys}).
+   */
+  record Flush<W>(
+      int partition, Long startOffset, long nextOffset, W work, Set<IdempotencyKeys.Key> keys) {
+    public Flush {
+      keys = Set.copyOf(keys);
+    }
+
+    /** A flush of records carrying no idempotency key. */
+    public Flush(int partition, Long startOffset, long nextOffset, W work) {
+      this(partition, startOffset, nextOffset, work, Set.of());
+    }
+  }
 
   /**
    * Makes sure each partition has a stored offset before its first effects (the given log start
@@ -27,6 +41,8 @@ public interface WorkStore<W extends PartitionWork> {
    *
    * @return the rows of effects written (minute rows, error groups), for the pipeline's metrics
    * @throws OffsetLedger.FencedException if a partition's stored offset is not its start offset
+   * @throws IdempotencyKeys.DuplicatesException if a flush's key was committed already: nothing is
+   *     written
    */
   int commit(String topic, List<Flush<W>> flushes) throws SQLException;
 

@@ -95,6 +95,27 @@ final class PipelineFixture implements AutoCloseable {
     return send(partition, encoded.value(), encoded.parts(), encoded.timings());
   }
 
+  /**
+   * Writes a record as intake does for a request with an {@code Idempotency-Key} ({@code key}, or
+   * none where null); returns its offset.
+   */
+  long send(int partition, EventBatch batch, String key) throws Exception {
+    EventBatchCodec.Encoded encoded = EventBatchCodec.encodeRecord(batch);
+    ProducerRecord<byte[], byte[]> r =
+        new ProducerRecord<>(topic, partition, null, encoded.value());
+    r.headers().add(EventBatchCodec.PARTS_HEADER, encoded.parts());
+    if (encoded.timings() != null) {
+      r.headers().add(EventTimings.HEADER, encoded.timings());
+    }
+    if (key != null) {
+      r.headers()
+          .add(
+              IdempotencyKeys.RECORD_HEADER,
+              key.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+    return producer.send(r).get().offset();
+  }
+
   /** Writes {@code value} with no parts header, as records written before it existed. */
   long sendRaw(int partition, byte[] value) throws Exception {
     return send(partition, value, null);
