@@ -12,20 +12,13 @@ import java.util.Map;
  * Accumulates one partition's transactions since its last flush, by {@link MetricKey}: the minute
  * of each event's own timestamp, so late events land in their own buckets. Each transaction also
  * counts toward its type's app-wide row (name {@link #ALL}), which the response-time chart of a
- * whole app reads instead of merging every transaction name's rows. Those rows are merged from the
- * names' rows when {@link #pending} is read (once per flush), not added to per transaction: a merge
- * per name instead of a second sketch insertion per transaction, and exactly the same result.
+ * whole app reads instead of merging every transaction name's rows.
  */
 public final class MinuteAggregator {
   /** The name of the rows that hold every transaction of a type (intake refuses empty names). */
   public static final String ALL = "";
 
-  /** Rows by transaction name (and the folded {@link NameLimiter#OTHER}), without totals. */
-  private final Map<MetricKey, DurationStats> byName = new HashMap<>();
-
-  /** {@link #byName} plus the {@link #ALL} rows, made by {@link #pending}; null once stale. */
-  private Map<MetricKey, DurationStats> withTotals;
-
+  private final Map<MetricKey, DurationStats> pending = new HashMap<>();
   private final NameLimiter names;
   private long transactions;
   private long folded;
@@ -41,7 +34,6 @@ public final class MinuteAggregator {
    * @return how many transactions were added (an aggregate adds its count)
    */
   public long add(EventBatch batch, Instant oldestMinute) {
-    withTotals = null;
     String environment = batch.service().environment();
     // A batch repeats few (type, name, minute) triples: each is admitted by the cardinality guard
     // and looked up among the pending rows once per batch, not once per transaction.
@@ -61,7 +53,9 @@ public final class MinuteAggregator {
       if (r.folded) {
         folded++;
       }
-      r.name.add(t.durationMs(), failed(t));
+      boolean failed = failed(t);
+      r.name.add(t.durationMs(), failed);
+      r.all.add(t.durationMs(), failed);
       transactions++;
       added++;
     }
@@ -74,6 +68,7 @@ public final class MinuteAggregator {
         folded += m.count();
       }
       merge(new MetricKey(batch.appId(), environment, m.type(), name, m.minute()), m);
+      merge(new MetricKey(batch.appId(), environment, m.type(), ALL, m.minute()), m);
       transactions += m.count();
       added += m.count();
     }
@@ -84,20 +79,23 @@ public final class MinuteAggregator {
   private record BatchKey(String type, String name, long minuteSecond) {}
 
   /** The pending rows a batch's transactions of one (type, name, minute) go to. */
-  private record Rows(DurationStats name, boolean folded) {}
+  private record Rows(DurationStats name, DurationStats all, boolean folded) {}
 
   private Rows rows(
       EventBatch batch, String environment, String type, String name, Instant minute) {
     String admitted = names.admit(batch.appId(), minute, name);
-    DurationStats row =
-        byName.computeIfAbsent(
+    DurationStats byName =
+        pending.computeIfAbsent(
             new MetricKey(batch.appId(), environment, type, admitted, minute),
             k -> new DurationStats());
-    return new Rows(row, !admitted.equals(name));
+    DurationStats all =
+        pending.computeIfAbsent(
+            new MetricKey(batch.appId(), environment, type, ALL, minute), k -> new DurationStats());
+    return new Rows(byName, all, !admitted.equals(name));
   }
 
   private void merge(MetricKey key, TransactionMetric m) {
-    byName
+    pending
         .computeIfAbsent(key, k -> new DurationStats())
         .mergeStored(m.count(), m.sumMs(), m.minMs(), m.maxMs(), m.failures(), m.sketch());
   }
@@ -110,20 +108,8 @@ public final class MinuteAggregator {
     return t.result() != null && t.result().startsWith("HTTP 5");
   }
 
-  /** Every row to write: each name's, and each type's {@link #ALL} row merged from them. */
   public Map<MetricKey, DurationStats> pending() {
-    if (withTotals == null) {
-      Map<MetricKey, DurationStats> rows = new HashMap<>(byName);
-      for (Map.Entry<MetricKey, DurationStats> e : byName.entrySet()) {
-        MetricKey k = e.getKey();
-        rows.computeIfAbsent(
-                new MetricKey(k.appId(), k.environment(), k.type(), ALL, k.minute()),
-                x -> new DurationStats())
-            .merge(e.getValue());
-      }
-      withTotals = rows;
-    }
-    return withTotals;
+    return pending;
   }
 
   public long transactions() {
@@ -136,12 +122,11 @@ public final class MinuteAggregator {
   }
 
   public boolean isEmpty() {
-    return byName.isEmpty();
+    return pending.isEmpty();
   }
 
   public void clear() {
-    byName.clear();
-    withTotals = null;
+    pending.clear();
     transactions = 0;
     folded = 0;
   }
