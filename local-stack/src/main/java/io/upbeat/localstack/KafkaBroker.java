@@ -31,6 +31,7 @@ public final class KafkaBroker implements AutoCloseable {
   private static final int NODE_ID = 1;
   private static final String CONTROLLER_LISTENER = "CONTROLLER";
   private static final String SASL_LISTENER = "SASL_PLAINTEXT";
+  private static final String SASL_SSL_LISTENER = "SASL_SSL";
   private static final int BIND_ATTEMPTS = 3;
 
   private final Path logDir;
@@ -72,7 +73,36 @@ public final class KafkaBroker implements AutoCloseable {
    */
   public static KafkaBroker startSaslPlain(
       Path logDir, Map<String, String> overrides, Map<String, String> users) {
-    return start(logDir, overrides, 0, 0, Map.copyOf(users));
+    return start(logDir, overrides, 0, 0, new Security(Map.copyOf(users), null));
+  }
+
+  /**
+   * Like {@link #startSaslPlain}, but the client listener is {@code SASL_SSL}: clients log in with
+   * PLAIN over TLS, and must trust {@code tls}'s certificate (see {@link #saslSslClient}).
+   */
+  public static KafkaBroker startSaslSsl(
+      Path logDir, Map<String, String> overrides, Map<String, String> users, SelfSignedTls tls) {
+    return start(logDir, overrides, 0, 0, new Security(Map.copyOf(users), tls));
+  }
+
+  /**
+   * The client settings ({@code spring.kafka.properties.*} or a plain client's config) that log in
+   * as {@code user} over TLS, trusting {@code tls}'s certificate and checking the host name.
+   */
+  public static Map<String, String> saslSslClient(String user, String password, SelfSignedTls tls) {
+    Map<String, String> config = new java.util.LinkedHashMap<>(saslPlainClient(user, password));
+    config.put("security.protocol", SASL_SSL_LISTENER);
+    config.put("ssl.truststore.location", tls.trustStore().toString());
+    config.put("ssl.truststore.password", tls.password());
+    config.put("ssl.truststore.type", "PKCS12");
+    return config;
+  }
+
+  /** A secured client listener: SASL/PLAIN accounts, over TLS when {@code tls} is set. */
+  private record Security(Map<String, String> users, SelfSignedTls tls) {
+    String listener() {
+      return tls == null ? SASL_LISTENER : SASL_SSL_LISTENER;
+    }
   }
 
   /** The client settings ({@code spring.kafka.properties.*}) that log in as {@code user}. */
@@ -95,7 +125,7 @@ public final class KafkaBroker implements AutoCloseable {
       Map<String, String> overrides,
       int fixedBrokerPort,
       int fixedControllerPort,
-      Map<String, String> saslUsers) {
+      Security security) {
     try {
       Files.createDirectories(logDir);
     } catch (IOException e) {
@@ -105,7 +135,7 @@ public final class KafkaBroker implements AutoCloseable {
     for (int attempt = 1; attempt <= BIND_ATTEMPTS; attempt++) {
       int brokerPort = fixedBrokerPort > 0 ? fixedBrokerPort : FreePorts.pick();
       int controllerPort = fixedControllerPort > 0 ? fixedControllerPort : FreePorts.pick();
-      KafkaConfig config = config(logDir, brokerPort, controllerPort, overrides, saslUsers);
+      KafkaConfig config = config(logDir, brokerPort, controllerPort, overrides, security);
       formatOnce(logDir, config);
       useNativeLz4();
       KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
@@ -129,7 +159,7 @@ public final class KafkaBroker implements AutoCloseable {
       int brokerPort,
       int controllerPort,
       Map<String, String> overrides,
-      Map<String, String> saslUsers) {
+      Security security) {
     Properties props = new Properties();
     props.put("process.roles", "broker,controller");
     props.put("node.id", String.valueOf(NODE_ID));
@@ -160,33 +190,47 @@ public final class KafkaBroker implements AutoCloseable {
     // Services declare the topics they use, with their partition counts and settings.
     props.put("auto.create.topics.enable", "false");
     props.put("num.partitions", "4");
-    if (saslUsers != null) {
-      secure(props, brokerPort, controllerPort, saslUsers);
+    if (security != null) {
+      secure(props, brokerPort, controllerPort, security);
     }
     props.putAll(overrides);
     return KafkaConfig.fromProps(props, false);
   }
 
-  /** The client listener becomes SASL_PLAINTEXT/PLAIN; the broker logs in to itself as "broker". */
+  /**
+   * The client listener becomes SASL_PLAINTEXT/PLAIN (or SASL_SSL with TLS); the broker logs in to
+   * itself as "broker", over TLS too, trusting its own certificate.
+   */
   private static void secure(
-      Properties props, int brokerPort, int controllerPort, Map<String, String> users) {
+      Properties props, int brokerPort, int controllerPort, Security security) {
+    String listener = security.listener();
     String brokerPassword = "broker-" + Uuid.randomUuid();
     props.put(
         "listeners",
-        SASL_LISTENER
+        listener
             + "://127.0.0.1:"
             + brokerPort
             + ","
             + CONTROLLER_LISTENER
             + "://127.0.0.1:"
             + controllerPort);
-    props.put("advertised.listeners", SASL_LISTENER + "://127.0.0.1:" + brokerPort);
+    props.put("advertised.listeners", listener + "://127.0.0.1:" + brokerPort);
     props.put(
         "listener.security.protocol.map",
-        SASL_LISTENER + ":" + SASL_LISTENER + "," + CONTROLLER_LISTENER + ":PLAINTEXT");
-    props.put("inter.broker.listener.name", SASL_LISTENER);
+        listener + ":" + listener + "," + CONTROLLER_LISTENER + ":PLAINTEXT");
+    props.put("inter.broker.listener.name", listener);
     props.put("sasl.enabled.mechanisms", "PLAIN");
     props.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+    if (security.tls() != null) {
+      SelfSignedTls tls = security.tls();
+      props.put("ssl.keystore.location", tls.keyStore().toString());
+      props.put("ssl.keystore.password", tls.password());
+      props.put("ssl.key.password", tls.password());
+      props.put("ssl.keystore.type", "PKCS12");
+      props.put("ssl.truststore.location", tls.trustStore().toString());
+      props.put("ssl.truststore.password", tls.password());
+      props.put("ssl.truststore.type", "PKCS12");
+    }
     StringBuilder jaas =
         new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required")
             .append(" username=\"broker\" password=\"")
@@ -194,13 +238,13 @@ public final class KafkaBroker implements AutoCloseable {
             .append("\" user_broker=\"")
             .append(brokerPassword)
             .append('"');
-    users.forEach(
-        (user, password) ->
-            jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
+    security
+        .users()
+        .forEach(
+            (user, password) ->
+                jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
     props.put(
-        "listener.name."
-            + SASL_LISTENER.toLowerCase(java.util.Locale.ROOT)
-            + ".plain.sasl.jaas.config",
+        "listener.name." + listener.toLowerCase(java.util.Locale.ROOT) + ".plain.sasl.jaas.config",
         jaas.append(';').toString());
   }
 

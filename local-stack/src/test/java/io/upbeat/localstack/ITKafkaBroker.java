@@ -21,6 +21,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -78,6 +79,54 @@ class ITKafkaBroker {
       try (Admin admin = Admin.create(plain)) {
         assertThatThrownBy(() -> admin.listTopics().names().get(5, TimeUnit.SECONDS))
             .isInstanceOfAny(ExecutionException.class, TimeoutException.class);
+      }
+    }
+  }
+
+  @Test
+  void aSaslSslBrokerServesOnlyClientsThatTrustItsCertificateAndLogIn() throws Exception {
+    SelfSignedTls tls = SelfSignedTls.create(dir.resolve("tls"));
+    try (KafkaBroker broker =
+        KafkaBroker.startSaslSsl(
+            dir.resolve("sasl-ssl"), Map.of(), Map.of("upbeat", "upbeat-secret"), tls)) {
+      Map<String, Object> good =
+          new HashMap<>(KafkaBroker.saslSslClient("upbeat", "upbeat-secret", tls));
+      good.put("bootstrap.servers", broker.bootstrapServers());
+      try (Admin admin = Admin.create(good)) {
+        admin.createTopics(List.of(new NewTopic("tls", 1, (short) 1))).all().get();
+        assertThat(admin.listTopics().names().get()).contains("tls");
+      }
+
+      // The right login, but no trust store: the handshake fails on the unknown certificate.
+      Map<String, Object> untrusting =
+          new HashMap<>(KafkaBroker.saslPlainClient("upbeat", "upbeat-secret"));
+      untrusting.put("security.protocol", "SASL_SSL");
+      untrusting.put("bootstrap.servers", broker.bootstrapServers());
+      untrusting.put("default.api.timeout.ms", 5000);
+      untrusting.put("request.timeout.ms", 2000);
+      try (Admin admin = Admin.create(untrusting)) {
+        assertThatThrownBy(() -> admin.listTopics().names().get())
+            .hasCauseInstanceOf(SslAuthenticationException.class);
+      }
+
+      // Trusted, but SASL/PLAIN without TLS: the broker never answers a plaintext client.
+      Map<String, Object> plaintext =
+          new HashMap<>(KafkaBroker.saslPlainClient("upbeat", "upbeat-secret"));
+      plaintext.put("bootstrap.servers", broker.bootstrapServers());
+      plaintext.put("default.api.timeout.ms", 3000);
+      plaintext.put("request.timeout.ms", 1000);
+      try (Admin admin = Admin.create(plaintext)) {
+        assertThatThrownBy(() -> admin.listTopics().names().get(5, TimeUnit.SECONDS))
+            .isInstanceOfAny(ExecutionException.class, TimeoutException.class);
+      }
+
+      Map<String, Object> wrong = new HashMap<>(KafkaBroker.saslSslClient("upbeat", "wrong", tls));
+      wrong.put("bootstrap.servers", broker.bootstrapServers());
+      wrong.put("default.api.timeout.ms", 5000);
+      wrong.put("request.timeout.ms", 2000);
+      try (Admin admin = Admin.create(wrong)) {
+        assertThatThrownBy(() -> admin.listTopics().names().get())
+            .hasCauseInstanceOf(SaslAuthenticationException.class);
       }
     }
   }

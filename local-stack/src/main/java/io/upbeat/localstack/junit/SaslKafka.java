@@ -1,6 +1,7 @@
 package io.upbeat.localstack.junit;
 
 import io.upbeat.localstack.KafkaBroker;
+import io.upbeat.localstack.SelfSignedTls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,15 +14,17 @@ import java.util.stream.Stream;
 
 /**
  * A second embedded broker, shared by the tests of one JVM, that clients reach only through a
- * SASL_PLAINTEXT listener with the PLAIN mechanism (see {@link KafkaBroker#startSaslPlain}): for
- * tests proving that every Kafka client of a service takes the security settings. Its one account
- * is {@link #USER}/{@link #PASSWORD}.
+ * SASL_SSL listener with the PLAIN mechanism (see {@link KafkaBroker#startSaslSsl}): TLS with a
+ * self-signed certificate for 127.0.0.1 that clients must be told to trust, and a login. For tests
+ * proving that every Kafka client of a service takes the security settings, TLS ones included. Its
+ * one account is {@link #USER}/{@link #PASSWORD}.
  */
 public final class SaslKafka {
   public static final String USER = "upbeat";
   public static final String PASSWORD = "upbeat-secret";
 
   private static KafkaBroker shared;
+  private static SelfSignedTls tls;
 
   private SaslKafka() {}
 
@@ -34,7 +37,9 @@ public final class SaslKafka {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      KafkaBroker broker = KafkaBroker.startSaslPlain(dir, Map.of(), Map.of(USER, PASSWORD));
+      tls = SelfSignedTls.create(dir.resolve("tls"));
+      KafkaBroker broker =
+          KafkaBroker.startSaslSsl(dir.resolve("kafka"), Map.of(), Map.of(USER, PASSWORD), tls);
       Runtime.getRuntime()
           .addShutdownHook(
               new Thread(
@@ -50,21 +55,35 @@ public final class SaslKafka {
 
   /** Settings of a plain Kafka client that logs in with {@code password}. */
   public static Map<String, Object> client(String password) {
-    Map<String, Object> config = new HashMap<>(KafkaBroker.saslPlainClient(USER, password));
+    Map<String, Object> config = new HashMap<>();
     config.put("bootstrap.servers", broker().bootstrapServers());
+    config.putAll(KafkaBroker.saslSslClient(USER, password, tls));
     return config;
   }
 
   /**
    * The Spring Boot properties that point every Kafka client of a service at the secured broker,
-   * logging in with {@code password}: only {@code spring.kafka.*}, as an operator would set them.
+   * logging in with {@code password}: only {@code spring.kafka.*}, as an operator would set them
+   * (Boot's own {@code security.protocol} and {@code ssl.trust-store-*} settings, and the SASL
+   * login under {@code properties}).
    */
   public static Map<String, String> springProperties(String password) {
     Map<String, String> props = new LinkedHashMap<>();
     props.put("spring.kafka.bootstrap-servers", broker().bootstrapServers());
-    KafkaBroker.saslPlainClient(USER, password)
-        .forEach((k, v) -> props.put("spring.kafka.properties." + k, v));
+    props.put("spring.kafka.security.protocol", "SASL_SSL");
+    props.put("spring.kafka.ssl.trust-store-location", tls.trustStore().toUri().toString());
+    props.put("spring.kafka.ssl.trust-store-password", tls.password());
+    props.put("spring.kafka.ssl.trust-store-type", "PKCS12");
+    KafkaBroker.saslPlainClient(USER, password).entrySet().stream()
+        .filter(e -> !e.getKey().equals("security.protocol"))
+        .forEach(e -> props.put("spring.kafka.properties." + e.getKey(), e.getValue()));
     return props;
+  }
+
+  /** The certificate the broker presents, and the trust store clients need for it. */
+  public static synchronized SelfSignedTls tls() {
+    broker();
+    return tls;
   }
 
   private static void deleteRecursively(Path dir) {
