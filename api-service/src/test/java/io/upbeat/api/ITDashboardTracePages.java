@@ -33,11 +33,7 @@ class ITDashboardTracePages extends ApiIntegrationTest {
   private String inventory;
   private UUID group;
   private final Instant start = Instant.now().truncatedTo(ChronoUnit.MILLIS).minusSeconds(60);
-  private final String trace = TraceRows.traceId();
-  private final String root = TraceRows.spanId();
-  private final String call = TraceRows.spanId();
-  private final String stock = TraceRows.spanId();
-  private final String query = TraceRows.spanId();
+  private String trace;
 
   @BeforeEach
   void aTraceAcrossTwoApps() {
@@ -46,40 +42,10 @@ class ITDashboardTracePages extends ApiIntegrationTest {
     browser = new PageSession(port).login(owner);
     frontend = app("frontend");
     inventory = app("inventory <b>v2</b>");
-    rows.transaction(
-        frontend,
-        trace,
-        root,
-        null,
-        "GET /checkout",
-        start,
-        100,
-        "success",
-        "["
-            + TraceRows.span(
-                call, root, "GET /stock", "external.http", "inventory:8080", "success", 10, 50)
-            + "]");
-    rows.transaction(
-        inventory,
-        trace,
-        stock,
-        call,
-        "GET /stock",
-        start.plusMillis(12),
-        40,
-        "failure",
-        "["
-            + TraceRows.span(
-                query, stock, EVIL, "db.postgresql.query", "postgresql", "failure", 5, 20)
-            + ",{\"name\":\"render\",\"type\":\"template\",\"start_ms\":30,\"duration_ms\":2}]");
-    group = rows.group(inventory, "java.sql.SQLException", "deadlock");
-    rows.error(
-        group,
-        trace,
-        stock,
-        query,
-        start.plusMillis(30),
-        "{\"type\":\"java.sql.SQLException\",\"message\":\"<img src=x onerror=alert(1)>\"}");
+    TraceRows.Checkout checkout =
+        rows.checkout(frontend, inventory, start, EVIL, "<img src=x onerror=alert(1)>");
+    trace = checkout.trace();
+    group = checkout.group();
   }
 
   private String app(String name) {

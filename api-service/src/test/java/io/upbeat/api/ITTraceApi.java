@@ -40,11 +40,11 @@ class ITTraceApi extends ApiIntegrationTest {
   private Account stranger;
   private String strangerApp;
   private final Instant start = Instant.now().truncatedTo(ChronoUnit.MILLIS).minusSeconds(30);
-  private final String trace = TraceRows.traceId();
-  private final String root = TraceRows.spanId();
-  private final String call = TraceRows.spanId();
-  private final String stock = TraceRows.spanId();
-  private final String query = TraceRows.spanId();
+  private String trace;
+  private String root;
+  private String call;
+  private String stock;
+  private String query;
   private UUID group;
 
   @BeforeEach
@@ -56,49 +56,13 @@ class ITTraceApi extends ApiIntegrationTest {
     stranger = api.newAccount("Trace Stranger");
     strangerApp = app(stranger, "foreign-app");
 
-    // frontend: GET /checkout calls inventory at 10 ms for 50 ms.
-    rows.transaction(
-        frontend,
-        trace,
-        root,
-        null,
-        "GET /checkout",
-        start,
-        100,
-        "success",
-        "["
-            + TraceRows.span(
-                call,
-                root,
-                "GET inventory:8080/stock",
-                "external.http",
-                "inventory:8080",
-                "success",
-                10,
-                50)
-            + "]");
-    // inventory: GET /stock starts 12 ms in; its query fails; a span from an old agent has no ids.
-    rows.transaction(
-        inventory,
-        trace,
-        stock,
-        call,
-        "GET /stock",
-        start.plusMillis(12),
-        40,
-        "failure",
-        "["
-            + TraceRows.span(
-                query, stock, HOSTILE, "db.postgresql.query", "postgresql", "failure", 5, 20)
-            + ",{\"name\":\"render\",\"type\":\"template\",\"start_ms\":30,\"duration_ms\":2}]");
-    group = rows.group(inventory, "java.sql.SQLException", "deadlock");
-    rows.error(
-        group,
-        trace,
-        stock,
-        query,
-        start.plusMillis(30),
-        "{\"type\":\"java.sql.SQLException\",\"message\":" + TraceRows.json(HOSTILE) + "}");
+    TraceRows.Checkout checkout = rows.checkout(frontend, inventory, start, HOSTILE, HOSTILE);
+    trace = checkout.trace();
+    root = checkout.root();
+    call = checkout.call();
+    stock = checkout.stock();
+    query = checkout.query();
+    group = checkout.group();
     // Another org's app shares the trace id: never shown to this org.
     rows.transaction(
         strangerApp, trace, TraceRows.spanId(), call, "POST /foreign", start, 5, "success", "[]");

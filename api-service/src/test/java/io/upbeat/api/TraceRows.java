@@ -32,6 +32,71 @@ final class TraceRows {
     return traceId().substring(0, 16);
   }
 
+  /** The ids of {@link #checkout}'s trace. */
+  record Checkout(String trace, String root, String call, String stock, String query, UUID group) {}
+
+  /**
+   * A trace across two apps: {@code frontend}'s {@code GET /checkout} (100 ms from {@code start})
+   * calls {@code inventory} from 10 ms for 50 ms (span {@code call}); inventory's {@code GET
+   * /stock} starts 12 ms in, lasts 40 ms and fails, with its failing query (named {@code
+   * queryName}) from 5 ms in for 20 ms and a span of an agent from before traces ({@code render},
+   * no ids) 30 ms in; a {@code java.sql.SQLException} with {@code errorMessage} is captured in the
+   * query 30 ms into the trace, in a group whose culprit is {@code com.shop.Stock.reserve}.
+   */
+  Checkout checkout(
+      String frontend, String inventory, Instant start, String queryName, String errorMessage) {
+    Checkout c = new Checkout(traceId(), spanId(), spanId(), spanId(), spanId(), null);
+    transaction(
+        frontend,
+        c.trace(),
+        c.root(),
+        null,
+        "GET /checkout",
+        start,
+        100,
+        "success",
+        "["
+            + span(
+                c.call(),
+                c.root(),
+                "GET inventory:8080/stock",
+                "external.http",
+                "inventory:8080",
+                "success",
+                10,
+                50)
+            + "]");
+    transaction(
+        inventory,
+        c.trace(),
+        c.stock(),
+        c.call(),
+        "GET /stock",
+        start.plusMillis(12),
+        40,
+        "failure",
+        "["
+            + span(
+                c.query(),
+                c.stock(),
+                queryName,
+                "db.postgresql.query",
+                "postgresql",
+                "failure",
+                5,
+                20)
+            + ",{\"name\":\"render\",\"type\":\"template\",\"start_ms\":30,\"duration_ms\":2}]");
+    UUID group = group(inventory, "java.sql.SQLException", "deadlock");
+    error(
+        group,
+        c.trace(),
+        c.stock(),
+        c.query(),
+        start.plusMillis(30),
+        "{\"type\":\"java.sql.SQLException\",\"message\":" + json(errorMessage) + "}");
+    return new Checkout(c.trace(), c.root(), c.call(), c.stock(), c.query(), group);
+  }
+
   /** A sampled transaction; {@code spans} is the stored JSON array. */
   UUID transaction(
       String app,
