@@ -12,6 +12,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -148,7 +149,7 @@ class TraceStore {
    * The trace as the org's live apps stored it, or empty when none of them has any part of it. The
    * caller has checked that the user may see the org.
    */
-  Optional<Trace> find(UUID org, String traceId) {
+  private Optional<Trace> find(UUID org, String traceId) {
     Map<UUID, String> apps = new LinkedHashMap<>();
     jdbc.sql(APPS)
         .param("org", org)
@@ -294,7 +295,7 @@ class TraceStore {
         e ->
             refs.add(
                 new Ref(e.timestamp(), e.parentId() != null ? e.parentId() : e.transactionId())));
-    refs.sort(java.util.Comparator.comparing(Ref::at));
+    refs.sort(Comparator.comparing(Ref::at));
     Set<String> missing = new LinkedHashSet<>();
     for (Ref r : refs) {
       if (r.id() != null && !present.contains(r.id())) {
