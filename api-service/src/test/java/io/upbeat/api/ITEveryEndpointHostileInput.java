@@ -222,6 +222,8 @@ class ITEveryEndpointHostileInput extends ApiIntegrationTest {
         .contains(
             "POST /api/v1/apps/{appId}/releases",
             "GET /api/v1/apps/{appId}/transactions",
+            "GET /api/v1/orgs/{orgId}/traces/{trace_id}",
+            "GET /orgs/{orgId}/traces/{trace_id}",
             "PUT /api/v1/apps/{appId}/ownership",
             "PATCH /api/v1/apps/{appId}/errors/{groupId}",
             "DELETE /api/v1/me/api-keys/{keyId}",

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.upbeat.api.ApiClient.Account;
 import io.upbeat.api.ApiClient.Response;
 import io.upbeat.events.TokenDigest;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -26,6 +27,7 @@ class ITRoles extends ApiIntegrationTest {
   private String orgId;
   private String appId;
   private final UUID group = UUID.randomUUID();
+  private final String trace = TraceRows.traceId();
 
   @BeforeEach
   void orgWithAMember() {
@@ -45,6 +47,9 @@ class ITRoles extends ApiIntegrationTest {
         group,
         UUID.fromString(appId),
         TokenDigest.sha256Hex(group.toString()));
+    new TraceRows(jdbc)
+        .transaction(
+            appId, trace, TraceRows.spanId(), null, "GET /", Instant.now(), 1, "success", "[]");
   }
 
   record Call(String method, String path, String body) {}
@@ -76,6 +81,7 @@ class ITRoles extends ApiIntegrationTest {
     String app = "/api/v1/apps/" + appId;
     return List.of(
         new Call("GET", "/api/v1/orgs/" + orgId + "/members", null),
+        new Call("GET", "/api/v1/orgs/" + orgId + "/traces/" + trace, null),
         new Call("GET", "/api/v1/apps", null),
         new Call("GET", app, null),
         new Call("GET", app + "/webhooks", null),

@@ -45,8 +45,9 @@ class ITSamplesApi extends ApiIntegrationTest {
     jdbc.update(
         "INSERT INTO txn_samples (sample_id, app_id, environment, txn_type, txn_name, started_at,"
             + " duration_ms, transaction_id, trace_id, result, outcome, service_version, spans,"
-            + " context) VALUES (?, ?, 'production', 'request', ?, ?, ?, 'a1', 't1', 'HTTP 2xx',"
-            + " 'success', 'v1', ?::jsonb, '{\"tags\":{\"region\":\"eu\"}}'::jsonb)",
+            + " context, parent_id) VALUES (?, ?, 'production', 'request', ?, ?, ?, 'a1', 't1',"
+            + " 'HTTP 2xx', 'success', 'v1', ?::jsonb, '{\"tags\":{\"region\":\"eu\"}}'::jsonb,"
+            + " 'p1')",
         UUID.randomUUID(),
         UUID.fromString(appId),
         name,
@@ -70,6 +71,9 @@ class ITSamplesApi extends ApiIntegrationTest {
     assertThat(recent.text("/items/1/spans/0/type")).isEqualTo("db.postgresql.query");
     assertThat(recent.text("/items/1/context/tags/region")).isEqualTo("eu");
     assertThat(recent.text("/items/1/service_version")).isEqualTo("v1");
+    assertThat(recent.text("/items/1/trace_id")).isEqualTo("t1");
+    assertThat(recent.text("/items/1/parent_id")).isEqualTo("p1");
+    assertThat(UUID.fromString(recent.text("/items/1/sample_id"))).isNotNull();
 
     Response slowest = api.get(path("?sort=slowest&limit=1"), owner.apiKey());
     assertThat(slowest.json().get("items")).hasSize(1);

@@ -28,6 +28,9 @@ class ITTenantIsolation extends ApiIntegrationTest {
   /** An error group of the owner's app, as the processor would have written it. */
   private final UUID group = UUID.randomUUID();
 
+  /** A trace of the owner's app, as the processor would have written its sample. */
+  private final String trace = TraceRows.traceId();
+
   @BeforeEach
   void twoTenants() {
     owner = api.newAccount("Owner Org " + UUID.randomUUID());
@@ -48,6 +51,17 @@ class ITTenantIsolation extends ApiIntegrationTest {
         group,
         UUID.fromString(appId),
         TokenDigest.sha256Hex(group.toString()));
+    new TraceRows(jdbc)
+        .transaction(
+            appId,
+            trace,
+            TraceRows.spanId(),
+            null,
+            "GET /secret detail",
+            java.time.Instant.now(),
+            1,
+            "success",
+            "[]");
     invitationId =
         api.post(
                 "/api/v1/orgs/" + owner.orgId() + "/invitations",
@@ -73,6 +87,7 @@ class ITTenantIsolation extends ApiIntegrationTest {
         new Call("DELETE", "/api/v1/orgs/" + orgId + "/invitations/" + invitationId, null),
         new Call("POST", "/api/v1/orgs/" + orgId + "/invitations/" + invitationId + "/resend", ""),
         new Call("POST", "/api/v1/orgs/" + orgId + "/apps", "{\"name\": \"intruder\"}"),
+        new Call("GET", "/api/v1/orgs/" + orgId + "/traces/" + trace, null),
         new Call("GET", "/api/v1/apps/" + app, null),
         new Call("POST", "/api/v1/apps/" + app + "/tokens/rotate", "{\"kind\": \"secret\"}"),
         new Call("POST", "/api/v1/apps/" + app + "/tokens/rotate", "{\"kind\": \"ci\"}"),

@@ -385,7 +385,8 @@ class ErrorGroups {
     return jdbc.sql(
             """
             SELECT id, occurred_at, event_id, environment, release, transaction_name, message,
-              exception::text AS exception, context::text AS context
+              exception::text AS exception, context::text AS context, trace_id, transaction_id,
+              parent_id
             FROM error_occurrences WHERE group_id IN (%s)
               AND (CAST(:environment AS text) IS NULL OR environment = :environment)
             ORDER BY occurred_at DESC, id DESC LIMIT :limit
@@ -405,7 +406,10 @@ class ErrorGroups {
                     rs.getString("transaction_name"),
                     rs.getString("message"),
                     rs.getString("exception"),
-                    rs.getString("context")))
+                    rs.getString("context"),
+                    rs.getString("trace_id"),
+                    rs.getString("transaction_id"),
+                    rs.getString("parent_id")))
         .list();
   }
 

@@ -104,6 +104,10 @@ final class ErrorPayloads {
   /**
    * One stored occurrence. {@code exception} (type, message, stacktrace frames, cause) and {@code
    * context} are passed on exactly as the processor stored them.
+   *
+   * @param traceId the distributed trace it happened in (see the trace API); null if none
+   * @param transactionId the transaction it happened in; null if none
+   * @param parentId the span or transaction that was current when it was captured; null if none
    */
   record Occurrence(
       long id,
@@ -114,7 +118,10 @@ final class ErrorPayloads {
       String transactionName,
       String message,
       @JsonRawValue String exception,
-      @JsonRawValue String context) {}
+      @JsonRawValue String context,
+      String traceId,
+      String transactionId,
+      String parentId) {}
 
   record Occurrences(List<Occurrence> items) {
     Occurrences {

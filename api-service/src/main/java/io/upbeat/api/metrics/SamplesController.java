@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.UUID;
 import org.springframework.http.MediaType;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -36,10 +37,17 @@ class SamplesController {
     this.clock = clock;
   }
 
-  /** One sampled transaction as the API returns it (spans and context as stored JSON). */
+  /**
+   * One sampled transaction as the API returns it (spans and context as stored JSON).
+   *
+   * @param sampleId the stored sample (the trace API names it too)
+   * @param parentId the span that called this transaction, in its trace; null for a trace's root
+   */
   record Sample(
+      UUID sampleId,
       String transactionId,
       String traceId,
+      String parentId,
       String name,
       String type,
       String environment,

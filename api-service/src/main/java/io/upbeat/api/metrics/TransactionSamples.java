@@ -35,7 +35,8 @@ class TransactionSamples {
     String order = slowest ? "duration_ms DESC" : "started_at DESC";
     return jdbc.sql(
             """
-            SELECT transaction_id, trace_id, txn_name, txn_type, environment, started_at,
+            SELECT sample_id, transaction_id, trace_id, parent_id, txn_name, txn_type, environment,
+                   started_at,
                    duration_ms, result, outcome, service_version, spans::text, context::text
             FROM txn_samples
             WHERE app_id = :app AND started_at >= :from AND started_at < :to
@@ -59,17 +60,19 @@ class TransactionSamples {
 
   private static Sample sample(ResultSet rs, int row) throws SQLException {
     return new Sample(
-        rs.getString(1),
+        rs.getObject(1, UUID.class),
         rs.getString(2),
         rs.getString(3),
         rs.getString(4),
         rs.getString(5),
-        rs.getTimestamp(6).toInstant(),
-        rs.getDouble(7),
-        rs.getString(8),
-        rs.getString(9),
+        rs.getString(6),
+        rs.getString(7),
+        rs.getTimestamp(8).toInstant(),
+        rs.getDouble(9),
         rs.getString(10),
         rs.getString(11),
-        rs.getString(12));
+        rs.getString(12),
+        rs.getString(13),
+        rs.getString(14));
   }
 }
