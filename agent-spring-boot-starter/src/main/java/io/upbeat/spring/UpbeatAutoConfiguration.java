@@ -85,6 +85,20 @@ public class UpbeatAutoConfiguration {
           java.time.Duration.ofSeconds(
               Long.parseLong(System.getenv("UPBEAT_METRICS_INTERVAL").trim())));
     }
+    String traces =
+        first(
+            p.tracesPerSecond() == null ? null : p.tracesPerSecond().toString(),
+            System.getenv("UPBEAT_TRACES_PER_SECOND"));
+    if (traces != null) {
+      b.tracesPerSecond(Double.parseDouble(traces.trim()));
+    }
+    String rate =
+        first(
+            p.traceSampleRate() == null ? null : p.traceSampleRate().toString(),
+            System.getenv("UPBEAT_TRACE_SAMPLE_RATE"));
+    if (rate != null) {
+      b.traceSampleRate(Double.parseDouble(rate.trim()));
+    }
     Upbeat.start(b.build());
     return new AgentLifecycle(true);
   }
@@ -165,7 +179,10 @@ public class UpbeatAutoConfiguration {
     };
   }
 
-  /** Adds the span interceptor to every {@code RestClient.Builder} bean. */
+  /**
+   * Adds the exit-span and trace-context interceptor to every {@code RestClient.Builder} and {@code
+   * RestTemplate} bean (once each: a bean post-processed twice is not intercepted twice).
+   */
   @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(name = "org.springframework.web.client.RestClient")
   static class RestClients {
@@ -175,11 +192,42 @@ public class UpbeatAutoConfiguration {
         @Override
         public Object postProcessAfterInitialization(Object bean, String name) {
           if (bean instanceof org.springframework.web.client.RestClient.Builder b) {
-            b.requestInterceptor(RestClientSpans.interceptor());
+            b.requestInterceptors(
+                list -> {
+                  if (list.stream().noneMatch(RestClientSpans.class::isInstance)) {
+                    list.add(new RestClientSpans());
+                  }
+                });
+          } else if (bean instanceof org.springframework.web.client.RestTemplate template
+              && template.getInterceptors().stream().noneMatch(RestClientSpans.class::isInstance)) {
+            template.getInterceptors().add(new RestClientSpans());
           }
           return bean;
         }
       };
+    }
+  }
+
+  /**
+   * Adds the exit-span and trace-context filter to the {@code WebClient.Builder} Spring Boot makes,
+   * when WebFlux's {@code WebClient} (and Boot's WebClient support) is on the classpath.
+   */
+  @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(
+      name = {
+        "org.springframework.web.reactive.function.client.WebClient",
+        "org.springframework.boot.webclient.WebClientCustomizer"
+      })
+  static class WebClients {
+    @Bean
+    org.springframework.boot.webclient.WebClientCustomizer upbeatWebClients() {
+      return builder ->
+          builder.filters(
+              filters -> {
+                if (filters.stream().noneMatch(WebClientSpans.class::isInstance)) {
+                  filters.add(new WebClientSpans());
+                }
+              });
     }
   }
 
