@@ -14,8 +14,9 @@ import reactor.core.publisher.Mono;
  * Records each exchange of a {@code WebClient} as an exit span of the transaction current on the
  * thread that subscribes to it (the thread that calls {@code block()}, or the request's thread for
  * a chain subscribed there), and sends the span's W3C trace context with the request, as {@link
- * RestClientSpans} does for the blocking clients. The span ends when the answer arrives, the call
- * fails or the subscriber cancels (then its outcome is left unknown).
+ * RestClientSpans} does for the blocking clients. The span ends when the answer's status and
+ * headers arrive (as the blocking clients' spans do), the call fails, or the subscriber cancels
+ * (then its outcome is left unknown).
  */
 final class WebClientSpans implements ExchangeFilterFunction {
   @Override
@@ -27,9 +28,17 @@ final class WebClientSpans implements ExchangeFilterFunction {
     Span s = ExitSpans.start(t, request.method().name(), request.url());
     ClientRequest traced =
         ClientRequest.from(request).headers(h -> RestClientSpans.propagate(h, t, s)).build();
+    // Ended before the answer goes downstream, not in doFinally: a subscriber blocked on the
+    // answer is released first, and its transaction could end before the span and lose it.
     return next.exchange(traced)
-        .doOnNext(r -> s.setOutcome(ExitSpans.outcome(r.statusCode().value())))
-        .doOnError(e -> s.setOutcome(Transaction.Outcome.FAILURE))
-        .doFinally(signal -> s.end());
+        .doOnSuccess(
+            r -> {
+              if (r != null) {
+                s.setOutcome(ExitSpans.outcome(r.statusCode().value()));
+              }
+              s.end();
+            })
+        .doOnError(e -> s.setOutcome(Transaction.Outcome.FAILURE).end())
+        .doOnCancel(s::end);
   }
 }

@@ -2,20 +2,14 @@ package io.upbeat.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import io.upbeat.agent.Upbeat;
 import io.upbeat.spring.traced.TracedApp;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -23,7 +17,6 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A Spring Boot application calling itself through every client the starter instruments
@@ -33,8 +26,8 @@ import tools.jackson.databind.json.JsonMapper;
  * from a root's own decision.
  *
  * <p>No per-name budget ({@code samples-per-minute: 0}), so what is sent in full is what the
- * traces' decisions keep; and a bucket of one trace an hour: the first root is sampled, the next
- * ones not.
+ * traces' decisions keep; and a bucket of one trace every 83 minutes: the first root is sampled,
+ * the next ones not.
  */
 @SpringBootTest(
     classes = TracedApp.class,
@@ -44,39 +37,11 @@ class ITTracePropagation {
   static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
   static final String CALLER = "00f067aa0ba902b7";
 
-  static final List<JsonNode> received = new CopyOnWriteArrayList<>();
-  static final List<JsonNode> aggregates = new CopyOnWriteArrayList<>();
-  static final HttpServer intake = fakeIntake();
-
-  static HttpServer fakeIntake() {
-    try {
-      HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-      s.createContext(
-          "/v1/events",
-          exchange -> {
-            try (GZIPInputStream in =
-                new GZIPInputStream(
-                    new ByteArrayInputStream(exchange.getRequestBody().readAllBytes()))) {
-              JsonNode body = JsonMapper.shared().readTree(in.readAllBytes());
-              if (body.has("transaction_metrics")) {
-                aggregates.addAll(body.get("transaction_metrics").valueStream().toList());
-              } else {
-                received.add(body);
-              }
-            }
-            exchange.sendResponseHeaders(202, -1);
-            exchange.close();
-          });
-      s.start();
-      return s;
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
+  static final FakeIntake intake = new FakeIntake();
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    registry.add("upbeat.server-url", () -> "http://127.0.0.1:" + intake.getAddress().getPort());
+    registry.add("upbeat.server-url", intake::url);
     registry.add("upbeat.secret-token", () -> "ub_app_test");
     registry.add("upbeat.service-name", () -> "traced");
     registry.add("upbeat.samples-per-minute", () -> "0");
@@ -86,7 +51,7 @@ class ITTracePropagation {
 
   @AfterAll
   static void stopIntake() {
-    intake.stop(0);
+    intake.stop();
   }
 
   @LocalServerPort int port;
@@ -116,7 +81,7 @@ class ITTracePropagation {
         .atMost(Duration.ofSeconds(20))
         .until(() -> sent("errors").size() == 13 && sent("transactions").size() == 10);
     Upbeat.stop();
-    assertThat(aggregates.stream().mapToLong(a -> a.get("count").asLong()).sum()).isEqualTo(26);
+    assertThat(intake.counted()).isEqualTo(26);
 
     // Sent in full: the sampled root's two transactions and the sampled callers' eight, no other.
     List<JsonNode> txns = sent("transactions");
@@ -172,7 +137,7 @@ class ITTracePropagation {
   }
 
   private static List<JsonNode> sent(String array) {
-    return received.stream().flatMap(b -> b.get(array).valueStream()).toList();
+    return intake.sent(array);
   }
 
   private static JsonNode only(List<JsonNode> nodes, java.util.function.Predicate<JsonNode> p) {
