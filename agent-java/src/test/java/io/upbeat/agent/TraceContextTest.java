@@ -60,6 +60,7 @@ class TraceContextTest {
       "00_" + TRACE + "_" + PARENT + "_01",
       "00-" + TRACE + "-" + PARENT + "-01\u0000",
       "00-" + TRACE.substring(0, 31) + "\u0000-" + PARENT + "-01",
+      "00-" + TRACE.substring(0, 31) + "\ud800-" + PARENT + "-01", // a lone surrogate
       "00-" + TRACE + "-" + PARENT + "-01" + "x".repeat(100_000),
       "cc-" + TRACE + "-" + PARENT + "-01-" + "x".repeat(100_000),
     };
@@ -148,6 +149,8 @@ class TraceContextTest {
       "rojo=",
       "rojo=a\u0000",
       "rojo=\u00e9",
+      "rojo=a\ud800b",
+      "ro\udc00jo=1",
       "1rojo=1",
       "@dt=1",
       "t@=1",
