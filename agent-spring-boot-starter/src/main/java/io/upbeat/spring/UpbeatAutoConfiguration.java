@@ -71,10 +71,7 @@ public class UpbeatAutoConfiguration {
           AutoConfigurationPackages.has(beans) ? AutoConfigurationPackages.get(beans) : List.of();
     }
     packages.forEach(b::appPackage);
-    String samples =
-        first(
-            p.samplesPerMinute() == null ? null : p.samplesPerMinute().toString(),
-            System.getenv("UPBEAT_SAMPLES_PER_MINUTE"));
+    String samples = setting(p.samplesPerMinute(), "UPBEAT_SAMPLES_PER_MINUTE");
     if (samples != null) {
       b.samplesPerMinute(Integer.parseInt(samples.trim()));
     }
@@ -85,17 +82,11 @@ public class UpbeatAutoConfiguration {
           java.time.Duration.ofSeconds(
               Long.parseLong(System.getenv("UPBEAT_METRICS_INTERVAL").trim())));
     }
-    String traces =
-        first(
-            p.tracesPerSecond() == null ? null : p.tracesPerSecond().toString(),
-            System.getenv("UPBEAT_TRACES_PER_SECOND"));
+    String traces = setting(p.tracesPerSecond(), "UPBEAT_TRACES_PER_SECOND");
     if (traces != null) {
       b.tracesPerSecond(Double.parseDouble(traces.trim()));
     }
-    String rate =
-        first(
-            p.traceSampleRate() == null ? null : p.traceSampleRate().toString(),
-            System.getenv("UPBEAT_TRACE_SAMPLE_RATE"));
+    String rate = setting(p.traceSampleRate(), "UPBEAT_TRACE_SAMPLE_RATE");
     if (rate != null) {
       b.traceSampleRate(Double.parseDouble(rate.trim()));
     }
@@ -229,6 +220,11 @@ public class UpbeatAutoConfiguration {
                 }
               });
     }
+  }
+
+  /** A setting's value: the {@code upbeat.*} property when set, else the environment variable. */
+  private static String setting(Object property, String variable) {
+    return first(property == null ? null : property.toString(), System.getenv(variable));
   }
 
   private static String first(String... values) {
