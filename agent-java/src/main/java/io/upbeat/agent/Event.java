@@ -26,10 +26,17 @@ sealed interface Event {
     return n;
   }
 
-  /** A finished transaction. */
+  /**
+   * A finished transaction.
+   *
+   * @param parentId the caller's span that started it (from {@code traceparent}), null at a root
+   * @param aggregated already counted in this agent's {@code transaction_metrics}: an example
+   * @param sampled its trace's decision, null when it has none (a transaction sent on its own)
+   */
   record Txn(
       String id,
       String traceId,
+      String parentId,
       String name,
       String type,
       Instant timestamp,
@@ -39,9 +46,10 @@ sealed interface Event {
       List<SpanData> spans,
       Map<String, String> tags,
       String userId,
-      boolean aggregated)
+      boolean aggregated,
+      Boolean sampled)
       implements Event {
-    /** A transaction sent on its own, not counted in any aggregate. */
+    /** A transaction sent on its own, not counted in any aggregate, outside any trace. */
     Txn(
         String id,
         String traceId,
@@ -57,6 +65,7 @@ sealed interface Event {
       this(
           id,
           traceId,
+          null,
           name,
           type,
           timestamp,
@@ -66,14 +75,15 @@ sealed interface Event {
           spans,
           tags,
           userId,
-          false);
+          false,
+          null);
     }
 
     @Override
     public long approximateBytes() {
       long n = 200 + stringBytes(name) + stringBytes(result) + tagBytes(tags);
       for (SpanData s : spans) {
-        n += 64 + stringBytes(s.name()) + stringBytes(s.type());
+        n += 96 + stringBytes(s.name()) + stringBytes(s.type()) + stringBytes(s.destination());
       }
       return n;
     }
@@ -83,6 +93,7 @@ sealed interface Event {
       j.beginObject()
           .field("id", id)
           .field("trace_id", traceId)
+          .field("parent_id", parentId)
           .field("name", name)
           .field("type", type)
           .name("timestamp")
@@ -95,16 +106,23 @@ sealed interface Event {
         // Already counted in this agent's transaction_metrics: an example, not a count.
         j.name("aggregated").value(true);
       }
+      if (sampled != null) {
+        j.name("sampled").value(sampled.booleanValue());
+      }
       if (!spans.isEmpty()) {
         j.name("spans").beginArray();
         for (SpanData s : spans) {
           j.beginObject()
+              .field("id", RealTransaction.hex16(s.id()))
+              .field("parent_id", s.parentId() == 0 ? id : RealTransaction.hex16(s.parentId()))
               .field("name", s.name())
               .field("type", s.type())
               .name("start_ms")
               .value(s.startMs())
               .name("duration_ms")
               .value(s.durationMs())
+              .field("destination", s.destination())
+              .field("outcome", s.outcome())
               .endObject();
         }
         j.endArray();
@@ -120,14 +138,36 @@ sealed interface Event {
   /** The request an error happened in: method and URL may be null, headers in the order given. */
   record Request(String method, String url, Map<String, String> headers) {}
 
-  /** A span of a transaction: offsets in milliseconds from the transaction's start. */
-  record SpanData(String name, String type, double startMs, double durationMs) {}
+  /**
+   * A span of a transaction: offsets in milliseconds from the transaction's start.
+   *
+   * @param id its id (written as 16 hex digits), the parent id of the calls it makes; not zero
+   * @param parentId the enclosing span's id, 0 when that is the transaction
+   * @param destination where an exit call went ({@code host:port}), or null
+   * @param outcome {@code success}, {@code failure} or {@code unknown}; null when not known
+   */
+  record SpanData(
+      long id,
+      long parentId,
+      String name,
+      String type,
+      double startMs,
+      double durationMs,
+      String destination,
+      String outcome) {}
 
-  /** A captured exception. */
+  /**
+   * A captured exception.
+   *
+   * @param traceId its transaction's trace, or null outside a transaction
+   * @param parentId the span current when it was captured, else its transaction, or null
+   */
   record Error(
       String id,
       Instant timestamp,
+      String traceId,
       String transactionId,
+      String parentId,
       String transactionName,
       String culprit,
       Frames.ExceptionData exception,
@@ -160,7 +200,9 @@ sealed interface Event {
           .field("id", id)
           .name("timestamp")
           .value(timestamp)
+          .field("trace_id", traceId)
           .field("transaction_id", transactionId)
+          .field("parent_id", parentId)
           .field("transaction_name", transactionName)
           .field("level", "error")
           .field("culprit", culprit)

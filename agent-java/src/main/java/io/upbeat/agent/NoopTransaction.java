@@ -15,7 +15,7 @@ enum NoopTransaction implements Transaction, Span, Transaction.Scope {
   }
 
   @Override
-  public Transaction setOutcome(Outcome outcome) {
+  public NoopTransaction setOutcome(Outcome outcome) {
     return this;
   }
 
@@ -42,6 +42,31 @@ enum NoopTransaction implements Transaction, Span, Transaction.Scope {
   @Override
   public Span startSpan(String name, String type) {
     return this;
+  }
+
+  @Override
+  public Span setDestination(String destination) {
+    return this;
+  }
+
+  @Override
+  public String traceparent() {
+    return null;
+  }
+
+  @Override
+  public String tracestate() {
+    return null;
+  }
+
+  @Override
+  public String traceId() {
+    return null;
+  }
+
+  @Override
+  public boolean isSampled() {
+    return false;
   }
 
   @Override

@@ -34,10 +34,25 @@ final class RealTransaction implements Transaction {
   // The thread's slot it is current in, and the transaction that was current there before it.
   final Upbeat.Slot slot;
   final RealTransaction previous;
-  // Ids are made when first needed: most transactions are only counted, never sent.
+  // Ids are random numbers drawn at the start (cheap) and written as hex only when first needed:
+  // most transactions are only counted, never sent. The strings are made from final fields, so
+  // threads racing to make one make the same one.
+  private final long idBits = nonZeroLong();
   private String id;
+  // A root's trace id, drawn likewise; a transaction that continues a trace has its caller's.
+  private final long traceHigh;
+  private final long traceLow;
+  private String traceId;
+  // The caller's span (from traceparent), null at a root.
+  private final String parentId;
+  private final String tracestate;
+  private final boolean sampled;
   private final long startMillis = System.currentTimeMillis();
   private final long startNanos = System.nanoTime();
+  // The newest span started and not ended (guarded by this); each span links to the one that was
+  // open when it started, so that a span's parent is found by walking back to the newest one open
+  // on its own thread.
+  private RealSpan open;
   // Set once, by the first end(): a field and a VarHandle rather than one more object per
   // request.
   private volatile boolean ended;
@@ -67,8 +82,24 @@ final class RealTransaction implements Transaction {
       Function<Object, String> namer,
       String type,
       Upbeat.Slot slot,
-      RealTransaction previous) {
+      RealTransaction previous,
+      TraceContext caller) {
     this.agent = agent;
+    if (caller != null) {
+      this.traceId = caller.traceId();
+      this.traceHigh = 0;
+      this.traceLow = 0;
+      this.parentId = caller.parentId();
+      this.tracestate = caller.tracestate();
+      this.sampled = caller.sampled();
+    } else {
+      ThreadLocalRandom r = ThreadLocalRandom.current();
+      this.traceHigh = r.nextLong();
+      this.traceLow = nonZeroLong();
+      this.parentId = null;
+      this.tracestate = null;
+      this.sampled = agent.sampler().sampleRoot(startNanos);
+    }
     this.name = name;
     this.nameSource = nameSource;
     this.namer = namer;
@@ -186,39 +217,108 @@ final class RealTransaction implements Transaction {
 
   @Override
   public Span startSpan(String name, String type) {
-    return new RealSpan(name, type);
+    Thread thread = Thread.currentThread();
+    synchronized (this) {
+      RealSpan enclosing = openOn(thread);
+      RealSpan s = new RealSpan(name, type, thread, open, enclosing == null ? 0 : enclosing.id);
+      open = s;
+      return s;
+    }
+  }
+
+  /** The newest span open on {@code thread}, or null. */
+  private RealSpan openOn(Thread thread) {
+    assert Thread.holdsLock(this);
+    for (RealSpan s = open; s != null; s = s.before) {
+      if (!s.spanEnded && s.owner == thread) {
+        return s;
+      }
+    }
+    return null;
+  }
+
+  /** The id of the newest span open on this thread, else this transaction's, as hex. */
+  private String currentParentId() {
+    RealSpan s;
+    synchronized (this) {
+      s = openOn(Thread.currentThread());
+    }
+    return s == null ? id() : hex16(s.id);
   }
 
   /** A span of this transaction: kept when it ends, once, if the transaction has not ended. */
   private final class RealSpan implements Span {
+    private final long id = nonZeroLong();
+    // The enclosing span's id, 0 when it is the transaction.
+    private final long parent;
     private final String name;
     private final String type;
+    private final Thread owner;
+    // The span open when this one started, on whatever thread (the chain openOn walks).
+    private final RealSpan before;
     private final long start = System.nanoTime();
+    private volatile String destination;
+    private volatile Outcome outcome;
     private boolean spanEnded; // guarded by the transaction
 
-    RealSpan(String name, String type) {
+    RealSpan(String name, String type, Thread owner, RealSpan before, long parent) {
       this.name = name;
       this.type = type;
+      this.owner = owner;
+      this.before = before;
+      this.parent = parent;
+    }
+
+    @Override
+    public Span setDestination(String destination) {
+      this.destination = destination == null ? null : cut(destination, MAX_VALUE_CHARS);
+      return this;
+    }
+
+    @Override
+    public Span setOutcome(Outcome outcome) {
+      this.outcome = outcome;
+      return this;
+    }
+
+    @Override
+    public String traceparent() {
+      return TraceContext.traceparent(traceId(), hex16(id), sampled);
     }
 
     @Override
     public void end() {
       long now = System.nanoTime();
       synchronized (RealTransaction.this) {
-        if (spanEnded || ended) {
+        if (spanEnded) {
           return;
         }
         spanEnded = true;
+        if (open == this) {
+          RealSpan s = before;
+          while (s != null && s.spanEnded) {
+            s = s.before;
+          }
+          open = s;
+        }
+        if (ended) {
+          return;
+        }
         if (spans == null) {
           spans = new ArrayList<>(4);
         }
         if (spans.size() < MAX_SPANS) {
+          Outcome o = outcome;
           spans.add(
               new Event.SpanData(
+                  id,
+                  parent,
                   name == null ? "span" : name,
                   type == null ? "custom" : type,
                   (start - startNanos) / 1e6,
-                  (now - start) / 1e6));
+                  (now - start) / 1e6,
+                  destination,
+                  o == null ? null : o.wire));
         }
       }
     }
@@ -228,7 +328,7 @@ final class RealTransaction implements Transaction {
   public void captureException(Throwable error) {
     if (error != null) {
       capturedError = true;
-      reportError(agent, error, id(), name(), tags(), user, request);
+      reportError(agent, error, traceId(), id(), currentParentId(), name(), tags(), user, request);
     }
   }
 
@@ -240,18 +340,47 @@ final class RealTransaction implements Transaction {
     return spans == null ? List.of() : List.copyOf(spans);
   }
 
-  /** This transaction's id, made on first use (errors and samples refer to it). */
-  synchronized String id() {
-    if (id == null) {
-      id = hex(8);
+  /** This transaction's id, 16 hex digits (errors, samples and its callees refer to it). */
+  String id() {
+    String s = id;
+    if (s == null) {
+      s = hex16(idBits);
+      id = s;
     }
-    return id;
+    return s;
+  }
+
+  @Override
+  public String traceId() {
+    String s = traceId;
+    if (s == null) {
+      s = hex16(traceHigh) + hex16(traceLow);
+      traceId = s;
+    }
+    return s;
+  }
+
+  @Override
+  public boolean isSampled() {
+    return sampled;
+  }
+
+  @Override
+  public String traceparent() {
+    return TraceContext.traceparent(traceId(), currentParentId(), sampled);
+  }
+
+  @Override
+  public String tracestate() {
+    return tracestate;
   }
 
   static void reportError(
       Upbeat.Agent agent,
       Throwable error,
+      String traceId,
       String transactionId,
+      String parentId,
       String transactionName,
       Map<String, String> tags,
       Event.User user,
@@ -261,9 +390,11 @@ final class RealTransaction implements Transaction {
         .reporter()
         .offer(
             new Event.Error(
-                hex(8),
+                hex16(nonZeroLong()),
                 Instant.now(),
+                traceId,
                 transactionId,
+                parentId,
                 transactionName,
                 Frames.culprit(data),
                 data,
@@ -283,7 +414,8 @@ final class RealTransaction implements Transaction {
     // The same rule as the processor's: the agent's outcome, else an HTTP 5xx result.
     boolean failed = o != null ? o == Outcome.FAILURE : r != null && r.startsWith("HTTP 5");
     String n = name();
-    boolean sample = agent.metrics().record(n, type, startMillis, duration, failed, capturedError);
+    boolean sample =
+        agent.metrics().record(n, type, startMillis, duration, failed, capturedError, sampled);
     if (sample) {
       List<Event.SpanData> s = spans();
       Map<String, String> t = tags();
@@ -292,7 +424,8 @@ final class RealTransaction implements Transaction {
           .offer(
               new Event.Txn(
                   id(),
-                  hex(16),
+                  traceId(),
+                  parentId,
                   n,
                   type,
                   Instant.ofEpochMilli(startMillis),
@@ -302,7 +435,8 @@ final class RealTransaction implements Transaction {
                   s,
                   t,
                   userId,
-                  true));
+                  true,
+                  sampled));
     }
     Upbeat.deactivated(this);
   }
@@ -314,10 +448,18 @@ final class RealTransaction implements Transaction {
 
   private static final java.util.HexFormat HEX = java.util.HexFormat.of();
 
-  /** A random id of {@code bytes} bytes (8: a transaction or error id, 16: a trace id), as hex. */
-  static String hex(int bytes) {
+  /** 16 lowercase hex digits. */
+  static String hex16(long bits) {
+    return HEX.toHexDigits(bits);
+  }
+
+  /** A random id: never zero, which W3C Trace Context reserves for "no id". */
+  static long nonZeroLong() {
     ThreadLocalRandom r = ThreadLocalRandom.current();
-    String first = HEX.toHexDigits(r.nextLong());
-    return bytes <= 8 ? first : first + HEX.toHexDigits(r.nextLong());
+    long v;
+    do {
+      v = r.nextLong();
+    } while (v == 0);
+    return v;
   }
 }

@@ -16,7 +16,8 @@ import javax.net.ssl.SSLParameters;
 
 /**
  * A {@link HttpClient} that records each call made within a transaction as a span named {@code GET
- * host:port}, of type {@code external.http}; see {@link Upbeat#instrument(HttpClient)}.
+ * host:port}, of type {@code external.http}, and sends the span's W3C trace context with the
+ * request; see {@link Upbeat#instrument(HttpClient)}.
  */
 final class TracedHttpClient extends HttpClient {
   private final HttpClient delegate;
@@ -25,30 +26,54 @@ final class TracedHttpClient extends HttpClient {
     this.delegate = delegate;
   }
 
-  private static Span span(HttpRequest request) {
-    Transaction t = Upbeat.currentTransaction();
-    if (t.isNoop()) {
-      return NoopTransaction.INSTANCE;
+  private static Span span(Transaction t, HttpRequest request) {
+    return ExitSpans.start(t, request.method(), request.uri());
+  }
+
+  /** The request with the span's trace context headers (replacing any the caller had set). */
+  private static HttpRequest traced(HttpRequest request, Transaction t, Span s) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(
+            request,
+            (name, value) ->
+                !name.equalsIgnoreCase(TraceContext.TRACEPARENT)
+                    && !name.equalsIgnoreCase(TraceContext.TRACESTATE));
+    b.header(TraceContext.TRACEPARENT, s.traceparent());
+    String state = t.tracestate();
+    if (state != null) {
+      b.header(TraceContext.TRACESTATE, state);
     }
-    String host = request.uri().getHost() == null ? "unknown" : request.uri().getHost();
-    int port = request.uri().getPort();
-    return t.startSpan(
-        request.method() + " " + host + (port > 0 ? ":" + port : ""), "external.http");
+    return b.build();
   }
 
   @Override
   public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
       throws IOException, InterruptedException {
-    try (Span s = span(request)) {
+    Transaction t = Upbeat.currentTransaction();
+    if (t.isNoop()) {
       return delegate.send(request, handler);
+    }
+    try (Span s = span(t, request)) {
+      try {
+        HttpResponse<T> response = delegate.send(traced(request, t, s), handler);
+        s.setOutcome(ExitSpans.outcome(response.statusCode()));
+        return response;
+      } catch (IOException | InterruptedException | RuntimeException | Error e) {
+        s.setOutcome(Transaction.Outcome.FAILURE);
+        throw e;
+      }
     }
   }
 
   @Override
   public <T> CompletableFuture<HttpResponse<T>> sendAsync(
       HttpRequest request, HttpResponse.BodyHandler<T> handler) {
-    Span s = span(request);
-    return delegate.sendAsync(request, handler).whenComplete((r, e) -> s.end());
+    Transaction t = Upbeat.currentTransaction();
+    if (t.isNoop()) {
+      return delegate.sendAsync(request, handler);
+    }
+    Span s = span(t, request);
+    return ended(delegate.sendAsync(traced(request, t, s), handler), s);
   }
 
   @Override
@@ -56,8 +81,24 @@ final class TracedHttpClient extends HttpClient {
       HttpRequest request,
       HttpResponse.BodyHandler<T> handler,
       HttpResponse.PushPromiseHandler<T> push) {
-    Span s = span(request);
-    return delegate.sendAsync(request, handler, push).whenComplete((r, e) -> s.end());
+    Transaction t = Upbeat.currentTransaction();
+    if (t.isNoop()) {
+      return delegate.sendAsync(request, handler, push);
+    }
+    Span s = span(t, request);
+    return ended(delegate.sendAsync(traced(request, t, s), handler, push), s);
+  }
+
+  /** Ends the span when the call completes, with its outcome. */
+  private static <T> CompletableFuture<HttpResponse<T>> ended(
+      CompletableFuture<HttpResponse<T>> call, Span s) {
+    return call.whenComplete(
+        (r, e) ->
+            s.setOutcome(
+                    e != null || r == null
+                        ? Transaction.Outcome.FAILURE
+                        : ExitSpans.outcome(r.statusCode()))
+                .end());
   }
 
   @Override

@@ -46,6 +46,33 @@ public interface Transaction extends AutoCloseable {
   /** Starts a span (a database query, an outgoing call) within this transaction. */
   Span startSpan(String name, String type);
 
+  /**
+   * The trace it belongs to: 32 lowercase hex digits, its caller's when it continues a trace. Null
+   * on the no-op transaction.
+   */
+  String traceId();
+
+  /**
+   * Whether its trace is sampled: kept in full by every service it crosses. Decided once at the
+   * trace's root (see {@link UpbeatConfig.Builder#tracesPerSecond}) and taken from the caller's
+   * {@code traceparent} otherwise.
+   */
+  boolean isSampled();
+
+  /**
+   * The W3C {@code traceparent} header value for an outgoing call made by the transaction itself
+   * (its id as the callee's parent). A call is better made within an exit span ({@link #startSpan})
+   * and given {@link Span#traceparent()}, so that the callee hangs under the span. Null on the
+   * no-op transaction.
+   */
+  String traceparent();
+
+  /**
+   * The {@code tracestate} header value received with the trace, to forward unchanged on outgoing
+   * calls; null when there is none.
+   */
+  String tracestate();
+
   /** Reports an exception as an error of this transaction. */
   void captureException(Throwable error);
 

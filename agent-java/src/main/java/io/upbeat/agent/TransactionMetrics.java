@@ -22,8 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Each cell also keeps its minute's sampling budget: the first {@code samplesPerMinute}
  * transactions of a name in a minute are sent in full (with spans), plus as many that captured an
- * error. Memory is bounded: beyond {@code maxCells} cells, new names are counted under {@value
- * #OTHER}.
+ * error, besides those of sampled traces, which are always sent in full. Memory is bounded: beyond
+ * {@code maxCells} cells, new names are counted under {@value #OTHER}.
  */
 final class TransactionMetrics {
   /** Where transactions of names beyond the cell limit are counted (as the processor does). */
@@ -142,6 +142,8 @@ final class TransactionMetrics {
    * @param startMillis when it started (epoch milliseconds): its minute
    * @param failed whether its outcome was a failure
    * @param hadError whether it captured an error (then it is sampled more readily)
+   * @param traced whether its trace is sampled: then it is sent in full whatever the budget, and
+   *     takes nothing from it (the budget keeps every name covered by examples, traced or not)
    * @return whether to send it in full as a sample
    */
   boolean record(
@@ -150,7 +152,8 @@ final class TransactionMetrics {
       long startMillis,
       double durationMs,
       boolean failed,
-      boolean hadError) {
+      boolean hadError,
+      boolean traced) {
     long minute = Math.floorDiv(startMillis, 60_000L);
     int slot = (System.identityHashCode(name) ^ (int) minute) & (RECENT - 1);
     Recent last = recent[slot];
@@ -166,7 +169,7 @@ final class TransactionMetrics {
         if (cell == null) {
           if (cells.size() >= maxCells && !OTHER.equals(name)) {
             folded.incrementAndGet();
-            return record(OTHER, type, startMillis, durationMs, failed, hadError);
+            return record(OTHER, type, startMillis, durationMs, failed, hadError, traced);
           }
           cell = cells.computeIfAbsent(key, Cell::new);
         }
@@ -190,6 +193,9 @@ final class TransactionMetrics {
         stripe.sketch.accept(Math.max(0, durationMs));
       }
       break;
+    }
+    if (traced) {
+      return true;
     }
     // The minute's sampling budget: a plain read once it is spent, so most calls never write.
     if (cell.samples.get() < samplesPerMinute

@@ -96,7 +96,12 @@ public final class Upbeat {
   }
 
   /** The running agent: configuration, frame classifier and reporter. */
-  record Agent(UpbeatConfig config, Frames frames, Reporter reporter, TransactionMetrics metrics) {}
+  record Agent(
+      UpbeatConfig config,
+      Frames frames,
+      Reporter reporter,
+      TransactionMetrics metrics,
+      TraceSampler sampler) {}
 
   /** Starts reporting with this configuration; a second start is ignored (logged). */
   public static synchronized void start(UpbeatConfig config) {
@@ -115,7 +120,8 @@ public final class Upbeat {
             config,
             new Frames(config.appPackages),
             new Reporter(config, transport, metrics),
-            metrics);
+            metrics,
+            new TraceSampler(config.tracesPerSecond, config.traceSampleRate, System.nanoTime()));
     Runtime.getRuntime().addShutdownHook(new Thread(Upbeat::stop, "upbeat-shutdown"));
     log.info("Upbeat agent reporting " + config.serviceName + " to " + config.serverUrl);
   }
@@ -147,7 +153,33 @@ public final class Upbeat {
     if (a == null) {
       return NoopTransaction.INSTANCE;
     }
-    return begin(a, name == null || name.isEmpty() ? "unnamed" : name, null, null, type);
+    return begin(a, name == null || name.isEmpty() ? "unnamed" : name, null, null, type, null);
+  }
+
+  /**
+   * Begins a transaction that continues the trace of the call it serves, from that call's W3C Trace
+   * Context headers (for an application that receives calls without the Spring Boot starter): it
+   * joins the caller's trace, under the caller's span, and takes the caller's sampled flag; {@code
+   * tracestate} is forwarded unchanged on the calls it makes. Without a {@code traceparent}, or
+   * with a malformed one, it starts a new trace, as {@link #beginTransaction(String, String)} does.
+   *
+   * @param traceparent the {@code traceparent} header's value, or null
+   * @param tracestate the {@code tracestate} header's value (several headers joined with commas),
+   *     or null
+   */
+  public static Transaction beginTransaction(
+      String name, String type, String traceparent, String tracestate) {
+    Agent a = agent;
+    if (a == null) {
+      return NoopTransaction.INSTANCE;
+    }
+    return begin(
+        a,
+        name == null || name.isEmpty() ? "unnamed" : name,
+        null,
+        null,
+        type,
+        TraceContext.parse(traceparent, tracestate));
   }
 
   /**
@@ -158,16 +190,32 @@ public final class Upbeat {
    * fail, and is best a constant (a request then allocates nothing for it); a null or empty name
    * counts as {@code unnamed}.
    */
-  @SuppressWarnings("unchecked")
   public static <T> Transaction beginTransaction(
       String type, T source, java.util.function.Function<? super T, String> namer) {
+    return beginTransaction(type, source, namer, null, null);
+  }
+
+  /**
+   * Begins a transaction named by {@code namer} (as {@link #beginTransaction(String, Object,
+   * java.util.function.Function)}) that continues the trace in {@code traceparent} and {@code
+   * tracestate} (as {@link #beginTransaction(String, String, String, String)}): for framework
+   * integrations, such as the Spring Boot starter's servlet filter.
+   */
+  @SuppressWarnings("unchecked")
+  public static <T> Transaction beginTransaction(
+      String type,
+      T source,
+      java.util.function.Function<? super T, String> namer,
+      String traceparent,
+      String tracestate) {
     Agent a = agent;
     if (a == null) {
       return NoopTransaction.INSTANCE;
     }
+    TraceContext caller = traceparent == null ? null : TraceContext.parse(traceparent, tracestate);
     return namer == null
-        ? begin(a, "unnamed", null, null, type)
-        : begin(a, null, source, (java.util.function.Function<Object, String>) namer, type);
+        ? begin(a, "unnamed", null, null, type, caller)
+        : begin(a, null, source, (java.util.function.Function<Object, String>) namer, type, caller);
   }
 
   /** Begins a transaction within this thread's current one and makes it the current one. */
@@ -176,9 +224,10 @@ public final class Upbeat {
       String name,
       Object source,
       java.util.function.Function<Object, String> namer,
-      String type) {
+      String type,
+      TraceContext caller) {
     Slot slot = SLOT.get();
-    RealTransaction t = new RealTransaction(a, name, source, namer, type, slot, slot.own());
+    RealTransaction t = new RealTransaction(a, name, source, namer, type, slot, slot.own(), caller);
     slot.current = t;
     return t;
   }
@@ -187,6 +236,27 @@ public final class Upbeat {
   public static Transaction currentTransaction() {
     RealTransaction t = SLOT.get().current();
     return t == null ? NoopTransaction.INSTANCE : t;
+  }
+
+  /**
+   * The W3C {@code traceparent} header value for an outgoing call made now on this thread: the
+   * current transaction's trace and sampled flag, with the newest span open on this thread (else
+   * the transaction) as the callee's parent. Null outside a transaction. For HTTP or messaging
+   * clients the agent does not instrument: start an exit span for the call, then set this header
+   * (and {@link #currentTracestate()}, when not null) on its request.
+   */
+  public static String currentTraceparent() {
+    RealTransaction t = SLOT.get().current();
+    return t == null ? null : t.traceparent();
+  }
+
+  /**
+   * The {@code tracestate} header value to forward on an outgoing call made now on this thread, as
+   * the current transaction received it; null when there is none.
+   */
+  public static String currentTracestate() {
+    RealTransaction t = SLOT.get().current();
+    return t == null ? null : t.tracestate();
   }
 
   /** Reports an exception, as an error of the current transaction if there is one. */
@@ -199,13 +269,15 @@ public final class Upbeat {
     if (t != null) {
       t.captureException(error);
     } else {
-      RealTransaction.reportError(a, error, null, null, null, null, null);
+      RealTransaction.reportError(a, error, null, null, null, null, null, null, null);
     }
   }
 
   /**
    * Wraps a JDK HTTP client so that each call made within a transaction is a span ({@code GET
-   * host:port}, type {@code external.http}). Calls outside a transaction, or with the agent
+   * host:port}, type {@code external.http}, destination {@code host:port}, outcome by the status)
+   * whose W3C {@code traceparent} (and the transaction's {@code tracestate}) the request carries,
+   * so the service called continues the trace. Calls outside a transaction, or with the agent
    * stopped, go straight through.
    */
   public static java.net.http.HttpClient instrument(java.net.http.HttpClient client) {

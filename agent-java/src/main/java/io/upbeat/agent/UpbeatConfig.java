@@ -27,6 +27,8 @@ public final class UpbeatConfig {
   final Duration metricsInterval;
   final int maxMetricCells;
   final long maxQueueBytes;
+  final double tracesPerSecond;
+  final double traceSampleRate;
 
   private UpbeatConfig(Builder b) {
     this.serverUrl = Objects.requireNonNull(b.serverUrl, "serverUrl");
@@ -44,6 +46,8 @@ public final class UpbeatConfig {
     this.metricsInterval = b.metricsInterval;
     this.maxMetricCells = b.maxMetricCells;
     this.maxQueueBytes = b.maxQueueBytes;
+    this.tracesPerSecond = b.tracesPerSecond;
+    this.traceSampleRate = b.traceSampleRate;
   }
 
   public static Builder builder() {
@@ -54,7 +58,8 @@ public final class UpbeatConfig {
    * Reads {@code UPBEAT_SERVER_URL}, {@code UPBEAT_SECRET_TOKEN}, {@code UPBEAT_SERVICE_NAME}
    * (required), {@code UPBEAT_ENVIRONMENT}, {@code UPBEAT_SERVICE_VERSION} and {@code
    * UPBEAT_APP_PACKAGES} (comma-separated package prefixes whose frames are the application's),
-   * {@code UPBEAT_SAMPLES_PER_MINUTE} and {@code UPBEAT_METRICS_INTERVAL} (seconds).
+   * {@code UPBEAT_SAMPLES_PER_MINUTE}, {@code UPBEAT_METRICS_INTERVAL} (seconds), {@code
+   * UPBEAT_TRACES_PER_SECOND} and {@code UPBEAT_TRACE_SAMPLE_RATE}.
    *
    * @throws IllegalArgumentException naming the first missing or invalid variable
    */
@@ -81,7 +86,34 @@ public final class UpbeatConfig {
     if (interval != null && !interval.isBlank()) {
       b.metricsInterval(Duration.ofSeconds(integer("UPBEAT_METRICS_INTERVAL", interval)));
     }
+    String traces = env.get("UPBEAT_TRACES_PER_SECOND");
+    if (traces != null && !traces.isBlank()) {
+      double perSecond = number("UPBEAT_TRACES_PER_SECOND", traces);
+      named("UPBEAT_TRACES_PER_SECOND", () -> b.tracesPerSecond(perSecond));
+    }
+    String rate = env.get("UPBEAT_TRACE_SAMPLE_RATE");
+    if (rate != null && !rate.isBlank()) {
+      double probability = number("UPBEAT_TRACE_SAMPLE_RATE", rate);
+      named("UPBEAT_TRACE_SAMPLE_RATE", () -> b.traceSampleRate(probability));
+    }
     return b.build();
+  }
+
+  /** Runs a builder setter, naming the variable in what it refuses. */
+  private static void named(String variable, Runnable setter) {
+    try {
+      setter.run();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(variable + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static double number(String name, String value) {
+    try {
+      return Double.parseDouble(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " must be a number: " + value);
+    }
   }
 
   private static int integer(String name, String value) {
@@ -120,8 +152,37 @@ public final class UpbeatConfig {
     private Duration metricsInterval = Duration.ofSeconds(10);
     private int maxMetricCells = 10_000;
     private long maxQueueBytes = 16L * 1024 * 1024;
+    private double tracesPerSecond = 10;
+    private double traceSampleRate = 0;
 
     private Builder() {}
+
+    /**
+     * New traces sampled per second at most by this service's roots (default 10): a trace is
+     * sampled (kept in full by every service it crosses, its {@code traceparent} flag set) when the
+     * transaction that starts it finds a token in a bucket refilled at this rate, holding a
+     * second's worth. A transaction that continues a caller's trace takes the caller's decision
+     * instead. 0 leaves only {@link #traceSampleRate}.
+     */
+    public Builder tracesPerSecond(double perSecond) {
+      if (!(perSecond >= 0) || Double.isInfinite(perSecond)) {
+        throw new IllegalArgumentException("traces per second must be a finite number >= 0");
+      }
+      this.tracesPerSecond = perSecond;
+      return this;
+    }
+
+    /**
+     * The probability that a new trace the {@link #tracesPerSecond} bucket did not take is sampled
+     * anyway (default 0; 1 samples every trace).
+     */
+    public Builder traceSampleRate(double rate) {
+      if (!(rate >= 0 && rate <= 1)) {
+        throw new IllegalArgumentException("trace sample rate must be between 0 and 1");
+      }
+      this.traceSampleRate = rate;
+      return this;
+    }
 
     /**
      * Transactions of each name sent in full (with spans and context) per minute, plus as many that

@@ -76,6 +76,8 @@ class ReporterTest {
         .appPackage("io.upbeat.agent")
         .flushInterval(Duration.ofMillis(50))
         .metricsInterval(Duration.ofHours(1)) // aggregates go out on stop, unless a test says
+        // No trace is sampled: what is sent in full is the per-name budget's choice alone.
+        .tracesPerSecond(0)
         .maxBackoff(Duration.ofMillis(200));
   }
 

@@ -26,7 +26,7 @@ class TransactionMetricsTest {
     double[] durations = new double[10_001];
     for (int i = 0; i < durations.length; i++) {
       durations[i] = Math.exp(ThreadLocalRandom.current().nextDouble(-3, 9)); // 0.05 ms .. 2 h
-      assertThat(m.record("GET /x", "request", T0 + 5_000, durations[i], i % 7 == 0, false))
+      assertThat(m.record("GET /x", "request", T0 + 5_000, durations[i], i % 7 == 0, false, false))
           .isFalse();
     }
     List<TransactionMetrics.Aggregate> out = m.drain(T0 + 10_000);
@@ -70,7 +70,7 @@ class TransactionMetricsTest {
                 for (int i = 0; i < each; i++) {
                   // Minutes move on, so old cells are forgotten while threads still write.
                   long at = T0 + (long) i * 3 * MINUTE / each;
-                  m.record("n" + (i % 5), "request", at, 1.5, false, false);
+                  m.record("n" + (i % 5), "request", at, 1.5, false, false, false);
                 }
                 done.countDown();
               });
@@ -97,19 +97,33 @@ class TransactionMetricsTest {
   @Test
   void theFirstFewOfEachNameAndMinuteAreSampledAndErrorsGetTheirOwnAllowance() {
     TransactionMetrics m = new TransactionMetrics(100, 2);
-    assertThat(m.record("a", "request", T0, 1, false, false)).isTrue();
-    assertThat(m.record("a", "request", T0, 1, false, false)).isTrue();
-    assertThat(m.record("a", "request", T0, 1, false, false)).isFalse();
-    assertThat(m.record("a", "request", T0, 1, true, true)).isTrue();
-    assertThat(m.record("b", "request", T0, 1, false, false)).isTrue();
-    assertThat(m.record("a", "request", T0 + MINUTE, 1, false, false)).isTrue(); // a new minute
+    assertThat(m.record("a", "request", T0, 1, false, false, false)).isTrue();
+    assertThat(m.record("a", "request", T0, 1, false, false, false)).isTrue();
+    assertThat(m.record("a", "request", T0, 1, false, false, false)).isFalse();
+    assertThat(m.record("a", "request", T0, 1, true, true, false)).isTrue();
+    assertThat(m.record("b", "request", T0, 1, false, false, false)).isTrue();
+    assertThat(m.record("a", "request", T0 + MINUTE, 1, false, false, false))
+        .isTrue(); // a new minute
+  }
+
+  @Test
+  void aSampledTraceIsSentInFullWithoutTakingFromTheBudget() {
+    TransactionMetrics m = new TransactionMetrics(100, 1);
+    for (int i = 0; i < 5; i++) {
+      assertThat(m.record("a", "request", T0, 1, false, false, true)).isTrue();
+    }
+    // The budget is still whole for an unsampled one, and then spent.
+    assertThat(m.record("a", "request", T0, 1, false, false, false)).isTrue();
+    assertThat(m.record("a", "request", T0, 1, false, false, false)).isFalse();
+    // Counted all the same.
+    assertThat(m.drain(T0).get(0).count()).isEqualTo(7);
   }
 
   @Test
   void beyondTheCellLimitNewNamesAreCountedAsOther() {
     TransactionMetrics m = new TransactionMetrics(3, 0);
     for (int i = 0; i < 10; i++) {
-      m.record("name-" + i, "request", T0, 1, false, false);
+      m.record("name-" + i, "request", T0, 1, false, false, false);
     }
     List<TransactionMetrics.Aggregate> out = m.drain(T0);
     assertThat(out)
@@ -124,20 +138,20 @@ class TransactionMetricsTest {
     TransactionMetrics m = new TransactionMetrics(100, 0);
     String name = "GET /users/{id}";
     String sameText = new String(name);
-    m.record(name, "request", T0, 1, false, false);
-    m.record(sameText, "request", T0, 2, false, false);
-    m.record(name, "request", T0, 3, false, false);
+    m.record(name, "request", T0, 1, false, false, false);
+    m.record(sameText, "request", T0, 2, false, false, false);
+    m.record(name, "request", T0, 3, false, false, false);
     List<TransactionMetrics.Aggregate> first = m.drain(T0);
     assertThat(first).singleElement().satisfies(a -> assertThat(a.count()).isEqualTo(3));
 
     // Two minutes on, the drain forgets T0's cell; a transaction of T0 finishing late must not
     // count into the forgotten cell its name last used, but into a new one drained next time.
-    m.record(name, "request", T0, 4, false, false);
+    m.record(name, "request", T0, 4, false, false, false);
     assertThat(m.drain(T0 + 3 * MINUTE))
         .singleElement()
         .satisfies(a -> assertThat(a.count()).isOne());
     assertThat(m.cells()).isZero();
-    m.record(name, "request", T0, 5, false, false);
+    m.record(name, "request", T0, 5, false, false, false);
     List<TransactionMetrics.Aggregate> late = m.drain(T0 + 3 * MINUTE);
     assertThat(late).singleElement().satisfies(a -> assertThat(a.maxMs()).isEqualTo(5));
   }

@@ -34,6 +34,39 @@ class UpbeatConfigTest {
   }
 
   @Example
+  void traceSamplingIsReadFromTheEnvironmentAndChecked() {
+    java.util.Map<String, String> env =
+        new java.util.HashMap<>(
+            java.util.Map.of(
+                "UPBEAT_SERVER_URL", "http://intake:8200",
+                "UPBEAT_SECRET_TOKEN", "ub_app_x",
+                "UPBEAT_SERVICE_NAME", "shop"));
+    UpbeatConfig defaults = UpbeatConfig.fromEnvironment(env);
+    Assertions.assertThat(defaults.tracesPerSecond).isEqualTo(10.0);
+    Assertions.assertThat(defaults.traceSampleRate).isEqualTo(0.0);
+    env.put("UPBEAT_TRACES_PER_SECOND", "2.5");
+    env.put("UPBEAT_TRACE_SAMPLE_RATE", " 0.25 ");
+    UpbeatConfig c = UpbeatConfig.fromEnvironment(env);
+    Assertions.assertThat(c.tracesPerSecond).isEqualTo(2.5);
+    Assertions.assertThat(c.traceSampleRate).isEqualTo(0.25);
+    for (String bad : new String[] {"-1", "NaN", "Infinity", "ten"}) {
+      env.put("UPBEAT_TRACES_PER_SECOND", bad);
+      assertThatThrownBy(() -> UpbeatConfig.fromEnvironment(env))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("UPBEAT_TRACES_PER_SECOND");
+    }
+    env.put("UPBEAT_TRACES_PER_SECOND", "1");
+    for (String bad : new String[] {"-0.1", "1.5", "NaN", "x"}) {
+      env.put("UPBEAT_TRACE_SAMPLE_RATE", bad);
+      assertThatThrownBy(() -> UpbeatConfig.fromEnvironment(env))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("UPBEAT_TRACE_SAMPLE_RATE");
+    }
+  }
+
+  @Example
   void aHugeNameIsRefusedAtOnce() {
     String huge = "a".repeat(1_000_000);
     long start = System.nanoTime();

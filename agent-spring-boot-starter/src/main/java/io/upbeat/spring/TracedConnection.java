@@ -34,10 +34,17 @@ final class TracedConnection extends JdbcWrapper implements Connection {
   /** {@code db.<database>.query}: the type of every span of this connection's statements. */
   final String spanType;
 
+  /** The database system, e.g. {@code postgresql}: the destination of its statements' spans. */
+  final String database;
+
   TracedConnection(Connection delegate, String spanType) {
     super(delegate);
     this.delegate = delegate;
     this.spanType = spanType;
+    this.database =
+        spanType.startsWith("db.") && spanType.endsWith(".query")
+            ? spanType.substring(3, spanType.length() - ".query".length())
+            : spanType;
   }
 
   @Override

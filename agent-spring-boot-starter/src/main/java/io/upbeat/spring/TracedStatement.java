@@ -35,7 +35,8 @@ class TracedStatement extends JdbcWrapper implements Statement {
       return t.startSpan(null, null);
     }
     String summary = SqlSummary.cached(sql);
-    return t.startSpan(batch ? summary + " (batch)" : summary, connection.spanType);
+    return t.startSpan(batch ? summary + " (batch)" : summary, connection.spanType)
+        .setDestination(connection.database);
   }
 
   @Override

@@ -71,10 +71,7 @@ public class UpbeatAutoConfiguration {
           AutoConfigurationPackages.has(beans) ? AutoConfigurationPackages.get(beans) : List.of();
     }
     packages.forEach(b::appPackage);
-    String samples =
-        first(
-            p.samplesPerMinute() == null ? null : p.samplesPerMinute().toString(),
-            System.getenv("UPBEAT_SAMPLES_PER_MINUTE"));
+    String samples = setting(p.samplesPerMinute(), "UPBEAT_SAMPLES_PER_MINUTE");
     if (samples != null) {
       b.samplesPerMinute(Integer.parseInt(samples.trim()));
     }
@@ -84,6 +81,14 @@ public class UpbeatAutoConfiguration {
       b.metricsInterval(
           java.time.Duration.ofSeconds(
               Long.parseLong(System.getenv("UPBEAT_METRICS_INTERVAL").trim())));
+    }
+    String traces = setting(p.tracesPerSecond(), "UPBEAT_TRACES_PER_SECOND");
+    if (traces != null) {
+      b.tracesPerSecond(Double.parseDouble(traces.trim()));
+    }
+    String rate = setting(p.traceSampleRate(), "UPBEAT_TRACE_SAMPLE_RATE");
+    if (rate != null) {
+      b.traceSampleRate(Double.parseDouble(rate.trim()));
     }
     Upbeat.start(b.build());
     return new AgentLifecycle(true);
@@ -165,7 +170,10 @@ public class UpbeatAutoConfiguration {
     };
   }
 
-  /** Adds the span interceptor to every {@code RestClient.Builder} bean. */
+  /**
+   * Adds the exit-span and trace-context interceptor to every {@code RestClient.Builder} and {@code
+   * RestTemplate} bean (once each: a bean post-processed twice is not intercepted twice).
+   */
   @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(name = "org.springframework.web.client.RestClient")
   static class RestClients {
@@ -175,12 +183,48 @@ public class UpbeatAutoConfiguration {
         @Override
         public Object postProcessAfterInitialization(Object bean, String name) {
           if (bean instanceof org.springframework.web.client.RestClient.Builder b) {
-            b.requestInterceptor(RestClientSpans.interceptor());
+            b.requestInterceptors(
+                list -> {
+                  if (list.stream().noneMatch(RestClientSpans.class::isInstance)) {
+                    list.add(new RestClientSpans());
+                  }
+                });
+          } else if (bean instanceof org.springframework.web.client.RestTemplate template
+              && template.getInterceptors().stream().noneMatch(RestClientSpans.class::isInstance)) {
+            template.getInterceptors().add(new RestClientSpans());
           }
           return bean;
         }
       };
     }
+  }
+
+  /**
+   * Adds the exit-span and trace-context filter to the {@code WebClient.Builder} Spring Boot makes,
+   * when WebFlux's {@code WebClient} (and Boot's WebClient support) is on the classpath.
+   */
+  @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(
+      name = {
+        "org.springframework.web.reactive.function.client.WebClient",
+        "org.springframework.boot.webclient.WebClientCustomizer"
+      })
+  static class WebClients {
+    @Bean
+    org.springframework.boot.webclient.WebClientCustomizer upbeatWebClients() {
+      return builder ->
+          builder.filters(
+              filters -> {
+                if (filters.stream().noneMatch(WebClientSpans.class::isInstance)) {
+                  filters.add(new WebClientSpans());
+                }
+              });
+    }
+  }
+
+  /** A setting's value: the {@code upbeat.*} property when set, else the environment variable. */
+  private static String setting(Object property, String variable) {
+    return first(property == null ? null : property.toString(), System.getenv(variable));
   }
 
   private static String first(String... values) {

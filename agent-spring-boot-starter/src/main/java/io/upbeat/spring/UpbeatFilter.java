@@ -31,6 +31,10 @@ import org.springframework.web.servlet.HandlerMapping;
  * CompletableFuture} handler) is recorded until its response is complete, not only until its first
  * dispatch returns, and an exception that ends it is captured too.
  *
+ * <p>A request carrying a W3C {@code traceparent} header continues the caller's trace (its trace
+ * id, the caller's span as parent, its sampled flag) and keeps its {@code tracestate} for the calls
+ * the request makes in turn; one without, or with a malformed one, starts a new trace.
+ *
  * <p>The transaction is named by the route when its name is needed, so an error the application
  * captures itself while handling the request carries the route's name too (or {@code GET unknown
  * route} before Spring MVC has matched one).
@@ -75,8 +79,12 @@ final class UpbeatFilter implements Filter {
       chain.doFilter(req, res);
       return;
     }
-    // Named by the route Spring MVC matched, asked for when the name is needed.
-    Transaction t = Upbeat.beginTransaction(TYPE, request, namer);
+    // Named by the route Spring MVC matched, asked for when the name is needed; continuing the
+    // caller's trace when the request carries one.
+    String traceparent = request.getHeader(RestClientSpans.TRACEPARENT);
+    Transaction t =
+        Upbeat.beginTransaction(
+            TYPE, request, namer, traceparent, traceparent == null ? null : tracestate(request));
     if (t.isNoop()) {
       chain.doFilter(request, response);
       return;
@@ -102,6 +110,23 @@ final class UpbeatFilter implements Filter {
         end(t, response, failure != null);
       }
     }
+  }
+
+  /** The request's {@code tracestate} headers as one list (the specification allows several). */
+  static String tracestate(HttpServletRequest request) {
+    java.util.Enumeration<String> values = request.getHeaders(RestClientSpans.TRACESTATE);
+    if (values == null || !values.hasMoreElements()) {
+      return null;
+    }
+    String first = values.nextElement();
+    if (!values.hasMoreElements()) {
+      return first;
+    }
+    StringBuilder joined = new StringBuilder(first);
+    while (values.hasMoreElements()) {
+      joined.append(',').append(values.nextElement());
+    }
+    return joined.toString();
   }
 
   /** Sets the result and outcome from the response's status, and ends the transaction. */

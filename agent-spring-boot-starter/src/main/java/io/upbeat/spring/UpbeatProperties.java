@@ -19,6 +19,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param samplesPerMinute transactions of each name sent in full (with spans) per minute; every
  *     transaction is counted in the metrics either way (default 10)
  * @param metricsInterval how often the aggregated transaction metrics are sent (default 10 s)
+ * @param tracesPerSecond new traces this service samples per second at most (default 10): a sampled
+ *     trace is kept in full by every service it crosses
+ * @param traceSampleRate the probability that a new trace beyond {@code tracesPerSecond} is sampled
+ *     anyway (default 0)
  */
 @ConfigurationProperties("upbeat")
 public record UpbeatProperties(
@@ -30,4 +34,6 @@ public record UpbeatProperties(
     String serviceVersion,
     List<String> appPackages,
     Integer samplesPerMinute,
-    java.time.Duration metricsInterval) {}
+    java.time.Duration metricsInterval,
+    Double tracesPerSecond,
+    Double traceSampleRate) {}

@@ -2,20 +2,14 @@ package io.upbeat.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import io.upbeat.agent.Upbeat;
 import io.upbeat.localstack.junit.LocalStackExtension;
 import io.upbeat.spring.example.ExampleApp;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -24,7 +18,6 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The starter in a real Spring Boot application on real PostgreSQL, reporting to a fake intake on
@@ -37,42 +30,16 @@ import tools.jackson.databind.json.JsonMapper;
 class ITStarter {
   @RegisterExtension static final LocalStackExtension stack = new LocalStackExtension();
 
-  static final List<JsonNode> received = new CopyOnWriteArrayList<>();
-  static final List<JsonNode> aggregates = new CopyOnWriteArrayList<>();
-  static final HttpServer intake = fakeIntake();
-
-  static HttpServer fakeIntake() {
-    try {
-      HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-      s.createContext(
-          "/v1/events",
-          exchange -> {
-            try (GZIPInputStream in =
-                new GZIPInputStream(
-                    new ByteArrayInputStream(exchange.getRequestBody().readAllBytes()))) {
-              JsonNode body = JsonMapper.shared().readTree(in.readAllBytes());
-              if (body.has("transaction_metrics")) {
-                aggregates.addAll(body.get("transaction_metrics").valueStream().toList());
-              } else {
-                received.add(body);
-              }
-            }
-            exchange.sendResponseHeaders(202, -1);
-            exchange.close();
-          });
-      s.start();
-      return s;
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
+  static final FakeIntake intake = new FakeIntake();
+  static final List<JsonNode> received = intake.received;
+  static final List<JsonNode> aggregates = intake.aggregates;
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
     stack.springProperties().entrySet().stream()
         .filter(e -> e.getKey().startsWith("spring.datasource"))
         .forEach(e -> registry.add(e.getKey(), e::getValue));
-    registry.add("upbeat.server-url", () -> "http://127.0.0.1:" + intake.getAddress().getPort());
+    registry.add("upbeat.server-url", intake::url);
     registry.add("upbeat.secret-token", () -> "ub_app_test");
     registry.add("upbeat.service-name", () -> "example");
     registry.add("upbeat.service-version", () -> "v1");
@@ -80,7 +47,7 @@ class ITStarter {
 
   @AfterAll
   static void stopIntake() {
-    intake.stop(0);
+    intake.stop();
   }
 
   @LocalServerPort int port;

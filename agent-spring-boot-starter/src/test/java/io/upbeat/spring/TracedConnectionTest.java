@@ -112,6 +112,8 @@ class TracedConnectionTest {
     for (JsonNode span : txn.at("/spans")) {
       spans.add(span.at("/name").asString());
       assertThat(span.at("/type").asString()).isEqualTo("db.h2.query");
+      assertThat(span.at("/destination").asString()).isEqualTo("h2");
+      assertThat(span.at("/parent_id").asString()).isEqualTo(txn.at("/id").asString());
     }
     assertThat(spans)
         .containsExactly(

@@ -141,6 +141,8 @@ class ArchitectureTest {
                 "io.upbeat.spring..",
                 "io.upbeat.agent..",
                 "org.springframework..",
+                // WebClient's own types, used only when the application has WebFlux.
+                "reactor.core.publisher..",
                 "jakarta..",
                 "org.jspecify..",
                 "java..",
