@@ -56,8 +56,9 @@ public record ErrorEvent(
   }
 
   /**
-   * This error with other text (scrubbing, making text storable): the same instance when every
-   * argument is the one it has.
+   * This error with another transaction name, culprit, exception, fingerprint or context
+   * (scrubbing, the processor's in-app rules), its ids and trace links kept: the same instance when
+   * every argument is the one it has.
    */
   public ErrorEvent withText(
       String transactionName,

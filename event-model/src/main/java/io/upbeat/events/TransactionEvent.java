@@ -61,6 +61,14 @@ public record TransactionEvent(
   }
 
   /**
+   * This transaction as it is counted when it is also sent in full as a sample: without its spans
+   * and context, so a batch does not carry them twice.
+   */
+  public TransactionEvent withoutDetails() {
+    return withText(name, List.of(), null);
+  }
+
+  /**
    * This transaction with other text (scrubbing, making text storable): the same instance when
    * every argument is the one it has.
    */
