@@ -80,6 +80,7 @@ public final class EventBatchCodec {
           if (o.span().durationMs() != null) {
             g.writeNumberProperty("duration_ms", o.span().durationMs());
           }
+          writeSpanLinks(g, o.span());
           g.writeEndObject();
         }
         g.writeEndArray();
@@ -112,6 +113,10 @@ public final class EventBatchCodec {
     g.writeStartObject();
     optional(g, "id", t.id());
     optional(g, "trace_id", t.traceId());
+    optional(g, "parent_id", t.parentId());
+    if (t.sampled() != null) {
+      g.writeBooleanProperty("sampled", t.sampled());
+    }
     g.writeStringProperty("name", t.name());
     g.writeStringProperty("type", t.type());
     g.writeStringProperty("timestamp", Rfc3339.format(t.timestamp()));
@@ -130,12 +135,21 @@ public final class EventBatchCodec {
         if (s.durationMs() != null) {
           g.writeNumberProperty("duration_ms", s.durationMs());
         }
+        writeSpanLinks(g, s);
         g.writeEndObject();
       }
       g.writeEndArray();
     }
     rawContext(g, t.contextJson());
     g.writeEndObject();
+  }
+
+  /** A span's trace links, each only when known (added within version 1). */
+  private static void writeSpanLinks(JsonGenerator g, Span s) {
+    optional(g, "id", s.id());
+    optional(g, "parent_id", s.parentId());
+    optional(g, "destination", s.destination());
+    optional(g, "outcome", s.outcome());
   }
 
   private static void writeMetric(JsonGenerator g, TransactionMetric m) {
@@ -158,6 +172,8 @@ public final class EventBatchCodec {
     optional(g, "id", e.id());
     g.writeStringProperty("timestamp", Rfc3339.format(e.timestamp()));
     optional(g, "transaction_id", e.transactionId());
+    optional(g, "trace_id", e.traceId());
+    optional(g, "parent_id", e.parentId());
     optional(g, "transaction_name", e.transactionName());
     optional(g, "level", e.level());
     optional(g, "culprit", e.culprit());
@@ -440,6 +456,8 @@ public final class EventBatchCodec {
     String outcome = null;
     List<Span> spans = List.of();
     String context = null;
+    String parentId = null;
+    Boolean sampled = null;
     while (p.nextToken() == JsonToken.PROPERTY_NAME) {
       String field = p.currentName();
       p.nextToken();
@@ -447,6 +465,8 @@ public final class EventBatchCodec {
         // Identifiers only matter with the details (samples, traces): timings skip them.
         case "id" -> id = details ? p.getString() : null;
         case "trace_id" -> traceId = details ? p.getString() : null;
+        case "parent_id" -> parentId = details ? p.getString() : null;
+        case "sampled" -> sampled = details ? p.getBooleanValue() : null;
         case "name" -> name = p.getString();
         case "type" -> type = p.getString();
         case "timestamp" -> timestamp = instant(p.getString());
@@ -474,7 +494,8 @@ public final class EventBatchCodec {
       throw new IllegalArgumentException("transaction without duration_ms");
     }
     return new TransactionEvent(
-        id, traceId, name, type, timestamp, duration, result, outcome, spans, context);
+        id, traceId, name, type, timestamp, duration, result, outcome, spans, context, parentId,
+        sampled);
   }
 
   private static TransactionMetric readMetric(JsonParser p) {
@@ -516,6 +537,10 @@ public final class EventBatchCodec {
     String type = null;
     Double start = null;
     Double duration = null;
+    String id = null;
+    String parentId = null;
+    String destination = null;
+    String outcome = null;
     while (p.nextToken() == JsonToken.PROPERTY_NAME) {
       String field = p.currentName();
       p.nextToken();
@@ -524,10 +549,14 @@ public final class EventBatchCodec {
         case "type" -> type = p.getString();
         case "start_ms" -> start = p.getDoubleValue();
         case "duration_ms" -> duration = p.getDoubleValue();
+        case "id" -> id = p.getString();
+        case "parent_id" -> parentId = p.getString();
+        case "destination" -> destination = p.getString();
+        case "outcome" -> outcome = p.getString();
         default -> p.skipChildren();
       }
     }
-    return new Span(name, type, start, duration);
+    return new Span(name, type, start, duration, id, parentId, destination, outcome);
   }
 
   private static OrphanSpan readOrphan(JsonParser p) {
@@ -538,6 +567,10 @@ public final class EventBatchCodec {
     String name = null;
     String type = null;
     Double duration = null;
+    String id = null;
+    String parentId = null;
+    String destination = null;
+    String outcome = null;
     while (p.nextToken() == JsonToken.PROPERTY_NAME) {
       String field = p.currentName();
       p.nextToken();
@@ -548,10 +581,18 @@ public final class EventBatchCodec {
         case "name" -> name = p.getString();
         case "type" -> type = p.getString();
         case "duration_ms" -> duration = p.getDoubleValue();
+        case "id" -> id = p.getString();
+        case "parent_id" -> parentId = p.getString();
+        case "destination" -> destination = p.getString();
+        case "outcome" -> outcome = p.getString();
         default -> p.skipChildren();
       }
     }
-    return new OrphanSpan(traceId, transactionId, startedAt, new Span(name, type, null, duration));
+    return new OrphanSpan(
+        traceId,
+        transactionId,
+        startedAt,
+        new Span(name, type, null, duration, id, parentId, destination, outcome));
   }
 
   private static ErrorEvent readError(JsonParser p) {
@@ -565,6 +606,8 @@ public final class EventBatchCodec {
     ExceptionInfo exception = null;
     List<String> fingerprint = null;
     String context = null;
+    String traceId = null;
+    String parentId = null;
     while (p.nextToken() == JsonToken.PROPERTY_NAME) {
       String field = p.currentName();
       p.nextToken();
@@ -572,6 +615,8 @@ public final class EventBatchCodec {
         case "id" -> id = p.getString();
         case "timestamp" -> timestamp = instant(p.getString());
         case "transaction_id" -> transactionId = p.getString();
+        case "trace_id" -> traceId = p.getString();
+        case "parent_id" -> parentId = p.getString();
         case "transaction_name" -> transactionName = p.getString();
         case "level" -> level = p.getString();
         case "culprit" -> culprit = p.getString();
@@ -590,7 +635,9 @@ public final class EventBatchCodec {
         culprit,
         exception,
         fingerprint,
-        context);
+        context,
+        traceId,
+        parentId);
   }
 
   private static ExceptionInfo readException(JsonParser p) {

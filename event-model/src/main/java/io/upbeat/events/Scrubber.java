@@ -20,13 +20,13 @@ import java.util.Locale;
  *       matching); a string under a key named {@code body}, {@code query}, {@code query_string} or
  *       {@code search} is read as a form/query string from its start.
  *   <li><b>Card numbers.</b> In every string of the batch (context values, exception messages,
- *       transaction, span and metric names, culprits, fingerprints; not ids), every number of 13 to
- *       19 digits that passes the Luhn check becomes {@code [Filtered]}. Digits may be grouped by
- *       single spaces or dashes as card numbers are written ({@code 4111 1111 1111 1111}, {@code
- *       4111-1111-1111-1111}); the number must not touch a letter or another digit, so hexadecimal
- *       ids and longer digit strings are left alone. A grouped run may hold a card number among
- *       other groups ({@code ref 12 4111 1111 1111 1111}): whole groups are tried, leftmost first,
- *       longest first.
+ *       transaction, span and metric names, span destinations, culprits, fingerprints; not ids),
+ *       every number of 13 to 19 digits that passes the Luhn check becomes {@code [Filtered]}.
+ *       Digits may be grouped by single spaces or dashes as card numbers are written ({@code 4111
+ *       1111 1111 1111}, {@code 4111-1111-1111-1111}); the number must not touch a letter or
+ *       another digit, so hexadecimal ids and longer digit strings are left alone. A grouped run
+ *       may hold a card number among other groups ({@code ref 12 4111 1111 1111 1111}): whole
+ *       groups are tried, leftmost first, longest first.
  * </ul>
  *
  * <p>Everything is linear in the input: keys go through an Aho-Corasick automaton, the JSON is
@@ -669,53 +669,21 @@ public final class Scrubber {
   }
 
   private TransactionEvent transaction(TransactionEvent e) {
-    String name = text(e.name());
-    List<Span> spans = CopyOnChange.map(e.spans(), this::span);
-    String context = json(e.contextJson());
-    if (name == e.name() && spans == e.spans() && context == e.contextJson()) {
-      return e;
-    }
-    return new TransactionEvent(
-        e.id(),
-        e.traceId(),
-        name,
-        e.type(),
-        e.timestamp(),
-        e.durationMs(),
-        e.result(),
-        e.outcome(),
-        spans,
-        context);
+    return e.withText(
+        text(e.name()), CopyOnChange.map(e.spans(), this::span), json(e.contextJson()));
   }
 
   private Span span(Span s) {
-    String name = text(s.name());
-    return name == s.name() ? s : new Span(name, s.type(), s.startMs(), s.durationMs());
+    return s.withText(text(s.name()), text(s.destination()));
   }
 
   private ErrorEvent error(ErrorEvent e) {
-    String transactionName = text(e.transactionName());
-    String culprit = text(e.culprit());
-    ExceptionInfo exception = exception(e.exception());
-    List<String> fingerprint = CopyOnChange.map(e.fingerprint(), this::text);
-    String context = json(e.contextJson());
-    if (transactionName == e.transactionName()
-        && culprit == e.culprit()
-        && exception == e.exception()
-        && fingerprint == e.fingerprint()
-        && context == e.contextJson()) {
-      return e;
-    }
-    return new ErrorEvent(
-        e.id(),
-        e.timestamp(),
-        e.transactionId(),
-        transactionName,
-        e.level(),
-        culprit,
-        exception,
-        fingerprint,
-        context);
+    return e.withText(
+        text(e.transactionName()),
+        text(e.culprit()),
+        exception(e.exception()),
+        CopyOnChange.map(e.fingerprint(), this::text),
+        json(e.contextJson()));
   }
 
   private ExceptionInfo exception(ExceptionInfo x) {

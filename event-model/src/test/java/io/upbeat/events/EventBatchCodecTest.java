@@ -41,8 +41,20 @@ class EventBatchCodecTest {
                 12.5,
                 "HTTP 2xx",
                 "success",
-                List.of(new Span("SELECT FROM users", "db.postgresql.query", 1.2, 3.4)),
-                "{\"request\":{\"method\":\"GET\",\"url\":\"/users/42\"},\"tags\":{\"region\":\"eu\"}}"),
+                List.of(
+                    new Span(
+                        "SELECT FROM users",
+                        "db.postgresql.query",
+                        1.2,
+                        3.4,
+                        "00f067aa0ba902b7",
+                        "a1b2c3",
+                        "postgresql",
+                        "success"),
+                    new Span("render", "template", 5.0, 1.0)),
+                "{\"request\":{\"method\":\"GET\",\"url\":\"/users/42\"},\"tags\":{\"region\":\"eu\"}}",
+                "b7ad6b7169203331",
+                true),
             new TransactionEvent(
                 null,
                 null,
@@ -64,7 +76,9 @@ class EventBatchCodecTest {
                 "com.shop.UserService.find",
                 npe,
                 List.of("db", "timeout"),
-                "{}"),
+                "{}",
+                "0af7651916cd43dd8448eb211c80319c",
+                "00f067aa0ba902b7"),
             new ErrorEvent(
                 null,
                 Instant.parse("2026-11-26T10:15:30.300Z"),
@@ -221,7 +235,15 @@ class EventBatchCodecTest {
             "5b8efff798038103d269b633813fc60c",
             "eee19b7ec3c1b174",
             Instant.parse("2026-11-26T10:15:30.001Z"),
-            new Span("SELECT shop.users", "db.h2.query", null, 3.5));
+            new Span(
+                "SELECT shop.users",
+                "db.h2.query",
+                null,
+                3.5,
+                "53995c3f42cd8ad8",
+                "eee19b7ec3c1b174",
+                "h2",
+                "failure"));
     EventBatch batch =
         new EventBatch(
             UUID.randomUUID(),
@@ -241,6 +263,57 @@ class EventBatchCodecTest {
     assertThat(EventBatchCodec.decode(bytes, EventBatchCodec.Parts.ERRORS).orphanSpans()).isEmpty();
     assertThat(new String(EventBatchCodec.encode(fullBatch()), StandardCharsets.UTF_8))
         .doesNotContain("orphan_spans");
+  }
+
+  @Test
+  void traceLinksAreWrittenOnlyWhenKnown() {
+    EventBatch full = fullBatch();
+    EventBatch withoutLinks =
+        new EventBatch(
+            full.batchId(),
+            full.appId(),
+            full.receivedAt(),
+            full.service(),
+            List.of(full.transactions().get(1)),
+            List.of(full.errors().get(1)));
+    String json = new String(EventBatchCodec.encode(withoutLinks), StandardCharsets.UTF_8);
+    for (String key : List.of("parent_id", "sampled", "destination", "trace_id", "\"id\"")) {
+      assertThat(json).doesNotContain(key);
+    }
+    String linked = new String(EventBatchCodec.encode(full), StandardCharsets.UTF_8);
+    assertThat(linked)
+        .contains("\"parent_id\":\"b7ad6b7169203331\",\"sampled\":true")
+        .contains("\"destination\":\"postgresql\"");
+  }
+
+  /** A record written before trace links existed decodes with them all null. */
+  @Test
+  void recordsWithoutTraceLinksStillDecode() {
+    String old =
+        """
+        {"v":1,"batch_id":"6f1c2a3e-0000-4000-8000-000000000001",
+         "app_id":"6f1c2a3e-0000-4000-8000-000000000002","received_at":"2026-11-26T10:15:31Z",
+         "service":{"name":"shop","environment":"production"},
+         "transactions":[{"id":"a1","trace_id":"t1","name":"GET /","type":"request",
+           "timestamp":"2026-11-26T10:15:30Z","duration_ms":2,
+           "spans":[{"name":"q","type":"db","start_ms":0,"duration_ms":1}]}],
+         "errors":[{"timestamp":"2026-11-26T10:15:30Z","transaction_id":"a1",
+           "exception":{"type":"Boom","stacktrace":[]}}],
+         "samples":[{"name":"GET /","type":"request","timestamp":"2026-11-26T10:15:30Z",
+           "duration_ms":2}],
+         "orphan_spans":[{"trace_id":"t1","transaction_id":"a1",
+           "started_at":"2026-11-26T10:15:30Z","name":"q","duration_ms":1}]}
+        """;
+    EventBatch read = EventBatchCodec.decode(old.getBytes(StandardCharsets.UTF_8));
+    TransactionEvent t = read.transactions().get(0);
+    assertThat(t.parentId()).isNull();
+    assertThat(t.sampled()).isNull();
+    assertThat(t.spans()).containsExactly(new Span("q", "db", 0.0, 1.0));
+    assertThat(read.errors().get(0).traceId()).isNull();
+    assertThat(read.errors().get(0).parentId()).isNull();
+    assertThat(read.errors().get(0).transactionId()).isEqualTo("a1");
+    assertThat(read.samples().get(0).sampled()).isNull();
+    assertThat(read.orphanSpans().get(0).span()).isEqualTo(new Span("q", null, null, 1.0));
   }
 
   @Test

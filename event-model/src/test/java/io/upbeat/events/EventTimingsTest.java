@@ -37,6 +37,16 @@ class EventTimingsTest {
         fromValue);
   }
 
+  /** Every field of every part survives the JSON value, trace links included. */
+  @Property(tries = 300)
+  void theValueRoundTripsEveryField(@ForAll("batches") EventBatch batch) {
+    EventBatch read = EventBatchCodec.decode(EventBatchCodec.encode(batch));
+    assertThat(read.transactions()).isEqualTo(batch.transactions());
+    assertThat(read.samples()).isEqualTo(batch.samples());
+    assertThat(read.errors()).isEqualTo(batch.errors());
+    assertThat(read.service()).isEqualTo(batch.service());
+  }
+
   @Test
   void aFullBatchKeepsEveryTimingField() {
     EventBatch batch = EventBatchCodecTest.fullBatch();
@@ -164,21 +174,54 @@ class EventTimingsTest {
         Arbitraries.oneOf(
             Arbitraries.doubles().between(0, 1e9),
             Arbitraries.of(0.0, Double.MIN_VALUE, 1e308, -0.0));
-    Arbitrary<TransactionEvent> transaction =
-        Combinators.combine(text, text, instants, durations, optional, optional, optional, optional)
+    Arbitrary<String> ids = Arbitraries.strings().withChars("0123456789abcdef").ofLength(16);
+    Arbitrary<String> optionalId = ids.injectNull(0.4);
+    Arbitrary<Span> span =
+        Combinators.combine(optional, optional, optionalId, optionalId, optional, optional)
             .as(
-                (name, type, at, d, result, outcome, id, trace) ->
+                (name, type, id, parent, destination, outcome) ->
+                    new Span(name, type, 0.0, 1.0, id, parent, destination, outcome));
+    Arbitrary<Boolean> sampled = Arbitraries.of(true, false).injectNull(0.3);
+    Arbitrary<TransactionEvent> transaction =
+        Combinators.combine(
+                Combinators.combine(text, text, instants, durations)
+                    .as((a, b, c, d) -> Arrays.<Object>asList(a, b, c, d)),
+                Combinators.combine(optional, optional, optional, optional)
+                    .as((a, b, c, d) -> Arrays.<Object>asList(a, b, c, d)),
+                optionalId,
+                sampled,
+                span.list().ofMaxSize(3))
+            .as(
+                (required, rest, parent, isSampled, spans) ->
                     new TransactionEvent(
-                        id,
-                        trace,
-                        name,
-                        type,
+                        (String) rest.get(2),
+                        (String) rest.get(3),
+                        (String) required.get(0),
+                        (String) required.get(1),
+                        (Instant) required.get(2),
+                        (Double) required.get(3),
+                        (String) rest.get(0),
+                        (String) rest.get(1),
+                        spans,
+                        "{\"tags\":{\"a\":\"b\"}}",
+                        parent,
+                        isSampled));
+    Arbitrary<ErrorEvent> error =
+        Combinators.combine(instants, optionalId, optionalId, optionalId, optional)
+            .as(
+                (at, txId, trace, parent, message) ->
+                    new ErrorEvent(
+                        null,
                         at,
-                        d,
-                        result,
-                        outcome,
-                        List.of(new Span("s", "db", 0.0, 1.0)),
-                        "{\"tags\":{\"a\":\"b\"}}"));
+                        txId,
+                        null,
+                        "error",
+                        null,
+                        new ExceptionInfo("Boom", message, List.of(), null),
+                        null,
+                        null,
+                        trace,
+                        parent));
     Arbitrary<TransactionMetric> metric =
         Combinators.combine(
                 text,
@@ -200,17 +243,19 @@ class EventTimingsTest {
             transaction.list().ofMaxSize(40),
             metric.list().ofMaxSize(5),
             instants,
-            Arbitraries.create(UUID::randomUUID))
+            Arbitraries.create(UUID::randomUUID),
+            error.list().ofMaxSize(3),
+            transaction.list().ofMaxSize(3))
         .as(
-            (s, txs, metrics, received, id) ->
+            (s, txs, metrics, received, id, errors, samples) ->
                 new EventBatch(
                     id,
                     UUID.randomUUID(),
                     received,
                     s,
                     new ArrayList<>(txs),
-                    List.of(),
-                    List.of(),
+                    errors,
+                    samples,
                     metrics));
   }
 }

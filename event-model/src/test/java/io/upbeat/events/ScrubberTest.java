@@ -163,7 +163,9 @@ class ScrubberTest {
             new ExceptionInfo(
                 "Boom", "card " + card, List.of(), new ExceptionInfo("Cause", card, null, null)),
             null,
-            "{\"password\":\"p\"}");
+            "{\"password\":\"p\"}",
+            "0af7651916cd43dd8448eb211c80319c",
+            "b7ad6b7169203331");
     TransactionEvent tx =
         new TransactionEvent(
             "t",
@@ -174,8 +176,19 @@ class ScrubberTest {
             1,
             null,
             null,
-            List.of(new Span("SELECT " + card, "db", 0.0, 1.0)),
-            null);
+            List.of(
+                new Span(
+                    "SELECT " + card,
+                    "db",
+                    0.0,
+                    1.0,
+                    "00f067aa0ba902b7",
+                    "t",
+                    "pay-" + card + ":443",
+                    "success")),
+            null,
+            "b7ad6b7169203331",
+            true);
     EventBatch b =
         new EventBatch(
             UUID.randomUUID(),
@@ -194,8 +207,22 @@ class ScrubberTest {
     assertThat(e.exception().message()).isEqualTo("card [Filtered]");
     assertThat(e.exception().cause().message()).isEqualTo("[Filtered]");
     assertThat(e.contextJson()).isEqualTo("{\"password\":\"[Filtered]\"}");
-    assertThat(out.transactions().getFirst().spans().getFirst().name())
-        .isEqualTo("SELECT [Filtered]");
+    assertThat(e.traceId()).isEqualTo("0af7651916cd43dd8448eb211c80319c");
+    assertThat(e.parentId()).isEqualTo("b7ad6b7169203331");
+    TransactionEvent t = out.transactions().getFirst();
+    assertThat(t.parentId()).isEqualTo("b7ad6b7169203331");
+    assertThat(t.sampled()).isTrue();
+    assertThat(t.spans().getFirst())
+        .isEqualTo(
+            new Span(
+                "SELECT [Filtered]",
+                "db",
+                0.0,
+                1.0,
+                "00f067aa0ba902b7",
+                "t",
+                "pay-[Filtered]:443",
+                "success"));
     EventBatch clean =
         new EventBatch(
             b.batchId(),

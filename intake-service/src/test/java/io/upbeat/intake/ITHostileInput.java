@@ -179,6 +179,75 @@ class ITHostileInput {
     assertThat(replaced("events") - replacedBefore).isEqualTo(10);
   }
 
+  /**
+   * M15's trace links: a destination is text (unstorable escapes replaced), an id is not (anything
+   * but 1-64 letters, digits, '_' and '-' is a 400 naming the field, nothing enqueued).
+   */
+  @Test
+  void eventsTraceLinksTakeStorableDestinationsAndRefuseIdsThatAreNotIds() {
+    List<EventBatch> earlier = mine();
+    String span = "\"duration_ms\": 3.4}";
+    HttpResponse<String> ok =
+        events(
+            Payloads.valid(Instant.now())
+                .replace(
+                    span,
+                    "\"duration_ms\": 3.4, \"id\": \"53995c3f42cd8ad8\", \"parent_id\": \"a1b2c3\","
+                        + " \"destination\": \""
+                        + UNSTORABLE
+                        + ODD_JSON
+                        + "\", \"outcome\": \"success\"}"));
+    assertThat(ok.statusCode()).as(ok.body()).isEqualTo(202);
+    io.upbeat.events.Span stored = newSince(earlier).transactions().getFirst().spans().getFirst();
+    assertThat(stored.destination()).isEqualTo(STORED + ODD);
+    assertThat(stored.id()).isEqualTo("53995c3f42cd8ad8");
+
+    List<EventBatch> before = mine();
+    String huge = "f".repeat(100_000);
+    for (String[] bad :
+        new String[][] {
+          {
+            "\"trace_id\": \"0af7651916cd43dd8448eb211c80319c\"",
+            "\"trace_id\": \"" + huge + "\"",
+            "transactions[0].trace_id"
+          },
+          {"\"id\": \"a1b2c3\"", "\"id\": \"a1\\u0000\"", "transactions[0].id"},
+          {
+            "\"id\": \"a1b2c3\"",
+            "\"id\": \"a1b2c3\", \"parent_id\": \"\\ud800\"",
+            "transactions[0].parent_id"
+          },
+          {
+            "\"transaction_id\": \"a1b2c3\"",
+            "\"transaction_id\": \"a1b2c3\", \"trace_id\": \"0AF7 651\"",
+            "errors[0].trace_id"
+          },
+          {
+            "\"transaction_id\": \"a1b2c3\"",
+            "\"transaction_id\": \"a1b2c3\", \"parent_id\": \"\"",
+            "errors[0].parent_id"
+          },
+          {
+            span,
+            "\"duration_ms\": 3.4, \"outcome\": \"\\u0000\"}",
+            "transactions[0].spans[0].outcome"
+          },
+          {span, "\"duration_ms\": 3.4, \"id\": \"" + huge + "\"}", "transactions[0].spans[0].id"},
+          {
+            span,
+            "\"duration_ms\": 3.4, \"destination\": \"" + huge + "\"}",
+            "transactions[0].spans[0].destination"
+          }
+        }) {
+      HttpResponse<String> r = events(Payloads.valid(Instant.now()).replace(bad[0], bad[1]));
+      assertThat(r.statusCode()).as(bad[2]).isEqualTo(400);
+      assertThat(r.body())
+          .contains("\"error\":\"invalid_payload\"")
+          .contains("\"field\":\"" + bad[2] + "\"");
+    }
+    assertThat(mine()).hasSameSizeAs(before);
+  }
+
   @Test
   void eventsRefuseMalformedBytesAndEnqueueNothing() {
     int before = mine().size();

@@ -11,6 +11,7 @@ import io.upbeat.intake.publish.EventSink;
 import io.upbeat.intake.publish.GroupCommitPublisher;
 import io.upbeat.intake.publish.PublisherMetrics;
 import io.upbeat.intake.ratelimit.AppRateLimiter;
+import io.upbeat.intake.sample.TraceSampler;
 import io.upbeat.intake.validate.IntakeLimits;
 import io.upbeat.intake.validate.PayloadParser;
 import io.upbeat.intake.validate.RequestBudget;
@@ -68,9 +69,15 @@ class IntakeConfiguration {
     return new EventSink(rateLimiter, publisher::publish, topics, scrubbing::forApp, meters);
   }
 
+  /** The keep-in-full decision for traces, shared by every receiver. */
   @Bean
-  PayloadParser payloadParser(IntakeLimits limits) {
-    return new PayloadParser(limits);
+  TraceSampler traceSampler(IntakeProperties properties) {
+    return properties.samples().toSampler();
+  }
+
+  @Bean
+  PayloadParser payloadParser(IntakeLimits limits, TraceSampler sampler) {
+    return new PayloadParser(limits, sampler);
   }
 
   @Bean

@@ -1,5 +1,6 @@
 package io.upbeat.intake.config;
 
+import io.upbeat.intake.sample.TraceSampler;
 import io.upbeat.intake.validate.IntakeLimits;
 import io.upbeat.intake.validate.RequestBudget;
 import java.time.Duration;
@@ -20,7 +21,20 @@ public record IntakeProperties(
     @DefaultValue("20000") double eventsPerSecondPerApp,
     @DefaultValue Publish publish,
     @DefaultValue Budget budget,
+    @DefaultValue Samples samples,
     String instanceId) {
+
+  /**
+   * Which transactions of third-party agents and plain {@code /v1/events} are also sent in full.
+   *
+   * @param traceRate the share of traces kept whole, 0 to 1, decided by the trace id alone (see
+   *     {@link TraceSampler}); every intake instance must have the same
+   */
+  public record Samples(@DefaultValue("0.1") double traceRate) {
+    TraceSampler toSampler() {
+      return new TraceSampler(traceRate);
+    }
+  }
 
   /**
    * What one request may cost beyond its size; see {@link RequestBudget}.

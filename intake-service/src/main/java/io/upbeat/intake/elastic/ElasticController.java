@@ -6,6 +6,7 @@ import io.upbeat.intake.http.AbandonedUploads;
 import io.upbeat.intake.publish.EventSink;
 import io.upbeat.intake.publish.IdempotencyKey;
 import io.upbeat.intake.ratelimit.AppRateLimiter;
+import io.upbeat.intake.sample.TraceSampler;
 import io.upbeat.intake.validate.DeadlineInputStream;
 import io.upbeat.intake.validate.IntakeLimits;
 import io.upbeat.intake.validate.LimitedInputStream;
@@ -65,9 +66,10 @@ class ElasticController {
       IntakeLimits limits,
       RequestBudget budget,
       Clock clock,
+      TraceSampler sampler,
       MeterRegistry meters) {
     this.tokens = tokens;
-    this.reader = new ElasticEventReader(limits);
+    this.reader = new ElasticEventReader(limits, sampler);
     this.sink = sink;
     this.limits = limits;
     this.budget = budget;

@@ -6,7 +6,9 @@ import io.upbeat.events.ExceptionInfo;
 import io.upbeat.events.ServiceInfo;
 import io.upbeat.events.Span;
 import io.upbeat.events.StackFrame;
+import io.upbeat.events.TraceIds;
 import io.upbeat.events.TransactionEvent;
+import io.upbeat.intake.sample.TraceSampler;
 import io.upbeat.intake.validate.BodyTooLargeException;
 import io.upbeat.intake.validate.IntakeLimits;
 import io.upbeat.intake.validate.MalformedTextException;
@@ -44,8 +46,13 @@ final class ElasticEventReader {
   /** One event line at most; a larger one is skipped ({@link Skip#EVENT_TOO_LARGE}). */
   static final int MAX_LINE_BYTES = 1024 * 1024;
 
-  /** Transactions per name and request also kept in full, with their spans, as examples. */
+  /**
+   * Transactions without a trace id kept in full per name and request, with their spans, as
+   * examples; those with one are kept by {@link TraceSampler}.
+   */
   static final int SAMPLES_PER_NAME = 3;
+
+  private static final int MAX_DESTINATION_CHARS = 256;
 
   private static final int MAX_NAME_CHARS = 1024;
   private static final int MAX_TYPE_CHARS = 64;
@@ -56,9 +63,15 @@ final class ElasticEventReader {
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .build();
   private final IntakeLimits limits;
+  private final TraceSampler sampler;
 
   ElasticEventReader(IntakeLimits limits) {
+    this(limits, TraceSampler.DEFAULT);
+  }
+
+  ElasticEventReader(IntakeLimits limits, TraceSampler sampler) {
     this.limits = limits;
+    this.sampler = sampler;
   }
 
   /**
@@ -87,7 +100,15 @@ final class ElasticEventReader {
 
   /** A span read from its line, waiting for its transaction. */
   private record PendingSpan(
-      String name, String type, long startMicros, Double relativeStartMs, double durationMs) {}
+      String name,
+      String type,
+      long startMicros,
+      Double relativeStartMs,
+      double durationMs,
+      String id,
+      String parentId,
+      String destination,
+      String outcome) {}
 
   /** One request's reading state. */
   private final class Run {
@@ -139,11 +160,11 @@ final class ElasticEventReader {
       }
       List<TransactionEvent> counted = new ArrayList<>(transactions.size());
       List<TransactionEvent> samples = new ArrayList<>();
-      Map<String, Integer> samplesByName = new HashMap<>();
+      TraceSampler.Choice choice = sampler.perRequest(SAMPLES_PER_NAME);
       for (PendingTransaction t : transactions) {
         TransactionEvent event = withSpans(t);
         counted.add(event);
-        if (samplesByName.merge(event.name(), 1, Integer::sum) <= SAMPLES_PER_NAME) {
+        if (choice.keeps(event)) {
           samples.add(event);
         }
       }
@@ -268,10 +289,11 @@ final class ElasticEventReader {
         skip(Skip.TIMESTAMP_OUT_OF_RANGE);
         return;
       }
+      JsonNode sampled = t.get("sampled");
       TransactionEvent event =
           new TransactionEvent(
-              text(t.get("id"), limits.maxStringChars()),
-              text(t.get("trace_id"), limits.maxStringChars()),
+              id(t.get("id")),
+              id(t.get("trace_id")),
               name,
               type,
               at,
@@ -279,7 +301,9 @@ final class ElasticEventReader {
               text(t.get("result"), limits.maxStringChars()),
               text(t.get("outcome"), limits.maxStringChars()),
               List.of(),
-              context(t.get("context")));
+              context(t.get("context")),
+              id(t.get("parent_id")),
+              sampled != null && sampled.isBoolean() ? sampled.booleanValue() : null);
       transactions.add(new PendingTransaction(event, micros));
     }
 
@@ -297,12 +321,13 @@ final class ElasticEventReader {
         skip(Skip.INVALID_EVENT);
         return;
       }
-      String type = text(s.get("type"), MAX_TYPE_CHARS);
+      String kind = text(s.get("type"), MAX_TYPE_CHARS);
       String subtype = text(s.get("subtype"), MAX_TYPE_CHARS);
       String action = text(s.get("action"), MAX_TYPE_CHARS);
-      if (type != null && subtype != null) {
+      String type = kind;
+      if (kind != null && subtype != null) {
         type =
-            truncate(type + "." + subtype + (action == null ? "" : "." + action), MAX_TYPE_CHARS);
+            truncate(kind + "." + subtype + (action == null ? "" : "." + action), MAX_TYPE_CHARS);
       }
       spansByTransaction
           .computeIfAbsent(transactionId, k -> new ArrayList<>())
@@ -312,7 +337,11 @@ final class ElasticEventReader {
                   type,
                   micros == null ? 0 : micros,
                   relative,
-                  Math.min(duration, 86_400_000)));
+                  Math.min(duration, 86_400_000),
+                  id(s.get("id")),
+                  id(s.get("parent_id")),
+                  destination(s.path("context"), kind, subtype),
+                  outcome(s.get("outcome"))));
     }
 
     /** The transaction with the spans of the request that name it, in start order. */
@@ -329,24 +358,22 @@ final class ElasticEventReader {
                 ? s.relativeStartMs()
                 : (s.startMicros() - p.startMicros()) / 1000.0;
         spans.add(
-            new Span(s.name(), s.type(), Math.min(Math.max(0, start), 86_400_000), s.durationMs()));
+            new Span(
+                s.name(),
+                s.type(),
+                Math.min(Math.max(0, start), 86_400_000),
+                s.durationMs(),
+                s.id(),
+                s.parentId(),
+                s.destination(),
+                s.outcome()));
       }
       spans.sort(Comparator.comparingDouble(Span::startMs));
       if (spans.size() > limits.maxSpans()) {
         skip(Skip.TOO_MANY_SPANS, spans.size() - limits.maxSpans());
         spans = spans.subList(0, limits.maxSpans());
       }
-      return new TransactionEvent(
-          t.id(),
-          t.traceId(),
-          t.name(),
-          t.type(),
-          t.timestamp(),
-          t.durationMs(),
-          t.result(),
-          t.outcome(),
-          spans,
-          t.contextJson());
+      return t.withText(t.name(), spans, t.contextJson());
     }
 
     private void error(JsonNode e) {
@@ -388,7 +415,7 @@ final class ElasticEventReader {
           new ErrorEvent(
               text(e.get("id"), limits.maxStringChars()),
               at,
-              text(e.get("transaction_id"), limits.maxStringChars()),
+              id(e.get("transaction_id")),
               text(e.path("transaction").get("name"), MAX_NAME_CHARS),
               level == null ? "error" : level,
               text(e.get("culprit"), limits.maxStringChars()),
@@ -397,7 +424,9 @@ final class ElasticEventReader {
               context(
                   e.get("context") instanceof tools.jackson.databind.node.ObjectNode c
                       ? ElasticContext.canonical(c)
-                      : null)));
+                      : null),
+              id(e.get("trace_id")),
+              id(e.get("parent_id"))));
     }
 
     /**
@@ -491,6 +520,40 @@ final class ElasticEventReader {
           : new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
     }
 
+    /** An id linking a trace's parts, or null when absent or not one ({@link TraceIds}). */
+    private String id(JsonNode node) {
+      return node != null && node.isString() ? TraceIds.orNull(node.stringValue()) : null;
+    }
+
+    /**
+     * Where an exit span went: {@code context.destination}'s {@code address:port} (the address
+     * alone without a port), else {@code context.service.target}'s name or type; for a database
+     * span, the database system ({@code service.target.type}, else the subtype), as OpenTelemetry
+     * spans give it.
+     */
+    private String destination(JsonNode context, String kind, String subtype) {
+      JsonNode target = context.path("service").path("target");
+      if (kind != null && (kind.equals("db") || kind.startsWith("db."))) {
+        // Agents send the subtype apart, or the whole type dotted ("db.postgresql.query").
+        String system = nonEmpty(text(target.get("type"), MAX_DESTINATION_CHARS));
+        if (system == null && subtype == null && kind.length() > 3) {
+          int dot = kind.indexOf('.', 3);
+          subtype = dot < 0 ? kind.substring(3) : kind.substring(3, dot);
+        }
+        return system != null ? system : nonEmpty(subtype);
+      }
+      JsonNode destination = context.path("destination");
+      String address = text(destination.get("address"), MAX_DESTINATION_CHARS);
+      if (address != null && !address.isEmpty()) {
+        JsonNode port = destination.get("port");
+        return port != null && port.isIntegralNumber() && port.canConvertToInt()
+            ? truncate(address + ":" + port.intValue(), MAX_DESTINATION_CHARS)
+            : address;
+      }
+      String name = nonEmpty(text(target.get("name"), MAX_DESTINATION_CHARS));
+      return name != null ? name : nonEmpty(text(target.get("type"), MAX_DESTINATION_CHARS));
+    }
+
     /** A string value, cut at {@code maxChars}; null for anything else. */
     private String text(JsonNode node, int maxChars) {
       return node != null && node.isString()
@@ -539,6 +602,21 @@ final class ElasticEventReader {
     }
     double v = node.doubleValue();
     return Double.isFinite(v) && v >= 0 ? v : null;
+  }
+
+  private static String nonEmpty(String s) {
+    return s == null || s.isEmpty() ? null : s;
+  }
+
+  /** Elastic's span outcome, when it is one of Upbeat's. */
+  private static String outcome(JsonNode node) {
+    if (node == null || !node.isString()) {
+      return null;
+    }
+    return switch (node.stringValue()) {
+      case "success", "failure", "unknown" -> node.stringValue();
+      default -> null;
+    };
   }
 
   private static String truncate(String s, int maxChars) {

@@ -136,7 +136,8 @@ class EventsController {
               List.of(),
               u.retryAfter());
     }
-    int transactions = batch.transactions().size() + batch.samples().size();
+    // The request's own: a transaction kept in full is in the batch twice (counted, and a sample).
+    int transactions = ((ParseOutcome.Valid) outcome).transactions();
     metrics.accepted(transactions, batch.errors().size(), batch.metrics().size());
     return ResponseEntity.status(HttpStatus.ACCEPTED)
         .body(

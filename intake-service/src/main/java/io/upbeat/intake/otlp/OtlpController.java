@@ -17,6 +17,7 @@ import io.upbeat.intake.http.AbandonedUploads;
 import io.upbeat.intake.otlp.OtlpResponses.Format;
 import io.upbeat.intake.publish.EventSink;
 import io.upbeat.intake.publish.IdempotencyKey;
+import io.upbeat.intake.sample.TraceSampler;
 import io.upbeat.intake.validate.BodyTooLargeException;
 import io.upbeat.intake.validate.DeadlineInputStream;
 import io.upbeat.intake.validate.IntakeLimits;
@@ -67,13 +68,14 @@ class OtlpController {
       IntakeLimits limits,
       RequestBudget budget,
       Clock clock,
+      TraceSampler sampler,
       MeterRegistry meters) {
     this.tokens = tokens;
     this.sink = sink;
     this.limits = limits;
     this.budget = budget;
     this.clock = clock;
-    this.mapper = new OtlpMapper(limits);
+    this.mapper = new OtlpMapper(limits, sampler);
     this.metrics = new OtlpMetrics(meters);
   }
 

@@ -14,7 +14,9 @@ import io.upbeat.events.ErrorEvent;
 import io.upbeat.events.ExceptionInfo;
 import io.upbeat.events.OrphanSpan;
 import io.upbeat.events.ServiceInfo;
+import io.upbeat.events.TraceIds;
 import io.upbeat.events.TransactionEvent;
+import io.upbeat.intake.sample.TraceSampler;
 import io.upbeat.intake.validate.IntakeLimits;
 import io.upbeat.intake.validate.ServiceName;
 import java.io.StringWriter;
@@ -55,8 +57,13 @@ import tools.jackson.core.json.JsonFactory;
  * <p>Thread-safe; one instance serves every request.
  */
 final class OtlpMapper {
-  /** Transactions of each name per request also sent in full (with spans) as samples. */
+  /**
+   * Transactions without a trace id sent in full (with spans) as samples, per name and request;
+   * those with one are chosen by {@link TraceSampler}.
+   */
   static final int SAMPLES_PER_NAME = 10;
+
+  private static final int MAX_DESTINATION_CHARS = 256;
 
   private static final int SPAN_FLAGS_REMOTE = 0x300;
   private static final int MAX_PARENT_HOPS = 128;
@@ -65,9 +72,15 @@ final class OtlpMapper {
   private static final JsonFactory JSON = new JsonFactory();
 
   private final IntakeLimits limits;
+  private final TraceSampler sampler;
 
   OtlpMapper(IntakeLimits limits) {
+    this(limits, TraceSampler.DEFAULT);
+  }
+
+  OtlpMapper(IntakeLimits limits, TraceSampler sampler) {
     this.limits = limits;
+    this.sampler = sampler;
   }
 
   /** One service's events of a request. */
@@ -77,10 +90,11 @@ final class OtlpMapper {
     final List<TransactionEvent> samples = new ArrayList<>();
     final List<ErrorEvent> errors = new ArrayList<>();
     final List<OrphanSpan> orphans = new ArrayList<>();
-    private final Map<String, Integer> sampledPerName = new HashMap<>();
+    private final TraceSampler.Choice samplesChoice;
 
-    ServiceEvents(ServiceInfo service) {
+    ServiceEvents(ServiceInfo service, TraceSampler.Choice samplesChoice) {
       this.service = service;
+      this.samplesChoice = samplesChoice;
     }
 
     int events() {
@@ -122,7 +136,8 @@ final class OtlpMapper {
 
     ServiceEvents service(Resource resource) {
       ServiceInfo s = serviceInfo(Attributes.of(resource.getAttributesList()));
-      return services.computeIfAbsent(s, ServiceEvents::new);
+      return services.computeIfAbsent(
+          s, k -> new ServiceEvents(k, sampler.perRequest(SAMPLES_PER_NAME)));
     }
 
     void reject(long n, String reason) {
@@ -245,22 +260,9 @@ final class OtlpMapper {
     for (TransactionBuilder t : transactions.values()) {
       t.event = transaction(t);
       ServiceEvents s = t.service;
-      // Counted once, without details; the first of each name also in full as a sample.
-      s.transactions.add(
-          new TransactionEvent(
-              t.event.id(),
-              t.event.traceId(),
-              t.event.name(),
-              t.event.type(),
-              t.event.timestamp(),
-              t.event.durationMs(),
-              t.event.result(),
-              t.event.outcome(),
-              List.of(),
-              null));
-      int sampled = s.sampledPerName.merge(t.event.name(), 1, Integer::sum);
-      if (sampled <= SAMPLES_PER_NAME
-          || ("failure".equals(t.event.outcome()) && sampled <= 2 * SAMPLES_PER_NAME)) {
+      // Counted once, without details; also in full as a sample when its trace is kept.
+      s.transactions.add(t.event.withoutDetails());
+      if (s.samplesChoice.keeps(t.event)) {
         s.samples.add(t.event);
       }
     }
@@ -302,7 +304,9 @@ final class OtlpMapper {
                     "error",
                     n.traceId,
                     n.spanId,
-                    t == null ? n.attributes : t.node.attributes));
+                    t == null ? n.attributes : t.node.attributes,
+                    TraceIds.orNull(n.traceId),
+                    TraceIds.orNull(n.spanId)));
       }
     }
     return run.result();
@@ -343,7 +347,15 @@ final class OtlpMapper {
             n.traceId,
             at.parentId,
             instant(n.span.getStartTimeUnixNano()),
-            new io.upbeat.events.Span(s.name(), s.type(), null, s.durationMs())));
+            new io.upbeat.events.Span(
+                s.name(),
+                s.type(),
+                null,
+                s.durationMs(),
+                s.id(),
+                s.parentId(),
+                s.destination(),
+                s.outcome())));
   }
 
   /** The transaction a child span descends from, following parents within the request. */
@@ -394,8 +406,8 @@ final class OtlpMapper {
     String result =
         status != null && status >= 100 && status <= 599 ? "HTTP " + status / 100 + "xx" : null;
     return new TransactionEvent(
-        t.node.spanId,
-        t.node.traceId,
+        TraceIds.orNull(t.node.spanId),
+        TraceIds.orNull(t.node.traceId),
         cut(name, 1024),
         type,
         instant(span.getStartTimeUnixNano()),
@@ -403,7 +415,9 @@ final class OtlpMapper {
         result,
         outcome(span, status),
         t.spans,
-        transactionContext(a, method));
+        transactionContext(a, method),
+        TraceIds.orNull(t.node.parentId),
+        null);
   }
 
   /**
@@ -476,7 +490,34 @@ final class OtlpMapper {
         cut(span.getName().isEmpty() ? "unnamed" : span.getName(), 1024),
         cut(type, 64),
         Math.min(start, MAX_DURATION_MS),
-        durationMs(span));
+        durationMs(span),
+        TraceIds.orNull(n.spanId),
+        TraceIds.orNull(n.parentId),
+        destination(a, db),
+        outcome(span, a.integer("http.response.status_code", "http.status_code")));
+  }
+
+  /**
+   * Where a span went: for a database span its system ({@code db.system.name}, else {@code
+   * db.system}); else {@code server.address} and {@code server.port}, else the older {@code
+   * net.peer.name} and {@code net.peer.port}, as {@code host:port} (the host alone without a port),
+   * else {@code peer.service}; null when none is set.
+   */
+  static String destination(Attributes a, String dbSystem) {
+    if (dbSystem != null) {
+      return dbSystem.isEmpty() ? null : cut(dbSystem.toLowerCase(Locale.ROOT), 64);
+    }
+    String host = a.string("server.address");
+    Long port = host != null ? a.integer("server.port") : null;
+    if (host == null) {
+      host = a.string("net.peer.name");
+      port = host != null ? a.integer("net.peer.port") : null;
+    }
+    if (host != null && !host.isEmpty()) {
+      return cut(port == null ? host : host + ":" + port, MAX_DESTINATION_CHARS);
+    }
+    String peer = a.string("peer.service");
+    return peer == null || peer.isEmpty() ? null : cut(peer, MAX_DESTINATION_CHARS);
   }
 
   // ---------------------------------------------------------------- logs
@@ -501,6 +542,8 @@ final class OtlpMapper {
           if (service == null) {
             service = run.service(rl.getResource());
           }
+          String traceId = r.getTraceId().isEmpty() ? null : hex(r.getTraceId().toByteArray());
+          String spanId = r.getSpanId().isEmpty() ? null : hex(r.getSpanId().toByteArray());
           service.errors.add(
               error(
                   a,
@@ -508,9 +551,11 @@ final class OtlpMapper {
                   null,
                   null,
                   level(r),
-                  r.getTraceId().isEmpty() ? null : hex(r.getTraceId().toByteArray()),
-                  r.getSpanId().isEmpty() ? null : hex(r.getSpanId().toByteArray()),
-                  a));
+                  traceId,
+                  spanId,
+                  a,
+                  TraceIds.orNull(traceId),
+                  TraceIds.orNull(spanId)));
         }
       }
     }
@@ -536,9 +581,11 @@ final class OtlpMapper {
       String transactionId,
       String transactionName,
       String level,
+      String contextTraceId,
+      String contextSpanId,
+      Attributes where,
       String traceId,
-      String spanId,
-      Attributes where) {
+      String parentId) {
     ExceptionInfo exception =
         JavaStackTrace.parse(
             a.string("exception.stacktrace"),
@@ -556,7 +603,9 @@ final class OtlpMapper {
         null,
         exception,
         null,
-        errorContext(traceId, spanId, where));
+        errorContext(contextTraceId, contextSpanId, where),
+        traceId,
+        parentId);
   }
 
   /**

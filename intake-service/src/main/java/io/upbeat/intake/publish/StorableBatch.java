@@ -94,13 +94,24 @@ final class StorableBatch {
             text(e.result()),
             text(e.outcome()),
             CopyOnChange.map(e.spans(), this::span),
-            json(e.contextJson()));
+            json(e.contextJson()),
+            text(e.parentId()),
+            e.sampled());
     return replaced == before ? e : t;
   }
 
   private Span span(Span s) {
     int before = replaced;
-    Span t = new Span(text(s.name()), text(s.type()), s.startMs(), s.durationMs());
+    Span t =
+        new Span(
+            text(s.name()),
+            text(s.type()),
+            s.startMs(),
+            s.durationMs(),
+            text(s.id()),
+            text(s.parentId()),
+            text(s.destination()),
+            text(s.outcome()));
     return replaced == before ? s : t;
   }
 
@@ -116,7 +127,9 @@ final class StorableBatch {
             text(e.culprit()),
             exception(e.exception()),
             CopyOnChange.map(e.fingerprint(), this::text),
-            json(e.contextJson()));
+            json(e.contextJson()),
+            text(e.traceId()),
+            text(e.parentId()));
     return replaced == before ? e : t;
   }
 

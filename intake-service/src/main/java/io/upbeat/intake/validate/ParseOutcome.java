@@ -6,8 +6,13 @@ import java.util.List;
 
 /** The result of reading one intake request body. */
 public sealed interface ParseOutcome {
-  /** Every event is valid; nothing has been enqueued yet. */
-  record Valid(EventBatch batch) implements ParseOutcome {}
+  /**
+   * Every event is valid; nothing has been enqueued yet.
+   *
+   * @param transactions the transactions the request held (a transaction kept in full is in the
+   *     batch twice, counted and as a sample, and here once)
+   */
+  record Valid(EventBatch batch, int transactions) implements ParseOutcome {}
 
   /** Not one JSON document (syntax, encoding, duplicate keys, trailing data, empty). */
   record InvalidJson(String message) implements ParseOutcome {}

@@ -7,8 +7,10 @@ import io.upbeat.events.Rfc3339;
 import io.upbeat.events.ServiceInfo;
 import io.upbeat.events.Span;
 import io.upbeat.events.StackFrame;
+import io.upbeat.events.TraceIds;
 import io.upbeat.events.TransactionEvent;
 import io.upbeat.events.TransactionMetric;
+import io.upbeat.intake.sample.TraceSampler;
 import io.upbeat.metrics.LatencySketch;
 import io.upbeat.support.web.ErrorBody;
 import java.io.ByteArrayOutputStream;
@@ -53,10 +55,24 @@ public final class PayloadParser {
   private final JsonFactory contextJson =
       JsonFactory.builder().rootValueSeparator((String) null).build();
 
-  private final IntakeLimits limits;
+  /** A span's destination: {@code host:port}, or a database system. */
+  private static final int MAX_DESTINATION_CHARS = 256;
 
+  private final IntakeLimits limits;
+  private final TraceSampler sampler;
+
+  /** A parser that keeps the default share of traces ({@link TraceSampler#DEFAULT}). */
   public PayloadParser(IntakeLimits limits) {
+    this(limits, TraceSampler.DEFAULT);
+  }
+
+  /**
+   * @param sampler which full transactions (not an aggregating agent's samples) are also sent in
+   *     full as samples
+   */
+  public PayloadParser(IntakeLimits limits, TraceSampler sampler) {
     this.limits = limits;
+    this.sampler = sampler;
   }
 
   /**
@@ -80,7 +96,7 @@ public final class PayloadParser {
         return new ParseOutcome.InvalidJson("The request body has data after the JSON value.");
       }
       if (run.problems.isEmpty()) {
-        return new ParseOutcome.Valid(batch);
+        return new ParseOutcome.Valid(batch, run.transactionsRead);
       }
       return new ParseOutcome.InvalidPayload(List.copyOf(run.problems));
     } catch (TooManyEvents e) {
@@ -108,6 +124,7 @@ public final class PayloadParser {
     private final Instant newest;
     private final List<ErrorBody.Detail> problems = new ArrayList<>();
     private int events;
+    private int transactionsRead;
 
     /**
      * Every {@code context} of the request is copied through this one writer, value after value,
@@ -158,8 +175,18 @@ public final class PayloadParser {
                     count();
                     boolean[] aggregated = {false};
                     TransactionEvent t = transaction(q, path, aggregated);
-                    if (t != null) {
-                      (aggregated[0] ? samples : transactions).add(t);
+                    if (t == null) {
+                      return;
+                    }
+                    transactionsRead++;
+                    if (aggregated[0]) {
+                      samples.add(t); // the agent chose it, at the trace's root
+                    } else if (t.traceId() != null && sampler.keeps(t.traceId())) {
+                      // Counted once without its details, and kept in full as a sample.
+                      transactions.add(t.withoutDetails());
+                      samples.add(t);
+                    } else {
+                      transactions.add(t);
                     }
                   });
           case "transaction_metrics" ->
@@ -264,6 +291,8 @@ public final class PayloadParser {
       int before = problems.size();
       String id = null;
       String traceId = null;
+      String parentId = null;
+      Boolean sampled = null;
       String name = null;
       String type = null;
       Instant timestamp = null;
@@ -277,8 +306,10 @@ public final class PayloadParser {
         p.nextToken();
         JsonPath at = path.field(field);
         switch (field) {
-          case "id" -> id = string(p, at, limits.maxStringChars());
-          case "trace_id" -> traceId = string(p, at, limits.maxStringChars());
+          case "id" -> id = id(p, at);
+          case "trace_id" -> traceId = id(p, at);
+          case "parent_id" -> parentId = id(p, at);
+          case "sampled" -> sampled = bool(p, at);
           case "name" -> name = string(p, at, 1024);
           case "type" -> type = string(p, at, 64);
           case "timestamp" -> timestamp = timestamp(p, at);
@@ -301,7 +332,8 @@ public final class PayloadParser {
         return null;
       }
       return new TransactionEvent(
-          id, traceId, name, type, timestamp, duration, result, outcome, spans, context);
+          id, traceId, name, type, timestamp, duration, result, outcome, spans, context, parentId,
+          sampled);
     }
 
     /**
@@ -403,6 +435,10 @@ public final class PayloadParser {
             String type = null;
             Double start = null;
             Double duration = null;
+            String id = null;
+            String parentId = null;
+            String destination = null;
+            String outcome = null;
             while (q.nextToken() == JsonToken.PROPERTY_NAME) {
               String field = q.currentName();
               q.nextToken();
@@ -412,10 +448,17 @@ public final class PayloadParser {
                 case "type" -> type = string(q, f, 64);
                 case "start_ms" -> start = number(q, f, 0, 86_400_000);
                 case "duration_ms" -> duration = number(q, f, 0, 86_400_000);
+                case "id" -> id = id(q, f);
+                case "parent_id" -> parentId = id(q, f);
+                case "destination" -> {
+                  destination = string(q, f, MAX_DESTINATION_CHARS);
+                  nonEmpty(at, "destination", destination);
+                }
+                case "outcome" -> outcome = outcome(q, f);
                 default -> q.skipChildren();
               }
             }
-            spans.add(new Span(name, type, start, duration));
+            spans.add(new Span(name, type, start, duration, id, parentId, destination, outcome));
           });
       return spans;
     }
@@ -434,6 +477,8 @@ public final class PayloadParser {
       ExceptionInfo exception = null;
       List<String> fingerprint = null;
       String context = null;
+      String traceId = null;
+      String parentId = null;
       while (p.nextToken() == JsonToken.PROPERTY_NAME) {
         String field = p.currentName();
         p.nextToken();
@@ -441,7 +486,9 @@ public final class PayloadParser {
         switch (field) {
           case "id" -> id = string(p, at, limits.maxStringChars());
           case "timestamp" -> timestamp = timestamp(p, at);
-          case "transaction_id" -> transactionId = string(p, at, limits.maxStringChars());
+          case "transaction_id" -> transactionId = id(p, at);
+          case "trace_id" -> traceId = id(p, at);
+          case "parent_id" -> parentId = id(p, at);
           case "transaction_name" -> transactionName = string(p, at, 1024);
           case "level" -> level = string(p, at, 64);
           case "culprit" -> culprit = string(p, at, limits.maxStringChars());
@@ -467,7 +514,9 @@ public final class PayloadParser {
           culprit,
           exception,
           fingerprint,
-          context);
+          context,
+          traceId,
+          parentId);
     }
 
     ExceptionInfo exception(JsonParser p, JsonPath path, int depth) {
@@ -649,15 +698,70 @@ public final class PayloadParser {
       return v;
     }
 
-    /** A string of at most {@code maxChars}, which may exceed the general string limit. */
-    String rawString(JsonParser p, JsonPath path, int maxChars) {
+    /**
+     * Whether the current value is a string: null (absent) is not, and reports nothing; any other
+     * value is reported and skipped.
+     */
+    private boolean isString(JsonParser p, JsonPath path) {
       JsonToken t = p.currentToken();
       if (t == JsonToken.VALUE_NULL) {
-        return null;
+        return false;
       }
       if (t != JsonToken.VALUE_STRING) {
         p.skipChildren();
         problem(path, "must be a string");
+        return false;
+      }
+      return true;
+    }
+
+    /** An id linking a trace's parts ({@link TraceIds}), or null when absent. */
+    String id(JsonParser p, JsonPath path) {
+      if (!isString(p, path)) {
+        return null;
+      }
+      // Longer than any id: refused without materializing it (a 100 KB "id" costs no copy).
+      if (p.getStringLength() > TraceIds.MAX_CHARS) {
+        problem(path, TraceIds.RULE);
+        return null;
+      }
+      String s = p.getString();
+      if (!TraceIds.isValid(s)) {
+        problem(path, TraceIds.RULE);
+        return null;
+      }
+      return s;
+    }
+
+    /** A span's outcome: {@code success}, {@code failure} or {@code unknown}; null when absent. */
+    String outcome(JsonParser p, JsonPath path) {
+      JsonToken t = p.currentToken();
+      if (t == JsonToken.VALUE_NULL) {
+        return null;
+      }
+      if (t == JsonToken.VALUE_STRING) {
+        switch (p.getString()) {
+          case "success" -> {
+            return "success";
+          }
+          case "failure" -> {
+            return "failure";
+          }
+          case "unknown" -> {
+            return "unknown";
+          }
+          default -> {}
+        }
+      } else {
+        p.skipChildren();
+      }
+      problem(path, "must be one of success, failure, unknown");
+      return null;
+    }
+
+    /** A string of at most {@code maxChars}, which may exceed the general string limit. */
+    String rawString(JsonParser p, JsonPath path, int maxChars) {
+      if (!isString(p, path)) {
         return null;
       }
       String s = p.getString();

@@ -7,6 +7,7 @@ import io.upbeat.events.EventBatch;
 import io.upbeat.events.ExceptionInfo;
 import io.upbeat.events.StackFrame;
 import io.upbeat.events.TransactionEvent;
+import io.upbeat.intake.sample.TraceSampler;
 import io.upbeat.intake.validate.IntakeLimits;
 import io.upbeat.intake.validate.LimitedInputStream;
 import io.upbeat.support.web.ErrorCode;
@@ -36,7 +37,9 @@ class ElasticEventReaderTest {
       "system":{"detected_hostname":"web-1"}}}""";
 
   private final UUID app = UUID.randomUUID();
-  private final ElasticEventReader reader = new ElasticEventReader(IntakeLimits.DEFAULTS);
+  // Every trace kept in full, so each test sees its samples; the rate's own test chooses its own.
+  private final ElasticEventReader reader =
+      new ElasticEventReader(IntakeLimits.DEFAULTS, new TraceSampler(1));
 
   @Test
   void mapsWhatTheRealJavaAgentSent() throws IOException {
@@ -72,12 +75,23 @@ class ElasticEventReaderTest {
     assertThat(user.spans().getFirst().type()).isEqualTo("db.h2.query");
     assertThat(user.spans().getFirst().durationMs()).isEqualTo(319.77);
     assertThat(user.spans().getFirst().startMs()).isCloseTo(163.932, within());
-    // Every transaction is counted; the first few per name are also kept as examples.
+    // Every transaction is counted; those of kept traces (all, here) also as examples.
     assertThat(batch.samples()).hasSize(3);
+    // Trace links: the transaction is a root; its span names its parent and where it went.
+    assertThat(user.id()).isEqualTo("59098ed10f57cd77");
+    assertThat(user.parentId()).isNull();
+    assertThat(user.sampled()).isTrue();
+    io.upbeat.events.Span query = user.spans().getFirst();
+    assertThat(query.id()).isEqualTo("8e4e2c39fdd6085a");
+    assertThat(query.parentId()).isEqualTo("59098ed10f57cd77");
+    assertThat(query.destination()).isEqualTo("h2");
+    assertThat(query.outcome()).isEqualTo("success");
 
     ErrorEvent error = batch.errors().getFirst();
     assertThat(batch.errors()).hasSize(2);
     assertThat(error.transactionId()).isEqualTo("4cb1acc4bdfa0853");
+    assertThat(error.traceId()).isEqualTo("07ee39148c7a03f998ee8f3f8ce7deae");
+    assertThat(error.parentId()).isEqualTo("4cb1acc4bdfa0853");
     assertThat(error.transactionName()).isEqualTo("Shop#discount");
     assertThat(error.culprit())
         .isEqualTo("io.upbeat.example.ShopApplication$Pricing.discount(ShopApplication.java:64)");
@@ -104,6 +118,79 @@ class ElasticEventReaderTest {
     assertThat(context.request().method()).isEqualTo("GET");
     assertThat(context.request().url()).startsWith("http://localhost:").endsWith("/discount");
     assertThat(context.request().headers()).containsEntry("User-Agent", "curl/7.88.1");
+  }
+
+  @Test
+  void exitSpansNameTheirDestinationAndIdsThatAreNotIdsAreDropped() throws IOException {
+    String lines =
+        METADATA
+            + "\n"
+            + """
+            {"transaction":{"id":"t1","trace_id":"0af7651916cd43dd8448eb211c80319c",\
+            "parent_id":"b7ad6b7169203331","sampled":true,"name":"GET /","type":"request",\
+            "duration":10,"timestamp":%1$d}}
+            {"span":{"id":"s1","transaction_id":"t1","parent_id":"t1","name":"GET inventory",\
+            "type":"external","subtype":"http","duration":2,"timestamp":%1$d,"outcome":"failure",\
+            "context":{"destination":{"address":"inventory","port":8080},\
+            "service":{"target":{"type":"http","name":"inventory:8080"}}}}}
+            {"span":{"id":"s2","transaction_id":"t1","parent_id":"s1","name":"publish",\
+            "type":"messaging","subtype":"kafka","duration":1,"timestamp":%1$d,"outcome":"odd",\
+            "context":{"service":{"target":{"type":"kafka","name":"orders"}}}}}
+            {"span":{"id":"s3","transaction_id":"t1","parent_id":"s1","name":"SELECT",\
+            "type":"db","subtype":"postgresql","duration":1,"timestamp":%1$d,\
+            "context":{"destination":{"address":"db","port":5432}}}}
+            {"span":{"id":"not an id","transaction_id":"t1","parent_id":"%2$s","name":"x",\
+            "type":"app","duration":1,"timestamp":%1$d}}
+            {"error":{"timestamp":%1$d,"trace_id":"%2$s","parent_id":"s\\u0000",\
+            "transaction_id":"t1","exception":{"type":"Boom"}}}
+            """
+                .formatted(NOW_MICROS, "x".repeat(100_000));
+    EventBatch batch =
+        read(reader.read(new ByteArrayInputStream(bytes(lines)), app, UUID.randomUUID(), NOW))
+            .batch();
+    TransactionEvent t = batch.samples().getFirst();
+    assertThat(t.parentId()).isEqualTo("b7ad6b7169203331");
+    assertThat(t.sampled()).isTrue();
+    assertThat(t.spans())
+        .extracting(
+            io.upbeat.events.Span::id,
+            io.upbeat.events.Span::parentId,
+            io.upbeat.events.Span::destination,
+            io.upbeat.events.Span::outcome)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("s1", "t1", "inventory:8080", "failure"),
+            org.assertj.core.groups.Tuple.tuple("s2", "s1", "orders", null),
+            org.assertj.core.groups.Tuple.tuple("s3", "s1", "postgresql", null),
+            org.assertj.core.groups.Tuple.tuple(null, null, null, null));
+    ErrorEvent e = batch.errors().getFirst();
+    assertThat(e.transactionId()).isEqualTo("t1");
+    assertThat(e.traceId()).isNull();
+    assertThat(e.parentId()).isNull();
+  }
+
+  @Test
+  void keepsTheTransactionsOfTracesTheSamplerKeeps() throws IOException {
+    TraceSampler sampler = new TraceSampler(0.1);
+    StringBuilder lines = new StringBuilder(METADATA).append('\n');
+    for (int i = 0; i < 500; i++) {
+      lines.append(
+          """
+          {"transaction":{"id":"t%1$d","trace_id":"%2$032x","name":"GET /","type":"request",\
+          "duration":1,"timestamp":%3$d}}
+          """
+              .formatted(i, i * 7919L + 1, NOW_MICROS));
+    }
+    EventBatch batch =
+        read(new ElasticEventReader(IntakeLimits.DEFAULTS, sampler)
+                .read(
+                    new ByteArrayInputStream(bytes(lines.toString())), app, UUID.randomUUID(), NOW))
+            .batch();
+    assertThat(batch.transactions()).hasSize(500);
+    assertThat(batch.samples())
+        .hasSizeBetween(25, 75)
+        .allSatisfy(t -> assertThat(sampler.keeps(t.traceId())).isTrue())
+        .hasSize(
+            (int) batch.transactions().stream().filter(t -> sampler.keeps(t.traceId())).count());
   }
 
   @Test

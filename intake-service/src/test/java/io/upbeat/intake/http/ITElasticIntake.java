@@ -43,7 +43,11 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = "upbeat.intake.events-per-second-per-app=100")
+    properties = {
+      "upbeat.intake.events-per-second-per-app=100",
+      // Every trace kept in full (the default keeps a tenth), so the sample is there to check.
+      "upbeat.intake.samples.trace-rate=1"
+    })
 class ITElasticIntake {
   @RegisterExtension static final LocalStackExtension stack = new LocalStackExtension();
 

@@ -45,7 +45,9 @@ import org.springframework.test.context.DynamicPropertySource;
     properties = {
       "upbeat.intake.limits.max-events=50",
       "upbeat.intake.limits.max-body=64KB",
-      "upbeat.intake.events-per-second-per-app=50"
+      "upbeat.intake.events-per-second-per-app=50",
+      // Every trace kept in full (the default keeps a tenth), so the samples are there to check.
+      "upbeat.intake.samples.trace-rate=1"
     })
 class ITOtlp {
   @RegisterExtension static final LocalStackExtension stack = new LocalStackExtension();

@@ -1,6 +1,7 @@
 package io.upbeat.intake.otlp;
 
 import static io.upbeat.intake.otlp.OtlpFixtures.CONTROLLER;
+import static io.upbeat.intake.otlp.OtlpFixtures.QUERY;
 import static io.upbeat.intake.otlp.OtlpFixtures.SERVER;
 import static io.upbeat.intake.otlp.OtlpFixtures.TRACE;
 import static io.upbeat.intake.otlp.OtlpFixtures.attr;
@@ -17,6 +18,7 @@ import io.opentelemetry.proto.trace.v1.Span;
 import io.upbeat.events.ErrorEvent;
 import io.upbeat.events.ServiceInfo;
 import io.upbeat.events.TransactionEvent;
+import io.upbeat.intake.sample.TraceSampler;
 import io.upbeat.intake.validate.IntakeLimits;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,7 +28,8 @@ import org.junit.jupiter.api.Test;
 
 class OtlpMapperTest {
   private final Instant now = Instant.parse("2026-11-26T10:15:30Z");
-  private final OtlpMapper mapper = new OtlpMapper(IntakeLimits.DEFAULTS);
+  // Every trace kept in full, so each test sees its samples; the rate's own tests choose theirs.
+  private final OtlpMapper mapper = new OtlpMapper(IntakeLimits.DEFAULTS, new TraceSampler(1));
 
   @Test
   void aServerSpanIsATransactionWithItsDescendantsAsSpans() {
@@ -139,7 +142,11 @@ class OtlpMapperTest {
     assertThat(m.services().getFirst().orphans)
         .containsExactly(
             new io.upbeat.events.OrphanSpan(
-                TRACE, SERVER, now, new io.upbeat.events.Span("work", "app", null, 1.0)));
+                TRACE,
+                SERVER,
+                now,
+                new io.upbeat.events.Span(
+                    "work", "app", null, 1.0, CONTROLLER, SERVER, null, "unknown")));
   }
 
   @Test
@@ -176,6 +183,85 @@ class OtlpMapperTest {
     assertThat(e.exception().stacktrace().getFirst().inApp()).isNull(); // the processor decides
     assertThat(e.exception().cause().type()).isEqualTo("java.lang.ArithmeticException");
     assertThat(e.contextJson()).contains(TRACE);
+    // The span current when it was recorded: the first of the two spans that recorded it.
+    assertThat(e.traceId()).isEqualTo(TRACE);
+    assertThat(e.parentId()).isEqualTo(CONTROLLER);
+  }
+
+  @Test
+  void traceLinksAndDestinationsComeFromTheSpans() {
+    String caller = "00f067aa0ba902b7";
+    List<Span> spans = new ArrayList<>(OtlpFixtures.request(now, 200, false));
+    Span server = spans.remove(2).toBuilder().setParentSpanId(id(caller)).setFlags(0x301).build();
+    Span call =
+        Span.newBuilder()
+            .setTraceId(id(TRACE))
+            .setSpanId(id("eee19b7ec3c1b171"))
+            .setParentSpanId(id(CONTROLLER))
+            .setName("GET")
+            .setKind(Span.SpanKind.SPAN_KIND_CLIENT)
+            .setStartTimeUnixNano(nanos(now) + 6_000_000)
+            .setEndTimeUnixNano(nanos(now) + 8_000_000)
+            .addAttributes(attr("http.request.method", "GET"))
+            .addAttributes(attr("server.address", "inventory"))
+            .addAttributes(attr("server.port", 8080))
+            .addAttributes(attr("http.response.status_code", 503))
+            .build();
+    Span legacy =
+        call.toBuilder()
+            .setSpanId(id("eee19b7ec3c1b170"))
+            .clearAttributes()
+            .addAttributes(attr("net.peer.name", "billing"))
+            .setStatus(
+                io.opentelemetry.proto.trace.v1.Status.newBuilder()
+                    .setCode(io.opentelemetry.proto.trace.v1.Status.StatusCode.STATUS_CODE_OK))
+            .build();
+    Span peer =
+        call.toBuilder()
+            .setSpanId(id("eee19b7ec3c1b16f"))
+            .clearAttributes()
+            .addAttributes(attr("peer.service", "payments"))
+            .build();
+    spans.addAll(List.of(call, legacy, peer, server));
+
+    OtlpMapper.ServiceEvents s =
+        mapper.traces(OtlpFixtures.traces(spans), now).services().getFirst();
+
+    TransactionEvent sample = s.samples.getFirst();
+    assertThat(sample.id()).isEqualTo(SERVER);
+    assertThat(sample.parentId()).isEqualTo(caller);
+    assertThat(s.transactions.getFirst().parentId()).isEqualTo(caller);
+    assertThat(sample.spans())
+        .extracting(
+            io.upbeat.events.Span::id,
+            io.upbeat.events.Span::parentId,
+            io.upbeat.events.Span::destination,
+            io.upbeat.events.Span::outcome)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(QUERY, CONTROLLER, "h2", "unknown"),
+            org.assertj.core.groups.Tuple.tuple(CONTROLLER, SERVER, null, "unknown"),
+            org.assertj.core.groups.Tuple.tuple(
+                "eee19b7ec3c1b171", CONTROLLER, "inventory:8080", "failure"),
+            org.assertj.core.groups.Tuple.tuple(
+                "eee19b7ec3c1b170", CONTROLLER, "billing", "success"),
+            org.assertj.core.groups.Tuple.tuple(
+                "eee19b7ec3c1b16f", CONTROLLER, "payments", "unknown"));
+  }
+
+  @Test
+  void idsThatAreNotIdsAreDroppedNotPassedOn() {
+    Span odd =
+        Span.newBuilder()
+            .setTraceId(com.google.protobuf.ByteString.copyFrom(new byte[40]))
+            .setSpanId(id(SERVER))
+            .setName("GET /")
+            .setKind(Span.SpanKind.SPAN_KIND_SERVER)
+            .setStartTimeUnixNano(nanos(now))
+            .setEndTimeUnixNano(nanos(now) + 1000)
+            .build();
+    TransactionEvent t = only(odd);
+    assertThat(t.traceId()).isNull(); // 80 hex digits: longer than any id
+    assertThat(t.id()).isEqualTo(SERVER);
   }
 
   @Test
@@ -240,23 +326,44 @@ class OtlpMapperTest {
   }
 
   @Test
-  void samplesTheFirstOfEachNamePerRequest() {
+  void samplesWholeTracesByTheirIdAndTheFirstOfEachNameWithoutOne() {
+    TraceSampler sampler = new TraceSampler(0.1);
+    OtlpMapper tenth = new OtlpMapper(IntakeLimits.DEFAULTS, sampler);
     List<Span> spans = new ArrayList<>();
-    for (int i = 0; i < 25; i++) {
-      spans.add(
-          Span.newBuilder()
-              .setTraceId(id(String.format("%032x", i + 1)))
-              .setSpanId(id(String.format("%016x", i + 1)))
-              .setName("GET /a")
-              .setKind(Span.SpanKind.SPAN_KIND_SERVER)
-              .setStartTimeUnixNano(nanos(now))
-              .setEndTimeUnixNano(nanos(now) + 1000)
-              .build());
+    for (int i = 0; i < 1000; i++) {
+      spans.add(server(String.format("%032x", i + 1), i));
     }
     OtlpMapper.ServiceEvents s =
-        mapper.traces(OtlpFixtures.traces(spans), now).services().getFirst();
-    assertThat(s.transactions).hasSize(25);
-    assertThat(s.samples).hasSize(OtlpMapper.SAMPLES_PER_NAME);
+        tenth.traces(OtlpFixtures.traces(spans), now).services().getFirst();
+    assertThat(s.transactions).hasSize(1000);
+    assertThat(s.samples)
+        .isNotEmpty()
+        .allSatisfy(t -> assertThat(sampler.keeps(t.traceId())).isTrue())
+        .hasSize((int) s.transactions.stream().filter(t -> sampler.keeps(t.traceId())).count())
+        .hasSizeBetween(60, 140);
+
+    List<Span> untraced = new ArrayList<>();
+    for (int i = 0; i < 25; i++) {
+      untraced.add(server(null, i));
+    }
+    OtlpMapper.ServiceEvents u =
+        tenth.traces(OtlpFixtures.traces(untraced), now).services().getFirst();
+    assertThat(u.transactions).hasSize(25);
+    assertThat(u.samples).hasSize(OtlpMapper.SAMPLES_PER_NAME);
+  }
+
+  private Span server(String traceId, int i) {
+    Span.Builder b =
+        Span.newBuilder()
+            .setSpanId(id(String.format("%016x", i + 1)))
+            .setName("GET /a")
+            .setKind(Span.SpanKind.SPAN_KIND_SERVER)
+            .setStartTimeUnixNano(nanos(now))
+            .setEndTimeUnixNano(nanos(now) + 1000);
+    if (traceId != null) {
+      b.setTraceId(id(traceId));
+    }
+    return b.build();
   }
 
   @Test
@@ -309,6 +416,8 @@ class OtlpMapperTest {
     assertThat(errors.getFirst().level()).isEqualTo("error");
     assertThat(errors.getFirst().exception().stacktrace()).hasSize(4);
     assertThat(errors.getFirst().exception().message()).isEqualTo("pricing failed");
+    assertThat(errors.getFirst().traceId()).isEqualTo(TRACE);
+    assertThat(errors.getFirst().parentId()).isNull();
   }
 
   private TransactionEvent only(Span span) {

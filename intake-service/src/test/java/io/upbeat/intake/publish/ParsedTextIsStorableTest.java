@@ -21,7 +21,8 @@ import net.jqwik.api.statistics.Statistics;
  * What lets {@link EventSink} skip {@link StorableBatch} for {@code /v1/events}: the native
  * receiver's parser (behind {@link StorableEscapes}) and the scrubber already produce storable
  * text, whatever the strings a client sends (NUL, lone surrogates and every other character as
- * escapes, raw UTF-8 otherwise), in names, results, spans, exceptions, frames and contexts.
+ * escapes, raw UTF-8 otherwise), in names, results, spans (their destinations too), exceptions,
+ * frames and contexts.
  */
 class ParsedTextIsStorableTest {
   private static final Instant NOW = Instant.parse("2026-12-05T10:00:00Z");
@@ -39,7 +40,8 @@ class ParsedTextIsStorableTest {
          "transactions": [
            {"name": %2$s, "type": "request", "timestamp": "%1$s", "duration_ms": 12.5,
             "result": %3$s, "outcome": "success",
-            "spans": [{"name": %2$s, "type": %2$s, "start_ms": 1.2, "duration_ms": 3.4}],
+            "spans": [{"name": %2$s, "type": %2$s, "start_ms": 1.2, "duration_ms": 3.4,
+                       "destination": %2$s}],
             "context": {"request": {"method": "GET", "url": %3$s,
                                     "headers": {%2$s: %3$s, "x-secret": %3$s}},
                         "user": {"id": %3$s}, "tags": {%2$s: %3$s}, "other": [%3$s, {%2$s: 1}]}}

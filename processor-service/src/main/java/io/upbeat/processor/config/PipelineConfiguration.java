@@ -230,7 +230,11 @@ class PipelineConfiguration {
                 new OffsetLedger(dataSource, SAMPLES_PIPELINE, clock),
                 new SampleStore(dataSource, properties.sampleRetentionDays())),
             SampleWork.factory(
-                properties.samplesPerMinute(), clock, properties.sampleRetentionDays(), meters),
+                properties.samplesPerMinute(),
+                properties.samples().maxPerAppMinute(),
+                clock,
+                properties.sampleRetentionDays(),
+                meters),
             deletedApps,
             clock,
             properties.flushInterval(),

@@ -17,8 +17,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param dayRetentionDays days of daily metrics kept
  * @param occurrencesPerGroup the newest occurrences of each error group kept in full (counts stay
  *     exact)
- * @param samplesPerMinute sampled transactions (with spans) kept per app, transaction name and
- *     minute, per events partition
+ * @param samplesPerMinute sampled transactions (with spans) without a trace id kept per app,
+ *     transaction name and minute, per events partition
+ * @param samples the bound on samples of traces, which are kept whole
  * @param sampleRetentionDays days of sampled transactions kept
  * @param deletedAppsRefresh how often the set of deleted apps (whose events are dropped) is read
  *     again; api-service's purge sweeps a deleted app once more after its {@code
@@ -35,8 +36,19 @@ record ProcessorProperties(
     @DefaultValue("100") int occurrencesPerGroup,
     @DefaultValue("10") int samplesPerMinute,
     @DefaultValue("7") int sampleRetentionDays,
+    @DefaultValue Samples samples,
     @DefaultValue("5s") Duration deletedAppsRefresh,
     @DefaultValue Errors errors) {
+
+  /**
+   * {@code upbeat.processor.samples.*}.
+   *
+   * @param maxPerAppMinute samples with a trace id kept per app and minute at most, per events
+   *     partition: a safety cap, far above what the trace rate gives a healthy app, beyond which
+   *     samples are dropped and counted ({@code upbeat.processor.samples{result="over_cap"}});
+   *     checked by {@link io.upbeat.processor.samples.SampleWork#factory}
+   */
+  record Samples(@DefaultValue("10000") int maxPerAppMinute) {}
 
   /**
    * {@code upbeat.processor.errors.*}.

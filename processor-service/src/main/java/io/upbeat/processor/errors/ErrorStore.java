@@ -282,8 +282,8 @@ public final class ErrorStore implements Effects<ErrorWork> {
         c.prepareStatement(
             """
             INSERT INTO error_occurrences (group_id, occurred_at, event_id, environment, release,
-              transaction_name, message, exception, context)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb)
+              transaction_name, message, exception, context, trace_id, transaction_id, parent_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?)
             """)) {
       for (GroupDelta.Occurrence o : d.newest) {
         ps.setObject(1, group);
@@ -299,6 +299,10 @@ public final class ErrorStore implements Effects<ErrorWork> {
         } else {
           ps.setString(9, o.contextJson());
         }
+        // The occurrence's place in its trace, for the trace view (V36).
+        ps.setString(10, o.traceId());
+        ps.setString(11, o.transactionId());
+        ps.setString(12, o.parentId());
         ps.addBatch();
       }
       ps.executeBatch();

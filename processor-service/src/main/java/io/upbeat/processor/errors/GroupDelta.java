@@ -28,7 +28,10 @@ final class GroupDelta {
       String transactionName,
       String message,
       String exceptionJson,
-      String contextJson) {}
+      String contextJson,
+      String traceId,
+      String transactionId,
+      String parentId) {}
 
   private static final Comparator<Occurrence> NEWEST_FIRST =
       Comparator.comparing(Occurrence::at).reversed();
@@ -121,7 +124,10 @@ final class GroupDelta {
               e.transactionName(),
               e.exception().message(),
               EventBatchCodec.exceptionJson(e.exception()),
-              e.contextJson()));
+              e.contextJson(),
+              e.traceId(),
+              e.transactionId(),
+              e.parentId()));
       newest.sort(NEWEST_FIRST);
       if (newest.size() > keep) {
         newest.removeLast();

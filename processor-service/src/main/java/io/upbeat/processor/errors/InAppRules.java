@@ -81,12 +81,8 @@ public final class InAppRules {
 
   /** The error with every missing {@code in_app} decided by {@code rule}; others kept as sent. */
   static ErrorEvent apply(ErrorEvent e, InAppRule rule) {
-    return new ErrorEvent(
-        e.id(),
-        e.timestamp(),
-        e.transactionId(),
+    return e.withText(
         e.transactionName(),
-        e.level(),
         e.culprit(),
         apply(e.exception(), rule, 0),
         e.fingerprint(),

@@ -48,8 +48,8 @@ public final class SampleStore implements Effects<SampleWork> {
             """
             INSERT INTO txn_samples (sample_id, app_id, environment, txn_type, txn_name,
                 started_at, duration_ms, transaction_id, trace_id, result, outcome,
-                service_version, spans, context)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb)
+                service_version, spans, context, parent_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?)
             ON CONFLICT DO NOTHING
             """)) {
       for (Flush<SampleWork> f : flushes) {
@@ -69,6 +69,7 @@ public final class SampleStore implements Effects<SampleWork> {
           ps.setString(12, s.serviceVersion());
           ps.setString(13, spansJson(t.spans()));
           ps.setString(14, t.contextJson());
+          ps.setString(15, t.parentId());
           ps.addBatch();
           n++;
         }
@@ -83,9 +84,11 @@ public final class SampleStore implements Effects<SampleWork> {
   /**
    * Parks the flushes' orphan spans, then adds every parked orphan whose transaction's sample is
    * stored to that sample (start made relative to the sample's), and forgets those waiting for more
-   * than 10 minutes. The orphans joined are locked ({@code SKIP LOCKED}) and deleted in the same
-   * statement, so two processors never add the same span twice; one that another flush holds is
-   * joined by the next flush. A sample takes orphans while it has fewer than 1,000 spans.
+   * than 10 minutes. Spans keep their trace links ({@code id}, {@code parent_id}, {@code
+   * destination}, {@code outcome}) when they have them. The orphans joined are locked ({@code SKIP
+   * LOCKED}) and deleted in the same statement, so two processors never add the same span twice;
+   * one that another flush holds is joined by the next flush. A sample takes orphans while it has
+   * fewer than 1,000 spans.
    */
   private static void joinOrphans(Connection c, List<Flush<SampleWork>> flushes)
       throws SQLException {
@@ -120,11 +123,13 @@ public final class SampleStore implements Effects<SampleWork> {
             FOR UPDATE OF o SKIP LOCKED
           ), added AS (
             UPDATE txn_samples s SET spans = s.spans || (
-              SELECT coalesce(jsonb_agg(jsonb_build_object(
+              SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
                   'name', e->'name', 'type', e->'type',
                   'start_ms', greatest(0, (e->>'start_epoch_ms')::float8
                       - extract(epoch FROM s.started_at) * 1000),
-                  'duration_ms', e->'duration_ms')), '[]'::jsonb)
+                  'duration_ms', e->'duration_ms',
+                  'id', e->'id', 'parent_id', e->'parent_id',
+                  'destination', e->'destination', 'outcome', e->'outcome'))), '[]'::jsonb)
               FROM joined j, jsonb_array_elements(j.spans) e
               WHERE j.sample_id = s.sample_id AND j.started_at = s.started_at)
             FROM (SELECT DISTINCT sample_id, started_at FROM joined) t
@@ -149,6 +154,7 @@ public final class SampleStore implements Effects<SampleWork> {
             o.startedAt().getEpochSecond() * 1000 + o.startedAt().getNano() / 1e6);
         g.writeNumberProperty(
             "duration_ms", o.span().durationMs() == null ? 0 : o.span().durationMs());
+        writeLinks(g, o.span());
         g.writeEndObject();
       }
       g.writeEndArray();
@@ -174,11 +180,28 @@ public final class SampleStore implements Effects<SampleWork> {
         if (s.durationMs() != null) {
           g.writeNumberProperty("duration_ms", s.durationMs());
         }
+        writeLinks(g, s);
         g.writeEndObject();
       }
       g.writeEndArray();
     }
     return out.toString();
+  }
+
+  /** A span's trace links, each only when known (V36: the trace view reads them). */
+  private static void writeLinks(JsonGenerator g, Span s) {
+    if (s.id() != null) {
+      g.writeStringProperty("id", s.id());
+    }
+    if (s.parentId() != null) {
+      g.writeStringProperty("parent_id", s.parentId());
+    }
+    if (s.destination() != null) {
+      g.writeStringProperty("destination", s.destination());
+    }
+    if (s.outcome() != null) {
+      g.writeStringProperty("outcome", s.outcome());
+    }
   }
 
   @Override

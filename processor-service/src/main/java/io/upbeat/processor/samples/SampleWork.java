@@ -23,10 +23,22 @@ import java.util.UUID;
 import java.util.function.Supplier;
 
 /**
- * One partition's sampled transactions since the last flush, at most {@code perMinute} per app,
- * environment, type, name and minute: what an agent sends beyond that is counted and dropped. The
- * budget outlives flushes (it is per minute, not per flush) and forgets minutes two minutes behind
- * the newest it has seen, so its memory stays bounded by the names of about three minutes.
+ * One partition's sampled transactions since the last flush.
+ *
+ * <ul>
+ *   <li>A sample with a trace id is part of a trace whose keep-in-full decision was made once for
+ *       the whole trace (at its root by agent-java, by the trace id at intake for other agents), so
+ *       it is kept whatever its name: dropping some would break traces whose other parts other
+ *       partitions and processors keep. Only a safety cap bounds them, {@code maxPerAppMinute} per
+ *       app and minute (per partition); beyond it they are counted ({@code result="over_cap"}) and
+ *       dropped.
+ *   <li>A sample without one is kept up to {@code perMinute} per app, environment, type, name and
+ *       minute; beyond that it is counted ({@code result="over_budget"}) and dropped.
+ * </ul>
+ *
+ * Both budgets outlive flushes (they are per minute, not per flush) and forget minutes two minutes
+ * behind the newest seen, so their memory stays bounded by the names and apps of about three
+ * minutes.
  */
 public final class SampleWork implements PartitionWork {
   /** A sampled transaction and where it came from. */
@@ -35,6 +47,11 @@ public final class SampleWork implements PartitionWork {
 
   private record Slot(UUID app, String environment, String type, String name, Instant minute) {}
 
+  private record AppMinute(UUID app, Instant minute) {}
+
+  /** The safety cap on samples of traces per app and minute when none is configured. */
+  public static final int DEFAULT_MAX_PER_APP_MINUTE = 10_000;
+
   /** Spans waiting for the sample of one transaction. */
   record Orphans(UUID app, String traceId, String transactionId, List<OrphanSpan> spans) {}
 
@@ -42,6 +59,7 @@ public final class SampleWork implements PartitionWork {
   static final int MAX_ORPHANS_PER_FLUSH = 10_000;
 
   private final int perMinute;
+  private final int maxPerAppMinute;
   private final Clock clock;
   private final int retentionDays;
   private final Counters counters;
@@ -49,34 +67,55 @@ public final class SampleWork implements PartitionWork {
   private final Map<List<Object>, Orphans> orphans = new java.util.LinkedHashMap<>();
   private int orphanCount;
   private final Map<Slot, Integer> taken = new HashMap<>();
+  private final Map<AppMinute, Integer> traced = new HashMap<>();
   // The samples kept since the last clear: what a replay of their batches keeps.
   private final Set<UUID> admitted = new HashSet<>();
   private Instant newestMinute = Instant.EPOCH;
 
-  private SampleWork(int perMinute, Clock clock, int retentionDays, Counters counters) {
+  private SampleWork(
+      int perMinute, int maxPerAppMinute, Clock clock, int retentionDays, Counters counters) {
     this.perMinute = perMinute;
+    this.maxPerAppMinute = maxPerAppMinute;
     this.clock = clock;
     this.retentionDays = retentionDays;
     this.counters = counters;
   }
 
   private record Counters(
-      Counter kept, Counter dropped, Counter expired, Counter orphans, Counter orphansDropped) {}
+      Counter kept,
+      Counter dropped,
+      Counter overCap,
+      Counter expired,
+      Counter orphans,
+      Counter orphansDropped) {}
+
+  /** As {@link #factory(int, int, Clock, int, MeterRegistry)} with the default safety cap. */
+  public static Supplier<SampleWork> factory(
+      int perMinute, Clock clock, int retentionDays, MeterRegistry meters) {
+    return factory(perMinute, DEFAULT_MAX_PER_APP_MINUTE, clock, retentionDays, meters);
+  }
 
   /**
-   * @param perMinute samples kept per app, environment, type, name and minute (per partition)
+   * @param perMinute samples without a trace id kept per app, environment, type, name and minute
+   *     (per partition)
+   * @param maxPerAppMinute samples with a trace id kept per app and minute at most (per partition)
    * @param retentionDays days of samples kept: older ones have no table partition to go to
    */
   public static Supplier<SampleWork> factory(
-      int perMinute, Clock clock, int retentionDays, MeterRegistry meters) {
+      int perMinute, int maxPerAppMinute, Clock clock, int retentionDays, MeterRegistry meters) {
+    if (maxPerAppMinute < 0) {
+      throw new IllegalArgumentException(
+          "samples per app and minute must not be negative: " + maxPerAppMinute);
+    }
     Counters counters =
         new Counters(
             meters.counter("upbeat.processor.samples", "result", "kept"),
             meters.counter("upbeat.processor.samples", "result", "over_budget"),
+            meters.counter("upbeat.processor.samples", "result", "over_cap"),
             meters.counter("upbeat.processor.samples", "result", "expired"),
             meters.counter("upbeat.processor.orphan.spans", "result", "kept"),
             meters.counter("upbeat.processor.orphan.spans", "result", "over_budget"));
-    return () -> new SampleWork(perMinute, clock, retentionDays, counters);
+    return () -> new SampleWork(perMinute, maxPerAppMinute, clock, retentionDays, counters);
   }
 
   @Override
@@ -99,13 +138,22 @@ public final class SampleWork implements PartitionWork {
         newestMinute = minute;
         Instant forgetBefore = minute.minus(2, ChronoUnit.MINUTES);
         taken.keySet().removeIf(s -> s.minute().isBefore(forgetBefore));
+        traced.keySet().removeIf(s -> s.minute().isBefore(forgetBefore));
       }
-      Slot slot =
-          new Slot(batch.appId(), batch.service().environment(), t.type(), t.name(), minute);
-      int n = taken.merge(slot, 1, Integer::sum);
-      if (n > perMinute) {
-        counters.dropped().increment();
-        continue;
+      if (t.traceId() != null) {
+        int n = traced.merge(new AppMinute(batch.appId(), minute), 1, Integer::sum);
+        if (n > maxPerAppMinute) {
+          counters.overCap().increment();
+          continue;
+        }
+      } else {
+        Slot slot =
+            new Slot(batch.appId(), batch.service().environment(), t.type(), t.name(), minute);
+        int n = taken.merge(slot, 1, Integer::sum);
+        if (n > perMinute) {
+          counters.dropped().increment();
+          continue;
+        }
       }
       counters.kept().increment();
       UUID id = sampleId(batch.batchId(), i);

@@ -121,6 +121,19 @@ class ITErrorsPipeline {
             .hasSize(KEEP)
             .first()
             .isEqualTo(hour.plusSeconds(7_000).getEpochSecond());
+        // Each occurrence keeps its place in its trace (M15's trace view reads it).
+        try (Statement q = c.createStatement();
+            ResultSet ids =
+                q.executeQuery(
+                    "SELECT trace_id, transaction_id, parent_id FROM error_occurrences"
+                        + " WHERE group_id = '"
+                        + group
+                        + "' ORDER BY occurred_at DESC LIMIT 1")) {
+          assertThat(ids.next()).isTrue();
+          assertThat(ids.getString(1)).isEqualTo(String.format("%032x", 99));
+          assertThat(ids.getString(2)).isEqualTo(String.format("%016x", 99));
+          assertThat(ids.getString(3)).isEqualTo(String.format("%016x", 1099));
+        }
         // Per minute and release, exactly once across the restart: 13 minutes, 6 + 6 + 1.
         assertThat(
                 longs(
@@ -145,6 +158,16 @@ class ITErrorsPipeline {
                         + "'"))
             .containsExactly(hour.getEpochSecond());
       }
+      // Errors outside any trace have no links.
+      assertThat(
+              longs(
+                  c,
+                  "SELECT count(*) FROM error_occurrences o JOIN error_groups g"
+                      + " ON g.id = o.group_id WHERE g.app_id = '"
+                      + app
+                      + "' AND g.count <> 13 AND (o.trace_id IS NOT NULL"
+                      + " OR o.transaction_id IS NOT NULL OR o.parent_id IS NOT NULL)"))
+          .containsExactly(0L);
       // The fingerprinted group: its three recent minutes; the 30-day-old event is not counted.
       assertThat(
               longs(
@@ -190,7 +213,7 @@ class ITErrorsPipeline {
     return new ErrorEvent(
         null,
         at,
-        null,
+        String.format("%016x", line),
         "GET /users/{id}",
         "error",
         null,
@@ -202,7 +225,9 @@ class ITErrorsPipeline {
                 new StackFrame("org.springframework.Foo", "bar", null, null, 1, false)),
             null),
         null,
-        "{\"user\":{\"id\":\"" + line + "\"}}");
+        "{\"user\":{\"id\":\"" + line + "\"}}",
+        String.format("%032x", line),
+        String.format("%016x", 1000 + line));
   }
 
   private static ErrorEvent fingerprinted(Instant at) {

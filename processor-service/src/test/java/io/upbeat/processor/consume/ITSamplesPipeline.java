@@ -42,7 +42,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The samples pipeline on the real embedded Kafka and PostgreSQL: sampled transactions are stored
- * with their spans, at most the budget per name and minute, exactly once across a restart.
+ * with their spans and trace links, those without a trace at most the budget per name and minute,
+ * those of a trace all (whole traces) up to the safety cap per app and minute, exactly once across
+ * a restart.
  */
 class ITSamplesPipeline {
   @RegisterExtension final LocalStackExtension stack = new LocalStackExtension();
@@ -72,8 +74,9 @@ class ITSamplesPipeline {
 
   @Test
   void keepsSamplesWithSpansWithinTheBudgetExactlyOnce() throws Exception {
-    produce("GET /users/{id}", 4); // 4 batches x 3 samples of one name and minute: 12 > budget 5
-    produce("GET /orders", 1);
+    // Without a trace: 4 batches x 3 samples of one name and minute, 12 > budget 5.
+    produce("GET /users/{id}", 4, null);
+    produce("GET /orders", 1, null);
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     EventPipeline<SampleWork> first = pipeline(meters);
     Thread t1 = Thread.ofPlatform().start(first);
@@ -82,7 +85,7 @@ class ITSamplesPipeline {
     t1.join(30_000);
 
     // Samples of a new minute get a new budget; a restart neither repeats nor loses any.
-    produce("GET /users/{id}", 1);
+    produce("GET /users/{id}", 1, null);
     EventPipeline<SampleWork> second = pipeline(new SimpleMeterRegistry());
     Thread t2 = Thread.ofPlatform().start(second);
     await()
@@ -111,8 +114,128 @@ class ITSamplesPipeline {
           .contains("\"start_ms\": 0.5");
       assertThat(rs.getString(2)).contains("\"region\": \"eu\"");
       assertThat(rs.getString(3)).isEqualTo("v7");
-      assertThat(rs.getString(4)).hasSize(32);
+      assertThat(rs.getString(4)).isNull();
     }
+  }
+
+  /**
+   * M15: the parts of one trace, from two apps and two partitions, are all kept though the name's
+   * budget (5) would drop most of them, with their links; the cap per app and minute bounds them.
+   */
+  @Test
+  void aTraceIsKeptWholeAcrossAppsAndPartitionsUpToTheCap() throws Exception {
+    String traces = s.topic("upbeat.events.traces");
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", s.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic(traces, 2, (short) 1))).all().get();
+    }
+    String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    UUID other = UUID.randomUUID();
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    for (int b = 0; b < 3; b++) {
+      // Caller: app, partition 0; callee: another app, partition 1; 4 parts each per batch.
+      records.add(traceRecord(traces, 0, app, trace, "GET /checkout", 4, b));
+      records.add(traceRecord(traces, 1, other, trace, "GET /stock", 4, b));
+    }
+    // Over the cap (15 per app and minute in a partition): the app's busy trace, same minute.
+    String busy = "00000000000000000000000000000abc";
+    for (int b = 0; b < 3; b++) {
+      records.add(traceRecord(traces, 0, app, busy, "GET /busy", 4, b + 3));
+    }
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(
+            Map.of("bootstrap.servers", s.bootstrapServers(), "acks", "all"),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      for (ProducerRecord<byte[], byte[]> r : records) {
+        producer.send(r).get();
+      }
+    }
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    EventPipeline<SampleWork> p = pipeline(meters, traces, 15);
+    Thread t = Thread.ofPlatform().start(p);
+    try {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> {
+                Map<Integer, Long> o =
+                    new OffsetLedger(db, "samples").offsets(traces, List.of(0, 1));
+                return o.getOrDefault(0, 0L) == 6L && o.getOrDefault(1, 0L) == 3L;
+              });
+    } finally {
+      p.stop();
+      t.join(30_000);
+    }
+    // Whole: all 12 parts of each app, though the name's budget (5) would have kept 5 of each.
+    assertThat(query("SELECT count(*) FROM txn_samples WHERE trace_id = '" + trace + "'"))
+        .isEqualTo("24");
+    assertThat(meters.counter("upbeat.processor.samples", "result", "over_budget").count())
+        .isZero();
+    // The app's partition then had room for 3 more in the minute: the busy trace is cut there.
+    assertThat(stored("GET /busy")).isEqualTo(3);
+    assertThat(meters.counter("upbeat.processor.samples", "result", "over_cap").count())
+        .isEqualTo(9);
+    // The links the trace view reads: the caller's span, and each span's own.
+    assertThat(
+            query(
+                "SELECT count(*) FROM txn_samples WHERE trace_id = '"
+                    + trace
+                    + "' AND parent_id = '00f067aa0ba902b7'"))
+        .isEqualTo("24");
+    String spans =
+        query(
+            "SELECT spans::text FROM txn_samples WHERE app_id = '"
+                + other
+                + "' AND transaction_id = '00000001"
+                + String.format("%08x", other.hashCode())
+                + "'");
+    assertThat(spans)
+        .contains("\"id\": \"50000001")
+        .contains("\"parent_id\": \"00000001")
+        .contains("\"destination\": \"inventory:8080\"")
+        .contains("\"outcome\": \"success\"");
+  }
+
+  private ProducerRecord<byte[], byte[]> traceRecord(
+      String topicName, int partition, UUID appId, String trace, String name, int n, int batch) {
+    List<TransactionEvent> samples = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String id = String.format("%04x%04x%08x", batch, i, appId.hashCode());
+      samples.add(
+          new TransactionEvent(
+              id,
+              trace,
+              name,
+              "request",
+              minute.plusSeconds(i),
+              2.5,
+              "HTTP 2xx",
+              "success",
+              List.of(
+                  new Span(
+                      "GET inventory",
+                      "external.http",
+                      0.5,
+                      1.0,
+                      "5" + id.substring(1),
+                      id,
+                      "inventory:8080",
+                      "success")),
+              null,
+              "00f067aa0ba902b7",
+              true));
+    }
+    EventBatch b =
+        new EventBatch(
+            UUID.randomUUID(),
+            appId,
+            Instant.now(),
+            new ServiceInfo("shop", null, "v7", null, null, null, null),
+            List.of(),
+            List.of(),
+            samples,
+            List.of());
+    return new ProducerRecord<>(topicName, partition, null, EventBatchCodec.encode(b));
   }
 
   @Test
@@ -124,7 +247,15 @@ class ITSamplesPipeline {
             trace,
             "eee19b7ec3c1b174",
             start.plusMillis(2),
-            new Span("SELECT a", "db.h2.query", null, 1.5));
+            new Span(
+                "SELECT a",
+                "db.h2.query",
+                null,
+                1.5,
+                "53995c3f42cd8ad8",
+                "eee19b7ec3c1b174",
+                "h2",
+                null));
     OrphanSpan after =
         new OrphanSpan(
             trace,
@@ -175,7 +306,12 @@ class ITSamplesPipeline {
     assertThat(spans)
         .contains("\"name\": \"handler\"")
         .contains("\"name\": \"SELECT a\", \"type\": \"db.h2.query\", \"start_ms\": 2")
-        .contains("\"name\": \"SELECT b\", \"type\": \"db.h2.query\", \"start_ms\": 4");
+        .contains("\"name\": \"SELECT b\", \"type\": \"db.h2.query\", \"start_ms\": 4")
+        // Trace links travel with a joined span; those it lacks are left out, not null.
+        .contains("\"id\": \"53995c3f42cd8ad8\"")
+        .contains("\"parent_id\": \"eee19b7ec3c1b174\"")
+        .contains("\"destination\": \"h2\"")
+        .doesNotContain("null");
     // The span of a transaction never stored waits (up to 10 minutes); the joined ones are gone.
     assertThat(query("SELECT count(*) FROM txn_orphan_spans WHERE app_id = '" + app + "'"))
         .isEqualTo("1");
@@ -236,7 +372,7 @@ class ITSamplesPipeline {
 
   @Test
   void aDataFaultOfEveryCommitDeadLettersNothingAndIsRetriedUntilFixed() throws Exception {
-    produce("GET /orders", 1);
+    produce("GET /orders", 1, "0af7651916cd43dd8448eb211c80319c");
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     EventPipeline<SampleWork> p = pipeline(meters);
     Thread t = Thread.ofPlatform().start(p);
@@ -308,7 +444,7 @@ class ITSamplesPipeline {
       samples.add(
           new TransactionEvent(
               "b1b2c3d4e5f6a7b" + i,
-              "1af7651916cd43dd8448eb211c80319c",
+              null, // no trace: the name's budget applies
               name,
               "request",
               minute.plusSeconds(i),
@@ -367,7 +503,7 @@ class ITSamplesPipeline {
 
   private int produced;
 
-  private void produce(String name, int batches) throws Exception {
+  private void produce(String name, int batches, String traceId) throws Exception {
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(
             Map.of("bootstrap.servers", s.bootstrapServers(), "acks", "all"),
@@ -379,7 +515,7 @@ class ITSamplesPipeline {
           samples.add(
               new TransactionEvent(
                   "a1b2c3d4e5f6a7b" + i,
-                  "0af7651916cd43dd8448eb211c80319c",
+                  traceId,
                   name,
                   "request",
                   // The last batch of a name goes to the next minute (a fresh budget).
@@ -408,6 +544,11 @@ class ITSamplesPipeline {
   }
 
   private EventPipeline<SampleWork> pipeline(SimpleMeterRegistry meters) {
+    return pipeline(meters, topic, SampleWork.DEFAULT_MAX_PER_APP_MINUTE);
+  }
+
+  private EventPipeline<SampleWork> pipeline(
+      SimpleMeterRegistry meters, String topicName, int maxPerAppMinute) {
     Clock clock = Clock.systemUTC();
     WorkStore<SampleWork> store =
         new LedgerStore<>(new OffsetLedger(db, "samples"), new SampleStore(db, 7));
@@ -434,9 +575,9 @@ class ITSamplesPipeline {
             new ByteArraySerializer(),
             new ByteArraySerializer()),
         s.topic("upbeat.events.dlq"),
-        topic,
+        topicName,
         store,
-        SampleWork.factory(5, clock, 7, meters),
+        SampleWork.factory(5, maxPerAppMinute, clock, 7, meters),
         clock,
         Duration.ofMillis(200),
         meters);
