@@ -120,12 +120,47 @@ public final class KafkaBroker implements AutoCloseable {
             + "\";");
   }
 
+  /**
+   * Starts one node (broker and controller) of a cluster of several, on fixed ports, as {@link
+   * KafkaNode} does in a JVM of its own: its directory is formatted once with the cluster's id, and
+   * the controllers find each other through the static {@code controller.quorum.voters}. Blocks
+   * until the broker is unfenced, which needs a majority of the voters running.
+   */
+  static KafkaBroker startClusterNode(
+      Path logDir,
+      Map<String, String> overrides,
+      int brokerPort,
+      int controllerPort,
+      Member member) {
+    return start(logDir, overrides, brokerPort, controllerPort, null, member);
+  }
+
+  /**
+   * Who a node is in its cluster.
+   *
+   * @param nodeId the node's id, one of the voters'
+   * @param voters {@code controller.quorum.voters}: {@code id@host:port,...} of every controller
+   * @param clusterId the id every node's storage is formatted with
+   */
+  record Member(int nodeId, String voters, String clusterId) {}
+
   private static KafkaBroker start(
       Path logDir,
       Map<String, String> overrides,
       int fixedBrokerPort,
       int fixedControllerPort,
       Security security) {
+    return start(logDir, overrides, fixedBrokerPort, fixedControllerPort, security, null);
+  }
+
+  /** {@code member} null: a cluster of this one node, its id formatted at random. */
+  private static KafkaBroker start(
+      Path logDir,
+      Map<String, String> overrides,
+      int fixedBrokerPort,
+      int fixedControllerPort,
+      Security security,
+      Member member) {
     try {
       Files.createDirectories(logDir);
     } catch (IOException e) {
@@ -135,8 +170,13 @@ public final class KafkaBroker implements AutoCloseable {
     for (int attempt = 1; attempt <= BIND_ATTEMPTS; attempt++) {
       int brokerPort = fixedBrokerPort > 0 ? fixedBrokerPort : FreePorts.pick();
       int controllerPort = fixedControllerPort > 0 ? fixedControllerPort : FreePorts.pick();
-      KafkaConfig config = config(logDir, brokerPort, controllerPort, overrides, security);
-      formatOnce(logDir, config);
+      Member self =
+          member != null
+              ? member
+              : new Member(
+                  NODE_ID, NODE_ID + "@127.0.0.1:" + controllerPort, Uuid.randomUuid().toString());
+      KafkaConfig config = config(logDir, brokerPort, controllerPort, overrides, security, self);
+      formatOnce(logDir, self);
       useNativeLz4();
       KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
       try {
@@ -159,12 +199,13 @@ public final class KafkaBroker implements AutoCloseable {
       int brokerPort,
       int controllerPort,
       Map<String, String> overrides,
-      Security security) {
+      Security security,
+      Member member) {
     Properties props = new Properties();
     props.put("process.roles", "broker,controller");
-    props.put("node.id", String.valueOf(NODE_ID));
+    props.put("node.id", String.valueOf(member.nodeId()));
     // Static voters: the controller's port may change between starts without re-formatting.
-    props.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
+    props.put("controller.quorum.voters", member.voters());
     props.put(
         "listeners",
         "PLAINTEXT://127.0.0.1:"
@@ -248,15 +289,15 @@ public final class KafkaBroker implements AutoCloseable {
         jaas.append(';').toString());
   }
 
-  private static void formatOnce(Path logDir, KafkaConfig config) {
+  private static void formatOnce(Path logDir, Member member) {
     if (Files.exists(logDir.resolve("meta.properties"))) {
       return;
     }
     try {
       new Formatter()
           .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
-          .setNodeId(NODE_ID)
-          .setClusterId(Uuid.randomUuid().toString())
+          .setNodeId(member.nodeId())
+          .setClusterId(member.clusterId())
           .setDirectories(List.of(logDir.toAbsolutePath().toString()))
           .setMetadataLogDirectory(logDir.toAbsolutePath().toString())
           .setControllerListenerName(CONTROLLER_LISTENER)
