@@ -26,6 +26,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -38,6 +40,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * minutes.
  */
 @BrowserTest
+// Mostly waiting for minutes to pass: runs beside the other system tests (see the pom).
+@Execution(ExecutionMode.CONCURRENT)
 class ITAlertsBrowser {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern VERIFY =
