@@ -51,7 +51,10 @@ class ITElasticAgent {
   void theElasticJavaAgentsTransactionsAndErrorsComeOutOfTheApi() throws Exception {
     Path agent = ExampleShop.agent("elastic-apm-agent.jar");
     // Held before it is READY, so that even a start that times out is stopped with SIGTERM.
-    dev = UpbeatDev.starting(dataDir.resolve("dev"));
+    // Each request the test makes is a trace of its own, and it reads the samples of a handful:
+    // keep every trace in full (intake keeps 10 % of traces by default, chosen by trace id).
+    dev =
+        UpbeatDev.starting(dataDir.resolve("dev"), Map.of("UPBEAT_INTAKE_SAMPLES_TRACE_RATE", "1"));
     dev.awaitLine("READY ", UpbeatDev.START_TIMEOUT);
     JsonApi api = new JsonApi(dev.apiUrl());
 

@@ -95,11 +95,17 @@ final class UpbeatDev implements AutoCloseable {
    * #shutDown}) while it waits for READY with {@link #awaitLine}.
    */
   static UpbeatDev starting(Path dataDir, String... extraArgs) throws IOException {
+    return starting(dataDir, java.util.Map.of(), extraArgs);
+  }
+
+  /** Like {@link #starting(Path, String...)}, with {@code env} added to the services' own. */
+  static UpbeatDev starting(Path dataDir, java.util.Map<String, String> env, String... extraArgs)
+      throws IOException {
     int api = FreePorts.pick();
     int intake = FreePorts.pick();
     int processor = FreePorts.pick();
     return new UpbeatDev(
-        launch(dataDir, api, intake, processor, extraArgs), api, intake, processor);
+        launch(dataDir, env, api, intake, processor, extraArgs), api, intake, processor);
   }
 
   /**
