@@ -151,6 +151,16 @@ class ITDeletion extends ApiIntegrationTest {
         """,
         app.id());
     jdbc.update(
+        """
+        INSERT INTO destination_metrics_1m (app_id, environment, destination, bucket,
+          source_partition, count, failures, sum_ms, min_ms, max_ms, sketch)
+        SELECT ?, 'production', 'inventory:8080', date_trunc('minute', now()) - i * interval '1 minute',
+          0, 3, 1, 30, 5, 15, ?
+        FROM generate_series(1, 3) i
+        """,
+        app.id(),
+        sketch);
+    jdbc.update(
         "INSERT INTO txn_orphan_spans (app_id, trace_id, transaction_id, spans)"
             + " VALUES (?, 't1', 'x1', '[]'::jsonb)",
         app.id());
@@ -276,6 +286,7 @@ class ITDeletion extends ApiIntegrationTest {
               "txn_metrics_1m",
               "txn_metrics_1h",
               "txn_metrics_1d",
+              "destination_metrics_1m",
               "txn_samples",
               "txn_orphan_spans",
               "error_groups",

@@ -91,6 +91,14 @@ final class PurgeSteps {
                 FROM txn_metrics_1m WHERE app_id = :target LIMIT :limit)
               """),
           new Step(
+              "destination_metrics_1m",
+              """
+              DELETE FROM destination_metrics_1m
+              WHERE (app_id, environment, destination, bucket, source_partition) IN (
+                SELECT app_id, environment, destination, bucket, source_partition
+                FROM destination_metrics_1m WHERE app_id = :target LIMIT :limit)
+              """),
+          new Step(
               "txn_metrics_1h",
               """
               DELETE FROM txn_metrics_1h
