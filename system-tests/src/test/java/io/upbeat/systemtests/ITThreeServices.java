@@ -46,6 +46,13 @@ class ITThreeServices {
   private static final int FAILING = 10;
   private static final int CONCURRENCY = 8;
 
+  /**
+   * For the three JVMs that start at once on a small machine: C1 only and one GC thread, so that
+   * they do not starve each other (and the platform) of CPU while they start.
+   */
+  private static final List<String> LEAN_JVM =
+      List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
   @TempDir static Path dataDir;
   private static UpbeatDev dev;
   private static JsonApi api;
@@ -298,7 +305,7 @@ class ITThreeServices {
   private static ExampleShop startWeb(String token, int port) throws Exception {
     return ExampleShop.start(
         null,
-        List.of(
+        jvmArgs(
             "-Dupbeat.enabled=true",
             "-Dupbeat.server-url=" + dev.intakeUrl(),
             "-Dupbeat.secret-token=" + token,
@@ -316,7 +323,7 @@ class ITThreeServices {
   private static ExampleShop startInventory(String token) throws Exception {
     return ExampleShop.start(
         ExampleShop.agent("opentelemetry-javaagent.jar"),
-        List.of("-Dshop.downstream-url=http://127.0.0.1:" + billingPort),
+        jvmArgs("-Dshop.downstream-url=http://127.0.0.1:" + billingPort),
         Map.of(
             "OTEL_SERVICE_NAME", "inventory",
             "OTEL_EXPORTER_OTLP_ENDPOINT", dev.intakeUrl(),
@@ -334,7 +341,7 @@ class ITThreeServices {
   private static ExampleShop startBilling(String token) throws Exception {
     return ExampleShop.start(
         ExampleShop.agent("elastic-apm-agent.jar"),
-        List.of(
+        jvmArgs(
             "-Delastic.apm.server_url=" + dev.intakeUrl(),
             "-Delastic.apm.secret_token=" + token,
             "-Delastic.apm.service_name=billing",
@@ -346,6 +353,12 @@ class ITThreeServices {
         dataDir.resolve("billing.log"),
         "/users/1",
         billingPort);
+  }
+
+  private static List<String> jvmArgs(String... settings) {
+    List<String> args = new ArrayList<>(LEAN_JVM);
+    args.addAll(List.of(settings));
+    return args;
   }
 
   /** Whether intake takes {@code token} (an Elastic metadata-only stream: stores nothing). */
