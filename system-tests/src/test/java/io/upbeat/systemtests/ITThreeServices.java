@@ -32,19 +32,21 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 
 /**
- * M15 with real agents, under one {@code ./upbeat dev}: the example app three times, each calling
- * the next ({@code GET /chain}): {@code web} with Upbeat's own starter (sampling every trace),
- * {@code inventory} with the OpenTelemetry Java agent, {@code billing} with the Elastic APM Java
- * agent. {@value #TRACES} requests to web, under modest concurrency, plus {@value #FAILING} whose
- * last hop fails. Each hop answers with the {@code traceparent} it was called with, so the test
- * knows every trace's id and the exit span each callee must hang from. Through the API: the traces
- * are whole and linked across the three agents, the failing ones carry an error from every service,
- * the service map counts the calls exactly, and the dashboard draws the waterfall in a browser.
+ * M15 with real agents, on the shared {@code ./upbeat dev} ({@link SharedPlatform}): the example
+ * app three times, each calling the next ({@code GET /chain}): {@code web} with Upbeat's own
+ * starter (sampling every trace), {@code inventory} with the OpenTelemetry Java agent, {@code
+ * billing} with the Elastic APM Java agent. {@value #TRACES} requests to web, under modest
+ * concurrency, plus {@value #FAILING} whose last hop fails. Each hop answers with the {@code
+ * traceparent} it was called with, so the test knows every trace's id and the exit span each callee
+ * must hang from. Through the API: the traces are whole and linked across the three agents, the
+ * failing ones carry an error from every service, the service map counts the calls exactly, and the
+ * dashboard draws the waterfall in a browser.
  */
 class ITThreeServices {
   private static final int TRACES = 200;
   private static final int FAILING = 10;
   private static final int CONCURRENCY = 8;
+  private static final String EMAIL = "three-services@example.com";
 
   /**
    * For the three JVMs that start at once on a small machine: C1 only and one GC thread, so that
@@ -76,14 +78,12 @@ class ITThreeServices {
 
   @BeforeAll
   static void startTheServicesAndSendTraffic() throws Exception {
-    // Held before it is READY, so that even a start that times out is stopped with SIGTERM.
-    // Intake keeps every trace the agents sampled (its own rate would keep a tenth by trace id).
-    dev =
-        UpbeatDev.starting(dataDir.resolve("dev"), Map.of("UPBEAT_INTAKE_SAMPLES_TRACE_RATE", "1"));
-    dev.awaitLine("READY ", UpbeatDev.START_TIMEOUT);
+    // The shared platform keeps every trace the agents sampled in full (intake's default rate
+    // would keep a tenth of them, by trace id); this test's org is its own.
+    dev = SharedPlatform.get();
     lap("upbeat dev ready");
     api = new JsonApi(dev.apiUrl());
-    JsonApi.SignedUp account = api.signUpWithApp("three@example.com", "Three", "web");
+    JsonApi.SignedUp account = api.signUpWithApp(EMAIL, "Three services", "web");
     key = account.apiKey();
     org = account.app().path("org_id").asText();
     Map<String, String> tokens = new ConcurrentHashMap<>();
@@ -152,16 +152,11 @@ class ITThreeServices {
     lap("%d requests answered".formatted(TRACES + FAILING));
   }
 
+  /** Stops the example apps; the platform is shared (see {@link SharedPlatform}). */
   @AfterAll
   static void stop() throws InterruptedException {
-    try {
-      for (ExampleShop shop : shops) {
-        shop.close();
-      }
-    } finally {
-      if (dev != null) {
-        dev.shutDown();
-      }
+    for (ExampleShop shop : shops) {
+      shop.close();
     }
   }
 
@@ -273,7 +268,7 @@ class ITThreeServices {
                   id -> id != null);
       browser.baseUrl(dev.apiUrl());
       browser.open("/login");
-      browser.fill("input[name=email]", "three@example.com");
+      browser.fill("input[name=email]", EMAIL);
       browser.fill("input[name=password]", "long enough password");
       browser.click("form button[type=submit]");
       await().atMost(Duration.ofSeconds(15)).until(() -> !browser.path().equals("/login"));
