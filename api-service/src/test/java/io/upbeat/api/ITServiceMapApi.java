@@ -435,20 +435,21 @@ class ITServiceMapApi extends ApiIntegrationTest {
     List<UUID> apps = List.of(UUID.fromString(frontend), UUID.fromString(inventory));
     for (Map.Entry<String, String> q : ServiceMapQueries.all().entrySet()) {
       String plan =
-          tx.execute(
-              status -> {
-                jdbc.sql("SET LOCAL enable_seqscan = off").update();
-                return String.join(
-                    "\n",
-                    jdbc.sql("EXPLAIN " + q.getValue())
-                        .param("apps", apps)
-                        .param("since", from.atOffset(ZoneOffset.UTC))
-                        .param("from", from.atOffset(ZoneOffset.UTC))
-                        .param("to", to.atOffset(ZoneOffset.UTC))
-                        .param("limit", 10)
-                        .query(String.class)
-                        .list());
-              });
+          QueryPlans.withoutSeqScans(
+              tx,
+              jdbc,
+              q.getValue(),
+              Map.of(
+                  "apps",
+                  apps,
+                  "since",
+                  from.atOffset(ZoneOffset.UTC),
+                  "from",
+                  from.atOffset(ZoneOffset.UTC),
+                  "to",
+                  to.atOffset(ZoneOffset.UTC),
+                  "limit",
+                  10));
       assertThat(plan).as(q.getKey()).doesNotContain("Seq Scan");
       assertThat(plan).as(q.getKey()).containsPattern("Index (Only )?Scan|Bitmap Index Scan");
       if (q.getKey().equals("evidence")) {
