@@ -33,11 +33,18 @@ class MapLayoutTest {
         .containsExactlyInAnyOrderEntriesOf(
             Map.of(A.toString(), 0, B.toString(), 1, C.toString(), 2, "external:db", 3));
     MapLayout layout = MapLayout.of(map, 60);
-    assertThat(layout.nodes()).extracting(MapLayout.NodeView::x).containsExactly(24, 344, 664, 984);
+    assertThat(layout.nodes())
+        .extracting(MapLayout.NodeView::x)
+        .containsExactly(24, 374, 724, 1074);
     assertThat(layout.edges().getFirst().rpm()).isEqualTo(1.0);
+    // Rows start below the band the long arcs use: the boxes' middles are at 24 + 40 + 22.
     assertThat(layout.edges().getFirst().path())
-        .isEqualTo("M 204.0 46.0 C 274.0 46.0, 274.0 46.0, 344.0 46.0");
-    assertThat(layout.width()).isGreaterThan(984 + MapLayout.NODE_WIDTH);
+        .isEqualTo("M 204.0 86.0 C 289.0 86.0, 289.0 86.0, 374.0 86.0");
+    assertThat(layout.width()).isGreaterThan(1074 + MapLayout.NODE_WIDTH);
+    // a -> db skips two columns: it arcs over b and c, its label at the arc's top.
+    MapLayout.EdgeView skipping = layout.edges().get(3);
+    assertThat(skipping.path()).isEqualTo("M 204.0 86.0 C 294.0 0.7, 984.0 0.7, 1074.0 86.0");
+    assertThat(skipping.labelY()).isEqualTo(MapLayout.ARC_APEX - 6);
   }
 
   @Test
@@ -49,7 +56,7 @@ class MapLayoutTest {
         .containsEntry(B.toString(), 1);
     MapLayout layout = MapLayout.of(map, 1);
     // B -> A goes out of B's right side and into A's right side.
-    assertThat(layout.edges().get(1).path()).startsWith("M 524.0 46.0").endsWith("204.0 46.0");
+    assertThat(layout.edges().get(1).path()).startsWith("M 554.0 86.0").endsWith("204.0 86.0");
   }
 
   @Test
