@@ -255,7 +255,8 @@ class ITHostileInput {
 
   /**
    * An agent's destination metric: its destination is text like any other (unstorable escapes
-   * replaced, accepted); one over 255 characters, or a 100 KB one, is a 400 naming it.
+   * replaced, accepted); one over 256 characters (a span's limit), or a 100 KB one, is a 400 naming
+   * it.
    */
   @Test
   void eventsDestinationMetricsTakeStorableDestinationsAndRefuseLongOnes() {
@@ -281,7 +282,7 @@ class ITHostileInput {
         .satisfies(m -> assertThat(m.destination()).isEqualTo(STORED + ODD));
 
     List<EventBatch> before = mine();
-    for (String bad : List.of("d".repeat(256), "d".repeat(100_000), "")) {
+    for (String bad : List.of("d".repeat(257), "d".repeat(100_000), "")) {
       HttpResponse<String> r = events(body.apply(bad));
       assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
       assertThat(r.body())

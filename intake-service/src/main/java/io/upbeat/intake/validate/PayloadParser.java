@@ -57,11 +57,12 @@ public final class PayloadParser {
   private final JsonFactory contextJson =
       JsonFactory.builder().rootValueSeparator((String) null).build();
 
-  /** A span's destination: {@code host:port}, or a database system. */
+  /**
+   * A span's destination, and a destination metric's: {@code host:port}, or a database system. One
+   * limit for both, so an agent that counts the destinations its spans name (cut to this length)
+   * never has a batch refused for one.
+   */
   private static final int MAX_DESTINATION_CHARS = 256;
-
-  /** A destination metric's destination, as the service map's design has it. */
-  private static final int MAX_METRIC_DESTINATION_CHARS = 255;
 
   private final IntakeLimits limits;
   private final TraceSampler sampler;
@@ -423,7 +424,7 @@ public final class PayloadParser {
 
     /**
      * One agent aggregate of exit spans to one destination: the same rules as {@link #metric}, and
-     * a destination of 1 to {@value #MAX_METRIC_DESTINATION_CHARS} characters.
+     * a destination of 1 to {@value #MAX_DESTINATION_CHARS} characters, as a span's.
      */
     DestinationMetric destinationMetric(JsonParser p, JsonPath path) {
       if (!object(p, path)) {
@@ -437,7 +438,7 @@ public final class PayloadParser {
         p.nextToken();
         JsonPath at = path.field(field);
         if (field.equals("destination")) {
-          destination = string(p, at, MAX_METRIC_DESTINATION_CHARS);
+          destination = string(p, at, MAX_DESTINATION_CHARS);
         } else {
           a.read(p, field, at);
         }

@@ -90,7 +90,7 @@ class DestinationMetricsParserTest {
         .containsExactly("destination_metrics[0].count");
     assertThat(problems(metric("\"\"", "3", "0", "6", ok)))
         .containsExactly("destination_metrics[0].destination");
-    assertThat(problems(metric("\"" + "d".repeat(256) + "\"", "3", "0", "6", ok)))
+    assertThat(problems(metric("\"" + "d".repeat(257) + "\"", "3", "0", "6", ok)))
         .containsExactly("destination_metrics[0].destination");
     assertThat(problems(metric("42", "3", "0", "6", ok)))
         .containsExactly("destination_metrics[0].destination");
@@ -110,11 +110,11 @@ class DestinationMetricsParserTest {
             "destination_metrics[0].max_ms",
             "destination_metrics[0].sketch");
     assertThat(problems("[]")).containsExactly("destination_metrics[0]");
-    // A 255-character destination is fine, and unknown fields are ignored.
+    // A 256-character destination (a span's limit) is fine, and unknown fields are ignored.
     assertThat(
             valid(
                     body(
-                        metric("\"" + "d".repeat(255) + "\"", "3", "0", "6", ok)
+                        metric("\"" + "d".repeat(256) + "\"", "3", "0", "6", ok)
                             .replace("{", "{\"x\": [1],"),
                         ""))
                 .destinationMetrics())
