@@ -30,7 +30,12 @@ class ITRowRetention {
   @RegisterExtension final LocalStackExtension stack = new LocalStackExtension();
 
   private static final List<String> TABLES =
-      List.of("error_hourly", "notification_deliveries", "notifications", "alert_events");
+      List.of(
+          "error_hourly",
+          "notification_deliveries",
+          "notifications",
+          "alert_events",
+          "destination_metrics_1m");
 
   /** Rows per table past the 90 days (and within them) in the fixture. */
   private static final int OLD = 12;
@@ -94,6 +99,12 @@ class ITRowRetention {
           rule,
           app,
           t);
+      jdbc.update(
+          "INSERT INTO destination_metrics_1m (app_id, environment, destination, bucket,"
+              + " source_partition, count, failures, sum_ms, min_ms, max_ms, sketch)"
+              + " VALUES (?, 'production', 'inventory:8080', ?, 0, 1, 0, 1, 1, 1, '\\x00')",
+          app,
+          t);
     }
   }
 
@@ -111,6 +122,8 @@ class ITRowRetention {
                 "notifications",
                 10L,
                 "alert_events",
+                10L,
+                "destination_metrics_1m",
                 10L));
     assertThat(
             jdbc.queryForObject(
@@ -161,6 +174,6 @@ class ITRowRetention {
   private RowRetention retention(int batchSize, int maxBatches) {
     Duration days90 = Duration.ofDays(90);
     return new RowRetention(
-        db, new RowRetention.Settings(days90, days90, days90, batchSize, maxBatches));
+        db, new RowRetention.Settings(days90, days90, days90, days90, batchSize, maxBatches));
   }
 }
