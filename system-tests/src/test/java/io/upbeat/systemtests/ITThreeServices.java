@@ -25,7 +25,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -216,7 +215,6 @@ class ITThreeServices {
    * counts.
    */
   @Test
-  @Disabled("needs the service map: intake's destination metrics, the processor's rows and the API")
   void theServiceMapCountsEveryCallExactly() {
     String map = "/api/v1/orgs/" + org + "/service-map";
     String web = appIds.get("web");
