@@ -181,7 +181,7 @@ public final class PayloadParser {
                     transactionsRead++;
                     if (aggregated[0]) {
                       samples.add(t); // the agent chose it, at the trace's root
-                    } else if (t.traceId() != null && sampler.keeps(t.traceId())) {
+                    } else if (t.traceId() != null && sampler.keepsInFull(t)) {
                       // Counted once without its details, and kept in full as a sample.
                       transactions.add(t.withoutDetails());
                       samples.add(t);
