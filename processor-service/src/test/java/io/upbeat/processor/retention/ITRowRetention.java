@@ -30,7 +30,12 @@ class ITRowRetention {
   @RegisterExtension final LocalStackExtension stack = new LocalStackExtension();
 
   private static final List<String> TABLES =
-      List.of("error_hourly", "notification_deliveries", "notifications", "alert_events");
+      List.of(
+          "error_hourly",
+          "notification_deliveries",
+          "notifications",
+          "alert_events",
+          "tail_traces");
 
   /** Rows per table past the 90 days (and within them) in the fixture. */
   private static final int OLD = 12;
@@ -94,6 +99,17 @@ class ITRowRetention {
           rule,
           app,
           t);
+      // Traces of the tail decision are kept an hour: the old ones from 61 minutes back.
+      Instant decided =
+          i < OLD
+              ? now.minus(Duration.ofMinutes(61 + i))
+              : now.minus(Duration.ofMinutes(59)).plus(Duration.ofMinutes(i - OLD));
+      jdbc.update(
+          "INSERT INTO tail_traces (trace_id, app_id, reason, decided_at)"
+              + " VALUES (?, ?, 'error', ?)",
+          "trace-" + i,
+          app,
+          Timestamp.from(decided));
     }
   }
 
@@ -111,6 +127,8 @@ class ITRowRetention {
                 "notifications",
                 10L,
                 "alert_events",
+                10L,
+                "tail_traces",
                 10L));
     assertThat(
             jdbc.queryForObject(
