@@ -39,11 +39,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one pipeline of the processor (metrics, errors, samples) over the events topic, exactly
- * once: each partition's work since the last flush is written together with the offset it reaches,
- * in one PostgreSQL transaction (Kafka's "offsets outside Kafka" pattern), and on assignment each
- * partition resumes from its stored offset. A crash at any moment loses only what was not
- * committed, and that is read again.
+ * Runs one pipeline of the processor (metrics, errors, samples, tail) over the events topic,
+ * exactly once: each partition's work since the last flush is written together with the offset it
+ * reaches, in one PostgreSQL transaction (Kafka's "offsets outside Kafka" pattern), and on
+ * assignment each partition resumes from its stored offset. A crash at any moment loses only what
+ * was not committed, and that is read again.
  *
  * <p>A failed flush is classified ({@link Fault}). On a transient fault (PostgreSQL down, pool
  * timeout, deadlock...) consumption pauses, the pending work is kept and the flush is retried with
@@ -52,6 +52,10 @@ import org.slf4j.LoggerFactory;
  * Bisection}: the records that fail alone go to the dead-letter topic, the others are written, and
  * processing goes on. Records that cannot be decoded are dead-lettered as they are read. The offset
  * never moves past a record whose dead letter the broker has not acknowledged.
+ *
+ * <p>A pipeline may run a fixed window behind real time ({@link ReadDelay}, the tail pipeline): a
+ * partition is paused and sought back at its first record younger than the window, and resumed once
+ * that record is old enough; nothing of it is held meanwhile but its position.
  */
 public final class EventPipeline<W extends PartitionWork> implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(EventPipeline.class);
