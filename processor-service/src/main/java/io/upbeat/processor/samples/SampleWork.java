@@ -252,7 +252,7 @@ public final class SampleWork implements PartitionWork {
   }
 
   /** The same sample of the same batch always gets the same id, so a replay cannot duplicate it. */
-  static UUID sampleId(UUID batchId, int index) {
+  public static UUID sampleId(UUID batchId, int index) {
     ByteBuffer bytes = ByteBuffer.allocate(20);
     bytes.putLong(batchId.getMostSignificantBits());
     bytes.putLong(batchId.getLeastSignificantBits());

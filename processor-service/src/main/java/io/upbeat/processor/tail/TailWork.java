@@ -5,7 +5,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.TransactionEvent;
 import io.upbeat.processor.consume.PartitionWork;
-import java.nio.ByteBuffer;
+import io.upbeat.processor.samples.SampleWork;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -112,16 +113,12 @@ public final class TailWork implements PartitionWork {
 
   /**
    * The same transaction of the same batch always gets the same id, so a replay cannot duplicate
-   * it; a namespace byte keeps it apart from the ids of the batch's samples ({@code
-   * SampleWork.sampleId}).
+   * it; derived from the id a sample at that place would get ({@link SampleWork#sampleId}), in a
+   * namespace of its own so the two never meet.
    */
   static UUID sampleId(UUID batchId, int index) {
-    ByteBuffer bytes = ByteBuffer.allocate(21);
-    bytes.put((byte) 't');
-    bytes.putLong(batchId.getMostSignificantBits());
-    bytes.putLong(batchId.getLeastSignificantBits());
-    bytes.putInt(index);
-    return UUID.nameUUIDFromBytes(bytes.array());
+    return UUID.nameUUIDFromBytes(
+        ("tail:" + SampleWork.sampleId(batchId, index)).getBytes(StandardCharsets.US_ASCII));
   }
 
   List<Candidate> candidates() {

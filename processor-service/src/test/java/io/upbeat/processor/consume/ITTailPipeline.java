@@ -250,28 +250,26 @@ class ITTailPipeline {
   }
 
   private List<String> kept(String trace) throws Exception {
+    return strings(
+        "SELECT transaction_id || ':' || kept FROM txn_samples WHERE trace_id = '" + trace + "'");
+  }
+
+  private String reason(String trace) throws Exception {
+    List<String> reasons =
+        strings("SELECT reason FROM tail_traces WHERE trace_id = '" + trace + "'");
+    return reasons.isEmpty() ? null : reasons.getFirst();
+  }
+
+  private List<String> strings(String sql) throws Exception {
     List<String> rows = new ArrayList<>();
     try (Connection c = f.db.getConnection();
         var st = c.createStatement();
-        var rs =
-            st.executeQuery(
-                "SELECT transaction_id || ':' || kept FROM txn_samples WHERE trace_id = '"
-                    + trace
-                    + "'")) {
+        var rs = st.executeQuery(sql)) {
       while (rs.next()) {
         rows.add(rs.getString(1));
       }
     }
     return rows;
-  }
-
-  private String reason(String trace) throws Exception {
-    try (Connection c = f.db.getConnection();
-        var st = c.createStatement();
-        var rs =
-            st.executeQuery("SELECT reason FROM tail_traces WHERE trace_id = '" + trace + "'")) {
-      return rs.next() ? rs.getString(1) : null;
-    }
   }
 
   private PipelineFixture.Running errors() {

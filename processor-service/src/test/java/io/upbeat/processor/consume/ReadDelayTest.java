@@ -3,11 +3,9 @@ package io.upbeat.processor.consume;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Clock;
+import io.upbeat.processor.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
 /** The tail pipeline's window: which records wait, until when, and when their partition resumes. */
@@ -101,32 +99,5 @@ class ReadDelayTest {
     assertThatThrownBy(() -> new ReadDelay(Duration.ofSeconds(-1), clock))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("negative");
-  }
-
-  private static final class MutableClock extends Clock {
-    private Instant now;
-
-    MutableClock(Instant start) {
-      this.now = start;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
   }
 }

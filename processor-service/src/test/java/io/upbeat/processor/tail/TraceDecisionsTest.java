@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.upbeat.events.TransactionEvent;
+import io.upbeat.processor.MutableClock;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -55,7 +56,7 @@ class TraceDecisionsTest {
     d.clear(); // committed
     d.offer(app, "t2", TraceDecisions.Reason.ERROR);
     assertThat(traces(d)).isEmpty();
-    clock.now = now.plusSeconds(50); // 12:01:00
+    clock.set(now.plusSeconds(50)); // 12:01:00
     d.offer(app, "t2", TraceDecisions.Reason.ERROR);
     assertThat(traces(d)).containsExactly("t2");
   }
@@ -105,28 +106,5 @@ class TraceDecisionsTest {
   private static TransactionEvent txn(String outcome, double ms) {
     return new TransactionEvent(
         "a1", "t1", "GET /", "request", Instant.EPOCH, ms, null, outcome, List.of(), null);
-  }
-
-  private static final class MutableClock extends Clock {
-    Instant now;
-
-    MutableClock(Instant now) {
-      this.now = now;
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
   }
 }
