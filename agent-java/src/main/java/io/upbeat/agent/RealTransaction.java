@@ -301,25 +301,41 @@ final class RealTransaction implements Transaction {
           }
           open = s;
         }
-        if (ended) {
-          return;
+        if (!ended) {
+          keep(now);
         }
-        if (spans == null) {
-          spans = new ArrayList<>(4);
-        }
-        if (spans.size() < MAX_SPANS) {
-          Outcome o = outcome;
-          spans.add(
-              new Event.SpanData(
-                  id,
-                  parent,
-                  name == null ? "span" : name,
-                  type == null ? "custom" : type,
-                  (start - startNanos) / 1e6,
-                  (now - start) / 1e6,
-                  destination,
-                  o == null ? null : o.wire));
-        }
+      }
+      String d = destination;
+      if (d != null) {
+        // Every exit call is counted, whether or not its transaction is sent or still open.
+        agent
+            .destinations()
+            .record(
+                d,
+                startMillis + (start - startNanos) / 1_000_000,
+                (now - start) / 1e6,
+                outcome == Outcome.FAILURE);
+      }
+    }
+
+    /** Adds it to the transaction's spans, up to {@link #MAX_SPANS}. */
+    private void keep(long now) {
+      assert Thread.holdsLock(RealTransaction.this);
+      if (spans == null) {
+        spans = new ArrayList<>(4);
+      }
+      if (spans.size() < MAX_SPANS) {
+        Outcome o = outcome;
+        spans.add(
+            new Event.SpanData(
+                id,
+                parent,
+                name == null ? "span" : name,
+                type == null ? "custom" : type,
+                (start - startNanos) / 1e6,
+                (now - start) / 1e6,
+                destination,
+                o == null ? null : o.wire));
       }
     }
   }

@@ -21,11 +21,11 @@ import java.util.zip.GZIPOutputStream;
  * in count and in approximate bytes (when it is full they are dropped and counted), and one
  * background thread batches them (up to {@code maxBatch} events or {@code flushInterval}), gzips
  * each batch and posts it. Every {@code metricsInterval} the same thread drains the aggregated
- * {@link TransactionMetrics} and posts them too. On 429, 503 and network errors it retries a batch
- * with exponential backoff and jitter, honouring {@code Retry-After}, under one {@code
- * Idempotency-Key} per batch (a random UUID) so a retry of a batch intake had stored is counted
- * once; a refused batch (400, 401, 413, ...) is dropped, never retried. {@link #close} flushes what
- * is queued and the last aggregates, bounded in time.
+ * {@link TransactionMetrics} and {@link DestinationMetrics} and posts them too. On 429, 503 and
+ * network errors it retries a batch with exponential backoff and jitter, honouring {@code
+ * Retry-After}, under one {@code Idempotency-Key} per batch (a random UUID) so a retry of a batch
+ * intake had stored is counted once; a refused batch (400, 401, 413, ...) is dropped, never
+ * retried. {@link #close} flushes what is queued and the last aggregates, bounded in time.
  */
 final class Reporter implements AutoCloseable {
   private static final Logger log = Logger.getLogger("io.upbeat.agent");
@@ -57,6 +57,7 @@ final class Reporter implements AutoCloseable {
   private final Transport transport;
   private final BlockingQueue<Event> queue;
   private final TransactionMetrics metrics;
+  private final DestinationMetrics destinations;
   private final AtomicLong queuedBytes = new AtomicLong();
   private final Thread sender;
   private final AtomicLong queued = new AtomicLong();
@@ -68,10 +69,15 @@ final class Reporter implements AutoCloseable {
   private volatile long closeDeadline;
   private long lastLoggedDrops;
 
-  Reporter(UpbeatConfig config, Transport transport, TransactionMetrics metrics) {
+  Reporter(
+      UpbeatConfig config,
+      Transport transport,
+      TransactionMetrics metrics,
+      DestinationMetrics destinations) {
     this.config = config;
     this.transport = transport;
     this.metrics = metrics;
+    this.destinations = destinations;
     this.queue = new ArrayBlockingQueue<>(config.queueCapacity);
     this.sender = new Thread(this::run, "upbeat-reporter");
     sender.setDaemon(true);
@@ -161,14 +167,25 @@ final class Reporter implements AutoCloseable {
     }
   }
 
-  /** Drains the aggregated transaction metrics and posts them, in requests of bounded size. */
+  /**
+   * Drains the aggregated transaction and destination metrics and posts them, in requests of at
+   * most {@value #AGGREGATES_PER_REQUEST} aggregates of either kind.
+   */
   private void sendAggregates() throws InterruptedException {
-    List<TransactionMetrics.Aggregate> all = metrics.drain(System.currentTimeMillis());
-    for (int from = 0; from < all.size(); from += AGGREGATES_PER_REQUEST) {
-      List<TransactionMetrics.Aggregate> chunk =
-          all.subList(from, Math.min(all.size(), from + AGGREGATES_PER_REQUEST));
-      queued.addAndGet(chunk.size());
-      deliver(gzip(aggregatesPayload(chunk)), chunk.size());
+    long now = System.currentTimeMillis();
+    List<TransactionMetrics.Aggregate> txns = metrics.drain(now);
+    List<DestinationMetrics.Aggregate> calls = destinations.drain(now);
+    int t = 0;
+    int d = 0;
+    while (t < txns.size() || d < calls.size()) {
+      int takeTxns = Math.min(txns.size() - t, AGGREGATES_PER_REQUEST);
+      int takeCalls = Math.min(calls.size() - d, AGGREGATES_PER_REQUEST - takeTxns);
+      List<TransactionMetrics.Aggregate> txnChunk = txns.subList(t, t + takeTxns);
+      List<DestinationMetrics.Aggregate> callChunk = calls.subList(d, d + takeCalls);
+      t += takeTxns;
+      d += takeCalls;
+      queued.addAndGet(takeTxns + takeCalls);
+      deliver(gzip(aggregatesPayload(txnChunk, callChunk)), takeTxns + takeCalls);
     }
   }
 
@@ -245,12 +262,21 @@ final class Reporter implements AutoCloseable {
     return j.endObject().toString();
   }
 
-  /** A request of aggregates: the service and its {@code transaction_metrics}. */
-  String aggregatesPayload(List<TransactionMetrics.Aggregate> aggregates) {
-    Json j = new Json(512 * aggregates.size() + 256);
+  /**
+   * A request of aggregates: the service, its {@code transaction_metrics} and its {@code
+   * destination_metrics} (either may be empty).
+   */
+  String aggregatesPayload(
+      List<TransactionMetrics.Aggregate> aggregates,
+      List<DestinationMetrics.Aggregate> destinationAggregates) {
+    Json j = new Json(512 * (aggregates.size() + destinationAggregates.size()) + 256);
     service(j);
     j.name("transaction_metrics").beginArray();
     for (TransactionMetrics.Aggregate a : aggregates) {
+      a.write(j);
+    }
+    j.endArray().name("destination_metrics").beginArray();
+    for (DestinationMetrics.Aggregate a : destinationAggregates) {
       a.write(j);
     }
     j.endArray();
@@ -274,7 +300,8 @@ final class Reporter implements AutoCloseable {
     Stats s = stats();
     j.name("agent_stats").beginObject();
     j.name("dropped").value(s.dropped()).name("retries").value(s.retries());
-    j.name("folded_transactions").value(metrics.folded()).endObject();
+    j.name("folded_transactions").value(metrics.folded());
+    j.name("folded_destinations").value(destinations.folded()).endObject();
   }
 
   private static byte[] gzip(String json) {

@@ -101,6 +101,7 @@ public final class Upbeat {
       Frames frames,
       Reporter reporter,
       TransactionMetrics metrics,
+      DestinationMetrics destinations,
       TraceSampler sampler) {}
 
   /** Starts reporting with this configuration; a second start is ignored (logged). */
@@ -115,12 +116,14 @@ public final class Upbeat {
     }
     TransactionMetrics metrics =
         new TransactionMetrics(config.maxMetricCells, config.samplesPerMinute);
+    DestinationMetrics destinations = new DestinationMetrics(config.maxDestinationCells);
     agent =
         new Agent(
             config,
             new Frames(config.appPackages),
-            new Reporter(config, transport, metrics),
+            new Reporter(config, transport, metrics, destinations),
             metrics,
+            destinations,
             new TraceSampler(config.tracesPerSecond, config.traceSampleRate, System.nanoTime()));
     Runtime.getRuntime().addShutdownHook(new Thread(Upbeat::stop, "upbeat-shutdown"));
     log.info("Upbeat agent reporting " + config.serviceName + " to " + config.serverUrl);

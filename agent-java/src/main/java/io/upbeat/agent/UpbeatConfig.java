@@ -26,6 +26,7 @@ public final class UpbeatConfig {
   final int samplesPerMinute;
   final Duration metricsInterval;
   final int maxMetricCells;
+  final int maxDestinationCells;
   final long maxQueueBytes;
   final double tracesPerSecond;
   final double traceSampleRate;
@@ -45,6 +46,7 @@ public final class UpbeatConfig {
     this.samplesPerMinute = b.samplesPerMinute;
     this.metricsInterval = b.metricsInterval;
     this.maxMetricCells = b.maxMetricCells;
+    this.maxDestinationCells = b.maxDestinationCells;
     this.maxQueueBytes = b.maxQueueBytes;
     this.tracesPerSecond = b.tracesPerSecond;
     this.traceSampleRate = b.traceSampleRate;
@@ -151,6 +153,7 @@ public final class UpbeatConfig {
     private int samplesPerMinute = 10;
     private Duration metricsInterval = Duration.ofSeconds(10);
     private int maxMetricCells = 10_000;
+    private int maxDestinationCells = 1_000;
     private long maxQueueBytes = 16L * 1024 * 1024;
     private double tracesPerSecond = 10;
     private double traceSampleRate = 0;
@@ -215,6 +218,19 @@ public final class UpbeatConfig {
         throw new IllegalArgumentException("max metric cells must be positive");
       }
       this.maxMetricCells = cells;
+      return this;
+    }
+
+    /**
+     * Distinct destinations (per minute) whose exit calls are aggregated at once at most (default
+     * 1,000, which with the current and the previous minute both live is about 500 destinations a
+     * minute); beyond, calls to new destinations are counted under {@code _other}.
+     */
+    public Builder maxDestinationCells(int cells) {
+      if (cells < 1) {
+        throw new IllegalArgumentException("max destination cells must be positive: " + cells);
+      }
+      this.maxDestinationCells = cells;
       return this;
     }
 

@@ -25,6 +25,7 @@ class ReporterTest {
   static final class FakeIntake implements Reporter.Transport {
     final List<JsonNode> bodies = new CopyOnWriteArrayList<>();
     final List<JsonNode> aggregates = new CopyOnWriteArrayList<>();
+    final List<JsonNode> destinationAggregates = new CopyOnWriteArrayList<>();
     final AtomicInteger calls = new AtomicInteger();
     volatile boolean down;
     final List<Answer> script = new CopyOnWriteArrayList<>();
@@ -43,6 +44,7 @@ class ReporterTest {
         JsonNode body = JsonMapper.shared().readTree(in.readAllBytes());
         if (body.has("transaction_metrics")) {
           aggregates.addAll(body.get("transaction_metrics").valueStream().toList());
+          destinationAggregates.addAll(body.get("destination_metrics").valueStream().toList());
           names.add("aggregates");
         } else {
           bodies.add(body);
@@ -161,6 +163,52 @@ class ReporterTest {
     assertThat(error.at("/context/request/url").asString()).isEqualTo("/users/42?x=1");
     assertThat(error.at("/context/request/headers/Accept").asString()).isEqualTo("*/*");
     assertThat(error.at("/context/tags/region").asString()).isEqualTo("eu");
+  }
+
+  @Test
+  void everyExitSpanIsCountedPerDestinationWhateverTheSamplingAndSentWithTheAggregates() {
+    // No sample budget and no sampled trace: the transactions are counted, never sent in full.
+    Upbeat.start(config().samplesPerMinute(0).build(), intake);
+    java.net.URI inventory = java.net.URI.create("http://inventory:8080/stock");
+    for (int i = 0; i < 5; i++) {
+      Transaction t = Upbeat.beginTransaction("GET /checkout", "request");
+      try (Span call = ExitSpans.start(t, "GET", inventory)) {
+        call.setOutcome(ExitSpans.outcome(i == 0 ? 503 : 200));
+      }
+      // Not an exit span: no destination, not counted.
+      t.startSpan("render", "template").end();
+      Span late = t.startSpan("SELECT", "db.postgresql.query").setDestination("postgresql");
+      t.end();
+      // Ended after its transaction, twice: counted once all the same.
+      late.end();
+      late.end();
+    }
+    Upbeat.stop();
+
+    assertThat(intake.bodies).isEmpty();
+    assertThat(intake.destinationAggregates)
+        .extracting(a -> a.get("destination").asString())
+        .containsExactlyInAnyOrder("inventory:8080", "postgresql");
+    JsonNode calls =
+        intake.destinationAggregates.stream()
+            .filter(a -> a.get("destination").asString().equals("inventory:8080"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(calls.get("count").asLong()).isEqualTo(5);
+    assertThat(calls.get("failures").asLong()).isEqualTo(1);
+    assertThat(calls.get("timestamp").asString()).endsWith(":00.000Z");
+    assertThat(calls.get("min_ms").asDouble())
+        .isLessThanOrEqualTo(calls.get("max_ms").asDouble())
+        .isGreaterThanOrEqualTo(0);
+    assertThat(calls.get("sum_ms").asDouble())
+        .isBetween(5 * calls.get("min_ms").asDouble(), 5 * calls.get("max_ms").asDouble());
+    assertThat(calls.get("sketch").asString()).isNotEmpty();
+    assertThat(
+            intake.destinationAggregates.stream()
+                .filter(a -> a.get("destination").asString().equals("postgresql"))
+                .mapToLong(a -> a.get("count").asLong())
+                .sum())
+        .isEqualTo(5);
   }
 
   @Test

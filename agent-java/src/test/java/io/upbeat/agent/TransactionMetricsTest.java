@@ -33,17 +33,17 @@ class TransactionMetricsTest {
     assertThat(out).hasSize(1);
     TransactionMetrics.Aggregate a = out.get(0);
     assertThat(a.minute()).isEqualTo(T0 / MINUTE);
-    assertThat(a.count()).isEqualTo(durations.length);
-    assertThat(a.failures()).isEqualTo((durations.length + 6) / 7);
-    assertThat(a.sumMs())
+    assertThat(a.totals().count()).isEqualTo(durations.length);
+    assertThat(a.totals().failures()).isEqualTo((durations.length + 6) / 7);
+    assertThat(a.totals().sumMs())
         .isCloseTo(Arrays.stream(durations).sum(), org.assertj.core.data.Offset.offset(1e-3));
     Arrays.sort(durations);
-    assertThat(a.minMs()).isEqualTo(durations[0]);
-    assertThat(a.maxMs()).isEqualTo(durations[durations.length - 1]);
+    assertThat(a.totals().minMs()).isEqualTo(durations[0]);
+    assertThat(a.totals().maxMs()).isEqualTo(durations[durations.length - 1]);
 
     DDSketch sketch =
         DDSketch.decode(
-            ByteArrayInput.wrap(Base64.getDecoder().decode(a.sketchBase64())),
+            ByteArrayInput.wrap(Base64.getDecoder().decode(a.totals().sketchBase64())),
             UnboundedSizeDenseStore::new,
             new LogarithmicMapping(0.005));
     assertThat(sketch.getCount()).isEqualTo(durations.length);
@@ -82,11 +82,11 @@ class TransactionMetricsTest {
     while (done.getCount() > 0) {
       now += 500;
       for (TransactionMetrics.Aggregate a : m.drain(now)) {
-        counted += a.count();
+        counted += a.totals().count();
       }
     }
     for (TransactionMetrics.Aggregate a : m.drain(now + 10 * MINUTE)) {
-      counted += a.count();
+      counted += a.totals().count();
     }
     go.set(false);
     assertThat(counted).isEqualTo((long) threads * each);
@@ -116,7 +116,7 @@ class TransactionMetricsTest {
     assertThat(m.record("a", "request", T0, 1, false, false, false)).isTrue();
     assertThat(m.record("a", "request", T0, 1, false, false, false)).isFalse();
     // Counted all the same.
-    assertThat(m.drain(T0).get(0).count()).isEqualTo(7);
+    assertThat(m.drain(T0).get(0).totals().count()).isEqualTo(7);
   }
 
   @Test
@@ -129,7 +129,7 @@ class TransactionMetricsTest {
     assertThat(out)
         .extracting(TransactionMetrics.Aggregate::name)
         .contains(TransactionMetrics.OTHER);
-    assertThat(out.stream().mapToLong(TransactionMetrics.Aggregate::count).sum()).isEqualTo(10);
+    assertThat(out.stream().mapToLong(a -> a.totals().count()).sum()).isEqualTo(10);
     assertThat(m.folded()).isEqualTo(7); // names 3 to 9
   }
 
@@ -142,17 +142,17 @@ class TransactionMetricsTest {
     m.record(sameText, "request", T0, 2, false, false, false);
     m.record(name, "request", T0, 3, false, false, false);
     List<TransactionMetrics.Aggregate> first = m.drain(T0);
-    assertThat(first).singleElement().satisfies(a -> assertThat(a.count()).isEqualTo(3));
+    assertThat(first).singleElement().satisfies(a -> assertThat(a.totals().count()).isEqualTo(3));
 
     // Two minutes on, the drain forgets T0's cell; a transaction of T0 finishing late must not
     // count into the forgotten cell its name last used, but into a new one drained next time.
     m.record(name, "request", T0, 4, false, false, false);
     assertThat(m.drain(T0 + 3 * MINUTE))
         .singleElement()
-        .satisfies(a -> assertThat(a.count()).isOne());
+        .satisfies(a -> assertThat(a.totals().count()).isOne());
     assertThat(m.cells()).isZero();
     m.record(name, "request", T0, 5, false, false, false);
     List<TransactionMetrics.Aggregate> late = m.drain(T0 + 3 * MINUTE);
-    assertThat(late).singleElement().satisfies(a -> assertThat(a.maxMs()).isEqualTo(5));
+    assertThat(late).singleElement().satisfies(a -> assertThat(a.totals().maxMs()).isEqualTo(5));
   }
 }

@@ -1,5 +1,6 @@
 package io.upbeat.spring;
 
+import static java.util.stream.Collectors.joining;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
@@ -160,11 +161,25 @@ class OutgoingCallsTest {
               t.end();
             });
     // The context closed: the agent stopped and sent what it had.
-    String sent = String.join("\n", bodies);
-    assertThat(sent).contains("\"outcome\":\"failure\"");
-    assertThat(
-            sent.split("\"destination\":\"127.0.0.1:" + server.getAddress().getPort() + "\"", -1))
-        .hasSize(3);
-    assertThat(sent).doesNotContain("\"outcome\":\"success\"");
+    String destination = "\"destination\":\"127.0.0.1:" + server.getAddress().getPort() + "\"";
+    String spans =
+        bodies.stream().filter(b -> b.contains("\"transactions\"")).collect(joining("\n"));
+    assertThat(spans).contains("\"outcome\":\"failure\"");
+    assertThat(spans.split(destination, -1)).hasSize(3);
+    assertThat(spans).doesNotContain("\"outcome\":\"success\"");
+    // Both calls counted, as failures, in the destination's aggregates (of one minute, or two).
+    java.util.regex.Matcher counts =
+        java.util.regex.Pattern.compile(
+                java.util.regex.Pattern.quote(destination)
+                    + ",\"timestamp\":\"[^\"]+\",\"count\":(\\d+),\"failures\":(\\d+)")
+            .matcher(String.join("\n", bodies));
+    long calls = 0;
+    long failures = 0;
+    while (counts.find()) {
+      calls += Long.parseLong(counts.group(1));
+      failures += Long.parseLong(counts.group(2));
+    }
+    assertThat(calls).isEqualTo(2);
+    assertThat(failures).isEqualTo(2);
   }
 }

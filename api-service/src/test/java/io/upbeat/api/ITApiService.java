@@ -82,7 +82,8 @@ class ITApiService extends ApiIntegrationTest {
             "/api/v1/orgs/{orgId}/apps",
             "/api/v1/apps",
             "/api/v1/apps/{appId}",
-            "/api/v1/apps/{appId}/tokens/rotate");
+            "/api/v1/apps/{appId}/tokens/rotate",
+            "/api/v1/orgs/{orgId}/service-map");
     assertThat(TestHttp.get(url("/swagger-ui.html")).statusCode()).isIn(200, 302);
   }
 }

@@ -224,6 +224,8 @@ class ITEveryEndpointHostileInput extends ApiIntegrationTest {
             "GET /api/v1/apps/{appId}/transactions",
             "GET /api/v1/orgs/{orgId}/traces/{trace_id}",
             "GET /orgs/{orgId}/traces/{trace_id}",
+            "GET /api/v1/orgs/{orgId}/service-map",
+            "GET /orgs/{orgId}/service-map",
             "PUT /api/v1/apps/{appId}/ownership",
             "PATCH /api/v1/apps/{appId}/errors/{groupId}",
             "DELETE /api/v1/me/api-keys/{keyId}",

@@ -82,6 +82,7 @@ class ITRoles extends ApiIntegrationTest {
     return List.of(
         new Call("GET", "/api/v1/orgs/" + orgId + "/members", null),
         new Call("GET", "/api/v1/orgs/" + orgId + "/traces/" + trace, null),
+        new Call("GET", "/api/v1/orgs/" + orgId + "/service-map", null),
         new Call("GET", "/api/v1/apps", null),
         new Call("GET", app, null),
         new Call("GET", app + "/webhooks", null),

@@ -88,6 +88,7 @@ class ITTenantIsolation extends ApiIntegrationTest {
         new Call("POST", "/api/v1/orgs/" + orgId + "/invitations/" + invitationId + "/resend", ""),
         new Call("POST", "/api/v1/orgs/" + orgId + "/apps", "{\"name\": \"intruder\"}"),
         new Call("GET", "/api/v1/orgs/" + orgId + "/traces/" + trace, null),
+        new Call("GET", "/api/v1/orgs/" + orgId + "/service-map", null),
         new Call("GET", "/api/v1/apps/" + app, null),
         new Call("POST", "/api/v1/apps/" + app + "/tokens/rotate", "{\"kind\": \"secret\"}"),
         new Call("POST", "/api/v1/apps/" + app + "/tokens/rotate", "{\"kind\": \"ci\"}"),

@@ -345,19 +345,11 @@ class ITTraceApi extends ApiIntegrationTest {
     List<UUID> samples = List.of(UUID.randomUUID());
     for (Map.Entry<String, String> q : TraceQueries.byTrace().entrySet()) {
       String plan =
-          tx.execute(
-              status -> {
-                jdbc.sql("SET LOCAL enable_seqscan = off").update();
-                return String.join(
-                    "\n",
-                    jdbc.sql("EXPLAIN " + q.getValue())
-                        .param("trace", trace)
-                        .param("apps", apps)
-                        .param("samples", samples)
-                        .param("limit", 10)
-                        .query(String.class)
-                        .list());
-              });
+          QueryPlans.withoutSeqScans(
+              tx,
+              jdbc,
+              q.getValue(),
+              Map.of("trace", trace, "apps", apps, "samples", samples, "limit", 10));
       assertThat(plan).as(q.getKey()).doesNotContain("Seq Scan on txn_samples");
       assertThat(plan).as(q.getKey()).doesNotContain("Seq Scan on error_occurrences");
       if (q.getKey().equals("errors")) {

@@ -17,6 +17,8 @@ import java.util.UUID;
  *     full (spans, context) only as examples; never counted again
  * @param metrics transactions aggregated by the agent, per name, type and minute
  * @param orphanSpans spans whose transaction was not in the request (OTLP), to join to its sample
+ * @param destinationMetrics exit spans per destination and minute, sent aggregated by the agent or
+ *     derived by intake from the exit spans of the batch's counted transactions and orphan spans
  */
 public record EventBatch(
     UUID batchId,
@@ -27,7 +29,8 @@ public record EventBatch(
     List<ErrorEvent> errors,
     List<TransactionEvent> samples,
     List<TransactionMetric> metrics,
-    List<OrphanSpan> orphanSpans) {
+    List<OrphanSpan> orphanSpans,
+    List<DestinationMetric> destinationMetrics) {
   public EventBatch {
     Objects.requireNonNull(batchId, "batchId");
     Objects.requireNonNull(appId, "appId");
@@ -38,6 +41,46 @@ public record EventBatch(
     samples = samples == null ? List.of() : List.copyOf(samples);
     metrics = metrics == null ? List.of() : List.copyOf(metrics);
     orphanSpans = orphanSpans == null ? List.of() : List.copyOf(orphanSpans);
+    destinationMetrics = destinationMetrics == null ? List.of() : List.copyOf(destinationMetrics);
+  }
+
+  /** A batch without destination metrics, as intake wrote them before the service map. */
+  public EventBatch(
+      UUID batchId,
+      UUID appId,
+      Instant receivedAt,
+      ServiceInfo service,
+      List<TransactionEvent> transactions,
+      List<ErrorEvent> errors,
+      List<TransactionEvent> samples,
+      List<TransactionMetric> metrics,
+      List<OrphanSpan> orphanSpans) {
+    this(
+        batchId,
+        appId,
+        receivedAt,
+        service,
+        transactions,
+        errors,
+        samples,
+        metrics,
+        orphanSpans,
+        List.of());
+  }
+
+  /** This batch with other destination metrics (intake's derived ones added, say). */
+  public EventBatch withDestinationMetrics(List<DestinationMetric> destinationMetrics) {
+    return new EventBatch(
+        batchId,
+        appId,
+        receivedAt,
+        service,
+        transactions,
+        errors,
+        samples,
+        metrics,
+        orphanSpans,
+        destinationMetrics);
   }
 
   /** A batch without orphan spans: what every agent but an OpenTelemetry one makes. */
@@ -50,7 +93,17 @@ public record EventBatch(
       List<ErrorEvent> errors,
       List<TransactionEvent> samples,
       List<TransactionMetric> metrics) {
-    this(batchId, appId, receivedAt, service, transactions, errors, samples, metrics, List.of());
+    this(
+        batchId,
+        appId,
+        receivedAt,
+        service,
+        transactions,
+        errors,
+        samples,
+        metrics,
+        List.of(),
+        List.of());
   }
 
   /** A batch of plain transactions and errors, as agents that do not aggregate send. */
@@ -62,12 +115,25 @@ public record EventBatch(
       List<TransactionEvent> transactions,
       List<ErrorEvent> errors) {
     this(
-        batchId, appId, receivedAt, service, transactions, errors, List.of(), List.of(), List.of());
+        batchId,
+        appId,
+        receivedAt,
+        service,
+        transactions,
+        errors,
+        List.of(),
+        List.of(),
+        List.of(),
+        List.of());
   }
 
   /** Events in the batch, as intake counts them against its limits. */
   public int size() {
-    return transactions.size() + errors.size() + samples.size() + metrics.size();
+    return transactions.size()
+        + errors.size()
+        + samples.size()
+        + metrics.size()
+        + destinationMetrics.size();
   }
 
   /** Transactions the batch stands for: its own plus those aggregated into its metrics. */

@@ -35,7 +35,7 @@ public final class EventBatchCodec {
   private static final int HAS_TRANSACTIONS = 1;
   private static final int HAS_ERRORS = 2;
   private static final int HAS_SAMPLES = 4; // samples or orphan spans: read together
-  private static final int HAS_METRICS = 8;
+  private static final int HAS_METRICS = 8; // transaction or destination metrics: read together
 
   private static final JsonFactory JSON = new JsonFactory();
 
@@ -89,6 +89,13 @@ public final class EventBatchCodec {
         g.writeArrayPropertyStart("transaction_metrics");
         for (TransactionMetric m : batch.metrics()) {
           writeMetric(g, m);
+        }
+        g.writeEndArray();
+      }
+      if (!batch.destinationMetrics().isEmpty()) {
+        g.writeArrayPropertyStart("destination_metrics");
+        for (DestinationMetric m : batch.destinationMetrics()) {
+          writeDestinationMetric(g, m);
         }
         g.writeEndArray();
       }
@@ -156,14 +163,36 @@ public final class EventBatchCodec {
     g.writeStartObject();
     g.writeStringProperty("name", m.name());
     g.writeStringProperty("type", m.type());
-    g.writeStringProperty("minute", Rfc3339.format(m.minute()));
-    g.writeNumberProperty("count", m.count());
-    g.writeNumberProperty("failures", m.failures());
-    g.writeNumberProperty("sum_ms", m.sumMs());
-    g.writeNumberProperty("min_ms", m.minMs());
-    g.writeNumberProperty("max_ms", m.maxMs());
+    writeAggregate(
+        g, m.minute(), m.count(), m.failures(), m.sumMs(), m.minMs(), m.maxMs(), m.sketch());
+    g.writeEndObject();
+  }
+
+  /** The fields transaction and destination metrics share, in one shape. */
+  private static void writeAggregate(
+      JsonGenerator g,
+      Instant minute,
+      long count,
+      long failures,
+      double sum,
+      double min,
+      double max,
+      byte[] sketch) {
+    g.writeStringProperty("minute", Rfc3339.format(minute));
+    g.writeNumberProperty("count", count);
+    g.writeNumberProperty("failures", failures);
+    g.writeNumberProperty("sum_ms", sum);
+    g.writeNumberProperty("min_ms", min);
+    g.writeNumberProperty("max_ms", max);
     g.writeName("sketch");
-    g.writeBinary(m.sketch());
+    g.writeBinary(sketch);
+  }
+
+  private static void writeDestinationMetric(JsonGenerator g, DestinationMetric m) {
+    g.writeStartObject();
+    g.writeStringProperty("destination", m.destination());
+    writeAggregate(
+        g, m.minute(), m.count(), m.failures(), m.sumMs(), m.minMs(), m.maxMs(), m.sketch());
     g.writeEndObject();
   }
 
@@ -281,8 +310,8 @@ public final class EventBatchCodec {
     }
 
     /**
-     * Transactions without their ids, spans and context, and the agents' aggregates: what the
-     * metrics pipeline reads, and what {@link EventTimings} carries.
+     * Transactions without their ids, spans and context, and the aggregates (transaction and
+     * destination metrics): what the metrics pipeline reads, and what {@link EventTimings} carries.
      */
     public static final Parts TRANSACTION_TIMINGS = new Parts(true, false, false, false, true);
 
@@ -327,7 +356,7 @@ public final class EventBatchCodec {
     if (!batch.samples().isEmpty() || !batch.orphanSpans().isEmpty()) {
       has |= HAS_SAMPLES;
     }
-    if (!batch.metrics().isEmpty()) {
+    if (!batch.metrics().isEmpty() || !batch.destinationMetrics().isEmpty()) {
       has |= HAS_METRICS;
     }
     return new byte[] {(byte) has};
@@ -386,6 +415,7 @@ public final class EventBatchCodec {
       List<TransactionEvent> samples = List.of();
       List<TransactionMetric> metrics = List.of();
       List<OrphanSpan> orphans = List.of();
+      List<DestinationMetric> destinations = List.of();
       while (p.nextToken() == JsonToken.PROPERTY_NAME) {
         String name = p.currentName();
         JsonToken t = p.nextToken();
@@ -435,6 +465,14 @@ public final class EventBatchCodec {
               p.skipChildren();
             }
           }
+          case "destination_metrics" -> {
+            // Read with the transaction metrics: the metrics pipeline writes both.
+            if (parts.metrics()) {
+              destinations = readArray(p, EventBatchCodec::readDestinationMetric);
+            } else {
+              p.skipChildren();
+            }
+          }
           default -> p.skipChildren();
         }
       }
@@ -442,7 +480,16 @@ public final class EventBatchCodec {
         throw new IllegalArgumentException("unsupported event batch version: " + version);
       }
       return new EventBatch(
-          batchId, appId, receivedAt, service, transactions, errors, samples, metrics, orphans);
+          batchId,
+          appId,
+          receivedAt,
+          service,
+          transactions,
+          errors,
+          samples,
+          metrics,
+          orphans,
+          destinations);
     } catch (JacksonException | DateTimeParseException | NullPointerException e) {
       throw new IllegalArgumentException("not a valid event batch: " + e.getMessage(), e);
     }
@@ -533,23 +580,19 @@ public final class EventBatchCodec {
         sampled);
   }
 
-  private static TransactionMetric readMetric(JsonParser p) {
-    expect(p.currentToken(), JsonToken.START_OBJECT, "transaction metric");
-    String name = null;
-    String type = null;
-    Instant minute = null;
+  /** The fields transaction and destination metrics share, as read. */
+  private static final class Aggregate {
+    Instant minute;
     long count = -1;
-    long failures = 0;
-    double sum = 0;
-    double min = 0;
-    double max = 0;
-    byte[] sketch = null;
-    while (p.nextToken() == JsonToken.PROPERTY_NAME) {
-      String field = p.currentName();
-      p.nextToken();
+    long failures;
+    double sum;
+    double min;
+    double max;
+    byte[] sketch;
+
+    /** Reads {@code field} if it is one of the shared ones; false otherwise. */
+    boolean read(String field, JsonParser p) {
       switch (field) {
-        case "name" -> name = p.getString();
-        case "type" -> type = p.getString();
         case "minute" -> minute = instant(p.getString());
         case "count" -> count = p.getLongValue();
         case "failures" -> failures = p.getLongValue();
@@ -557,13 +600,59 @@ public final class EventBatchCodec {
         case "min_ms" -> min = p.getDoubleValue();
         case "max_ms" -> max = p.getDoubleValue();
         case "sketch" -> sketch = p.getBinaryValue();
-        default -> p.skipChildren();
+        default -> {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    void requireCount(String what) {
+      if (count < 0) {
+        throw new IllegalArgumentException(what + " without count");
       }
     }
-    if (count < 0) {
-      throw new IllegalArgumentException("transaction metric without count");
+  }
+
+  private static TransactionMetric readMetric(JsonParser p) {
+    expect(p.currentToken(), JsonToken.START_OBJECT, "transaction metric");
+    String name = null;
+    String type = null;
+    Aggregate a = new Aggregate();
+    while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+      String field = p.currentName();
+      p.nextToken();
+      switch (field) {
+        case "name" -> name = p.getString();
+        case "type" -> type = p.getString();
+        default -> {
+          if (!a.read(field, p)) {
+            p.skipChildren();
+          }
+        }
+      }
     }
-    return new TransactionMetric(name, type, minute, count, failures, sum, min, max, sketch);
+    a.requireCount("transaction metric");
+    return new TransactionMetric(
+        name, type, a.minute, a.count, a.failures, a.sum, a.min, a.max, a.sketch);
+  }
+
+  private static DestinationMetric readDestinationMetric(JsonParser p) {
+    expect(p.currentToken(), JsonToken.START_OBJECT, "destination metric");
+    String destination = null;
+    Aggregate a = new Aggregate();
+    while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+      String field = p.currentName();
+      p.nextToken();
+      if (field.equals("destination")) {
+        destination = p.getString();
+      } else if (!a.read(field, p)) {
+        p.skipChildren();
+      }
+    }
+    a.requireCount("destination metric");
+    return new DestinationMetric(
+        destination, a.minute, a.count, a.failures, a.sum, a.min, a.max, a.sketch);
   }
 
   private static Span readSpan(JsonParser p) {

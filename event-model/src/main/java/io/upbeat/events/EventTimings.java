@@ -32,13 +32,22 @@ import java.util.UUID;
  * sum, min, max (doubles), varint length + sketch bytes
  * </pre>
  *
- * Instants are a zigzag varint of epoch seconds and a varint of nanoseconds.
+ * Version 2 appends the destination metrics: {@code varint n, each: destination ref, minute, varint
+ * count, varint failures, sum, min, max, varint length + sketch bytes}. A batch without them is
+ * written as version 1, byte for byte as before, so processors that read only version 1 keep their
+ * fast path for it; they decode the value of a version 2 record instead (and drop its destination
+ * metrics, which they do not know).
+ *
+ * <p>Instants are a zigzag varint of epoch seconds and a varint of nanoseconds.
  */
 public final class EventTimings {
   /** The record header that carries the timings. */
   public static final String HEADER = "upbeat-timings";
 
   private static final int VERSION = 1;
+
+  /** Version 1 plus the destination metrics (see the class comment). */
+  private static final int VERSION_DESTINATIONS = 2;
 
   private EventTimings() {}
 
@@ -47,7 +56,8 @@ public final class EventTimings {
    * metrics pipeline skips such records by their parts header).
    */
   public static byte[] encode(EventBatch batch) {
-    if (batch.transactions().isEmpty() && batch.metrics().isEmpty()) {
+    List<DestinationMetric> destinations = batch.destinationMetrics();
+    if (batch.transactions().isEmpty() && batch.metrics().isEmpty() && destinations.isEmpty()) {
       return null;
     }
     Strings strings = new Strings();
@@ -76,9 +86,19 @@ public final class EventTimings {
       metricRefs[i++] = strings.ref(m.name());
       metricRefs[i++] = strings.ref(m.type());
     }
+    int[] destinationRefs = new int[destinations.size()];
+    i = 0;
+    for (DestinationMetric m : destinations) {
+      destinationRefs[i++] = strings.ref(m.destination());
+    }
 
-    Writer w = new Writer(64 + strings.bytes + txCount * 40 + batch.metrics().size() * 96);
-    w.put(VERSION);
+    Writer w =
+        new Writer(
+            64
+                + strings.bytes
+                + txCount * 40
+                + (batch.metrics().size() + destinations.size()) * 96);
+    w.put(destinations.isEmpty() ? VERSION : VERSION_DESTINATIONS);
     w.uuid(batch.batchId());
     w.uuid(batch.appId());
     w.instant(batch.receivedAt());
@@ -105,14 +125,16 @@ public final class EventTimings {
     for (TransactionMetric m : batch.metrics()) {
       w.varint(metricRefs[i++]);
       w.varint(metricRefs[i++]);
-      w.instant(m.minute());
-      w.varlong(m.count());
-      w.varlong(m.failures());
-      w.doubleBits(m.sumMs());
-      w.doubleBits(m.minMs());
-      w.doubleBits(m.maxMs());
-      w.varint(m.sketch().length);
-      w.bytes(m.sketch());
+      w.aggregate(m.minute(), m.count(), m.failures(), m.sumMs(), m.minMs(), m.maxMs(), m.sketch());
+    }
+    if (!destinations.isEmpty()) {
+      w.varint(destinations.size());
+      i = 0;
+      for (DestinationMetric m : destinations) {
+        w.varint(destinationRefs[i++]);
+        w.aggregate(
+            m.minute(), m.count(), m.failures(), m.sumMs(), m.minMs(), m.maxMs(), m.sketch());
+      }
     }
     return w.toByteArray();
   }
@@ -135,7 +157,7 @@ public final class EventTimings {
 
   private static EventBatch read(Reader r) {
     int version = r.get();
-    if (version != VERSION) {
+    if (version != VERSION && version != VERSION_DESTINATIONS) {
       throw new IllegalArgumentException("unsupported timings version: " + version);
     }
     UUID batchId = r.uuid();
@@ -179,22 +201,63 @@ public final class EventTimings {
     for (int i = 0; i < metricCount; i++) {
       String name = r.ref(table, r.varint());
       String type = r.ref(table, r.varint());
-      Instant minute = r.instant();
-      long count = r.varlong();
-      long failures = r.varlong();
-      double sum = r.doubleBits();
-      double min = r.doubleBits();
-      double max = r.doubleBits();
-      byte[] sketch = r.bytes(r.count(1));
+      Aggregate a = r.aggregate();
       metrics.add(
-          new TransactionMetric(name, type, minute, count, failures, sum, min, max, sketch));
+          new TransactionMetric(
+              name,
+              type,
+              a.minute(),
+              a.count(),
+              a.failures(),
+              a.sum(),
+              a.min(),
+              a.max(),
+              a.sketch()));
+    }
+    List<DestinationMetric> destinations = List.of();
+    if (version == VERSION_DESTINATIONS) {
+      int n = r.count(30);
+      destinations = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        String destination = r.ref(table, r.varint());
+        Aggregate a = r.aggregate();
+        destinations.add(
+            new DestinationMetric(
+                destination,
+                a.minute(),
+                a.count(),
+                a.failures(),
+                a.sum(),
+                a.min(),
+                a.max(),
+                a.sketch()));
+      }
     }
     if (r.remaining() != 0) {
       throw new IllegalArgumentException("timings header has " + r.remaining() + " extra bytes");
     }
     return new EventBatch(
-        batchId, appId, receivedAt, s, transactions, List.of(), List.of(), metrics, List.of());
+        batchId,
+        appId,
+        receivedAt,
+        s,
+        transactions,
+        List.of(),
+        List.of(),
+        metrics,
+        List.of(),
+        destinations);
   }
+
+  /** The fields transaction and destination metrics share, as read. */
+  private record Aggregate(
+      Instant minute,
+      long count,
+      long failures,
+      double sum,
+      double min,
+      double max,
+      byte[] sketch) {}
 
   /** The string table being built: each distinct string once, in order of first use. */
   private static final class Strings {
@@ -280,6 +343,25 @@ public final class EventTimings {
       varint(t.getNano());
     }
 
+    /** The fields transaction and destination metrics share. */
+    void aggregate(
+        Instant minute,
+        long count,
+        long failures,
+        double sum,
+        double min,
+        double max,
+        byte[] sketch) {
+      instant(minute);
+      varlong(count);
+      varlong(failures);
+      doubleBits(sum);
+      doubleBits(min);
+      doubleBits(max);
+      varint(sketch.length);
+      bytes(sketch);
+    }
+
     byte[] toByteArray() {
       return Arrays.copyOf(buf, pos);
     }
@@ -361,6 +443,16 @@ public final class EventTimings {
       } catch (java.time.DateTimeException | ArithmeticException e) {
         throw new IllegalArgumentException("timings header has an invalid instant", e);
       }
+    }
+
+    Aggregate aggregate() {
+      Instant minute = instant();
+      long count = varlong();
+      long failures = varlong();
+      double sum = doubleBits();
+      double min = doubleBits();
+      double max = doubleBits();
+      return new Aggregate(minute, count, failures, sum, min, max, bytes(count(1)));
     }
 
     byte[] bytes(int n) {

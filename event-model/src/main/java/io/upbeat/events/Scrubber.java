@@ -649,11 +649,15 @@ public final class Scrubber {
     List<TransactionEvent> samples = CopyOnChange.map(b.samples(), this::transaction);
     List<TransactionMetric> metrics = CopyOnChange.map(b.metrics(), this::metric);
     List<OrphanSpan> orphans = CopyOnChange.map(b.orphanSpans(), this::orphan);
+    // As the spans' destinations, so a derived metric names the destination its spans name.
+    List<DestinationMetric> destinations =
+        CopyOnChange.map(b.destinationMetrics(), m -> m.withDestination(text(m.destination())));
     if (transactions == b.transactions()
         && errors == b.errors()
         && samples == b.samples()
         && metrics == b.metrics()
-        && orphans == b.orphanSpans()) {
+        && orphans == b.orphanSpans()
+        && destinations == b.destinationMetrics()) {
       return b;
     }
     return new EventBatch(
@@ -665,7 +669,8 @@ public final class Scrubber {
         errors,
         samples,
         metrics,
-        orphans);
+        orphans,
+        destinations);
   }
 
   private TransactionEvent transaction(TransactionEvent e) {

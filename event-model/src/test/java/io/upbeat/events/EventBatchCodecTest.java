@@ -10,6 +10,13 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 class EventBatchCodecTest {
+  private interface Readers {
+    EventBatchCodec.Parts ALL = EventBatchCodec.Parts.ALL;
+    EventBatchCodec.Parts TIMINGS = EventBatchCodec.Parts.TRANSACTION_TIMINGS;
+    EventBatchCodec.Parts ERRORS = EventBatchCodec.Parts.ERRORS;
+    EventBatchCodec.Parts SAMPLES = EventBatchCodec.Parts.SAMPLES;
+  }
+
   static EventBatch fullBatch() {
     ExceptionInfo cause = new ExceptionInfo("java.io.IOException", "disk", List.of(), null);
     ExceptionInfo npe =
@@ -375,6 +382,56 @@ class EventBatchCodecTest {
     assertThat(read.errors().get(0).transactionId()).isEqualTo("a1");
     assertThat(read.samples().get(0).sampled()).isNull();
     assertThat(read.orphanSpans().get(0).span()).isEqualTo(new Span("q", null, null, 1.0));
+    assertThat(read.destinationMetrics()).isEmpty();
+    assertThat(EventBatchCodec.decode(old.getBytes(StandardCharsets.UTF_8), Readers.TIMINGS))
+        .satisfies(b -> assertThat(b.destinationMetrics()).isEmpty());
+  }
+
+  static final DestinationMetric INVENTORY =
+      new DestinationMetric(
+          "inventory:8080",
+          Instant.parse("2026-11-26T10:15:00Z"),
+          120,
+          3,
+          1440.0,
+          2.1,
+          95.0,
+          new byte[] {2, 0, -1, 7, 42});
+
+  @Test
+  void destinationMetricsTravelWithTheMetricsAndOnlyWithThem() {
+    EventBatch plain = fullBatch();
+    EventBatch batch = plain.withDestinationMetrics(List.of(INVENTORY));
+    assertThat(batch.size()).isEqualTo(plain.size() + 1);
+    byte[] bytes = EventBatchCodec.encode(batch);
+
+    for (EventBatchCodec.Parts reader : List.of(Readers.ALL, Readers.TIMINGS)) {
+      List<DestinationMetric> read = EventBatchCodec.decode(bytes, reader).destinationMetrics();
+      assertThat(read).hasSize(1);
+      assertThat(read.get(0)).usingRecursiveComparison().isEqualTo(INVENTORY);
+    }
+    assertThat(EventBatchCodec.decode(bytes, Readers.ERRORS).destinationMetrics()).isEmpty();
+    assertThat(EventBatchCodec.decode(bytes, Readers.SAMPLES).destinationMetrics()).isEmpty();
+    assertThat(new String(EventBatchCodec.encode(plain), StandardCharsets.UTF_8))
+        .doesNotContain("destination_metrics");
+
+    // A batch of destination metrics alone is for the metrics pipeline, and only for it.
+    EventBatch alone =
+        new EventBatch(
+                plain.batchId(), plain.appId(), plain.receivedAt(), plain.service(), null, null)
+            .withDestinationMetrics(List.of(INVENTORY));
+    byte[] header = EventBatchCodec.partsHeader(alone);
+    assertThat(Readers.TIMINGS.mayBeIn(header)).isTrue();
+    assertThat(Readers.ERRORS.mayBeIn(header)).isFalse();
+    assertThat(Readers.SAMPLES.mayBeIn(header)).isFalse();
+    EventBatchCodec.Encoded encoded = EventBatchCodec.encodeRecord(alone);
+    assertThat(encoded.timings()).isNotNull();
+    assertThat(
+            EventBatchCodec.decode(encoded.value(), encoded.timings(), Readers.TIMINGS)
+                .destinationMetrics())
+        .singleElement()
+        .usingRecursiveComparison()
+        .isEqualTo(INVENTORY);
   }
 
   @Test

@@ -27,6 +27,7 @@ class EventTimingsTest {
     if (encoded.timings() == null) {
       assertThat(batch.transactions()).isEmpty();
       assertThat(batch.metrics()).isEmpty();
+      assertThat(batch.destinationMetrics()).isEmpty();
       return;
     }
     EventBatch fromHeader = EventTimings.decode(encoded.timings());
@@ -60,6 +61,32 @@ class EventTimingsTest {
     assertThat(fromHeader.errors()).isEmpty();
     assertThat(fromHeader.transactions().get(0).spans()).isEmpty();
     assertThat(fromHeader.transactions().get(0).contextJson()).isNull();
+  }
+
+  /**
+   * A batch without destination metrics keeps the version 1 header, byte for byte what processors
+   * before them read; one with them is version 2, which this reader reads and an older one leaves
+   * for the value.
+   */
+  @Test
+  void destinationMetricsMakeTheHeaderVersionTwoAndOnlyThey() {
+    EventBatch plain = EventBatchCodecTest.fullBatch();
+    byte[] v1 = EventTimings.encode(plain);
+    assertThat(v1[0]).isEqualTo((byte) 1);
+    assertThat(EventTimings.decode(v1).destinationMetrics()).isEmpty();
+
+    EventBatch batch = plain.withDestinationMetrics(List.of(EventBatchCodecTest.INVENTORY));
+    byte[] v2 = EventTimings.encode(batch);
+    assertThat(v2[0]).isEqualTo((byte) 2);
+    EventBatch read = EventTimings.decode(v2);
+    assertThat(read.transactions()).isEqualTo(EventTimings.decode(v1).transactions());
+    assertSame(
+        read,
+        EventBatchCodec.decode(
+            EventBatchCodec.encode(batch), EventBatchCodec.Parts.TRANSACTION_TIMINGS));
+    // Version 1 readers refused anything but version 1: they fall back to the value.
+    v2[0] = 3;
+    assertThatThrownBy(() -> EventTimings.decode(v2)).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -149,6 +176,12 @@ class EventTimingsTest {
       TransactionMetric e = expected.metrics().get(i);
       assertThat(a).usingRecursiveComparison().isEqualTo(e);
     }
+    assertThat(actual.destinationMetrics()).hasSameSizeAs(expected.destinationMetrics());
+    for (int i = 0; i < expected.destinationMetrics().size(); i++) {
+      assertThat(actual.destinationMetrics().get(i))
+          .usingRecursiveComparison()
+          .isEqualTo(expected.destinationMetrics().get(i));
+    }
   }
 
   @Provide
@@ -235,6 +268,17 @@ class EventTimingsTest {
                 (name, type, minute, count, failures, sum, sketch) ->
                     new TransactionMetric(
                         name, type, minute, count, failures, sum, sum / 2, sum, sketch));
+    Arbitrary<DestinationMetric> destination =
+        Combinators.combine(
+                text,
+                instants,
+                Arbitraries.longs().between(1, Long.MAX_VALUE),
+                Arbitraries.longs().between(0, 1_000_000),
+                durations,
+                Arbitraries.bytes().array(byte[].class).ofMaxSize(200))
+            .as(
+                (to, minute, count, failures, sum, sketch) ->
+                    new DestinationMetric(to, minute, count, failures, sum, sum / 2, sum, sketch));
     Arbitrary<ServiceInfo> service =
         Combinators.combine(text, optional, optional, optional, optional, optional, optional)
             .as(ServiceInfo::new);
@@ -245,9 +289,10 @@ class EventTimingsTest {
             instants,
             Arbitraries.create(UUID::randomUUID),
             error.list().ofMaxSize(3),
-            transaction.list().ofMaxSize(3))
+            transaction.list().ofMaxSize(3),
+            destination.list().ofMaxSize(4).injectDuplicates(0.3))
         .as(
-            (s, txs, metrics, received, id, errors, samples) ->
+            (s, txs, metrics, received, id, errors, samples, destinations) ->
                 new EventBatch(
                     id,
                     UUID.randomUUID(),
@@ -256,6 +301,8 @@ class EventTimingsTest {
                     new ArrayList<>(txs),
                     errors,
                     samples,
-                    metrics));
+                    metrics,
+                    List.of(),
+                    destinations));
   }
 }

@@ -199,8 +199,14 @@ class ScrubberTest {
             List.of(error),
             List.of(),
             List.of(),
-            List.of());
+            List.of(),
+            List.of(
+                new DestinationMetric(
+                    "pay-" + card + ":443", Instant.EPOCH, 1, 0, 1, 1, 1, new byte[] {1})));
     EventBatch out = scrubber.batch(b);
+    // The service map's count names the destination its spans name.
+    assertThat(out.destinationMetrics().getFirst().destination()).isEqualTo("pay-[Filtered]:443");
+    assertThat(out.destinationMetrics().getFirst().sketch()).containsExactly(1);
     ErrorEvent e = out.errors().getFirst();
     assertThat(e.id()).isEqualTo(card);
     assertThat(e.transactionName()).isEqualTo("GET /pay/[Filtered]");

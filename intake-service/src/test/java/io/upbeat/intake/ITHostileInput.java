@@ -198,8 +198,13 @@ class ITHostileInput {
                         + ODD_JSON
                         + "\", \"outcome\": \"success\"}"));
     assertThat(ok.statusCode()).as(ok.body()).isEqualTo(202);
-    io.upbeat.events.Span stored = newSince(earlier).transactions().getFirst().spans().getFirst();
+    EventBatch okBatch = newSince(earlier);
+    io.upbeat.events.Span stored = okBatch.transactions().getFirst().spans().getFirst();
     assertThat(stored.destination()).isEqualTo(STORED + ODD);
+    // The call counted for the service map names the same storable destination.
+    assertThat(okBatch.destinationMetrics())
+        .singleElement()
+        .satisfies(m -> assertThat(m.destination()).isEqualTo(STORED + ODD));
     assertThat(stored.id()).isEqualTo("53995c3f42cd8ad8");
 
     List<EventBatch> before = mine();
@@ -244,6 +249,45 @@ class ITHostileInput {
       assertThat(r.body())
           .contains("\"error\":\"invalid_payload\"")
           .contains("\"field\":\"" + bad[2] + "\"");
+    }
+    assertThat(mine()).hasSameSizeAs(before);
+  }
+
+  /**
+   * An agent's destination metric: its destination is text like any other (unstorable escapes
+   * replaced, accepted); one over 256 characters (a span's limit), or a 100 KB one, is a 400 naming
+   * it.
+   */
+  @Test
+  void eventsDestinationMetricsTakeStorableDestinationsAndRefuseLongOnes() {
+    io.upbeat.metrics.LatencySketch sketch = io.upbeat.metrics.LatencySketch.empty();
+    sketch.add(2);
+    String metric =
+        ", \"destination_metrics\": [{\"destination\": \"%s\", \"timestamp\": \"%s\","
+            + " \"count\": 1, \"sum_ms\": 2, \"min_ms\": 2, \"max_ms\": 2, \"sketch\": \"%s\"}]}";
+    String base64 = java.util.Base64.getEncoder().encodeToString(sketch.toBytes());
+    java.util.function.Function<String, String> body =
+        destination -> {
+          String valid = Payloads.valid(Instant.now()).strip();
+          return valid.substring(0, valid.length() - 1)
+              + metric.formatted(destination, Instant.now().minusSeconds(60), base64);
+        };
+
+    List<EventBatch> earlier = mine();
+    HttpResponse<String> ok = events(body.apply(UNSTORABLE + ODD_JSON));
+    assertThat(ok.statusCode()).as(ok.body()).isEqualTo(202);
+    assertThat(ok.body()).contains("\"destination_metrics\":1");
+    assertThat(newSince(earlier).destinationMetrics())
+        .singleElement()
+        .satisfies(m -> assertThat(m.destination()).isEqualTo(STORED + ODD));
+
+    List<EventBatch> before = mine();
+    for (String bad : List.of("d".repeat(257), "d".repeat(100_000), "")) {
+      HttpResponse<String> r = events(body.apply(bad));
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+      assertThat(r.body())
+          .contains("\"error\":\"invalid_payload\"")
+          .contains("\"field\":\"destination_metrics[0].destination\"");
     }
     assertThat(mine()).hasSameSizeAs(before);
   }

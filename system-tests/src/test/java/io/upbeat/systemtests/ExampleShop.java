@@ -45,15 +45,32 @@ record ExampleShop(Process process, String url, Path log) implements AutoCloseab
   static ExampleShop start(
       Path agent, List<String> jvmArgs, Map<String, String> env, Path log, String readyPath)
       throws IOException, InterruptedException {
+    return start(agent, jvmArgs, env, log, readyPath, FreePorts.pick());
+  }
+
+  /**
+   * Like {@link #start(Path, List, Map, Path, String)}, on a port the caller picked (so that shops
+   * calling each other can be started at once), and without a {@code -javaagent} when {@code agent}
+   * is null (Upbeat's starter is then the only agent, if the JVM arguments turn it on).
+   */
+  static ExampleShop start(
+      Path agent,
+      List<String> jvmArgs,
+      Map<String, String> env,
+      Path log,
+      String readyPath,
+      int port)
+      throws IOException, InterruptedException {
     Path root = Repository.root();
-    int port = FreePorts.pick();
     List<String> command =
         new ArrayList<>(
             List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m",
-                "-Dupbeat.enabled=false",
-                "-javaagent:" + agent));
+                "-Dupbeat.enabled=false"));
+    if (agent != null) {
+      command.add("-javaagent:" + agent);
+    }
     command.addAll(jvmArgs);
     command.addAll(List.of("-jar", root.resolve("example-app/target/example-app.jar").toString()));
     ProcessBuilder pb = new ProcessBuilder(command);

@@ -20,10 +20,8 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -43,24 +41,12 @@ class ITDashboardBrowser {
   private static final String RELEASE = "2026.11.26-1";
   private static final String COMMITTER = "alice@example.com";
 
-  @TempDir static Path dataDir;
   private static UpbeatDev platform;
   private long lapStart = System.nanoTime();
 
   @BeforeAll
-  static void startPlatform() throws Exception {
-    platform = UpbeatDev.start(dataDir);
-  }
-
-  @AfterAll
-  static void stopPlatform() throws Exception {
-    if (platform != null) {
-      try {
-        assertThat(platform.stop()).isZero();
-      } finally {
-        platform.close();
-      }
-    }
+  static void startPlatform() {
+    platform = SharedPlatform.get();
   }
 
   @Test
@@ -213,7 +199,9 @@ class ITDashboardBrowser {
     String link =
         await()
             .atMost(Duration.ofSeconds(10))
-            .until(() -> invitationLink(dataDir.resolve("mail"), invitee), Optional::isPresent)
+            .until(
+                () -> invitationLink(SharedPlatform.dataDir().resolve("mail"), invitee),
+                Optional::isPresent)
             .orElseThrow();
     assertThat(link).startsWith(platform.apiUrl() + "/invitations/accept?token=ub_inv_");
 

@@ -27,35 +27,22 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ITElasticAgent {
   @TempDir Path dataDir;
-  private UpbeatDev dev;
   private ExampleShop shop;
 
-  /**
-   * Stops the example app, then {@code ./upbeat dev} with SIGTERM so it stops its PostgreSQL (which
-   * is not in its process tree); only what does not stop in time is killed.
-   */
+  /** Stops the example app; the platform is shared (see {@link SharedPlatform}). */
   @AfterEach
   void stop() throws InterruptedException {
-    try {
-      if (shop != null) {
-        shop.close();
-      }
-    } finally {
-      if (dev != null) {
-        dev.shutDown();
-      }
+    if (shop != null) {
+      shop.close();
     }
   }
 
   @Test
   void theElasticJavaAgentsTransactionsAndErrorsComeOutOfTheApi() throws Exception {
     Path agent = ExampleShop.agent("elastic-apm-agent.jar");
-    // Held before it is READY, so that even a start that times out is stopped with SIGTERM.
     // Each request the test makes is a trace of its own, and it reads the samples of a handful:
-    // keep every trace in full (intake keeps 10 % of traces by default, chosen by trace id).
-    dev =
-        UpbeatDev.starting(dataDir.resolve("dev"), Map.of("UPBEAT_INTAKE_SAMPLES_TRACE_RATE", "1"));
-    dev.awaitLine("READY ", UpbeatDev.START_TIMEOUT);
+    // the shared platform keeps every trace in full (intake keeps 10 % by default, by trace id).
+    UpbeatDev dev = SharedPlatform.get();
     JsonApi api = new JsonApi(dev.apiUrl());
 
     JsonApi.SignedUp account = api.signUpWithApp("elastic@example.com", "Elastic users", "shop");

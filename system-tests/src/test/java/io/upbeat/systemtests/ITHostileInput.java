@@ -7,13 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.upbeat.events.StorableText;
 import io.upbeat.localstack.junit.TestHttp;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -35,7 +32,6 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.ShrinkingMode;
-import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -54,7 +50,6 @@ class ITHostileInput {
   private static final Duration BYSTANDER_BOUND = Duration.ofSeconds(5);
   private static final AtomicInteger TRIES = new AtomicInteger();
 
-  private static Path dataDir;
   private static UpbeatDev dev;
   private static JsonApi api;
   private static Tenant attacker;
@@ -63,9 +58,8 @@ class ITHostileInput {
   private record Tenant(String apiKey, String appId, String token) {}
 
   @BeforeContainer
-  static void startPlatform() throws IOException {
-    dataDir = Files.createTempDirectory("upbeat-hostile");
-    dev = UpbeatDev.start(dataDir);
+  static void startPlatform() {
+    dev = SharedPlatform.get();
     api = new JsonApi(dev.apiUrl());
     attacker = tenant("attacker");
     bystander = tenant("bystander");
@@ -78,18 +72,6 @@ class ITHostileInput {
           .pollInterval(Duration.ofMillis(200))
           .until(
               () -> sendIntakeAs(t, "/v1/events", "application/json", hello).statusCode() == 202);
-    }
-  }
-
-  @AfterContainer
-  static void stopPlatform() throws Exception {
-    if (dev != null) {
-      dev.shutDown();
-    }
-    if (dataDir != null) {
-      try (var files = Files.walk(dataDir)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
     }
   }
 

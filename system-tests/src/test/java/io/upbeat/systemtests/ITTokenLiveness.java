@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The contract's promise that "a token handed out by create or rotate is accepted at intake within
@@ -25,20 +22,9 @@ class ITTokenLiveness {
   private static final int SAMPLES = 50;
   private static final Duration LIMIT = Duration.ofSeconds(1);
 
-  @TempDir Path dataDir;
-  UpbeatDev dev;
-
-  /** SIGTERM, so that it stops its PostgreSQL; only what does not stop in time is killed. */
-  @AfterEach
-  void stop() throws InterruptedException {
-    if (dev != null) {
-      dev.shutDown();
-    }
-  }
-
   @Test
   void createdAndRotatedTokensAreAcceptedAtIntakeWithinOneSecond() throws Exception {
-    dev = UpbeatDev.start(dataDir);
+    UpbeatDev dev = SharedPlatform.get();
     JsonApi api = new JsonApi(dev.apiUrl());
     JsonApi intake = new JsonApi(dev.intakeUrl());
     JsonApi.SignedUp owner =

@@ -2,13 +2,13 @@ package io.upbeat.api.metrics;
 
 import io.upbeat.api.access.AccessControl;
 import io.upbeat.api.access.AccessControl.AppAccess;
+import io.upbeat.api.params.MinuteWindow;
 import io.upbeat.api.params.Problems;
 import io.upbeat.api.security.CurrentUser;
 import io.upbeat.metrics.DurationStats;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import org.springframework.http.MediaType;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -125,7 +125,7 @@ class MetricsController {
       @RequestParam(required = false) String limit) {
     AppAccess app = access.app(user, appId);
     Problems problems = new Problems();
-    Window w = window(from, to, problems);
+    MinuteWindow w = window(from, to, problems);
     int max = problems.integer("limit", limit, 1, 10_000, 1_000);
     problems.throwIfAny(INVALID);
     double minutes = Duration.between(w.from(), w.to()).toSeconds() / 60.0;
@@ -152,7 +152,7 @@ class MetricsController {
       @RequestParam(required = false) String environment) {
     AppAccess app = access.app(user, appId);
     Problems problems = new Problems();
-    Window w = window(from, to, problems);
+    MinuteWindow w = window(from, to, problems);
     Interval step = null;
     if (interval != null) {
       step = Interval.parse(interval).orElse(null);
@@ -226,27 +226,8 @@ class MetricsController {
     return out;
   }
 
-  /** A window of whole minutes: {@code from} rounded down, {@code to} rounded up. */
-  record Window(Instant from, Instant to) {}
-
-  private Window window(String from, String to, Problems problems) {
-    Instant end = to == null ? clock.instant() : problems.timestamp("to", to);
-    Instant start = from == null ? null : problems.timestamp("from", from);
-    if (end == null || (from != null && start == null)) {
-      return null;
-    }
-    Instant alignedTo = end.truncatedTo(ChronoUnit.MINUTES);
-    if (alignedTo.isBefore(end)) {
-      alignedTo = alignedTo.plus(Duration.ofMinutes(1));
-    }
-    Instant alignedFrom =
-        start == null ? alignedTo.minus(DEFAULT_WINDOW) : start.truncatedTo(ChronoUnit.MINUTES);
-    if (!alignedFrom.isBefore(alignedTo)) {
-      problems.add("from", "must be before to");
-    } else if (Duration.between(alignedFrom, alignedTo).compareTo(MAX_WINDOW) > 0) {
-      problems.add("from", "the window must be at most 800 days");
-    }
-    return new Window(alignedFrom, alignedTo);
+  private MinuteWindow window(String from, String to, Problems problems) {
+    return MinuteWindow.parse(from, to, problems, clock.instant(), DEFAULT_WINDOW, MAX_WINDOW);
   }
 
   private static String blankToNull(String s) {

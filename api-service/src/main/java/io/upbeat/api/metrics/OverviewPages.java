@@ -6,6 +6,7 @@ import io.upbeat.api.environments.Environments;
 import io.upbeat.api.errors.ErrorDigest;
 import io.upbeat.api.metrics.MetricsController.Summary;
 import io.upbeat.api.metrics.MetricsController.TransactionItem;
+import io.upbeat.api.params.MinuteWindow;
 import io.upbeat.api.params.Problems;
 import io.upbeat.api.security.CurrentUser;
 import java.time.Clock;
@@ -108,9 +109,9 @@ class OverviewPages {
   /** The overview of one environment ({@code environment}, kept in the URL) or of all (blank). */
   private void overviewModel(AppAccess app, Range range, String environment, Model model) {
     Problems problems = new Problems();
-    String env = environment(problems, environment);
+    String env = problems.environment(environment);
     problems.throwIfAny();
-    Range.Window w = range.window(clock);
+    MinuteWindow w = range.window(clock);
     Summary summary = Summary.of(metrics.summary(app.id(), w.from(), w.to(), null, null, env));
     List<TransactionItem> transactions =
         metrics.transactions(app.id(), w.from(), w.to(), env, null, MAX_TRANSACTIONS).stream()
@@ -135,9 +136,9 @@ class OverviewPages {
     Problems problems = new Problems();
     problems.text("name", name, 1024);
     String t = type == null || type.isBlank() ? null : problems.text("type", type, 64);
-    String env = environment(problems, environment);
+    String env = problems.environment(environment);
     problems.throwIfAny();
-    Range.Window w = range.window(clock);
+    MinuteWindow w = range.window(clock);
     Summary summary = Summary.of(metrics.summary(app.id(), w.from(), w.to(), name, t, env));
     model.addAttribute("app", app);
     model.addAttribute("range", range);
@@ -154,12 +155,5 @@ class OverviewPages {
             .toList());
     model.addAttribute("environment", env);
     model.addAttribute("environments", environments.list(app.id()));
-  }
-
-  /** The selected environment: null for all (absent or blank), else checked like any text. */
-  private static String environment(Problems problems, String environment) {
-    return environment == null || environment.isBlank()
-        ? null
-        : problems.text("environment", environment, 100);
   }
 }

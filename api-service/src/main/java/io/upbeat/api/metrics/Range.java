@@ -1,5 +1,6 @@
 package io.upbeat.api.metrics;
 
+import io.upbeat.api.params.MinuteWindow;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,7 +11,7 @@ import java.util.Arrays;
  * The dashboard's time ranges ({@code ?range=}): how far back a page looks, ending now, and the
  * width of its chart's points (between 60 and 720 of them).
  */
-enum Range {
+public enum Range {
   HOUR("1h", "1 h", Duration.ofHours(1), Interval.ONE_MINUTE),
   DAY("24h", "24 h", Duration.ofHours(24), Interval.FIVE_MINUTES),
   WEEK("7d", "7 d", Duration.ofDays(7), Interval.ONE_HOUR),
@@ -29,7 +30,7 @@ enum Range {
   }
 
   /** The range a page was asked for; the last hour when absent or unknown (links never break). */
-  static Range parse(String param) {
+  public static Range parse(String param) {
     return Arrays.stream(values()).filter(r -> r.param.equals(param)).findFirst().orElse(HOUR);
   }
 
@@ -52,19 +53,12 @@ enum Range {
    * The window ending now: whole minutes, the end rounded up as the metrics API rounds it, so the
    * page's figures and the chart it draws from that API cover the same minutes.
    */
-  Window window(Clock clock) {
+  public MinuteWindow window(Clock clock) {
     Instant now = clock.instant();
     Instant to = now.truncatedTo(ChronoUnit.MINUTES);
     if (to.isBefore(now)) {
       to = to.plus(1, ChronoUnit.MINUTES);
     }
-    return new Window(to.minus(length), to);
-  }
-
-  /** [from, to) of a page. */
-  record Window(Instant from, Instant to) {
-    double minutes() {
-      return Duration.between(from, to).toSeconds() / 60.0;
-    }
+    return new MinuteWindow(to.minus(length), to);
   }
 }

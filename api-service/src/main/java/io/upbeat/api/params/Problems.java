@@ -44,6 +44,14 @@ public final class Problems {
     return value;
   }
 
+  /**
+   * A selected environment: null for all (absent or blank, as a cleared filter sends it), else
+   * checked like any text of at most 100 characters.
+   */
+  public String environment(String value) {
+    return value == null || value.isBlank() ? null : text("environment", value, 100);
+  }
+
   /** An integer in [min, max], or {@code otherwise} if absent. */
   public int integer(String field, String value, int min, int max, int otherwise) {
     if (value == null) {

@@ -1,5 +1,6 @@
 package io.upbeat.api.traces;
 
+import io.upbeat.api.access.OrgApps;
 import io.upbeat.api.params.Times;
 import io.upbeat.api.traces.TracePayloads.Span;
 import io.upbeat.api.traces.TracePayloads.Thrown;
@@ -14,7 +15,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -38,10 +38,6 @@ class TraceStore {
   static final int MAX_TRANSACTIONS = 1_000;
   static final int MAX_SPANS = 5_000;
   static final int MAX_ERRORS = 1_000;
-
-  /** The org's apps that are not being deleted: the only ones a trace is read from. */
-  static final String APPS =
-      "SELECT id, name FROM apps WHERE org_id = :org AND deleted_at IS NULL ORDER BY created_at, id";
 
   static final String TRANSACTIONS =
       """
@@ -92,9 +88,11 @@ class TraceStore {
       """;
 
   private final JdbcClient jdbc;
+  private final OrgApps orgApps;
 
-  TraceStore(JdbcClient jdbc) {
+  TraceStore(JdbcClient jdbc, OrgApps orgApps) {
     this.jdbc = jdbc;
+    this.orgApps = orgApps;
   }
 
   /** A transaction as stored: its own start, offsets come once the trace's start is known. */
@@ -151,12 +149,7 @@ class TraceStore {
    * caller has checked that the user may see the org.
    */
   private Optional<Trace> find(UUID org, String traceId) {
-    Map<UUID, String> apps = new LinkedHashMap<>();
-    jdbc.sql(APPS)
-        .param("org", org)
-        .query((rs, n) -> Map.entry(rs.getObject(1, UUID.class), rs.getString(2)))
-        .list()
-        .forEach(app -> apps.put(app.getKey(), app.getValue()));
+    Map<UUID, String> apps = orgApps.live(org);
     if (apps.isEmpty()) {
       return Optional.empty();
     }

@@ -8,6 +8,7 @@ import io.upbeat.events.Span;
 import io.upbeat.events.StackFrame;
 import io.upbeat.events.TraceIds;
 import io.upbeat.events.TransactionEvent;
+import io.upbeat.intake.destinations.ExitSpans;
 import io.upbeat.intake.sample.TraceSampler;
 import io.upbeat.intake.validate.BodyTooLargeException;
 import io.upbeat.intake.validate.IntakeLimits;
@@ -120,6 +121,10 @@ final class ElasticEventReader {
     private final List<PendingTransaction> transactions = new ArrayList<>();
     private final Map<String, List<PendingSpan>> spansByTransaction = new HashMap<>();
     private final List<ErrorEvent> errors = new ArrayList<>();
+
+    /** The exit spans of the request, counted per destination and minute. */
+    private final ExitSpans exits = new ExitSpans();
+
     private int events;
 
     Run(Instant now) {
@@ -170,9 +175,20 @@ final class ElasticEventReader {
       }
       for (List<PendingSpan> orphans : spansByTransaction.values()) {
         skip(Skip.SPAN_WITHOUT_TRANSACTION, orphans.size());
+        countExits(orphans);
       }
       EventBatch batch =
-          new EventBatch(batchId, app, now, service, counted, errors, samples, List.of());
+          new EventBatch(
+              batchId,
+              app,
+              now,
+              service,
+              counted,
+              errors,
+              samples,
+              List.of(),
+              List.of(),
+              exits.metrics());
       return new ElasticOutcome.Read(batch, skipped);
     }
 
@@ -344,6 +360,24 @@ final class ElasticEventReader {
                   outcome(s.get("outcome"))));
     }
 
+    /**
+     * Counts the exit spans whose transaction is not in the request: an agent reports a span when
+     * it ends, before its transaction, which may go in the next request, whose count would lack
+     * them. Only those with their own timestamp, within the accepted window.
+     */
+    private void countExits(List<PendingSpan> spans) {
+      for (PendingSpan s : spans) {
+        if (s.destination() == null || s.relativeStartMs() != null) {
+          continue;
+        }
+        Instant at = instant(s.startMicros());
+        if (!at.isBefore(oldest) && !at.isAfter(newest)) {
+          exits.add(
+              s.destination(), Math.floorDiv(s.startMicros(), 1000), s.durationMs(), s.outcome());
+        }
+      }
+    }
+
     /** The transaction with the spans of the request that name it, in start order. */
     private TransactionEvent withSpans(PendingTransaction p) {
       TransactionEvent t = p.event();
@@ -357,6 +391,12 @@ final class ElasticEventReader {
             s.relativeStartMs() != null
                 ? s.relativeStartMs()
                 : (s.startMicros() - p.startMicros()) / 1000.0;
+        // Every exit span of a counted transaction, also those beyond the spans a sample keeps.
+        exits.add(
+            s.destination(),
+            Math.floorDiv(p.startMicros(), 1000) + (long) Math.floor(start),
+            s.durationMs(),
+            s.outcome());
         spans.add(
             new Span(
                 s.name(),

@@ -1,5 +1,6 @@
 package io.upbeat.intake.http;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.upbeat.events.EventBatch;
 import io.upbeat.intake.auth.AppTokenTable;
@@ -67,7 +68,15 @@ class EventsController {
 
   record Accepted(Counts accepted) {}
 
-  record Counts(int transactions, int errors, int transactionMetrics) {}
+  /**
+   * @param destinationMetrics the request's own destination metrics, absent when it sent none (the
+   *     ones intake derives from exit spans are not the request's events)
+   */
+  record Counts(
+      int transactions,
+      int errors,
+      int transactionMetrics,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Integer destinationMetrics) {}
 
   @PostMapping("/v1/events")
   ResponseEntity<Accepted> events(HttpServletRequest request) throws IOException {
@@ -137,11 +146,18 @@ class EventsController {
               u.retryAfter());
     }
     // The request's own: a transaction kept in full is in the batch twice (counted, and a sample).
-    int transactions = ((ParseOutcome.Valid) outcome).transactions();
-    metrics.accepted(transactions, batch.errors().size(), batch.metrics().size());
+    ParseOutcome.Valid valid = (ParseOutcome.Valid) outcome;
+    int transactions = valid.transactions();
+    int destinations = valid.destinationMetrics();
+    metrics.accepted(transactions, batch.errors().size(), batch.metrics().size(), destinations);
     return ResponseEntity.status(HttpStatus.ACCEPTED)
         .body(
-            new Accepted(new Counts(transactions, batch.errors().size(), batch.metrics().size())));
+            new Accepted(
+                new Counts(
+                    transactions,
+                    batch.errors().size(),
+                    batch.metrics().size(),
+                    destinations > 0 ? destinations : null)));
   }
 
   private UUID authenticate(String header) {

@@ -12,6 +12,7 @@ final class IntakeMetrics {
   private final Counter transactions;
   private final Counter errors;
   private final Counter aggregates;
+  private final Counter destinationAggregates;
   private final Counter bytesWire;
   private final Counter bytesDecoded;
   private final Map<ErrorCode, Counter> rejected = new EnumMap<>(ErrorCode.class);
@@ -21,6 +22,8 @@ final class IntakeMetrics {
     transactions = meters.counter("upbeat.intake.events.accepted", "kind", "transaction");
     errors = meters.counter("upbeat.intake.events.accepted", "kind", "error");
     aggregates = meters.counter("upbeat.intake.events.accepted", "kind", "transaction_metric");
+    destinationAggregates =
+        meters.counter("upbeat.intake.events.accepted", "kind", "destination_metric");
     bytesWire = meters.counter("upbeat.intake.bytes", "stage", "wire");
     bytesDecoded = meters.counter("upbeat.intake.bytes", "stage", "decoded");
     for (ErrorCode code : ErrorCode.values()) {
@@ -28,11 +31,13 @@ final class IntakeMetrics {
     }
   }
 
-  void accepted(int transactionCount, int errorCount, int aggregateCount) {
+  void accepted(
+      int transactionCount, int errorCount, int aggregateCount, int destinationAggregateCount) {
     requestsAccepted.increment();
     transactions.increment(transactionCount);
     errors.increment(errorCount);
     aggregates.increment(aggregateCount);
+    destinationAggregates.increment(destinationAggregateCount);
   }
 
   void rejected(ErrorCode reason) {

@@ -212,7 +212,8 @@ class OtlpController {
                 s.errors,
                 s.samples,
                 List.of(),
-                s.orphans));
+                s.orphans,
+                s.exits.metrics()));
       }
     }
     switch (sink.accept(EventSink.Receiver.OTLP, app, batches, escapesReplaced, key)) {

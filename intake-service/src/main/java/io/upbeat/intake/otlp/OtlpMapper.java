@@ -16,6 +16,7 @@ import io.upbeat.events.OrphanSpan;
 import io.upbeat.events.ServiceInfo;
 import io.upbeat.events.TraceIds;
 import io.upbeat.events.TransactionEvent;
+import io.upbeat.intake.destinations.ExitSpans;
 import io.upbeat.intake.sample.TraceSampler;
 import io.upbeat.intake.validate.IntakeLimits;
 import io.upbeat.intake.validate.ServiceName;
@@ -45,6 +46,9 @@ import tools.jackson.core.json.JsonFactory;
  *       by trace id and the parent chain, within the request). A span whose transaction is not in
  *       the same request goes on as an {@link OrphanSpan}, which the processor joins to the
  *       transaction's stored sample (see docs/agents.md, "Spans").
+ *   <li>The exit spans (those with a destination, see {@link #destination}) of the transactions
+ *       counted and of the orphan spans are counted per destination and minute ({@link ExitSpans}),
+ *       all of them, also those beyond the spans a transaction keeps.
  *   <li>{@code exception} span events, and log records with {@code exception.*} attributes, become
  *       errors; their Java stack-trace text is parsed into frames ({@link JavaStackTrace}).
  * </ul>
@@ -90,6 +94,10 @@ final class OtlpMapper {
     final List<TransactionEvent> samples = new ArrayList<>();
     final List<ErrorEvent> errors = new ArrayList<>();
     final List<OrphanSpan> orphans = new ArrayList<>();
+
+    /** The exit spans of its counted transactions and of its orphan spans. */
+    final ExitSpans exits = new ExitSpans();
+
     private final TraceSampler.Choice samplesChoice;
 
     ServiceEvents(ServiceInfo service, TraceSampler.Choice samplesChoice) {
@@ -253,7 +261,17 @@ final class OtlpMapper {
           continue;
         }
         if (owner.spans.size() < limits.maxSpans()) {
-          owner.spans.add(childSpan(n, owner.node.span));
+          io.upbeat.events.Span s = childSpan(n, owner.node.span);
+          owner.spans.add(s);
+          countExit(owner.service.exits, n, s.destination(), s.outcome());
+        } else {
+          // Beyond what the sample keeps, yet a call the transaction made: counted all the same.
+          Attributes a = n.attributes;
+          countExit(
+              owner.service.exits,
+              n,
+              destination(a, a.string("db.system.name", "db.system")),
+              outcome(n.span, a.integer("http.response.status_code", "http.status_code")));
         }
       }
     }
@@ -342,6 +360,7 @@ final class OtlpMapper {
       return;
     }
     io.upbeat.events.Span s = childSpan(n, n.span);
+    countExit(service.exits, n, s.destination(), s.outcome());
     service.orphans.add(
         new OrphanSpan(
             n.traceId,
@@ -356,6 +375,11 @@ final class OtlpMapper {
                 s.parentId(),
                 s.destination(),
                 s.outcome())));
+  }
+
+  /** Counts {@code n} in {@code exits} if it is an exit span (has a destination). */
+  private static void countExit(ExitSpans exits, Node n, String destination, String outcome) {
+    exits.add(destination, n.span.getStartTimeUnixNano() / 1_000_000L, durationMs(n.span), outcome);
   }
 
   /** The transaction a child span descends from, following parents within the request. */

@@ -25,9 +25,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * in one transaction, and say how it went. Receivers only turn the {@link Outcome} into their own
  * protocol's answer.
  *
- * <p>The rate limit charges one token per transaction, error, transaction metric and orphan span
- * (samples are copies of counted transactions and cost nothing), so a flood of orphan spans is
- * limited like any other events.
+ * <p>The rate limit charges one token per transaction, error, transaction metric, destination
+ * metric and orphan span (samples are copies of counted transactions and cost nothing), so a flood
+ * of orphan spans is limited like any other events. A destination metric intake derived from exit
+ * spans costs its token too: at most one per destination and minute of a request, it is a row the
+ * processor writes like any agent's.
  *
  * <p>Thread-safe; one instance serves every request.
  */
@@ -121,6 +123,7 @@ public final class EventSink {
     return b.transactions().size()
         + b.errors().size()
         + b.metrics().size()
+        + b.destinationMetrics().size()
         + b.orphanSpans().size();
   }
 

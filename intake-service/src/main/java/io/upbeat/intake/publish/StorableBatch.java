@@ -1,6 +1,7 @@
 package io.upbeat.intake.publish;
 
 import io.upbeat.events.CopyOnChange;
+import io.upbeat.events.DestinationMetric;
 import io.upbeat.events.ErrorEvent;
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.ExceptionInfo;
@@ -36,6 +37,8 @@ final class StorableBatch {
     List<TransactionEvent> samples = CopyOnChange.map(b.samples(), this::transaction);
     List<TransactionMetric> metrics = CopyOnChange.map(b.metrics(), this::metric);
     List<OrphanSpan> orphans = CopyOnChange.map(b.orphanSpans(), this::orphan);
+    List<DestinationMetric> destinations =
+        CopyOnChange.map(b.destinationMetrics(), m -> m.withDestination(text(m.destination())));
     if (replaced == before) {
       return b;
     }
@@ -48,7 +51,8 @@ final class StorableBatch {
         errors,
         samples,
         metrics,
-        orphans);
+        orphans,
+        destinations);
   }
 
   private String text(String s) {

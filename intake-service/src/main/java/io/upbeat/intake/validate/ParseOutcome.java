@@ -11,8 +11,15 @@ public sealed interface ParseOutcome {
    *
    * @param transactions the transactions the request held (a transaction kept in full is in the
    *     batch twice, counted and as a sample, and here once)
+   * @param destinationMetrics the destination metrics the request held (the batch adds those intake
+   *     derived from the transactions' exit spans)
    */
-  record Valid(EventBatch batch, int transactions) implements ParseOutcome {}
+  record Valid(EventBatch batch, int transactions, int destinationMetrics) implements ParseOutcome {
+    /** A valid request without destination metrics of its own. */
+    public Valid(EventBatch batch, int transactions) {
+      this(batch, transactions, 0);
+    }
+  }
 
   /** Not one JSON document (syntax, encoding, duplicate keys, trailing data, empty). */
   record InvalidJson(String message) implements ParseOutcome {}

@@ -1,5 +1,6 @@
 package io.upbeat.intake.validate;
 
+import io.upbeat.events.DestinationMetric;
 import io.upbeat.events.ErrorEvent;
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.ExceptionInfo;
@@ -10,6 +11,7 @@ import io.upbeat.events.StackFrame;
 import io.upbeat.events.TraceIds;
 import io.upbeat.events.TransactionEvent;
 import io.upbeat.events.TransactionMetric;
+import io.upbeat.intake.destinations.ExitSpans;
 import io.upbeat.intake.sample.TraceSampler;
 import io.upbeat.metrics.LatencySketch;
 import io.upbeat.support.web.ErrorBody;
@@ -55,7 +57,11 @@ public final class PayloadParser {
   private final JsonFactory contextJson =
       JsonFactory.builder().rootValueSeparator((String) null).build();
 
-  /** A span's destination: {@code host:port}, or a database system. */
+  /**
+   * A span's destination, and a destination metric's: {@code host:port}, or a database system. One
+   * limit for both, so an agent that counts the destinations its spans name (cut to this length)
+   * never has a batch refused for one.
+   */
   private static final int MAX_DESTINATION_CHARS = 256;
 
   private final IntakeLimits limits;
@@ -96,7 +102,7 @@ public final class PayloadParser {
         return new ParseOutcome.InvalidJson("The request body has data after the JSON value.");
       }
       if (run.problems.isEmpty()) {
-        return new ParseOutcome.Valid(batch, run.transactionsRead);
+        return new ParseOutcome.Valid(batch, run.transactionsRead, run.destinationMetricsRead);
       }
       return new ParseOutcome.InvalidPayload(List.copyOf(run.problems));
     } catch (TooManyEvents e) {
@@ -125,6 +131,10 @@ public final class PayloadParser {
     private final List<ErrorBody.Detail> problems = new ArrayList<>();
     private int events;
     private int transactionsRead;
+    private int destinationMetricsRead;
+
+    /** The exit spans of the transactions counted here (not an aggregating agent's samples). */
+    private final ExitSpans exits = new ExitSpans();
 
     /**
      * Every {@code context} of the request is copied through this one writer, value after value,
@@ -159,6 +169,7 @@ public final class PayloadParser {
       List<ErrorEvent> errors = new ArrayList<>();
       List<TransactionEvent> samples = new ArrayList<>();
       List<TransactionMetric> metrics = new ArrayList<>();
+      List<DestinationMetric> destinations = new ArrayList<>();
       while (p.nextToken() == JsonToken.PROPERTY_NAME) {
         String name = p.currentName();
         p.nextToken();
@@ -181,7 +192,10 @@ public final class PayloadParser {
                     transactionsRead++;
                     if (aggregated[0]) {
                       samples.add(t); // the agent chose it, at the trace's root
-                    } else if (t.traceId() != null && sampler.keepsInFull(t)) {
+                      return; // and counted its exit spans in its destination_metrics
+                    }
+                    countExits(t);
+                    if (t.traceId() != null && sampler.keepsInFull(t)) {
                       // Counted once without its details, and kept in full as a sample.
                       transactions.add(t.withoutDetails());
                       samples.add(t);
@@ -198,6 +212,18 @@ public final class PayloadParser {
                     TransactionMetric m = metric(q, path);
                     if (m != null) {
                       metrics.add(m);
+                    }
+                  });
+          case "destination_metrics" ->
+              array(
+                  p,
+                  JsonPath.ROOT.field("destination_metrics"),
+                  (q, path) -> {
+                    count();
+                    DestinationMetric m = destinationMetric(q, path);
+                    if (m != null) {
+                      destinations.add(m);
+                      destinationMetricsRead++;
                     }
                   });
           case "errors" ->
@@ -220,7 +246,33 @@ public final class PayloadParser {
       if (!problems.isEmpty() || service == null) {
         return null;
       }
-      return new EventBatch(batchId, appId, now, service, transactions, errors, samples, metrics);
+      return new EventBatch(
+          batchId,
+          appId,
+          now,
+          service,
+          transactions,
+          errors,
+          samples,
+          metrics,
+          List.of(),
+          exits.after(destinations));
+    }
+
+    /**
+     * Counts the exit spans of a transaction counted here, each in the minute it started (the
+     * transaction's when it has no {@code start_ms}); one without a duration cannot be timed, and
+     * is not counted.
+     */
+    private void countExits(TransactionEvent t) {
+      long start = t.timestamp().toEpochMilli();
+      for (Span s : t.spans()) {
+        if (s.destination() != null && s.durationMs() != null) {
+          double offset = s.startMs() == null ? 0 : s.startMs();
+          exits.add(
+              s.destination(), start + (long) Math.floor(offset), s.durationMs(), s.outcome());
+        }
+      }
     }
 
     private void count() {
@@ -337,9 +389,8 @@ public final class PayloadParser {
     }
 
     /**
-     * One agent aggregate: counts must be consistent (failures within count, min <= max, the sum
-     * between count x min and count x max) and the sketch must decode to exactly {@code count}
-     * durations, so a bad aggregate is refused here rather than corrupt stored rows.
+     * One agent aggregate of transactions; its shared fields are checked by {@link Aggregate}, so a
+     * bad aggregate is refused here rather than corrupt stored rows.
      */
     TransactionMetric metric(JsonParser p, JsonPath path) {
       if (!object(p, path)) {
@@ -348,13 +399,7 @@ public final class PayloadParser {
       int before = problems.size();
       String name = null;
       String type = null;
-      Instant minute = null;
-      Long count = null;
-      Long failures = null;
-      Double sum = null;
-      Double min = null;
-      Double max = null;
-      String sketch = null;
+      Aggregate a = new Aggregate();
       while (p.nextToken() == JsonToken.PROPERTY_NAME) {
         String field = p.currentName();
         p.nextToken();
@@ -362,6 +407,71 @@ public final class PayloadParser {
         switch (field) {
           case "name" -> name = string(p, at, 1024);
           case "type" -> type = string(p, at, 64);
+          default -> a.read(p, field, at);
+        }
+      }
+      required(path, "name", name);
+      required(path, "type", type);
+      a.required(path);
+      nonEmpty(path, "name", name);
+      nonEmpty(path, "type", type);
+      if (!a.consistent(path, before)) {
+        return null;
+      }
+      return new TransactionMetric(
+          name, type, a.minute(), a.count, a.failures(), a.sum, a.min, a.max, a.bytes);
+    }
+
+    /**
+     * One agent aggregate of exit spans to one destination: the same rules as {@link #metric}, and
+     * a destination of 1 to {@value #MAX_DESTINATION_CHARS} characters, as a span's.
+     */
+    DestinationMetric destinationMetric(JsonParser p, JsonPath path) {
+      if (!object(p, path)) {
+        return null;
+      }
+      int before = problems.size();
+      String destination = null;
+      Aggregate a = new Aggregate();
+      while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+        String field = p.currentName();
+        p.nextToken();
+        JsonPath at = path.field(field);
+        if (field.equals("destination")) {
+          destination = string(p, at, MAX_DESTINATION_CHARS);
+        } else {
+          a.read(p, field, at);
+        }
+      }
+      required(path, "destination", destination);
+      a.required(path);
+      nonEmpty(path, "destination", destination);
+      if (!a.consistent(path, before)) {
+        return null;
+      }
+      return new DestinationMetric(
+          destination, a.minute(), a.count, a.failures(), a.sum, a.min, a.max, a.bytes);
+    }
+
+    /**
+     * The fields transaction and destination metrics share, and their rules: the timestamp within
+     * the usual window (truncated to its minute), count 1 to 10^9, failures within count, min <=
+     * max within 0 to 24 h, the sum between count x min and count x max, and a sketch that decodes
+     * to exactly {@code count} durations.
+     */
+    private final class Aggregate {
+      Instant minute;
+      Long count;
+      Long failures;
+      Double sum;
+      Double min;
+      Double max;
+      String sketch;
+      byte[] bytes;
+
+      /** Reads {@code field} if it is one of these; skips it otherwise (unknown fields). */
+      void read(JsonParser p, String field, JsonPath at) {
+        switch (field) {
           case "timestamp" -> minute = timestamp(p, at);
           case "count" -> count = longValue(p, at, 1, MAX_AGGREGATE_COUNT);
           case "failures" -> failures = longValue(p, at, 0, MAX_AGGREGATE_COUNT);
@@ -372,51 +482,59 @@ public final class PayloadParser {
           default -> p.skipChildren();
         }
       }
-      required(path, "name", name);
-      required(path, "type", type);
-      required(path, "timestamp", minute);
-      required(path, "count", count);
-      required(path, "sum_ms", sum);
-      required(path, "min_ms", min);
-      required(path, "max_ms", max);
-      required(path, "sketch", sketch);
-      nonEmpty(path, "name", name);
-      nonEmpty(path, "type", type);
-      if (problems.size() > before) {
-        return null;
+
+      void required(JsonPath path) {
+        Run.this.required(path, "timestamp", minute);
+        Run.this.required(path, "count", count);
+        Run.this.required(path, "sum_ms", sum);
+        Run.this.required(path, "min_ms", min);
+        Run.this.required(path, "max_ms", max);
+        Run.this.required(path, "sketch", sketch);
       }
-      long fails = failures == null ? 0 : failures;
-      if (fails > count) {
-        problem(path.field("failures"), "must not be more than count");
+
+      Instant minute() {
+        return minute.truncatedTo(ChronoUnit.MINUTES);
       }
-      if (min > max) {
-        problem(path.field("min_ms"), "must not be more than max_ms");
+
+      long failures() {
+        return failures == null ? 0 : failures;
       }
-      // The sum of count durations lies between count x min and count x max, with room for
-      // agents that round each figure to the microsecond (0.0005 ms either way).
-      double slack = 0.0005 * (count + 1) + 1e-9 * sum;
-      if (sum < count * min - slack || sum > count * max + slack) {
-        problem(path.field("sum_ms"), "must lie between count x min_ms and count x max_ms");
-      }
-      byte[] bytes = null;
-      try {
-        bytes = Base64.getDecoder().decode(sketch);
-        long sketched = LatencySketch.checkedCount(bytes);
-        if (sketched != count) {
-          problem(path.field("sketch"), "must hold exactly count durations, not " + sketched);
+
+      /**
+       * Whether the aggregate is whole and consistent: no problem since {@code before}, reporting
+       * the inconsistencies it finds; decodes the sketch into {@link #bytes}.
+       */
+      boolean consistent(JsonPath path, int before) {
+        if (problems.size() > before) {
+          return false;
         }
-      } catch (IllegalArgumentException e) {
-        problem(
-            path.field("sketch"),
-            bytes == null
-                ? "must be base64"
-                : e.getMessage() == null ? "is invalid" : e.getMessage());
+        if (failures() > count) {
+          problem(path.field("failures"), "must not be more than count");
+        }
+        if (min > max) {
+          problem(path.field("min_ms"), "must not be more than max_ms");
+        }
+        // The sum of count durations lies between count x min and count x max, with room for
+        // agents that round each figure to the microsecond (0.0005 ms either way).
+        double slack = 0.0005 * (count + 1) + 1e-9 * sum;
+        if (sum < count * min - slack || sum > count * max + slack) {
+          problem(path.field("sum_ms"), "must lie between count x min_ms and count x max_ms");
+        }
+        try {
+          bytes = Base64.getDecoder().decode(sketch);
+          long sketched = LatencySketch.checkedCount(bytes);
+          if (sketched != count) {
+            problem(path.field("sketch"), "must hold exactly count durations, not " + sketched);
+          }
+        } catch (IllegalArgumentException e) {
+          problem(
+              path.field("sketch"),
+              bytes == null
+                  ? "must be base64"
+                  : e.getMessage() == null ? "is invalid" : e.getMessage());
+        }
+        return problems.size() == before;
       }
-      if (problems.size() > before) {
-        return null;
-      }
-      return new TransactionMetric(
-          name, type, minute.truncatedTo(ChronoUnit.MINUTES), count, fails, sum, min, max, bytes);
     }
 
     List<Span> spans(JsonParser p, JsonPath path) {

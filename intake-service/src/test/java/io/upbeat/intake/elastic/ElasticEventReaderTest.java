@@ -166,6 +166,54 @@ class ElasticEventReaderTest {
     assertThat(e.transactionId()).isEqualTo("t1");
     assertThat(e.traceId()).isNull();
     assertThat(e.parentId()).isNull();
+    // Each exit span counted once in its destination's minute, failures by outcome.
+    assertThat(batch.destinationMetrics())
+        .extracting(
+            io.upbeat.events.DestinationMetric::destination,
+            io.upbeat.events.DestinationMetric::minute,
+            io.upbeat.events.DestinationMetric::count,
+            io.upbeat.events.DestinationMetric::failures)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple("inventory:8080", NOW, 1L, 1L),
+            org.assertj.core.groups.Tuple.tuple("orders", NOW, 1L, 0L),
+            org.assertj.core.groups.Tuple.tuple("postgresql", NOW, 1L, 0L));
+  }
+
+  /**
+   * An agent reports a span when it ends, before its transaction, which may go in the next request:
+   * the span's call is counted in the request that has it.
+   */
+  @Test
+  void exitSpansWithoutTheirTransactionAreCountedByTheirOwnTimestamp() throws IOException {
+    String lines =
+        METADATA
+            + "\n"
+            + """
+            {"span":{"id":"s1","transaction_id":"t9","name":"GET inventory","type":"external",\
+            "subtype":"http","duration":2.5,"timestamp":%1$d,"outcome":"success",\
+            "context":{"destination":{"address":"inventory","port":8080}}}}
+            {"span":{"id":"s2","transaction_id":"t9","name":"GET inventory","type":"external",\
+            "subtype":"http","duration":2,"timestamp":%2$d,"outcome":"success",\
+            "context":{"destination":{"address":"inventory","port":8080}}}}
+            {"span":{"id":"s3","transaction_id":"t9","name":"GET inventory","type":"external",\
+            "subtype":"http","duration":2,"start":1.5,\
+            "context":{"destination":{"address":"inventory","port":8080}}}}
+            """
+                .formatted(NOW_MICROS + 90_000_000L, NOW_MICROS - 8L * 24 * 3600 * 1_000_000);
+    ElasticOutcome.Read read =
+        read(reader.read(new ByteArrayInputStream(bytes(lines)), app, UUID.randomUUID(), NOW));
+    // The second is out of the window, the third has no time of its own.
+    assertThat(read.batch().destinationMetrics())
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.destination()).isEqualTo("inventory:8080");
+              assertThat(m.minute()).isEqualTo(NOW.plusSeconds(60));
+              assertThat(m.count()).isEqualTo(1);
+              assertThat(m.sumMs()).isEqualTo(2.5);
+            });
+    assertThat(read.batch().transactions()).isEmpty();
+    assertThat(read.skipped()).containsEntry(Skip.SPAN_WITHOUT_TRANSACTION, 3);
   }
 
   @Test
@@ -322,6 +370,15 @@ class ElasticEventReaderTest {
     assertThat(t.spans().get(1).startMs()).isEqualTo(10.0);
     assertThat(t.spans().getFirst().type()).isEqualTo("db.postgresql.query");
     assertThat(read.skipped()).containsEntry(Skip.TOO_MANY_SPANS, 2);
+    // The sample keeps two, yet the transaction made four queries: all counted.
+    assertThat(read.batch().destinationMetrics())
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.destination()).isEqualTo("postgresql");
+              assertThat(m.count()).isEqualTo(4);
+              assertThat(m.sumMs()).isEqualTo(8.0);
+            });
   }
 
   @Test

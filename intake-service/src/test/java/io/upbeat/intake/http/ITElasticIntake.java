@@ -148,6 +148,15 @@ class ITElasticIntake {
     assertThat(batch.samples()).hasSize(1);
     assertThat(batch.errors().getFirst().exception().stacktrace().getFirst().path())
         .isEqualTo("com/shop/UserService.java");
+    // The service map's edge: the transaction's query, counted at intake.
+    assertThat(batch.destinationMetrics())
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.destination()).isEqualTo("postgresql");
+              assertThat(m.count()).isEqualTo(1);
+              assertThat(m.sumMs()).isEqualTo(3.5);
+            });
 
     String metrics =
         TestHttp.get("http://127.0.0.1:" + managementPort + "/actuator/prometheus").body();

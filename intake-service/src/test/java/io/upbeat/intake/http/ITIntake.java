@@ -98,6 +98,64 @@ class ITIntake {
     assertThat(last.service().name()).isEqualTo("shop-web");
   }
 
+  /**
+   * The service map's edges: an agent's destination metrics and those intake derives from the exit
+   * spans travel in the request's record, readable from its timings header as the processor's
+   * metrics pipeline reads it; the 202 counts the request's own.
+   */
+  @Test
+  void enqueuesDestinationMetricsSentAndDerivedFromExitSpans() {
+    io.upbeat.metrics.LatencySketch sketch = io.upbeat.metrics.LatencySketch.empty();
+    sketch.add(1);
+    sketch.add(3);
+    Instant minute = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+    String body =
+        Payloads.valid(Instant.now())
+            .replace(
+                "\"start_ms\": 1.2, \"duration_ms\": 3.4}",
+                "\"start_ms\": 1.2, \"duration_ms\": 3.4, \"destination\": \"postgresql\","
+                    + " \"outcome\": \"failure\"}")
+            .replaceFirst(
+                "\\{",
+                "{\"destination_metrics\": [{\"destination\": \"inventory:8080\", \"timestamp\":"
+                    + " \""
+                    + minute
+                    + "\", \"count\": 2, \"failures\": 1, \"sum_ms\": 4, \"min_ms\": 1,"
+                    + " \"max_ms\": 3, \"sketch\": \""
+                    + java.util.Base64.getEncoder().encodeToString(sketch.toBytes())
+                    + "\"}],");
+    int before = mine().size();
+
+    HttpResponse<String> r = send(json(body));
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+    assertThat(r.body())
+        .isEqualTo(
+            "{\"accepted\":{\"transactions\":1,\"errors\":1,\"transaction_metrics\":0,"
+                + "\"destination_metrics\":1}}");
+    List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> records =
+        IntakeTestSupport.committedRecords(stack.stack().bootstrapServers(), topics.events())
+            .stream()
+            .filter(rec -> io.upbeat.events.EventBatchCodec.decode(rec.value()).appId().equals(app))
+            .toList();
+    assertThat(records).hasSize(before + 1);
+    var record = records.getLast();
+    EventBatch fromHeader =
+        io.upbeat.events.EventBatchCodec.decode(
+            record.value(),
+            record.headers().lastHeader(io.upbeat.events.EventTimings.HEADER).value(),
+            io.upbeat.events.EventBatchCodec.Parts.TRANSACTION_TIMINGS);
+    assertThat(fromHeader.destinationMetrics())
+        .extracting(
+            io.upbeat.events.DestinationMetric::destination,
+            io.upbeat.events.DestinationMetric::count,
+            io.upbeat.events.DestinationMetric::failures,
+            io.upbeat.events.DestinationMetric::sumMs)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("inventory:8080", 2L, 1L, 4.0),
+            org.assertj.core.groups.Tuple.tuple("postgresql", 1L, 1L, 3.4));
+  }
+
   @Test
   void acceptsGzipBodies() throws IOException {
     HttpResponse<String> r =

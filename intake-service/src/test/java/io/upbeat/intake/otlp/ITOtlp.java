@@ -110,6 +110,15 @@ class ITOtlp {
               assertThat(e.exception().stacktrace()).hasSize(4);
               assertThat(e.transactionId()).isEqualTo(OtlpFixtures.SERVER);
             });
+    // The service map's edge: the transaction's database query, counted at intake.
+    assertThat(batch.destinationMetrics())
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.destination()).isEqualTo("h2");
+              assertThat(m.count()).isEqualTo(1);
+              assertThat(m.sumMs()).isEqualTo(3.0);
+            });
   }
 
   @Test
@@ -161,6 +170,11 @@ class ITOtlp {
     EventBatch second =
         batches.stream().filter(b -> !b.transactions().isEmpty()).findFirst().orElseThrow();
     assertThat(second.samples()).singleElement().satisfies(t -> assertThat(t.spans()).isEmpty());
+    // The query is counted once, in the request that had it.
+    assertThat(first.destinationMetrics())
+        .singleElement()
+        .satisfies(m -> assertThat(m.destination()).isEqualTo("h2"));
+    assertThat(second.destinationMetrics()).isEmpty();
   }
 
   @Test

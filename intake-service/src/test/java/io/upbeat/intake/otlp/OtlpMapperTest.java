@@ -248,6 +248,85 @@ class OtlpMapperTest {
                 "eee19b7ec3c1b16f", CONTROLLER, "payments", "unknown"));
   }
 
+  /**
+   * Client spans with server.address and port, and database spans, of the counted transactions and
+   * of orphan spans are counted per destination and minute of their start: all of them, also those
+   * beyond the spans a transaction keeps, with failures by their outcome.
+   */
+  @Test
+  void countsTheExitSpansOfTransactionsAndOrphansPerDestinationAndMinute() {
+    Instant start = Instant.parse("2026-11-26T10:14:59.990Z");
+    List<Span> spans = new ArrayList<>(OtlpFixtures.request(start, 200, false));
+    for (int i = 0; i < 4; i++) {
+      // 10 ms apart from 10:14:59.995: the first in 10:14, the other three in 10:15.
+      spans.add(
+          Span.newBuilder()
+              .setTraceId(id(TRACE))
+              .setSpanId(id("eee19b7ec3c1b16" + i))
+              .setParentSpanId(id(CONTROLLER))
+              .setName("GET")
+              .setKind(Span.SpanKind.SPAN_KIND_CLIENT)
+              .setStartTimeUnixNano(nanos(start) + 5_000_000 + i * 10_000_000L)
+              .setEndTimeUnixNano(nanos(start) + 7_000_000 + i * 10_000_000L)
+              .addAttributes(attr("http.request.method", "GET"))
+              .addAttributes(attr("server.address", "inventory"))
+              .addAttributes(attr("server.port", 8080))
+              .addAttributes(attr("http.response.status_code", i == 3 ? 503 : 200))
+              .build());
+    }
+    // An orphan: a query whose transaction (another server span) comes in a later request.
+    spans.add(
+        Span.newBuilder()
+            .setTraceId(id(TRACE))
+            .setSpanId(id("aaa19b7ec3c1b172"))
+            .setParentSpanId(id("aaa19b7ec3c1b174"))
+            .setName("SELECT")
+            .setKind(Span.SpanKind.SPAN_KIND_CLIENT)
+            .setStartTimeUnixNano(nanos(start) + 20_000_000)
+            .setEndTimeUnixNano(nanos(start) + 24_000_000)
+            .addAttributes(attr("db.system", "PostgreSQL"))
+            .build());
+    // Transactions keep 3 spans here: the controller, the query and one call.
+    IntakeLimits limits =
+        new IntakeLimits(
+            1 << 20, 100, 3, 500, 10, 16 * 1024, 10_000, Duration.ofDays(7), Duration.ofMinutes(5));
+
+    OtlpMapper.ServiceEvents s =
+        new OtlpMapper(limits, new TraceSampler(1))
+            .traces(OtlpFixtures.traces(spans), now)
+            .services()
+            .getFirst();
+
+    assertThat(s.samples.getFirst().spans()).hasSize(3);
+    assertThat(s.orphans).hasSize(1);
+    assertThat(s.exits.metrics())
+        .extracting(
+            io.upbeat.events.DestinationMetric::destination,
+            io.upbeat.events.DestinationMetric::minute,
+            io.upbeat.events.DestinationMetric::count,
+            io.upbeat.events.DestinationMetric::failures,
+            io.upbeat.events.DestinationMetric::maxMs)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(
+                "inventory:8080", Instant.parse("2026-11-26T10:14:00Z"), 1L, 0L, 2.0),
+            org.assertj.core.groups.Tuple.tuple(
+                "inventory:8080", Instant.parse("2026-11-26T10:15:00Z"), 3L, 1L, 2.0),
+            // The fixture's h2 query at +2 ms, and the orphan at +20 ms.
+            org.assertj.core.groups.Tuple.tuple(
+                "h2", Instant.parse("2026-11-26T10:14:00Z"), 1L, 0L, 3.0),
+            org.assertj.core.groups.Tuple.tuple(
+                "postgresql", Instant.parse("2026-11-26T10:15:00Z"), 1L, 0L, 4.0));
+  }
+
+  @Test
+  void theExitSpansOfARefusedTransactionAreNotCounted() {
+    // Eight days old: the transaction is refused, and its spans with it.
+    List<Span> spans = OtlpFixtures.request(now.minus(Duration.ofDays(8)), 200, false);
+    OtlpMapper.Mapped m = mapper.traces(OtlpFixtures.traces(spans), now);
+    assertThat(m.rejected()).isPositive();
+    assertThat(m.services()).allSatisfy(s -> assertThat(s.exits.isEmpty()).isTrue());
+  }
+
   @Test
   void idsThatAreNotIdsAreDroppedNotPassedOn() {
     Span odd =

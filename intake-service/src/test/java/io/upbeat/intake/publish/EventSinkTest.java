@@ -3,6 +3,7 @@ package io.upbeat.intake.publish;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.upbeat.events.DestinationMetric;
 import io.upbeat.events.ErrorEvent;
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.EventBatchCodec;
@@ -149,7 +150,8 @@ class EventSinkTest {
             List.of(error),
             List.of(),
             List.of(),
-            List.of(new OrphanSpan("tr", "t0", NOW, new Span("s\u0000", "db", null, 1.0))));
+            List.of(new OrphanSpan("tr", "t0", NOW, new Span("s\u0000", "db", null, 1.0))),
+            List.of(new DestinationMetric("db\u0000", NOW, 1, 0, 1, 1, 1, new byte[] {1})));
 
     Outcome outcome = sink.accept(Receiver.OTLP, APP, List.of(b));
 
@@ -168,8 +170,9 @@ class EventSinkTest {
     assertThat(e.exception().cause().message()).isEqualTo("m\uFFFD");
     assertThat(e.exception().cause().stacktrace().getFirst().module()).isEqualTo("m\uFFFD");
     assertThat(stored.orphanSpans().getFirst().span().name()).isEqualTo("s\uFFFD");
-    assertThat(((Outcome.Accepted) outcome).textReplaced()).isEqualTo(11);
-    assertThat(replaced(Receiver.OTLP)).isEqualTo(11);
+    assertThat(stored.destinationMetrics().getFirst().destination()).isEqualTo("db\uFFFD");
+    assertThat(((Outcome.Accepted) outcome).textReplaced()).isEqualTo(12);
+    assertThat(replaced(Receiver.OTLP)).isEqualTo(12);
     assertThat(replaced(Receiver.EVENTS)).isZero();
   }
 
@@ -194,6 +197,20 @@ class EventSinkTest {
     assertThat(published).hasSize(1);
     assertThat(sink.mayTry(APP)).isPositive();
     assertThat(sink.mayTry(UUID.randomUUID())).isZero();
+  }
+
+  @Test
+  void destinationMetricsCostATokenEach() {
+    EventBatch calls =
+        batch(List.of(), List.of())
+            .withDestinationMetrics(
+                Collections.nCopies(
+                    10, new DestinationMetric("db", NOW, 5, 0, 5, 1, 1, new byte[] {1})));
+    assertThat(EventSink.tokens(calls)).isEqualTo(10);
+    assertThat(sink.accept(Receiver.EVENTS, APP, List.of(calls)))
+        .isInstanceOf(Outcome.Accepted.class);
+    assertThat(sink.accept(Receiver.EVENTS, APP, List.of(calls)))
+        .isInstanceOf(Outcome.RateLimited.class);
   }
 
   @Test

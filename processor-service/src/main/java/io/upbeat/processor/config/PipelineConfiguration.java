@@ -297,6 +297,13 @@ class PipelineConfiguration {
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     // Only committed intake transactions: an aborted request was answered 503 and must not count.
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    // A processor killed without leaving its groups stalls every member of them until its
+    // session expires: 10 s (Kafka's default before 3.0) rather than today's 45 s. Heartbeats come
+    // from the consumer's own thread, so a long flush does not expire it; only a process paused
+    // longer than this (a long GC, a starved node) costs a rebalance. An operator's
+    // spring.kafka.consumer.properties.session.timeout.ms wins.
+    config.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+    config.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 3_000);
     config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 200);
     // Under load, fetch in larger bites: by default every intake commit wakes each pipeline's
     // pending fetch for a few records, one broker round trip (and one fetch session update) each.

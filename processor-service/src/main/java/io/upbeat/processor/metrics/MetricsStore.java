@@ -22,8 +22,9 @@ import javax.sql.DataSource;
 
 /**
  * The metrics pipeline's writes: each partition's minute aggregates merged into that partition's
- * rows, and the apps' hours they touch marked for rollup (committed with the offsets by {@link
- * LedgerStore}).
+ * rows, the apps' hours they touch marked for rollup, and the destination metrics merged into
+ * {@code destination_metrics_1m} ({@link DestinationStore}), all committed with the offsets by
+ * {@link LedgerStore}.
  */
 public final class MetricsStore implements Effects<MetricsWork> {
   private final DataSource dataSource;
@@ -47,7 +48,7 @@ public final class MetricsStore implements Effects<MetricsWork> {
       }
     }
     Rollups.markPending(c, "1h", hours);
-    return rows;
+    return rows + DestinationStore.write(c, flushes);
   }
 
   @Override
@@ -56,7 +57,7 @@ public final class MetricsStore implements Effects<MetricsWork> {
   }
 
   /** Rows per statement: bounds the size of one round trip's arrays. */
-  private static final int CHUNK = 4_000;
+  static final int CHUNK = 4_000;
 
   /**
    * Merges each partition's pending stats into its stored rows: one round trip reads every stored
@@ -112,23 +113,33 @@ public final class MetricsStore implements Effects<MetricsWork> {
       bindKeys(c, read, rows);
       try (ResultSet rs = read.executeQuery()) {
         while (rs.next()) {
-          // Stored and pending stats merge into one; the stored sketch is merged from its bytes.
-          rows.get((int) rs.getLong(1) - 1)
-              .stats
-              .mergeStored(
-                  rs.getLong(2),
-                  rs.getDouble(3),
-                  rs.getDouble(4),
-                  rs.getDouble(5),
-                  rs.getLong(6),
-                  rs.getBytes(7));
+          mergeStored(rows.get((int) rs.getLong(1) - 1).stats, rs, 2);
         }
       }
     }
   }
 
-  private static void upsert(Connection c, List<Row> rows) throws SQLException {
-    int n = rows.size();
+  /**
+   * Merges into {@code stats} the stored stats in the columns from {@code first} on: count, sum_ms,
+   * min_ms, max_ms, failures, sketch (the stored sketch merged from its bytes).
+   */
+  static void mergeStored(DurationStats stats, ResultSet rs, int first) throws SQLException {
+    stats.mergeStored(
+        rs.getLong(first),
+        rs.getDouble(first + 1),
+        rs.getDouble(first + 2),
+        rs.getDouble(first + 3),
+        rs.getLong(first + 4),
+        rs.getBytes(first + 5));
+  }
+
+  /**
+   * Binds the parameters from {@code first} on to the stats as arrays: count, sum_ms, min_ms,
+   * max_ms, failures, sketch.
+   */
+  static void bindStats(Connection c, PreparedStatement ps, int first, List<DurationStats> stats)
+      throws SQLException {
+    int n = stats.size();
     Long[] counts = new Long[n];
     Double[] sums = new Double[n];
     Double[] mins = new Double[n];
@@ -136,7 +147,7 @@ public final class MetricsStore implements Effects<MetricsWork> {
     Long[] failures = new Long[n];
     byte[][] sketches = new byte[n][];
     for (int i = 0; i < n; i++) {
-      DurationStats s = rows.get(i).stats;
+      DurationStats s = stats.get(i);
       counts[i] = s.count();
       sums[i] = s.sum();
       mins[i] = s.min();
@@ -144,6 +155,15 @@ public final class MetricsStore implements Effects<MetricsWork> {
       failures[i] = s.failures();
       sketches[i] = s.sketch().toBytes();
     }
+    ps.setArray(first, c.createArrayOf("bigint", counts));
+    ps.setArray(first + 1, c.createArrayOf("float8", sums));
+    ps.setArray(first + 2, c.createArrayOf("float8", mins));
+    ps.setArray(first + 3, c.createArrayOf("float8", maxes));
+    ps.setArray(first + 4, c.createArrayOf("bigint", failures));
+    ps.setArray(first + 5, c.createArrayOf("bytea", sketches));
+  }
+
+  private static void upsert(Connection c, List<Row> rows) throws SQLException {
     try (PreparedStatement write =
         c.prepareStatement(
             """
@@ -162,12 +182,7 @@ public final class MetricsStore implements Effects<MetricsWork> {
               failures = EXCLUDED.failures, sketch = EXCLUDED.sketch
             """)) {
       bindKeys(c, write, rows);
-      write.setArray(7, c.createArrayOf("bigint", counts));
-      write.setArray(8, c.createArrayOf("float8", sums));
-      write.setArray(9, c.createArrayOf("float8", mins));
-      write.setArray(10, c.createArrayOf("float8", maxes));
-      write.setArray(11, c.createArrayOf("bigint", failures));
-      write.setArray(12, c.createArrayOf("bytea", sketches));
+      bindStats(c, write, 7, rows.stream().map(r -> r.stats).toList());
       write.executeUpdate();
     }
   }

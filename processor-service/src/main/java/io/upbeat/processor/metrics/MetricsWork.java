@@ -10,9 +10,13 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.function.Supplier;
 
-/** One partition's transactions since the last flush, aggregated by minute. */
+/**
+ * One partition's transactions since the last flush, aggregated by minute, and its destination
+ * metrics (the service map's edges), aggregated by destination and minute.
+ */
 public final class MetricsWork implements PartitionWork {
   private final MinuteAggregator aggregator;
+  private final DestinationAggregator destinations = new DestinationAggregator();
   private final Clock clock;
   private final int retentionDays;
   private final Counters counters;
@@ -31,11 +35,13 @@ public final class MetricsWork implements PartitionWork {
         new Counters(
             meters.counter("upbeat.processor.transactions"),
             meters.counter("upbeat.processor.transactions.expired"),
-            meters.counter("upbeat.processor.transactions.folded"));
+            meters.counter("upbeat.processor.transactions.folded"),
+            meters.counter("upbeat.processor.destination.calls"));
     return () -> new MetricsWork(names, clock, retentionDays, counters);
   }
 
-  private record Counters(Counter transactions, Counter expired, Counter folded) {}
+  private record Counters(
+      Counter transactions, Counter expired, Counter folded, Counter destinationCalls) {}
 
   @Override
   public void add(EventBatch batch) {
@@ -44,12 +50,14 @@ public final class MetricsWork implements PartitionWork {
     counters.folded().increment(aggregator.folded() - foldedBefore);
     counters.transactions().increment(added);
     counters.expired().increment(batch.transactionCount() - added);
+    counters.destinationCalls().increment(destinations.add(batch, oldest()));
   }
 
   /** As {@link #add}, counted once already. */
   @Override
   public void replay(EventBatch batch, PartitionWork origin) {
     aggregator.add(batch, oldest());
+    destinations.add(batch, oldest());
   }
 
   /** Minutes older than the retention have no table partition to go to: dropped, counted. */
@@ -64,8 +72,13 @@ public final class MetricsWork implements PartitionWork {
     return aggregator;
   }
 
+  public DestinationAggregator destinations() {
+    return destinations;
+  }
+
   @Override
   public void clear() {
     aggregator.clear();
+    destinations.clear();
   }
 }

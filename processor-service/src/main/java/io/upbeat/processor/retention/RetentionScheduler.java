@@ -6,6 +6,7 @@ import java.util.Map;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -15,8 +16,16 @@ import org.springframework.scheduling.annotation.Scheduled;
 class RetentionScheduler {
   private static final Logger log = LoggerFactory.getLogger(RetentionScheduler.class);
 
+  /**
+   * @param minuteRetentionDays the minute metrics' retention ({@code
+   *     upbeat.processor.minute-retention-days}), which the destination metrics share
+   */
   @Bean
-  Job rowRetentionJob(DataSource dataSource, RetentionProperties properties, Clock clock) {
+  Job rowRetentionJob(
+      DataSource dataSource,
+      RetentionProperties properties,
+      Clock clock,
+      @Value("${upbeat.processor.minute-retention-days:7}") int minuteRetentionDays) {
     return new Job(
         new RowRetention(
             dataSource,
@@ -24,6 +33,7 @@ class RetentionScheduler {
                 Duration.ofDays(properties.errorHourlyDays()),
                 Duration.ofDays(properties.notificationDays()),
                 Duration.ofDays(properties.alertEventDays()),
+                Duration.ofDays(minuteRetentionDays),
                 properties.batchSize(),
                 properties.maxBatches())),
         clock);

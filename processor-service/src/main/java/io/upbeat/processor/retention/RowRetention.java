@@ -14,11 +14,13 @@ import javax.sql.DataSource;
 /**
  * Deletes the rows past their retention from the tables that grow with use and are not partitioned
  * by time (those are dropped a partition at a time: the minute, hour and day metrics, error counts
- * and users, samples). Each statement deletes at most a batch of the oldest expired rows, found by
- * an index on the row's time (V29), in a transaction of its own, so its locks and WAL stay small
- * and readers and writers are never held up for long. Processors running this at the same moment
- * never fight over rows: each batch locks its rows with {@code FOR UPDATE SKIP LOCKED}, so two
- * batches take disjoint rows, and neither waits for the other.
+ * and users, samples). {@code destination_metrics_1m} (the service map's edges, small enough not to
+ * be partitioned) goes with the minute metrics' retention. Each statement deletes at most a batch
+ * of the oldest expired rows, found by an index on the row's time (V29), in a transaction of its
+ * own, so its locks and WAL stay small and readers and writers are never held up for long.
+ * Processors running this at the same moment never fight over rows: each batch locks its rows with
+ * {@code FOR UPDATE SKIP LOCKED}, so two batches take disjoint rows, and neither waits for the
+ * other.
  *
  * <p>Not here: {@code audit_events}, kept one year by api-service's AuditRetention (its trigger
  * refuses to delete younger rows); {@code error_occurrences}, capped at the newest 100 per group by
@@ -45,6 +47,7 @@ final class RowRetention {
       Duration errorHourly,
       Duration notifications,
       Duration alertEvents,
+      Duration destinationMetrics,
       int batchSize,
       int maxBatches) {}
 
@@ -87,6 +90,16 @@ final class RowRetention {
                 DELETE FROM alert_events WHERE id IN (
                   SELECT id FROM alert_events WHERE at < ?
                   ORDER BY at LIMIT ? FOR UPDATE SKIP LOCKED)
+                """),
+            new Expiry(
+                "destination_metrics_1m",
+                settings.destinationMetrics(),
+                """
+                DELETE FROM destination_metrics_1m
+                WHERE (app_id, environment, destination, bucket, source_partition) IN (
+                  SELECT app_id, environment, destination, bucket, source_partition
+                  FROM destination_metrics_1m WHERE bucket < ?
+                  ORDER BY bucket LIMIT ? FOR UPDATE SKIP LOCKED)
                 """),
             new Expiry(
                 "tail_traces",

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.upbeat.events.DestinationMetric;
 import io.upbeat.events.EventBatch;
 import io.upbeat.events.EventBatchCodec;
 import io.upbeat.events.ServiceInfo;
@@ -40,7 +41,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The metrics pipeline on the real embedded Kafka and PostgreSQL: counts and sums come out exact
  * across restarts, across a run whose work was lost before it was committed (as in a crash, or
- * PostgreSQL down), and across partitions; offsets end where the topic ends.
+ * PostgreSQL down), and across partitions; offsets end where the topic ends. Every batch also
+ * carries a destination metric, so the service map's rows are held to the same exactness.
  */
 class ITMetricsPipeline {
   @RegisterExtension final LocalStackExtension stack = new LocalStackExtension();
@@ -53,6 +55,8 @@ class ITMetricsPipeline {
   private DataSource db;
   private long expectedCount;
   private double expectedSum;
+  private long expectedCalls;
+  private long expectedCallFailures;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -241,6 +245,83 @@ class ITMetricsPipeline {
     }
   }
 
+  /**
+   * Destination metrics from every partition, read from the timings header as intake writes it,
+   * merge per destination and environment: exact counts and failures, p95 within 1 %.
+   */
+  @Test
+  void destinationMetricsMergeExactlyPerDestinationWithTheQuantileBound() throws Exception {
+    List<Double> inventory = new ArrayList<>();
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(
+            Map.of("bootstrap.servers", s.bootstrapServers(), "acks", "all"),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      for (int b = 0; b < 9; b++) {
+        String environment = b == 8 ? "staging" : null;
+        EventBatch batch =
+            new EventBatch(
+                    UUID.randomUUID(),
+                    app,
+                    Instant.now(),
+                    new ServiceInfo("shop", environment, null, null, null, null, null),
+                    List.of(),
+                    List.of())
+                .withDestinationMetrics(
+                    List.of(
+                        calls("inventory:8080", 100 + b, b == 8 ? new ArrayList<>() : inventory),
+                        calls("postgresql", 5, new ArrayList<>())));
+        EventBatchCodec.Encoded encoded = EventBatchCodec.encodeRecord(batch);
+        ProducerRecord<byte[], byte[]> record =
+            new ProducerRecord<>(topic, b % PARTITIONS, null, encoded.value());
+        record.headers().add(EventBatchCodec.PARTS_HEADER, encoded.parts());
+        record.headers().add(io.upbeat.events.EventTimings.HEADER, encoded.timings());
+        producer.send(record).get();
+      }
+    }
+    Running run = start(db);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(() -> assertThat(storedOffsets()).isEqualTo(endOffsets()));
+    run.stop();
+    assertThat(storedCalls()).containsExactly(expectedCalls, expectedCallFailures);
+    assertThat(run.meters().counter("upbeat.processor.destination.calls").count())
+        .isEqualTo(expectedCalls);
+
+    io.upbeat.metrics.DurationStats merged = new io.upbeat.metrics.DurationStats();
+    int rows = 0;
+    try (Connection c = db.getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT count, sum_ms, min_ms, max_ms, failures, sketch, bucket"
+                    + " FROM destination_metrics_1m WHERE destination = 'inventory:8080'"
+                    + " AND environment = 'production' AND app_id = '"
+                    + app
+                    + "'")) {
+      while (rs.next()) {
+        rows++;
+        assertThat(rs.getTimestamp(7).toInstant()).isEqualTo(minute);
+        merged.mergeStored(
+            rs.getLong(1),
+            rs.getDouble(2),
+            rs.getDouble(3),
+            rs.getDouble(4),
+            rs.getLong(5),
+            rs.getBytes(6));
+      }
+    }
+    // One row per source partition, merged as the API merges them.
+    assertThat(rows).isEqualTo(PARTITIONS);
+    assertThat(merged.count()).isEqualTo(inventory.size());
+    assertThat(merged.failures()).isEqualTo(8);
+    assertThat(merged.max()).isEqualTo(107);
+    inventory.sort(null);
+    double exact = inventory.get((int) Math.ceil(0.95 * inventory.size()) - 1);
+    assertThat(merged.sketch().quantile(0.95))
+        .isCloseTo(exact, org.assertj.core.data.Percentage.withPercentage(1));
+  }
+
   @Test
   void pausesWhilePostgresIsDownAndResumesWithNothingLost() throws Exception {
     Switchable flaky = new Switchable(db);
@@ -297,7 +378,37 @@ class ITMetricsPipeline {
                   assertThat(rs.getDouble(3)).isEqualTo(expectedSum);
                 }
               }
+              assertThat(storedCalls()).containsExactly(expectedCalls, expectedCallFailures);
             });
+  }
+
+  /** The calls and failures in the app's destination rows, summed over every row. */
+  private List<Long> storedCalls() throws Exception {
+    try (Connection c = db.getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT coalesce(sum(count), 0), coalesce(sum(failures), 0)"
+                    + " FROM destination_metrics_1m WHERE app_id = '"
+                    + app
+                    + "'")) {
+      rs.next();
+      return List.of(rs.getLong(1), rs.getLong(2));
+    }
+  }
+
+  /** One minute's calls to {@code destination} as an agent aggregates them: 1..n ms, one failed. */
+  private DestinationMetric calls(String destination, int n, List<Double> durations) {
+    io.upbeat.metrics.LatencySketch sketch = io.upbeat.metrics.LatencySketch.empty();
+    double sum = 0;
+    for (int i = 1; i <= n; i++) {
+      sketch.add(i);
+      sum += i;
+      durations.add((double) i);
+    }
+    expectedCalls += n;
+    expectedCallFailures += 1;
+    return new DestinationMetric(destination, minute, n, 1, sum, 1, n, sketch.toBytes());
   }
 
   /** {@code batches} batches of 10 transactions each, round-robin over the partitions. */
@@ -328,12 +439,14 @@ class ITMetricsPipeline {
         }
         EventBatch batch =
             new EventBatch(
-                UUID.randomUUID(),
-                app,
-                Instant.now(),
-                new ServiceInfo("shop", null, null, null, null, null, null),
-                txns,
-                List.of());
+                    UUID.randomUUID(),
+                    app,
+                    Instant.now(),
+                    new ServiceInfo("shop", null, null, null, null, null, null),
+                    txns,
+                    List.of())
+                .withDestinationMetrics(
+                    List.of(calls("inventory:8080", 1 + b % 4, new ArrayList<>())));
         producer
             .send(new ProducerRecord<>(topic, b % PARTITIONS, null, EventBatchCodec.encode(batch)))
             .get();

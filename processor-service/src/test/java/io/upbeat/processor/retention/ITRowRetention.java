@@ -35,6 +35,7 @@ class ITRowRetention {
           "notification_deliveries",
           "notifications",
           "alert_events",
+          "destination_metrics_1m",
           "tail_traces");
 
   /** Rows per table past the 90 days (and within them) in the fixture. */
@@ -99,6 +100,12 @@ class ITRowRetention {
           rule,
           app,
           t);
+      jdbc.update(
+          "INSERT INTO destination_metrics_1m (app_id, environment, destination, bucket,"
+              + " source_partition, count, failures, sum_ms, min_ms, max_ms, sketch)"
+              + " VALUES (?, 'production', 'inventory:8080', ?, 0, 1, 0, 1, 1, 1, '\\x00')",
+          app,
+          t);
       // Traces of the tail decision are kept an hour: the old ones from 61 minutes back.
       Instant decided =
           i < OLD
@@ -127,6 +134,8 @@ class ITRowRetention {
                 "notifications",
                 10L,
                 "alert_events",
+                10L,
+                "destination_metrics_1m",
                 10L,
                 "tail_traces",
                 10L));
@@ -179,6 +188,6 @@ class ITRowRetention {
   private RowRetention retention(int batchSize, int maxBatches) {
     Duration days90 = Duration.ofDays(90);
     return new RowRetention(
-        db, new RowRetention.Settings(days90, days90, days90, batchSize, maxBatches));
+        db, new RowRetention.Settings(days90, days90, days90, days90, batchSize, maxBatches));
   }
 }
