@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reading a record's timings from its JSON value vs the compact header intake writes beside it
-# (io.upbeat.events.EventTimings), and what writing that header costs intake. About 3 minutes.
+# (io.upbeat.events.EventTimings), and what writing that header costs intake; the tail pipeline's
+# TRACE_LINKS read next to a full decode. About 4 minutes.
 # Usage: ./mvnw -B package -DskipTests && bench/codec/run.sh [extra JMH options]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

@@ -99,6 +99,22 @@ class ITDashboardTracePages extends ApiIntegrationTest {
         .isEqualTo("/apps/" + inventory + "/errors/" + group);
     assertThat(page.getElementById("missing-parents")).isNull();
     assertThat(page.getElementById("truncated")).isNull();
+    assertThat(page.getElementById("tail-kept")).isNull();
+  }
+
+  /** M15: parts kept by the tail decision are said to be so, and to have no spans. */
+  @Test
+  void saysWhichPartsTheTailDecisionKept() {
+    jdbc.update(
+        "UPDATE txn_samples SET kept = 'tail', spans = '[]'::jsonb"
+            + " WHERE trace_id = ? AND app_id = ?::uuid",
+        trace,
+        inventory);
+    Element note = browser.page(page(trace)).getElementById("tail-kept");
+    assertThat(note).isNotNull();
+    assertThat(note.text())
+        .contains("One transaction was kept by the tail decision")
+        .contains("spans were not kept");
   }
 
   @Test

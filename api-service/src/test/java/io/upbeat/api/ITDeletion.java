@@ -164,6 +164,11 @@ class ITDeletion extends ApiIntegrationTest {
         "INSERT INTO txn_orphan_spans (app_id, trace_id, transaction_id, spans)"
             + " VALUES (?, 't1', 'x1', '[]'::jsonb)",
         app.id());
+    jdbc.update(
+        "INSERT INTO tail_traces (trace_id, app_id, reason, decided_at)"
+            + " VALUES (?, ?, 'error', now())",
+        "tail-" + app.id(),
+        app.id());
     for (int g = 0; g < 3; g++) {
       UUID group = UUID.randomUUID();
       jdbc.update(
@@ -300,7 +305,8 @@ class ITDeletion extends ApiIntegrationTest {
               "error_counts_1m",
               "rollup_pending",
               "notification_app_mutes",
-              "idempotency_keys")) {
+              "idempotency_keys",
+              "tail_traces")) {
         counts.put(table, count("SELECT count(*) FROM " + table + " WHERE app_id = ?", app));
       }
       counts.put("error_occurrences", in("error_occurrences", "group_id", groups));

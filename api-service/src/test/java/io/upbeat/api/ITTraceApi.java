@@ -109,6 +109,8 @@ class ITTraceApi extends ApiIntegrationTest {
     assertThat(txns.get(1).path("timestamp").asString()).isEqualTo(start.plusMillis(12).toString());
     assertThat(txns.get(1).path("start_ms").asDouble()).isCloseTo(12, within(1e-6));
     assertThat(txns.get(1).path("duration_ms").asDouble()).isCloseTo(40, within(1e-6));
+    assertThat(txns.get(0).path("kept").asString()).isEqualTo("head");
+    assertThat(txns.get(1).path("kept").asString()).isEqualTo("head");
 
     // Spans flattened, earliest first, with absolute timestamps and offsets from the trace start.
     JsonNode spans = t.path("spans");
@@ -150,6 +152,19 @@ class ITTraceApi extends ApiIntegrationTest {
     assertThat(errors.get(0).path("culprit").asString()).isEqualTo("com.shop.Stock.reserve");
 
     assertThat(r.body()).doesNotContain("POST /foreign").doesNotContain(strangerApp);
+  }
+
+  /** M15: a part kept by the tail decision (without spans) says so. */
+  @Test
+  void saysWhichPartsTheTailDecisionKept() {
+    jdbcTemplate.update(
+        "UPDATE txn_samples SET kept = 'tail' WHERE trace_id = ? AND transaction_id = ?",
+        trace,
+        stock);
+    JsonNode txns = api.get(path(owner.orgId(), trace), owner.apiKey()).json().path("transactions");
+    assertThat(txns.get(0).path("kept").asString()).isEqualTo("head");
+    assertThat(txns.get(1).path("id").asString()).isEqualTo(stock);
+    assertThat(txns.get(1).path("kept").asString()).isEqualTo("tail");
   }
 
   @Test

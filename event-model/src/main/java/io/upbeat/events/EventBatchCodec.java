@@ -279,14 +279,35 @@ public final class EventBatchCodec {
   /**
    * What a reader needs from a batch: what it leaves out is skipped without being materialized (the
    * metrics pipeline reads no errors, spans or context; the errors pipeline no transactions).
+   *
+   * @param transactions the transactions (counted ones) are read
+   * @param transactionDetails with their ids, spans and context (else timings only)
+   * @param errors the errors are read
+   * @param samples the samples and orphan spans are read in full
+   * @param metrics the agents' aggregates are read
+   * @param traceLinks the transactions' ids ({@code id}, {@code trace_id}, {@code parent_id}) are
+   *     read even without their details, and so are the samples' (without spans or context) when
+   *     the samples are not read in full: what tells a reader which transactions of a batch are
+   *     kept in full already
    */
   public record Parts(
       boolean transactions,
       boolean transactionDetails,
       boolean errors,
       boolean samples,
-      boolean metrics) {
+      boolean metrics,
+      boolean traceLinks) {
     public static final Parts ALL = new Parts(true, true, true, true, true);
+
+    /** Parts without {@code traceLinks}. */
+    public Parts(
+        boolean transactions,
+        boolean transactionDetails,
+        boolean errors,
+        boolean samples,
+        boolean metrics) {
+      this(transactions, transactionDetails, errors, samples, metrics, false);
+    }
 
     /**
      * Transactions without their ids, spans and context, and the aggregates (transaction and
@@ -298,6 +319,13 @@ public final class EventBatchCodec {
 
     /** The sampled transactions in full, nothing else. */
     public static final Parts SAMPLES = new Parts(false, false, false, true, false);
+
+    /**
+     * The transactions with their ids and timings but no spans or context, and of the samples only
+     * the same: which transactions of which traces a batch holds, and which of them it keeps in
+     * full already (the tail pipeline). A record without transactions is not read at all.
+     */
+    public static final Parts TRACE_LINKS = new Parts(true, false, false, false, false, true);
 
     /**
      * Whether a record whose {@link #PARTS_HEADER} is {@code header} may hold any of these parts:
@@ -401,9 +429,9 @@ public final class EventBatchCodec {
             if (!parts.transactions()) {
               p.skipChildren();
             } else if (parts.transactionDetails()) {
-              transactions = readArray(p, q -> readTransaction(q, true));
+              transactions = readArray(p, q -> readTransaction(q, true, true));
             } else {
-              transactions = readArray(p, q -> readTransaction(q, false));
+              transactions = readArray(p, q -> readTransaction(q, parts.traceLinks(), false));
             }
           }
           case "errors" -> {
@@ -415,7 +443,9 @@ public final class EventBatchCodec {
           }
           case "samples" -> {
             if (parts.samples()) {
-              samples = readArray(p, q -> readTransaction(q, true));
+              samples = readArray(p, q -> readTransaction(q, true, true));
+            } else if (parts.traceLinks()) {
+              samples = readArray(p, q -> readTransaction(q, true, false));
             } else {
               p.skipChildren();
             }
@@ -491,7 +521,12 @@ public final class EventBatchCodec {
     return new ServiceInfo(name, environment, version, agentName, agentVersion, language, host);
   }
 
-  private static TransactionEvent readTransaction(JsonParser p, boolean details) {
+  /**
+   * @param ids whether the trace links ({@code id}, {@code trace_id}, {@code parent_id}, {@code
+   *     sampled}) are read
+   * @param details whether the spans and context are read
+   */
+  private static TransactionEvent readTransaction(JsonParser p, boolean ids, boolean details) {
     expect(p.currentToken(), JsonToken.START_OBJECT, "transaction");
     String id = null;
     String traceId = null;
@@ -509,11 +544,11 @@ public final class EventBatchCodec {
       String field = p.currentName();
       p.nextToken();
       switch (field) {
-        // Identifiers only matter with the details (samples, traces): timings skip them.
-        case "id" -> id = details ? p.getString() : null;
-        case "trace_id" -> traceId = details ? p.getString() : null;
-        case "parent_id" -> parentId = details ? p.getString() : null;
-        case "sampled" -> sampled = details ? p.getBooleanValue() : null;
+        // Identifiers only matter for samples and traces: timings skip them.
+        case "id" -> id = ids ? p.getString() : null;
+        case "trace_id" -> traceId = ids ? p.getString() : null;
+        case "parent_id" -> parentId = ids ? p.getString() : null;
+        case "sampled" -> sampled = ids ? p.getBooleanValue() : null;
         case "name" -> name = p.getString();
         case "type" -> type = p.getString();
         case "timestamp" -> timestamp = instant(p.getString());

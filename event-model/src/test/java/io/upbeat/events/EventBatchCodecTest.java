@@ -235,6 +235,67 @@ class EventBatchCodecTest {
     assertThat(samples.errors()).isEmpty();
   }
 
+  /**
+   * M15 tail decision: the tail pipeline reads each transaction's trace links and timings and, of
+   * the samples, the same (which are kept in full already), never spans, context, errors or
+   * aggregates; a record with nothing but samples is not even decoded.
+   */
+  @Test
+  void traceLinksReadTheIdsOfTransactionsAndSamplesWithoutTheirDetails() {
+    EventBatch plain = fullBatch();
+    TransactionEvent full = plain.transactions().get(0);
+    EventBatch batch =
+        new EventBatch(
+            plain.batchId(),
+            plain.appId(),
+            plain.receivedAt(),
+            plain.service(),
+            List.of(full, plain.transactions().get(1)),
+            plain.errors(),
+            List.of(full),
+            List.of());
+    EventBatch links =
+        EventBatchCodec.decode(EventBatchCodec.encode(batch), EventBatchCodec.Parts.TRACE_LINKS);
+
+    TransactionEvent read = links.transactions().get(0);
+    assertThat(read.id()).isEqualTo("a1b2c3");
+    assertThat(read.traceId()).isEqualTo("0af7651916cd43dd8448eb211c80319c");
+    assertThat(read.parentId()).isEqualTo("b7ad6b7169203331");
+    assertThat(read.name()).isEqualTo(full.name());
+    assertThat(read.timestamp()).isEqualTo(full.timestamp());
+    assertThat(read.durationMs()).isEqualTo(full.durationMs());
+    assertThat(read.outcome()).isEqualTo("success");
+    assertThat(read.spans()).isEmpty();
+    assertThat(read.contextJson()).isNull();
+    assertThat(links.transactions().get(1).traceId()).isNull();
+    assertThat(links.samples()).containsExactly(read);
+    assertThat(links.errors()).isEmpty();
+    assertThat(links.orphanSpans()).isEmpty();
+    // The metrics' reading still drops the ids.
+    assertThat(
+            EventBatchCodec.decode(
+                    EventBatchCodec.encode(batch), EventBatchCodec.Parts.TRANSACTION_TIMINGS)
+                .transactions()
+                .get(0)
+                .traceId())
+        .isNull();
+
+    EventBatch samplesOnly =
+        new EventBatch(
+            plain.batchId(),
+            plain.appId(),
+            plain.receivedAt(),
+            plain.service(),
+            List.of(),
+            List.of(),
+            List.of(full),
+            List.of());
+    assertThat(EventBatchCodec.Parts.TRACE_LINKS.mayBeIn(EventBatchCodec.partsHeader(samplesOnly)))
+        .isFalse();
+    assertThat(EventBatchCodec.Parts.TRACE_LINKS.mayBeIn(EventBatchCodec.partsHeader(batch)))
+        .isTrue();
+  }
+
   @Test
   void orphanSpansTravelWithTheSamples() {
     OrphanSpan orphan =

@@ -195,5 +195,11 @@ final class PurgeSteps {
               DELETE FROM idempotency_keys WHERE (app_id, pipeline, key) IN (
                 SELECT app_id, pipeline, key FROM idempotency_keys WHERE app_id = :target
                 LIMIT :limit)
+              """),
+          new Step(
+              "tail_traces",
+              """
+              DELETE FROM tail_traces WHERE trace_id IN (
+                SELECT trace_id FROM tail_traces WHERE app_id = :target LIMIT :limit)
               """));
 }

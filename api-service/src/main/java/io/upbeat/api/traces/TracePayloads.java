@@ -47,6 +47,9 @@ final class TracePayloads {
    * @param parentId the span (usually in another service) that called it; null for the root
    * @param service the app's name
    * @param sampleId the stored sample, as the samples API returns it
+   * @param kept why it was kept: {@code head} (its trace's hash, the agent's choice at the root, or
+   *     because it failed or was slow: with its spans) or {@code tail} (the tail decision kept it
+   *     because another part of the trace had an error, failed or was slow: without spans)
    */
   record Transaction(
       String id,
@@ -61,7 +64,8 @@ final class TracePayloads {
       double durationMs,
       String result,
       String outcome,
-      UUID sampleId) {}
+      UUID sampleId,
+      String kept) {}
 
   /**
    * A span of one of the trace's transactions.

@@ -42,7 +42,7 @@ class TraceStore {
   static final String TRANSACTIONS =
       """
       SELECT sample_id, transaction_id, parent_id, app_id, environment, txn_name, txn_type,
-             started_at, duration_ms, result, outcome
+             started_at, duration_ms, result, outcome, kept
       FROM txn_samples
       WHERE trace_id = :trace AND app_id IN (:apps)
       ORDER BY started_at, sample_id
@@ -107,7 +107,8 @@ class TraceStore {
       Instant start,
       double durationMs,
       String result,
-      String outcome) {}
+      String outcome,
+      String kept) {}
 
   private record SpanRow(
       String id,
@@ -224,7 +225,8 @@ class TraceStore {
               t.durationMs(),
               t.result(),
               t.outcome(),
-              t.sampleId()));
+              t.sampleId(),
+              t.kept()));
     }
     List<Span> flat = new ArrayList<>(spans.size());
     for (SpanRow s : spans) {
@@ -310,7 +312,8 @@ class TraceStore {
         Times.read(rs, "started_at"),
         rs.getDouble("duration_ms"),
         rs.getString("result"),
-        rs.getString("outcome"));
+        rs.getString("outcome"),
+        rs.getString("kept"));
   }
 
   private static SpanRow span(ResultSet rs, int row) throws SQLException {

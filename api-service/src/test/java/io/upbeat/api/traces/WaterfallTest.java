@@ -33,7 +33,8 @@ class WaterfallTest {
         ms,
         null,
         "success",
-        UUID.randomUUID());
+        UUID.randomUUID(),
+        "head");
   }
 
   private static Span span(String id, String parent, String txn, UUID app, double start) {

@@ -23,7 +23,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * HARNESS: 10 transactions as bench/intake-load sends them): from the JSON value ({@link
  * EventBatchCodec#decode(byte[], EventBatchCodec.Parts)}, tokenizing spans and contexts to skip
  * them) and from the {@link EventTimings#HEADER} intake writes beside it; and what intake pays to
- * write that header, next to encoding the value.
+ * write that header, next to encoding the value. Also what the tail pipeline's second read of every
+ * record costs ({@link EventBatchCodec.Parts#TRACE_LINKS}) next to a full decode.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -58,6 +59,21 @@ public class TimingsBenchmark {
   @Benchmark
   public EventBatch readFromValue() {
     return EventBatchCodec.decode(value, EventBatchCodec.Parts.TRANSACTION_TIMINGS);
+  }
+
+  /**
+   * The tail pipeline (M15): the transactions' and samples' ids and timings, spans and contexts
+   * skipped, as the metrics pipeline did before the header.
+   */
+  @Benchmark
+  public EventBatch readTraceLinks() {
+    return EventBatchCodec.decode(value, EventBatchCodec.Parts.TRACE_LINKS);
+  }
+
+  /** Everything, spans and contexts included: what a second full read would cost. */
+  @Benchmark
+  public EventBatch readAll() {
+    return EventBatchCodec.decode(value, EventBatchCodec.Parts.ALL);
   }
 
   /** The metrics pipeline with the header. */

@@ -29,10 +29,14 @@ public record IntakeProperties(
    *
    * @param traceRate the share of traces kept whole, 0 to 1, decided by the trace id alone (see
    *     {@link TraceSampler}); every intake instance must have the same
+   * @param slowMs a transaction of a trace lasting at least this many milliseconds (or one that
+   *     failed) is sent in full even when its trace is not kept, so the processor's tail decision
+   *     can keep the rest of the trace; every intake instance should have the same
    */
-  public record Samples(@DefaultValue("0.1") double traceRate) {
+  public record Samples(
+      @DefaultValue("0.1") double traceRate, @DefaultValue("1000") double slowMs) {
     TraceSampler toSampler() {
-      return new TraceSampler(traceRate);
+      return new TraceSampler(traceRate, slowMs);
     }
   }
 

@@ -14,6 +14,14 @@ import java.util.Map;
  * upbeat.intake.samples.trace-rate}), or traces whose parts go through different instances are
  * broken.
  *
+ * <p>A transaction of a trace that the hash does not keep is still sent in full when it is
+ * interesting ({@link #interesting}): it failed (outcome {@code failure}) or took at least {@code
+ * slowMs} ({@code upbeat.intake.samples.slow-ms}). This costs little (failures and slow requests
+ * are few) and is what gives the processor's tail decision something to show: the processor records
+ * such a trace as interesting and keeps, after a short window, the other transactions of that trace
+ * (without their spans) that the hash did not keep, whichever app sent them. The rule depends on
+ * the transaction alone, so it too is the same on every instance when the setting is.
+ *
  * <p>Transactions without a trace id have no trace to keep whole; they keep the per-request choice
  * each receiver made before traces ({@link #perRequest}). Agent-java's own samples never come here:
  * their decision was made once at the trace's root and travels in {@code traceparent}.
@@ -24,33 +32,71 @@ public final class TraceSampler {
   /** The share of traces kept in full when nothing is configured. */
   public static final double DEFAULT_RATE = 0.1;
 
-  /** The default rate. */
+  /**
+   * The duration from which a transaction of a trace is sent in full whatever its trace's hash,
+   * when nothing is configured.
+   */
+  public static final double DEFAULT_SLOW_MS = 1000;
+
+  /** The default rate and slow threshold. */
   public static final TraceSampler DEFAULT = new TraceSampler(DEFAULT_RATE);
 
   private static final double TWO_TO_32 = 4_294_967_296.0;
 
   private final double rate;
   private final long threshold;
+  private final double slowMs;
+
+  /** As {@link #TraceSampler(double, double)} with the default slow threshold (1 s). */
+  public TraceSampler(double rate) {
+    this(rate, DEFAULT_SLOW_MS);
+  }
 
   /**
-   * @param rate the share of traces kept, 0 (none) to 1 (all)
-   * @throws IllegalArgumentException for a rate outside [0, 1]
+   * @param rate the share of traces kept whole, 0 (none) to 1 (all)
+   * @param slowMs a transaction of a trace lasting at least this long is sent in full whatever its
+   *     trace's hash; must be positive (a very large value turns the rule off for slow ones)
+   * @throws IllegalArgumentException for a rate outside [0, 1] or a threshold not above 0
    */
-  public TraceSampler(double rate) {
+  public TraceSampler(double rate, double slowMs) {
     if (!(rate >= 0 && rate <= 1)) {
       throw new IllegalArgumentException("trace rate must be between 0 and 1: " + rate);
     }
+    if (!(slowMs > 0)) {
+      throw new IllegalArgumentException("slow threshold must be above 0 ms: " + slowMs);
+    }
     this.rate = rate;
     this.threshold = (long) Math.ceil(rate * TWO_TO_32);
+    this.slowMs = slowMs;
   }
 
   public double rate() {
     return rate;
   }
 
+  public double slowMs() {
+    return slowMs;
+  }
+
   /** Whether the transactions of trace {@code traceId} (not null) are sent in full. */
   public boolean keeps(String traceId) {
     return bucket(traceId) < threshold;
+  }
+
+  /**
+   * Whether {@code t}, a transaction of a trace ({@code t.traceId()} not null), is sent in full:
+   * its trace is kept ({@link #keeps(String)}), or it is {@linkplain #interesting interesting}.
+   */
+  public boolean keepsInFull(TransactionEvent t) {
+    return keeps(t.traceId()) || interesting(t);
+  }
+
+  /**
+   * Whether {@code t} failed (outcome {@code failure}) or lasted at least the slow threshold: what
+   * makes the processor keep the rest of its trace (the tail decision).
+   */
+  public boolean interesting(TransactionEvent t) {
+    return "failure".equals(t.outcome()) || t.durationMs() >= slowMs;
   }
 
   /** The trace's place in [0, 2^32): kept when below {@code rate x 2^32}. */
@@ -69,10 +115,10 @@ public final class TraceSampler {
   }
 
   /**
-   * One request's choice: a transaction with a trace id by {@link #keeps}; one without, the first
-   * {@code perName} of its name in the request (failures up to twice that, as they are the examples
-   * people look for). {@code perName} 0 keeps none without a trace id. Not thread-safe: one per
-   * request.
+   * One request's choice: a transaction with a trace id by {@link #keepsInFull}; one without, the
+   * first {@code perName} of its name in the request (failures up to twice that, as they are the
+   * examples people look for). {@code perName} 0 keeps none without a trace id. Not thread-safe:
+   * one per request.
    */
   public Choice perRequest(int perName) {
     return new Choice(perName);
@@ -90,7 +136,7 @@ public final class TraceSampler {
     /** Whether {@code t} is also sent in full. */
     public boolean keeps(TransactionEvent t) {
       if (t.traceId() != null) {
-        return TraceSampler.this.keeps(t.traceId());
+        return keepsInFull(t);
       }
       if (perName == 0) {
         return false;

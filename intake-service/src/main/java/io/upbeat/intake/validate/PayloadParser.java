@@ -195,7 +195,7 @@ public final class PayloadParser {
                       return; // and counted its exit spans in its destination_metrics
                     }
                     countExits(t);
-                    if (t.traceId() != null && sampler.keeps(t.traceId())) {
+                    if (t.traceId() != null && sampler.keepsInFull(t)) {
                       // Counted once without its details, and kept in full as a sample.
                       transactions.add(t.withoutDetails());
                       samples.add(t);

@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 
 class TraceSamplerTest {
   /**
-   * The decision for a transaction depends on its trace id alone: not on anything else about it,
-   * nor on the request it came in (what came before it), nor on which sampler instance decides.
+   * The decision for a transaction that is not interesting depends on its trace id alone: not on
+   * anything else about it, nor on the request it came in (what came before it), nor on which
+   * sampler instance decides. A failed one is always kept (the tail decision's rule 1).
    */
   @Property(tries = 500)
   void theDecisionDependsOnTheTraceIdOnly(
@@ -39,7 +40,7 @@ class TraceSamplerTest {
     }
     boolean expected = one.keeps(traceId);
     assertThat(fresh.keeps(transaction(traceId, "GET /", false))).isEqualTo(expected);
-    assertThat(busy.keeps(transaction(traceId, name, failed))).isEqualTo(expected);
+    assertThat(busy.keeps(transaction(traceId, name, failed))).isEqualTo(expected || failed);
     assertThat(another.keeps(traceId)).isEqualTo(expected);
   }
 
@@ -85,6 +86,44 @@ class TraceSamplerTest {
     return org.assertj.core.data.Offset.offset(Math.max(0.002, rate * 0.05));
   }
 
+  /**
+   * M15 tail decision, rule 1: a transaction of a trace the hash does not keep is still sent in
+   * full when it failed or lasted at least the slow threshold, and only then.
+   */
+  @Property(tries = 300)
+  void failedAndSlowTransactionsOfUnkeptTracesAreKeptInFull(
+      @ForAll("traceIds") String traceId,
+      @ForAll @DoubleRange(min = 0, max = 5000) double durationMs,
+      @ForAll boolean failed) {
+    TraceSampler none = new TraceSampler(0, 1000);
+    TransactionEvent t = transaction(traceId, "GET /", failed, durationMs);
+    boolean interesting = failed || durationMs >= 1000;
+    assertThat(none.keepsInFull(t)).isEqualTo(interesting);
+    assertThat(none.perRequest(3).keeps(t)).isEqualTo(interesting);
+    // A trace kept by its hash keeps every part, interesting or not.
+    assertThat(new TraceSampler(1, 1000).keepsInFull(t)).isTrue();
+  }
+
+  @Test
+  void theSlowThresholdIsInclusiveAndConfigurable() {
+    TraceSampler sampler = new TraceSampler(0, 250);
+    String trace = "0af7651916cd43dd8448eb211c80319c";
+    assertThat(sampler.keepsInFull(transaction(trace, "GET /", false, 249.9))).isFalse();
+    assertThat(sampler.keepsInFull(transaction(trace, "GET /", false, 250))).isTrue();
+    assertThat(TraceSampler.DEFAULT.slowMs()).isEqualTo(1000);
+    assertThat(TraceSampler.DEFAULT.keepsInFull(transaction(trace, "GET /", false, 999)))
+        .isEqualTo(TraceSampler.DEFAULT.keeps(trace));
+  }
+
+  @Test
+  void refusesASlowThresholdNotAboveZero() {
+    for (double bad : new double[] {0, -1, Double.NaN}) {
+      assertThatThrownBy(() -> new TraceSampler(0.1, bad))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("slow threshold");
+    }
+  }
+
   @Test
   void transactionsWithoutATraceKeepThePerRequestChoice() {
     TraceSampler.Choice choice = new TraceSampler(0).perRequest(2);
@@ -126,13 +165,18 @@ class TraceSamplerTest {
   }
 
   private static TransactionEvent transaction(String traceId, String name, boolean failed) {
+    return transaction(traceId, name, failed, 1);
+  }
+
+  private static TransactionEvent transaction(
+      String traceId, String name, boolean failed, double durationMs) {
     return new TransactionEvent(
         null,
         traceId,
         name,
         "request",
         Instant.EPOCH,
-        1,
+        durationMs,
         null,
         failed ? "failure" : "success",
         List.of(),

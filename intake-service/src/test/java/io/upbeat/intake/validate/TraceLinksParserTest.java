@@ -82,6 +82,33 @@ class TraceLinksParserTest {
     assertThat(batch.errors().getFirst().transactionId()).isEqualTo("b7ad6b7169203331");
   }
 
+  /**
+   * M15 tail decision, rule 1: a failed or slow transaction of a trace the hash does not keep is
+   * still sent in full (a sample), besides being counted without its details; a fast, successful
+   * one of such a trace is only counted.
+   */
+  @Test
+  void failedOrSlowTransactionsOfUnkeptTracesAreSentInFull() {
+    TraceSampler none = new TraceSampler(0, 1000);
+    String trace = ", \"id\": \"b7ad6b7169203331\", \"trace_id\": \"%s\"".formatted(TRACE);
+    EventBatch failed =
+        ((ParseOutcome.Valid) parse(none, body(trace + ", \"outcome\": \"failure\"", "", "")))
+            .batch();
+    assertThat(failed.samples()).hasSize(1);
+    assertThat(failed.samples().getFirst().spans()).hasSize(1);
+    assertThat(failed.transactions().getFirst().spans()).isEmpty();
+
+    String slowJson =
+        body(trace, "", "").replace("\"duration_ms\": 5 ,", "\"duration_ms\": 1500 ,");
+    assertThat(slowJson).contains("1500");
+    EventBatch slow = ((ParseOutcome.Valid) parse(none, slowJson)).batch();
+    assertThat(slow.samples()).hasSize(1);
+
+    EventBatch plain = ((ParseOutcome.Valid) parse(none, body(trace, "", ""))).batch();
+    assertThat(plain.samples()).isEmpty();
+    assertThat(plain.transactions()).hasSize(1);
+  }
+
   @Test
   void olderAgentsIdsStillPass() {
     String json = body(", \"id\": \"a1b2c3\", \"trace_id\": \"T-1_x\"", "", "");

@@ -44,7 +44,8 @@ class OpsConfiguration {
         List.of(
             PipelineConfiguration.METRICS_PIPELINE,
             PipelineConfiguration.ERRORS_PIPELINE,
-            PipelineConfiguration.SAMPLES_PIPELINE),
+            PipelineConfiguration.SAMPLES_PIPELINE,
+            PipelineConfiguration.TAIL_PIPELINE),
         TIMEOUT.toMillis(),
         meters);
   }

@@ -53,6 +53,7 @@ class PipelineConfiguration {
   static final String METRICS_PIPELINE = "metrics";
   static final String ERRORS_PIPELINE = "errors";
   static final String SAMPLES_PIPELINE = "samples";
+  static final String TAIL_PIPELINE = "tail";
 
   /**
    * The events topic the pipelines read (its partitions shared with intake: {@code
@@ -181,6 +182,7 @@ class PipelineConfiguration {
       Topics topics,
       DataSource dataSource,
       ProcessorProperties properties,
+      TraceProperties traces,
       Clock clock,
       MeterRegistry meters) {
     InAppRules inApp = new InAppRules();
@@ -201,7 +203,12 @@ class PipelineConfiguration {
                     wrappers,
                     new ErrorCounts(dataSource, properties.minuteRetentionDays()),
                     new ErrorUsers(dataSource, properties.hourRetentionDays()))),
-            ErrorWork.factory(properties.occurrencesPerGroup(), meters, inApp, wrappers),
+            ErrorWork.factory(
+                properties.occurrencesPerGroup(),
+                meters,
+                inApp,
+                wrappers,
+                TailConfiguration.policy(traces, ERRORS_PIPELINE, clock, meters)),
             deletedApps,
             clock,
             properties.flushInterval(),
@@ -216,6 +223,7 @@ class PipelineConfiguration {
       Topics topics,
       DataSource dataSource,
       ProcessorProperties properties,
+      TraceProperties traces,
       Clock clock,
       MeterRegistry meters) {
     return new PipelineLifecycle(
@@ -234,7 +242,8 @@ class PipelineConfiguration {
                 properties.samples().maxPerAppMinute(),
                 clock,
                 properties.sampleRetentionDays(),
-                meters),
+                meters,
+                TailConfiguration.policy(traces, SAMPLES_PIPELINE, clock, meters)),
             deletedApps,
             clock,
             properties.flushInterval(),
@@ -277,7 +286,7 @@ class PipelineConfiguration {
    * A consumer for one pipeline: the service's {@code spring.kafka.*} consumer settings (security
    * included), its own group, offsets outside Kafka, committed records only.
    */
-  private static KafkaConsumer<byte[], byte[]> consumer(KafkaClientConfig kafka, String pipeline) {
+  static KafkaConsumer<byte[], byte[]> consumer(KafkaClientConfig kafka, String pipeline) {
     Map<String, Object> config = kafka.consumer();
     config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
     config.put(ConsumerConfig.GROUP_ID_CONFIG, "upbeat-processor-" + pipeline);
@@ -306,7 +315,7 @@ class PipelineConfiguration {
     return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
-  private static KafkaProducer<byte[], byte[]> deadLetterProducer(KafkaClientConfig kafka) {
+  static KafkaProducer<byte[], byte[]> deadLetterProducer(KafkaClientConfig kafka) {
     Map<String, Object> config = kafka.producer();
     config.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
     config.put(ProducerConfig.ACKS_CONFIG, "all");

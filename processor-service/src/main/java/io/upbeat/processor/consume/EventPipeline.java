@@ -39,11 +39,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one pipeline of the processor (metrics, errors, samples) over the events topic, exactly
- * once: each partition's work since the last flush is written together with the offset it reaches,
- * in one PostgreSQL transaction (Kafka's "offsets outside Kafka" pattern), and on assignment each
- * partition resumes from its stored offset. A crash at any moment loses only what was not
- * committed, and that is read again.
+ * Runs one pipeline of the processor (metrics, errors, samples, tail) over the events topic,
+ * exactly once: each partition's work since the last flush is written together with the offset it
+ * reaches, in one PostgreSQL transaction (Kafka's "offsets outside Kafka" pattern), and on
+ * assignment each partition resumes from its stored offset. A crash at any moment loses only what
+ * was not committed, and that is read again.
  *
  * <p>A failed flush is classified ({@link Fault}). On a transient fault (PostgreSQL down, pool
  * timeout, deadlock...) consumption pauses, the pending work is kept and the flush is retried with
@@ -52,6 +52,10 @@ import org.slf4j.LoggerFactory;
  * Bisection}: the records that fail alone go to the dead-letter topic, the others are written, and
  * processing goes on. Records that cannot be decoded are dead-lettered as they are read. The offset
  * never moves past a record whose dead letter the broker has not acknowledged.
+ *
+ * <p>A pipeline may run a fixed window behind real time ({@link ReadDelay}, the tail pipeline): a
+ * partition is paused and sought back at its first record younger than the window, and resumed once
+ * that record is old enough; nothing of it is held meanwhile but its position.
  */
 public final class EventPipeline<W extends PartitionWork> implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(EventPipeline.class);
@@ -76,6 +80,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   private final Duration flushInterval;
   private final Bisection<W> bisection;
   private final DeletedApps deletedApps;
+  private final ReadDelay delay;
   private final Map<Integer, PartitionState<W>> partitions = new ConcurrentHashMap<>();
   // Assigned partitions whose stored offsets could not be read yet: paused, retried with backoff.
   private final Set<Integer> unresolved = new HashSet<>();
@@ -86,6 +91,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   // (the consumer itself may only be touched by its own thread).
   private volatile int pausedCount;
   private volatile int unresolvedCount;
+  private volatile int waitingCount;
   private final Counter recordsRead;
   private final Counter recordsSkipped;
   private final Counter recordsDropped;
@@ -152,7 +158,42 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       Clock clock,
       Duration flushInterval,
       MeterRegistry meters) {
+    this(
+        name,
+        parts,
+        consumer,
+        deadLetters,
+        deadLetterTopic,
+        topic,
+        store,
+        newWork,
+        deletedApps,
+        ReadDelay.NONE,
+        clock,
+        flushInterval,
+        meters);
+  }
+
+  /**
+   * @param deletedApps apps whose events are dropped, not stored (they were deleted)
+   * @param delay how far behind real time records are processed (the tail pipeline's window)
+   */
+  public EventPipeline(
+      String name,
+      EventBatchCodec.Parts parts,
+      Consumer<byte[], byte[]> consumer,
+      Producer<byte[], byte[]> deadLetters,
+      String deadLetterTopic,
+      String topic,
+      WorkStore<W> store,
+      Supplier<W> newWork,
+      DeletedApps deletedApps,
+      ReadDelay delay,
+      Clock clock,
+      Duration flushInterval,
+      MeterRegistry meters) {
     this.deletedApps = deletedApps;
+    this.delay = delay;
     this.name = name;
     this.nameBytes = name.getBytes(StandardCharsets.UTF_8);
     this.parts = parts;
@@ -201,6 +242,13 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
         List.of(Tag.of("pipeline", name)),
         this,
         p -> p.unresolvedCount);
+    if (!delay.window().isZero()) {
+      meters.gauge(
+          "upbeat.processor.partitions.waiting",
+          List.of(Tag.of("pipeline", name)),
+          this,
+          p -> p.waitingCount);
+    }
     new KafkaClientMetrics(consumer, List.of(Tag.of("pipeline", name))).bindTo(meters);
     this.lastFlush = clock.instant();
   }
@@ -237,29 +285,69 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
         ensurePartitions();
         resolve();
         var records = pollOrWakeUp();
+        Set<Integer> heldNow = new HashSet<>();
         for (ConsumerRecord<byte[], byte[]> r : records) {
           PartitionState<W> state = partitions.get(r.partition());
-          if (state == null) {
-            continue; // revoked during this poll
+          if (state == null || heldNow.contains(r.partition())) {
+            continue; // revoked during this poll, or read again once its record is old enough
+          }
+          if (hold(r)) {
+            heldNow.add(r.partition());
+            continue;
           }
           accept(state, r);
           state.position = r.offset() + 1;
           recordsRead.increment();
         }
+        releaseHeld();
         skipControlRecords();
         if (Duration.between(lastFlush, clock.instant()).compareTo(flushInterval.plus(backoff))
             >= 0) {
           flush(List.copyOf(partitions.keySet()));
         }
-        pausedCount = consumer.paused().size();
+        waitingCount = delay.held();
+        pausedCount = consumer.paused().size() - waitingCount;
         unresolvedCount = unresolved.size();
       }
       flush(List.copyOf(partitions.keySet()));
     } finally {
       pausedCount = 0;
       unresolvedCount = 0;
+      waitingCount = 0;
       consumer.close(Duration.ofSeconds(5));
       deadLetters.close();
+    }
+  }
+
+  /**
+   * Whether {@code r} is too young for this pipeline's {@link ReadDelay}: then its partition is
+   * paused and sought back to it, and it is read again once it is old enough (what follows it in
+   * this poll is read again too).
+   */
+  private boolean hold(ConsumerRecord<byte[], byte[]> r) {
+    if (delay.holdUntil(r.partition(), r.offset(), r.timestamp()) == null) {
+      return false;
+    }
+    TopicPartition tp = new TopicPartition(topic, r.partition());
+    consumer.seek(tp, r.offset());
+    consumer.pause(List.of(tp));
+    return true;
+  }
+
+  /**
+   * Resumes the partitions whose held record is now old enough, unless flushes are failing (then
+   * every partition stays paused until one succeeds, which resumes them all).
+   */
+  private void releaseHeld() {
+    List<Integer> due = delay.due();
+    if (!due.isEmpty() && backoff.isZero()) {
+      Set<TopicPartition> assigned = consumer.assignment();
+      consumer.resume(
+          due.stream()
+              .filter(p -> !unresolved.contains(p))
+              .map(p -> new TopicPartition(topic, p))
+              .filter(assigned::contains)
+              .toList());
     }
   }
 
@@ -576,8 +664,11 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     return partitions.values().stream().anyMatch(PartitionState::hasProgress);
   }
 
+  /** Of {@code tps}, those to resume: neither unresolved nor held by the read delay. */
   private List<TopicPartition> resolvedPartitions(Collection<TopicPartition> tps) {
-    return tps.stream().filter(tp -> !unresolved.contains(tp.partition())).toList();
+    return tps.stream()
+        .filter(tp -> !unresolved.contains(tp.partition()) && !delay.holds(tp.partition()))
+        .toList();
   }
 
   /**
@@ -590,6 +681,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       return;
     }
     List<TopicPartition> tps = which.stream().map(p -> new TopicPartition(topic, p)).toList();
+    which.forEach(delay::forget); // sought to their stored offsets below
     Map<Integer, Long> logStarts = new TreeMap<>();
     Map<Integer, Long> offsets;
     try {
@@ -724,12 +816,14 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       flush(ids);
       ids.forEach(partitions::remove);
       ids.forEach(unresolved::remove);
+      ids.forEach(delay::forget);
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> lost) {
       lost.forEach(tp -> partitions.remove(tp.partition()));
       lost.forEach(tp -> unresolved.remove(tp.partition()));
+      lost.forEach(tp -> delay.forget(tp.partition()));
     }
   }
 }

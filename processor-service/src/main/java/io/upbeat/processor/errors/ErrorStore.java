@@ -3,6 +3,7 @@ package io.upbeat.processor.errors;
 import io.upbeat.processor.consume.Effects;
 import io.upbeat.processor.consume.WorkStore.Flush;
 import io.upbeat.processor.errors.ErrorWork.GroupKey;
+import io.upbeat.processor.tail.TraceDecisions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -134,6 +135,7 @@ public final class ErrorStore implements Effects<ErrorWork> {
       }
     }
     families.triage(c, triage);
+    TraceDecisions.write(c, fs.stream().map(f -> f.work().traces()).toList());
     return merged.size();
   }
 

@@ -6,6 +6,7 @@ import io.upbeat.assignment.InAppRule;
 import io.upbeat.events.ErrorEvent;
 import io.upbeat.events.EventBatch;
 import io.upbeat.processor.consume.PartitionWork;
+import io.upbeat.processor.tail.TraceDecisions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,7 +14,10 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
 
-/** One partition's errors since the last flush, grouped. */
+/**
+ * One partition's errors since the last flush, grouped; the traces they happened in are recorded
+ * for the tail decision ({@link TraceDecisions}), in the same commit.
+ */
 public final class ErrorWork implements PartitionWork {
   /** A group: the app and the grouping fingerprint. */
   record GroupKey(UUID app, String fingerprint) implements Comparable<GroupKey> {
@@ -36,12 +40,15 @@ public final class ErrorWork implements PartitionWork {
   private final Counter errors;
   private final InAppRules inApp;
   private final Wrappers wrappers;
+  private final TraceDecisions traces;
 
-  private ErrorWork(int keep, Counter errors, InAppRules inApp, Wrappers wrappers) {
+  private ErrorWork(
+      int keep, Counter errors, InAppRules inApp, Wrappers wrappers, TraceDecisions.Policy tail) {
     this.keep = keep;
     this.errors = errors;
     this.inApp = inApp;
     this.wrappers = wrappers;
+    this.traces = new TraceDecisions(tail);
   }
 
   public static Supplier<ErrorWork> factory(int occurrencesPerGroup, MeterRegistry meters) {
@@ -62,20 +69,41 @@ public final class ErrorWork implements PartitionWork {
    */
   public static Supplier<ErrorWork> factory(
       int occurrencesPerGroup, MeterRegistry meters, InAppRules inApp, Wrappers wrappers) {
+    return factory(occurrencesPerGroup, meters, inApp, wrappers, TraceDecisions.Policy.NONE);
+  }
+
+  /**
+   * @param inApp the apps' in-app rules, shared with the pipeline's {@link ErrorStore}
+   * @param wrappers the exceptions skipped to name and group an error, as the store's
+   * @param tail how the traces of errors are recorded for the tail decision
+   */
+  public static Supplier<ErrorWork> factory(
+      int occurrencesPerGroup,
+      MeterRegistry meters,
+      InAppRules inApp,
+      Wrappers wrappers,
+      TraceDecisions.Policy tail) {
     Counter errors = meters.counter("upbeat.processor.errors");
-    return () -> new ErrorWork(occurrencesPerGroup, errors, inApp, wrappers);
+    return () -> new ErrorWork(occurrencesPerGroup, errors, inApp, wrappers, tail);
   }
 
   @Override
   public void add(EventBatch batch) {
     group(batch);
     errors.increment(batch.errors().size());
+    for (ErrorEvent e : batch.errors()) {
+      traces.offer(batch.appId(), e.traceId(), TraceDecisions.Reason.ERROR);
+    }
   }
 
   /** As {@link #add}, counted once already. */
   @Override
   public void replay(EventBatch batch, PartitionWork origin) {
     group(batch);
+    for (ErrorEvent e : batch.errors()) {
+      traces.replay(
+          batch.appId(), e.traceId(), TraceDecisions.Reason.ERROR, ((ErrorWork) origin).traces);
+    }
   }
 
   private void group(EventBatch batch) {
@@ -117,9 +145,22 @@ public final class ErrorWork implements PartitionWork {
     return undecided;
   }
 
+  /** The traces of these errors, written with them. */
+  TraceDecisions traces() {
+    return traces;
+  }
+
+  /** Empties the work to replay it: the traces recorded stay (see {@link TraceDecisions}). */
   @Override
-  public void clear() {
+  public void rewind() {
     groups.clear();
     undecided.clear();
+    traces.rewind();
+  }
+
+  @Override
+  public void clear() {
+    rewind();
+    traces.clear();
   }
 }

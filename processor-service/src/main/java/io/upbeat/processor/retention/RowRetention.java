@@ -27,6 +27,13 @@ import javax.sql.DataSource;
  * the errors pipeline; {@code txn_orphan_spans}, expired by the samples pipeline.
  */
 final class RowRetention {
+  /**
+   * How long a trace recorded for the tail decision ({@code tail_traces}) is kept: it is only read
+   * while the tail pipeline may still meet the trace's records, a window (30 s) behind real time,
+   * plus its lag after an outage. A trace decided again after this is recorded again.
+   */
+  static final Duration TAIL_TRACES_KEEP = Duration.ofHours(1);
+
   /** One table's expiry: a batch statement, its parameters the cutoff and the batch size. */
   record Expiry(String table, Duration keep, String sql) {}
 
@@ -93,6 +100,14 @@ final class RowRetention {
                   SELECT app_id, environment, destination, bucket, source_partition
                   FROM destination_metrics_1m WHERE bucket < ?
                   ORDER BY bucket LIMIT ? FOR UPDATE SKIP LOCKED)
+                """),
+            new Expiry(
+                "tail_traces",
+                TAIL_TRACES_KEEP,
+                """
+                DELETE FROM tail_traces WHERE trace_id IN (
+                  SELECT trace_id FROM tail_traces WHERE decided_at < ?
+                  ORDER BY decided_at LIMIT ? FOR UPDATE SKIP LOCKED)
                 """));
   }
 

@@ -5,6 +5,7 @@ import io.upbeat.events.TransactionEvent;
 import io.upbeat.processor.consume.Effects;
 import io.upbeat.processor.consume.WorkStore.Flush;
 import io.upbeat.processor.rollup.Rollups;
+import io.upbeat.processor.tail.TraceDecisions;
 import java.io.StringWriter;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -38,6 +39,7 @@ public final class SampleStore implements Effects<SampleWork> {
   public int write(Connection c, List<Flush<SampleWork>> flushes) throws SQLException {
     int rows = insert(c, flushes);
     joinOrphans(c, flushes);
+    TraceDecisions.write(c, flushes.stream().map(f -> f.work().traces()).toList());
     return rows;
   }
 

@@ -6,6 +6,7 @@ import io.upbeat.events.EventBatch;
 import io.upbeat.events.OrphanSpan;
 import io.upbeat.events.TransactionEvent;
 import io.upbeat.processor.consume.PartitionWork;
+import io.upbeat.processor.tail.TraceDecisions;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Instant;
@@ -39,6 +40,9 @@ import java.util.function.Supplier;
  * Both budgets outlive flushes (they are per minute, not per flush) and forget minutes two minutes
  * behind the newest seen, so their memory stays bounded by the names and apps of about three
  * minutes.
+ *
+ * <p>A kept sample of a trace that failed or was slow makes its trace interesting: it is recorded
+ * for the tail decision ({@link TraceDecisions}), in the same commit as the sample.
  */
 public final class SampleWork implements PartitionWork {
   /** A sampled transaction and where it came from. */
@@ -70,15 +74,22 @@ public final class SampleWork implements PartitionWork {
   private final Map<AppMinute, Integer> traced = new HashMap<>();
   // The samples kept since the last clear: what a replay of their batches keeps.
   private final Set<UUID> admitted = new HashSet<>();
+  private final TraceDecisions traces;
   private Instant newestMinute = Instant.EPOCH;
 
   private SampleWork(
-      int perMinute, int maxPerAppMinute, Clock clock, int retentionDays, Counters counters) {
+      int perMinute,
+      int maxPerAppMinute,
+      Clock clock,
+      int retentionDays,
+      Counters counters,
+      TraceDecisions.Policy tail) {
     this.perMinute = perMinute;
     this.maxPerAppMinute = maxPerAppMinute;
     this.clock = clock;
     this.retentionDays = retentionDays;
     this.counters = counters;
+    this.traces = new TraceDecisions(tail);
   }
 
   private record Counters(
@@ -103,6 +114,23 @@ public final class SampleWork implements PartitionWork {
    */
   public static Supplier<SampleWork> factory(
       int perMinute, int maxPerAppMinute, Clock clock, int retentionDays, MeterRegistry meters) {
+    return factory(
+        perMinute, maxPerAppMinute, clock, retentionDays, meters, TraceDecisions.Policy.NONE);
+  }
+
+  /**
+   * As {@link #factory(int, int, Clock, int, MeterRegistry)}, also recording the traces of failed
+   * or slow samples for the tail decision.
+   *
+   * @param tail how traces are recorded (budget, slow threshold)
+   */
+  public static Supplier<SampleWork> factory(
+      int perMinute,
+      int maxPerAppMinute,
+      Clock clock,
+      int retentionDays,
+      MeterRegistry meters,
+      TraceDecisions.Policy tail) {
     if (maxPerAppMinute < 0) {
       throw new IllegalArgumentException(
           "samples per app and minute must not be negative: " + maxPerAppMinute);
@@ -115,7 +143,7 @@ public final class SampleWork implements PartitionWork {
             meters.counter("upbeat.processor.samples", "result", "expired"),
             meters.counter("upbeat.processor.orphan.spans", "result", "kept"),
             meters.counter("upbeat.processor.orphan.spans", "result", "over_budget"));
-    return () -> new SampleWork(perMinute, maxPerAppMinute, clock, retentionDays, counters);
+    return () -> new SampleWork(perMinute, maxPerAppMinute, clock, retentionDays, counters, tail);
   }
 
   @Override
@@ -159,7 +187,16 @@ public final class SampleWork implements PartitionWork {
       UUID id = sampleId(batch.batchId(), i);
       admitted.add(id);
       pending.add(sample(batch, id, t));
+      TraceDecisions.Reason reason = interesting(t);
+      if (reason != null) {
+        traces.offer(batch.appId(), t.traceId(), reason);
+      }
     }
+  }
+
+  /** Why {@code t}'s trace is kept by the tail decision, or null (none, or not of a trace). */
+  private TraceDecisions.Reason interesting(TransactionEvent t) {
+    return t.traceId() == null ? null : traces.policy().reasonOf(t);
   }
 
   /**
@@ -174,7 +211,12 @@ public final class SampleWork implements PartitionWork {
     for (int i = 0; i < samples.size(); i++) {
       UUID id = sampleId(batch.batchId(), i);
       if (kept.contains(id)) {
-        pending.add(sample(batch, id, samples.get(i)));
+        TransactionEvent t = samples.get(i);
+        pending.add(sample(batch, id, t));
+        TraceDecisions.Reason reason = interesting(t);
+        if (reason != null) {
+          traces.replay(batch.appId(), t.traceId(), reason, ((SampleWork) origin).traces);
+        }
       }
     }
   }
@@ -210,7 +252,7 @@ public final class SampleWork implements PartitionWork {
   }
 
   /** The same sample of the same batch always gets the same id, so a replay cannot duplicate it. */
-  static UUID sampleId(UUID batchId, int index) {
+  public static UUID sampleId(UUID batchId, int index) {
     ByteBuffer bytes = ByteBuffer.allocate(20);
     bytes.putLong(batchId.getMostSignificantBits());
     bytes.putLong(batchId.getLeastSignificantBits());
@@ -222,17 +264,24 @@ public final class SampleWork implements PartitionWork {
     return pending;
   }
 
+  /** The traces these samples make interesting, written with them. */
+  TraceDecisions traces() {
+    return traces;
+  }
+
   /** Empties the work to replay it: the budget and the samples kept stay as they are. */
   @Override
   public void rewind() {
     pending.clear();
     orphans.clear();
     orphanCount = 0;
+    traces.rewind();
   }
 
   @Override
   public void clear() {
     rewind();
     admitted.clear();
+    traces.clear();
   }
 }

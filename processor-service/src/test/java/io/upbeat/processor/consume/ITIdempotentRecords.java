@@ -9,6 +9,7 @@ import io.upbeat.events.EventBatchCodec;
 import io.upbeat.events.ServiceInfo;
 import io.upbeat.events.TransactionEvent;
 import io.upbeat.localstack.junit.LocalStackExtension;
+import io.upbeat.processor.MutableClock;
 import io.upbeat.processor.errors.ErrorStore;
 import io.upbeat.processor.errors.ErrorWork;
 import io.upbeat.processor.metrics.MetricsStore;
@@ -19,13 +20,10 @@ import io.upbeat.processor.samples.SampleWork;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,7 +44,10 @@ class ITIdempotentRecords {
   private static final List<String> PIPELINES = List.of("metrics", "errors", "samples");
   private final UUID app = UUID.randomUUID();
   private final Instant minute = Instant.now().truncatedTo(ChronoUnit.MINUTES).minusSeconds(60);
+
+  /** The clock the ledgers stamp keys with: moved forward to expire them. */
   private final MutableClock ledgerClock = new MutableClock(Instant.now());
+
   private final List<PipelineFixture.Running> running = new ArrayList<>();
   private PipelineFixture f;
 
@@ -258,33 +259,5 @@ class ITIdempotentRecords {
             meters -> ErrorWork.factory(5, meters));
     running.add(r);
     return r;
-  }
-
-  /** The clock the ledgers stamp keys with: moved forward to expire them. */
-  private static final class MutableClock extends Clock {
-    private final AtomicReference<Instant> now;
-
-    MutableClock(Instant start) {
-      this.now = new AtomicReference<>(start);
-    }
-
-    void advance(Duration d) {
-      now.updateAndGet(t -> t.plus(d));
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
   }
 }

@@ -245,6 +245,19 @@ final class PipelineFixture implements AutoCloseable {
       WorkStore<W> store,
       WorkFactory<W> work,
       DeletedApps deleted) {
+    return start(name, parts, group, deadLetters, store, work, deleted, ReadDelay.NONE);
+  }
+
+  /** A pipeline reading {@code delay} behind real time (the tail pipeline). */
+  <W extends PartitionWork> Running start(
+      String name,
+      EventBatchCodec.Parts parts,
+      String group,
+      Producer<byte[], byte[]> deadLetters,
+      WorkStore<W> store,
+      WorkFactory<W> work,
+      DeletedApps deleted,
+      ReadDelay delay) {
     try {
       store.prepare(LocalDate.now(ZoneOffset.UTC));
     } catch (java.sql.SQLException e) {
@@ -262,6 +275,7 @@ final class PipelineFixture implements AutoCloseable {
             store,
             work.make(meters),
             deleted,
+            delay,
             Clock.systemUTC(),
             Duration.ofMillis(200),
             meters);

@@ -35,7 +35,8 @@ class ITRowRetention {
           "notification_deliveries",
           "notifications",
           "alert_events",
-          "destination_metrics_1m");
+          "destination_metrics_1m",
+          "tail_traces");
 
   /** Rows per table past the 90 days (and within them) in the fixture. */
   private static final int OLD = 12;
@@ -105,6 +106,17 @@ class ITRowRetention {
               + " VALUES (?, 'production', 'inventory:8080', ?, 0, 1, 0, 1, 1, 1, '\\x00')",
           app,
           t);
+      // Traces of the tail decision are kept an hour: the old ones from 61 minutes back.
+      Instant decided =
+          i < OLD
+              ? now.minus(Duration.ofMinutes(61 + i))
+              : now.minus(Duration.ofMinutes(59)).plus(Duration.ofMinutes(i - OLD));
+      jdbc.update(
+          "INSERT INTO tail_traces (trace_id, app_id, reason, decided_at)"
+              + " VALUES (?, ?, 'error', ?)",
+          "trace-" + i,
+          app,
+          Timestamp.from(decided));
     }
   }
 
@@ -124,6 +136,8 @@ class ITRowRetention {
                 "alert_events",
                 10L,
                 "destination_metrics_1m",
+                10L,
+                "tail_traces",
                 10L));
     assertThat(
             jdbc.queryForObject(
