@@ -368,17 +368,22 @@ public final class EventBatchCodec {
    *
    * @param parts the {@link #PARTS_HEADER} value
    * @param timings the {@link EventTimings#HEADER} value, or null when the batch has no timings
+   * @param traceKeys the {@link TraceKeys#HEADER} value
    */
-  public record Encoded(byte[] value, byte[] parts, byte[] timings) {
+  public record Encoded(byte[] value, byte[] parts, byte[] timings, byte[] traceKeys) {
     /** The bytes the record's value and these headers take (their names excluded). */
     public int size() {
-      return value.length + parts.length + (timings == null ? 0 : timings.length);
+      return value.length
+          + parts.length
+          + (timings == null ? 0 : timings.length)
+          + traceKeys.length;
     }
   }
 
   /** Encodes {@code batch} as intake writes it: value, parts header and timings header. */
   public static Encoded encodeRecord(EventBatch batch) {
-    return new Encoded(encode(batch), partsHeader(batch), EventTimings.encode(batch));
+    return new Encoded(
+        encode(batch), partsHeader(batch), EventTimings.encode(batch), TraceKeys.encode(batch));
   }
 
   /**

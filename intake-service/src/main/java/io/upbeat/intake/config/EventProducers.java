@@ -31,10 +31,22 @@ final class EventProducers implements IntFunction<Producer<byte[], byte[]>> {
    */
   EventProducers(
       Map<String, Object> producerConfig, Duration budget, String topicPrefix, String instanceId) {
+    this(producerConfig, budget, topicPrefix, instanceId, "lz4");
+  }
+
+  /**
+   * @param compression the records' compression ({@code upbeat.intake.publish.compression})
+   */
+  EventProducers(
+      Map<String, Object> producerConfig,
+      Duration budget,
+      String topicPrefix,
+      String instanceId,
+      String compression) {
     Map<String, Object> config = new java.util.HashMap<>(producerConfig);
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
     config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.EVENTS_MAX_RECORD_BYTES);
     config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
     config.put(ProducerConfig.LINGER_MS_CONFIG, 0);

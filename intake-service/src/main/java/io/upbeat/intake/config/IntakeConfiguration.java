@@ -185,7 +185,8 @@ class IntakeConfiguration {
     Duration wait = budget.multipliedBy(3).dividedBy(4);
     Duration grace = budget.minus(wait);
     return new GroupCommitPublisher(
-        new EventProducers(clients.producer(), budget, topics.prefix(), instance),
+        new EventProducers(
+            clients.producer(), budget, topics.prefix(), instance, publish.compression()),
         publish.workers(),
         publish.queueCapacity(),
         publish.maxRequestsPerTransaction(),

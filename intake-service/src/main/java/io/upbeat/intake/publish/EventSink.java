@@ -7,6 +7,7 @@ import io.upbeat.events.EventBatchCodec;
 import io.upbeat.events.EventTimings;
 import io.upbeat.events.Scrubber;
 import io.upbeat.events.Topics;
+import io.upbeat.events.TraceKeys;
 import io.upbeat.intake.ratelimit.AppRateLimiter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -196,6 +197,7 @@ public final class EventSink {
       if (encoded.timings() != null) {
         record.headers().add(EventTimings.HEADER, encoded.timings());
       }
+      record.headers().add(TraceKeys.HEADER, encoded.traceKeys());
       if (key != null) {
         record
             .headers()

@@ -87,6 +87,24 @@ class ITStableTransactionalIds {
     assertThat(b.transactionalId(0)).isNotEqualTo(a.transactionalId(0));
   }
 
+  @Test
+  void recordsWrittenWithAnotherCompressionAreReadBack() {
+    for (String compression : List.of("none", "zstd")) {
+      EventProducers producers =
+          new EventProducers(
+              client,
+              Duration.ofSeconds(2),
+              stack.stack().topicPrefix(),
+              compression + "-" + UUID.randomUUID(),
+              compression);
+      commit(producers.apply(0), "written with " + compression);
+    }
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> committedValues().containsAll(List.of("written with none", "written with zstd")));
+  }
+
   private EventProducers producers(String instance) {
     return new EventProducers(client, Duration.ofSeconds(2), stack.stack().topicPrefix(), instance);
   }

@@ -8,6 +8,8 @@ import io.upbeat.processor.consume.EventPipeline;
 import io.upbeat.processor.consume.IdempotencyKeys;
 import io.upbeat.processor.consume.LedgerStore;
 import io.upbeat.processor.consume.OffsetLedger;
+import io.upbeat.processor.consume.ReadDelay;
+import io.upbeat.processor.consume.Rereads;
 import io.upbeat.processor.errors.ErrorCounts;
 import io.upbeat.processor.errors.ErrorStore;
 import io.upbeat.processor.errors.ErrorUsers;
@@ -54,6 +56,12 @@ class PipelineConfiguration {
   static final String ERRORS_PIPELINE = "errors";
   static final String SAMPLES_PIPELINE = "samples";
   static final String TAIL_PIPELINE = "tail";
+
+  /** A pipeline consumer's fetch from one partition, at most (but one record larger than it). */
+  static final int MAX_PARTITION_FETCH_BYTES = 1024 * 1024;
+
+  /** A pipeline consumer's fetch response, at most (but one record larger than it). */
+  static final int MAX_FETCH_BYTES = 4 * 1024 * 1024;
 
   /**
    * The events topic the pipelines read (its partitions shared with intake: {@code
@@ -170,6 +178,8 @@ class PipelineConfiguration {
                 properties.minuteRetentionDays(),
                 meters),
             deletedApps,
+            ReadDelay.NONE,
+            rereads(kafka, topics.events()),
             clock,
             properties.flushInterval(),
             meters));
@@ -210,6 +220,8 @@ class PipelineConfiguration {
                 wrappers,
                 TailConfiguration.policy(traces, ERRORS_PIPELINE, clock, meters)),
             deletedApps,
+            ReadDelay.NONE,
+            rereads(kafka, topics.events()),
             clock,
             properties.flushInterval(),
             meters));
@@ -245,6 +257,8 @@ class PipelineConfiguration {
                 meters,
                 TailConfiguration.policy(traces, SAMPLES_PIPELINE, clock, meters)),
             deletedApps,
+            ReadDelay.NONE,
+            rereads(kafka, topics.events()),
             clock,
             properties.flushInterval(),
             meters));
@@ -310,9 +324,38 @@ class PipelineConfiguration {
     // Waiting up to 200 ms for 256 KiB costs at most that in freshness (the flush is every second).
     config.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 256 * 1024);
     config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 200);
-    config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.EVENTS_MAX_RECORD_BYTES);
+    // Bounded fetches: a pipeline that is behind (after an outage, or under load) would otherwise
+    // hold a 50 MiB fetch response (fetch.max.bytes, 16 MiB a partition) per consumer beside the
+    // records it keeps until its flush: four pipelines filled a 512 MiB heap and spent most of
+    // their
+    // CPU in full collections. A record larger than these limits is still returned, alone (the
+    // first batch of a fetch always is), so the largest record intake writes is read all the same.
+    config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_PARTITION_FETCH_BYTES);
+    config.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, MAX_FETCH_BYTES);
     config.put(ConsumerConfig.CLIENT_ID_CONFIG, "processor-" + pipeline + "-" + UUID.randomUUID());
     return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /**
+   * How a pipeline holds its uncommitted records: without their values, read again from {@code
+   * topic} by a consumer of its own (no group) when needed whole.
+   */
+  static Rereads rereads(KafkaClientConfig kafka, String topic) {
+    return new Rereads(
+        topic,
+        () -> {
+          Map<String, Object> config = kafka.consumer();
+          config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+          config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+          config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+          config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+          config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_PARTITION_FETCH_BYTES);
+          config.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, MAX_FETCH_BYTES);
+          config.put(ConsumerConfig.CLIENT_ID_CONFIG, "processor-reread-" + UUID.randomUUID());
+          return new KafkaConsumer<>(
+              config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        },
+        Duration.ofSeconds(30));
   }
 
   static KafkaProducer<byte[], byte[]> deadLetterProducer(KafkaClientConfig kafka) {

@@ -8,6 +8,7 @@ import io.upbeat.processor.consume.DeletedApps;
 import io.upbeat.processor.consume.EventPipeline;
 import io.upbeat.processor.consume.OffsetLedger;
 import io.upbeat.processor.consume.ReadDelay;
+import io.upbeat.processor.tail.RecordedTraces;
 import io.upbeat.processor.tail.TailStore;
 import io.upbeat.processor.tail.TailWork;
 import io.upbeat.processor.tail.TraceDecisions;
@@ -59,9 +60,20 @@ class TailConfiguration {
             topics.eventsDeadLetter(),
             topics.events(),
             store.through(new OffsetLedger(dataSource, name, clock)),
-            TailWork.factory(clock, properties.sampleRetentionDays(), meters),
+            TailWork.factory(
+                clock,
+                properties.sampleRetentionDays(),
+                new RecordedTraces(
+                    RecordedTraces.table(dataSource),
+                    clock,
+                    properties.flushInterval(),
+                    RecordedTraces.KEEP,
+                    traces.tailMaxRecorded(),
+                    meters),
+                meters),
             deletedApps,
             new ReadDelay(traces.tailWindow(), clock),
+            PipelineConfiguration.rereads(kafka, topics.events()),
             clock,
             properties.flushInterval(),
             meters));

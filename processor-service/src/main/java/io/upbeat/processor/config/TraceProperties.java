@@ -16,6 +16,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     and pipeline (errors, samples), at most; beyond, counted ({@code
  *     upbeat.processor.traces.tail{result="over_cap"}}) and not recorded. 0 turns the tail decision
  *     off
+ * @param tailMaxRecorded recorded traces the tail pipeline holds in memory at most (about 150 bytes
+ *     each; the table holds an hour of them): beyond, the oldest are forgotten first (counted,
+ *     {@code upbeat.processor.traces.tail{result="evicted"}})
  * @param slowMs a sample of a trace lasting at least this long makes its trace interesting; the
  *     same as intake's {@code upbeat.intake.samples.slow-ms}, which sends such transactions in full
  */
@@ -23,6 +26,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 record TraceProperties(
     @DefaultValue("30s") Duration tailWindow,
     @DefaultValue("100") int tailPerAppMinute,
+    @DefaultValue("500000") int tailMaxRecorded,
     @DefaultValue("1000") double slowMs) {
   TraceProperties {
     if (tailWindow.isNegative()) {
@@ -31,6 +35,10 @@ record TraceProperties(
     if (tailPerAppMinute < 0) {
       throw new IllegalArgumentException(
           "tail traces per app and minute must not be negative: " + tailPerAppMinute);
+    }
+    if (tailMaxRecorded < 1) {
+      throw new IllegalArgumentException(
+          "recorded traces held must be positive: " + tailMaxRecorded);
     }
     if (!(slowMs > 0)) {
       throw new IllegalArgumentException("slow threshold must be above 0 ms: " + slowMs);

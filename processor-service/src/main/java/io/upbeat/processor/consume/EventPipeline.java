@@ -102,6 +102,10 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   private final Counter expired;
   private final Timer flushTime;
   private final Timer isolationTime;
+  private final Rereads rereads;
+  // Partitions sought back to their stored offsets during this poll: its other records of them are
+  // read again.
+  private final Set<Integer> soughtBack = new HashSet<>();
   private Instant lastFlush;
   private Duration backoff = Duration.ZERO;
   private Duration resolveBackoff = Duration.ZERO;
@@ -169,6 +173,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
         newWork,
         deletedApps,
         ReadDelay.NONE,
+        Rereads.KEEP,
         clock,
         flushInterval,
         meters);
@@ -177,6 +182,8 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   /**
    * @param deletedApps apps whose events are dropped, not stored (they were deleted)
    * @param delay how far behind real time records are processed (the tail pipeline's window)
+   * @param rereads how records are held until their commit (without their values, read again when
+   *     needed whole); closed with the pipeline
    */
   public EventPipeline(
       String name,
@@ -189,10 +196,12 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       Supplier<W> newWork,
       DeletedApps deletedApps,
       ReadDelay delay,
+      Rereads rereads,
       Clock clock,
       Duration flushInterval,
       MeterRegistry meters) {
     this.deletedApps = deletedApps;
+    this.rereads = rereads;
     this.delay = delay;
     this.name = name;
     this.nameBytes = name.getBytes(StandardCharsets.UTF_8);
@@ -286,9 +295,12 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
         resolve();
         var records = pollOrWakeUp();
         Set<Integer> heldNow = new HashSet<>();
+        soughtBack.clear();
         for (ConsumerRecord<byte[], byte[]> r : records) {
           PartitionState<W> state = partitions.get(r.partition());
-          if (state == null || heldNow.contains(r.partition())) {
+          if (state == null
+              || heldNow.contains(r.partition())
+              || soughtBack.contains(r.partition())) {
             continue; // revoked during this poll, or read again once its record is old enough
           }
           if (hold(r)) {
@@ -315,6 +327,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       unresolvedCount = 0;
       waitingCount = 0;
       consumer.close(Duration.ofSeconds(5));
+      rereads.close();
       deadLetters.close();
     }
   }
@@ -389,6 +402,10 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       recordsSkipped.increment();
       return; // nothing this pipeline reads (e.g. no errors): no effect, not decoded
     }
+    if (state.work.passesOver(r.headers())) {
+      recordsSkipped.increment();
+      return; // nothing this work wants (e.g. no trace the tail decision marked): not decoded
+    }
     EventBatch batch;
     try {
       batch = decode(r, parts);
@@ -422,7 +439,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       rebuild(state);
       return;
     }
-    state.records.add(r);
+    state.records.add(rereads.held(r));
     if (key != null) {
       state.keys.put(key, r.offset());
     }
@@ -478,10 +495,41 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
    * time (nothing counted or charged to a budget again).
    */
   private void rebuild(PartitionState<W> state) {
+    List<ConsumerRecord<byte[], byte[]>> whole;
+    try {
+      whole = rereads.whole(state.records);
+    } catch (Rereads.RereadException e) {
+      seekBack(state, e);
+      return;
+    }
     state.work.rewind();
-    for (ConsumerRecord<byte[], byte[]> r : state.records) {
+    for (ConsumerRecord<byte[], byte[]> r : whole) {
       state.work.replay(decode(r, parts), state.work);
     }
+  }
+
+  /**
+   * The records held for {@code state} could not be read again: its uncommitted work is dropped and
+   * the partition is read again from its stored offset (what was read since is read again, with the
+   * budgets it charged charged again).
+   */
+  private void seekBack(PartitionState<W> state, Exception cause) {
+    Integer partition = null;
+    for (Map.Entry<Integer, PartitionState<W>> e : partitions.entrySet()) {
+      if (e.getValue() == state) {
+        partition = e.getKey();
+      }
+    }
+    if (partition == null) {
+      return; // revoked meanwhile
+    }
+    log.warn(
+        "Pipeline {}: {}; reading partition {} again from its stored offset",
+        name,
+        cause.getMessage(),
+        partition);
+    soughtBack.add(partition);
+    assign(List.of(partition));
   }
 
   /**
@@ -587,12 +635,19 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     try {
       for (WorkStore.Flush<W> f : flushes) {
         PartitionState<W> s = partitions.get(f.partition());
+        List<ConsumerRecord<byte[], byte[]>> whole;
+        try {
+          whole = rereads.whole(List.copyOf(s.records));
+        } catch (Rereads.RereadException e) {
+          seekBack(s, e);
+          continue;
+        }
         try {
           int dead =
               bisection.commit(
                   f.partition(),
                   s.committedOffset,
-                  List.copyOf(s.records),
+                  whole,
                   f.nextOffset(),
                   s.work,
                   next -> committed(f.partition(), s, next));

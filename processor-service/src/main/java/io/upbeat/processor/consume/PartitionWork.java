@@ -1,12 +1,21 @@
 package io.upbeat.processor.consume;
 
 import io.upbeat.events.EventBatch;
+import org.apache.kafka.common.header.Headers;
 
 /**
  * One partition's effects not yet written: what a pipeline accumulates between flushes and writes
  * together with the offset it reaches.
  */
 public interface PartitionWork {
+  /**
+   * Whether a record with these headers has nothing for this work, so that it is passed over
+   * undecoded (counted as skipped, never added); false by default.
+   */
+  default boolean passesOver(Headers headers) {
+    return false;
+  }
+
   /** Adds a batch read from the topic: counted in the activity metrics, charged to budgets. */
   void add(EventBatch batch);
 

@@ -1,5 +1,6 @@
 package io.upbeat.processor.retention;
 
+import io.upbeat.processor.tail.RecordedTraces;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -32,7 +33,7 @@ final class RowRetention {
    * while the tail pipeline may still meet the trace's records, a window (30 s) behind real time,
    * plus its lag after an outage. A trace decided again after this is recorded again.
    */
-  static final Duration TAIL_TRACES_KEEP = Duration.ofHours(1);
+  static final Duration TAIL_TRACES_KEEP = RecordedTraces.KEEP;
 
   /** One table's expiry: a batch statement, its parameters the cutoff and the batch size. */
   record Expiry(String table, Duration keep, String sql) {}

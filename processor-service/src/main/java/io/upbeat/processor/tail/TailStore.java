@@ -11,22 +11,19 @@ import io.upbeat.processor.samples.SampleStore;
 import io.upbeat.processor.tail.TailWork.Candidate;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import javax.sql.DataSource;
 
 /**
- * The tail pipeline's writes: of the flushes' candidates, those whose trace is in {@code
- * tail_traces} are stored as samples ({@code kept = 'tail'}, no spans), at most {@code
- * maxPerAppMinute} tail samples per app and minute of their start (counted over every partition and
- * processor, from the table; two commits at once may each fill the room they saw). Committed with
- * the offsets by {@link io.upbeat.processor.consume.LedgerStore}.
+ * The tail pipeline's writes: the flushes' candidates (transactions of traces in {@code
+ * tail_traces}, {@link TailWork}) are stored as samples ({@code kept = 'tail'}, no spans), at most
+ * {@code maxPerAppMinute} tail samples per app and minute of their start (counted over every
+ * partition and processor, from the table; two commits at once may each fill the room they saw).
+ * Committed with the offsets by {@link io.upbeat.processor.consume.LedgerStore}.
  *
  * <p>Counted once committed ({@link #through}): {@code upbeat.processor.samples{result="tail"}} for
  * the samples stored, {@code result="tail_over_cap"} for those the cap left out.
@@ -74,19 +71,9 @@ public final class TailStore implements Effects<TailWork> {
     if (all.isEmpty()) {
       return 0;
     }
-    Set<String> decided = decided(c, all);
-    if (decided.isEmpty()) {
-      return 0;
-    }
-    List<Candidate> matched = new ArrayList<>();
-    for (Candidate candidate : all) {
-      if (decided.contains(candidate.t().traceId())) {
-        matched.add(candidate);
-      }
-    }
-    int inserted = insert(c, matched);
+    int inserted = insert(c, all);
     lastKept = inserted;
-    lastOverCap = matched.size() - inserted;
+    lastOverCap = all.size() - inserted;
     return inserted;
   }
 
@@ -116,25 +103,6 @@ public final class TailStore implements Effects<TailWork> {
         store.prepare(today);
       }
     };
-  }
-
-  /** Of the candidates' traces, those recorded in {@code tail_traces}. */
-  private static Set<String> decided(Connection c, List<Candidate> all) throws SQLException {
-    Set<String> traces = new HashSet<>();
-    for (Candidate candidate : all) {
-      traces.add(candidate.t().traceId());
-    }
-    Set<String> decided = new HashSet<>();
-    try (PreparedStatement ps =
-        c.prepareStatement("SELECT trace_id FROM tail_traces WHERE trace_id = ANY (?)")) {
-      ps.setArray(1, c.createArrayOf("text", traces.toArray()));
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          decided.add(rs.getString(1));
-        }
-      }
-    }
-    return decided;
   }
 
   /**

@@ -3,6 +3,7 @@ package io.upbeat.processor.tail;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.upbeat.events.EventBatch;
+import io.upbeat.events.TraceKeys;
 import io.upbeat.events.TransactionEvent;
 import io.upbeat.processor.consume.PartitionWork;
 import io.upbeat.processor.samples.SampleWork;
@@ -17,13 +18,16 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 
 /**
- * One partition's candidates for the tail decision since the last flush: the transactions of traces
- * (read without spans or context, {@link io.upbeat.events.EventBatchCodec.Parts#TRACE_LINKS}) that
- * their batch does not keep in full already. Which of them are kept is decided at the flush,
- * against {@code tail_traces} ({@link TailStore}); nothing is charged here, so a replay is the same
- * as the first reading.
+ * One partition's transactions to keep since the last flush: those of the traces recorded in {@code
+ * tail_traces} ({@link RecordedTraces}, read without spans or context, {@link
+ * io.upbeat.events.EventBatchCodec.Parts#TRACE_LINKS}) that their batch does not keep in full
+ * already. Every other transaction is passed over as it is read, so the work holds only what will
+ * be stored. Nothing is charged here (the cap is counted from the table when storing, {@link
+ * TailStore}); a replay considers the same transactions, or more if traces were recorded since.
  *
  * <p>A transaction is kept in full already when the same batch holds it among its samples: its
  * trace was kept by its hash, by an agent at its root, or it failed or was slow (intake sends those
@@ -44,21 +48,35 @@ public final class TailWork implements PartitionWork {
 
   private final Clock clock;
   private final int retentionDays;
+  private final RecordedTraces recorded;
   private final Counter expired;
   private final List<Candidate> candidates = new ArrayList<>();
 
-  private TailWork(Clock clock, int retentionDays, Counter expired) {
+  private TailWork(Clock clock, int retentionDays, RecordedTraces recorded, Counter expired) {
     this.clock = clock;
     this.retentionDays = retentionDays;
+    this.recorded = recorded;
     this.expired = expired;
   }
 
   /**
    * @param retentionDays days of samples kept: older transactions have no table partition to go to
+   * @param recorded the traces to keep, shared by the pipeline's partitions (one thread)
    */
-  public static Supplier<TailWork> factory(Clock clock, int retentionDays, MeterRegistry meters) {
+  public static Supplier<TailWork> factory(
+      Clock clock, int retentionDays, RecordedTraces recorded, MeterRegistry meters) {
     Counter expired = meters.counter("upbeat.processor.samples", "result", "tail_expired");
-    return () -> new TailWork(clock, retentionDays, expired);
+    return () -> new TailWork(clock, retentionDays, recorded, expired);
+  }
+
+  /**
+   * A record whose {@link TraceKeys#HEADER} has no key of a marked trace holds no transaction to
+   * keep: passed over undecoded. A record without the header is decoded.
+   */
+  @Override
+  public boolean passesOver(Headers headers) {
+    Header keys = headers.lastHeader(TraceKeys.HEADER);
+    return keys != null && !TraceKeys.any(keys.value(), recorded::containsKey);
   }
 
   @Override
@@ -78,7 +96,7 @@ public final class TailWork implements PartitionWork {
     Instant oldest = null;
     for (int i = 0; i < transactions.size(); i++) {
       TransactionEvent t = transactions.get(i);
-      if (t.traceId() == null) {
+      if (t.traceId() == null || !recorded.contains(t.traceId())) {
         continue;
       }
       if (keptInFull == null) {

@@ -18,6 +18,7 @@ import io.upbeat.processor.errors.InAppRules;
 import io.upbeat.processor.errors.Wrappers;
 import io.upbeat.processor.samples.SampleStore;
 import io.upbeat.processor.samples.SampleWork;
+import io.upbeat.processor.tail.RecordedTraces;
 import io.upbeat.processor.tail.TailStore;
 import io.upbeat.processor.tail.TailWork;
 import io.upbeat.processor.tail.TraceDecisions;
@@ -150,6 +151,10 @@ class ITTailPipeline {
         .isEqualTo(1);
     assertThat(tailMeters.counter("upbeat.processor.samples", "result", "tail").count())
         .isEqualTo(4);
+    // The records of trace "fine" (and those whose only transactions were kept in full) were
+    // passed over by their trace-keys header, undecoded.
+    assertThat(tail.count("upbeat.processor.records.skipped", "pipeline", "tail"))
+        .isGreaterThanOrEqualTo(2);
   }
 
   /**
@@ -319,7 +324,18 @@ class ITTailPipeline {
         group,
         f.producer(),
         effects.through(new OffsetLedger(db, "tail")),
-        m -> TailWork.factory(Clock.systemUTC(), 7, m),
+        m ->
+            TailWork.factory(
+                Clock.systemUTC(),
+                7,
+                new RecordedTraces(
+                    RecordedTraces.table(f.db),
+                    Clock.systemUTC(),
+                    Duration.ofMillis(500),
+                    RecordedTraces.KEEP,
+                    10_000,
+                    m),
+                m),
         DeletedApps.NONE,
         new ReadDelay(window, Clock.systemUTC()));
   }

@@ -10,6 +10,7 @@ import io.upbeat.events.EventTimings;
 import io.upbeat.events.ExceptionInfo;
 import io.upbeat.events.ServiceInfo;
 import io.upbeat.events.StackFrame;
+import io.upbeat.events.TraceKeys;
 import io.upbeat.events.TransactionEvent;
 import io.upbeat.localstack.junit.TestStack;
 import io.upbeat.processor.errors.ErrorStore;
@@ -92,7 +93,14 @@ final class PipelineFixture implements AutoCloseable {
    */
   long send(int partition, EventBatch batch) throws Exception {
     EventBatchCodec.Encoded encoded = EventBatchCodec.encodeRecord(batch);
-    return send(partition, encoded.value(), encoded.parts(), encoded.timings());
+    ProducerRecord<byte[], byte[]> r =
+        new ProducerRecord<>(topic, partition, "key".getBytes(), encoded.value());
+    r.headers().add(EventBatchCodec.PARTS_HEADER, encoded.parts());
+    if (encoded.timings() != null) {
+      r.headers().add(EventTimings.HEADER, encoded.timings());
+    }
+    r.headers().add(TraceKeys.HEADER, encoded.traceKeys());
+    return producer.send(r).get().offset();
   }
 
   /**
@@ -107,6 +115,7 @@ final class PipelineFixture implements AutoCloseable {
     if (encoded.timings() != null) {
       r.headers().add(EventTimings.HEADER, encoded.timings());
     }
+    r.headers().add(TraceKeys.HEADER, encoded.traceKeys());
     if (key != null) {
       r.headers()
           .add(
@@ -276,10 +285,22 @@ final class PipelineFixture implements AutoCloseable {
             work.make(meters),
             deleted,
             delay,
+            new Rereads(topic, () -> rereader(), Duration.ofSeconds(30)),
             Clock.systemUTC(),
             Duration.ofMillis(200),
             meters);
     return new Running(pipeline, Thread.ofPlatform().name("test-" + name).start(pipeline), meters);
+  }
+
+  /** A consumer as the pipelines re-read records with: no group, committed records only. */
+  KafkaConsumer<byte[], byte[]> rereader() {
+    return new KafkaConsumer<>(
+        Map.of(
+            "bootstrap.servers", s.bootstrapServers(),
+            "enable.auto.commit", "false",
+            "isolation.level", "read_committed"),
+        new ByteArrayDeserializer(),
+        new ByteArrayDeserializer());
   }
 
   KafkaConsumer<byte[], byte[]> consumer(String group) {
