@@ -272,6 +272,9 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     final W work;
     final List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
     final List<DeadLetters.Pending> deadLetters = new ArrayList<>();
+    // Set when re-reading this partition's records failed: its records are held whole until all
+    // of them are committed, so that a second fault does not need a re-read again.
+    boolean keepValues;
     // The idempotency keys of those records, with each one's offset.
     final Map<IdempotencyKeys.Key, Long> keys = new HashMap<>();
 
@@ -439,7 +442,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       rebuild(state);
       return;
     }
-    state.records.add(rereads.held(r));
+    state.records.add(state.keepValues ? r : rereads.held(r));
     if (key != null) {
       state.keys.put(key, r.offset());
     }
@@ -497,7 +500,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   private void rebuild(PartitionState<W> state) {
     List<ConsumerRecord<byte[], byte[]>> whole;
     try {
-      whole = rereads.whole(state.records);
+      whole = state.keepValues ? state.records : rereads.whole(state.records);
     } catch (Rereads.RereadException e) {
       seekBack(state, e);
       return;
@@ -530,6 +533,10 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
         partition);
     soughtBack.add(partition);
     assign(List.of(partition));
+    PartitionState<W> again = partitions.get(partition);
+    if (again != null) {
+      again.keepValues = true; // until what is read again is committed
+    }
   }
 
   /**
@@ -614,6 +621,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       s.records.clear();
       s.work.clear();
       s.keys.clear();
+      s.keepValues = false;
     } else {
       s.records.removeIf(r -> r.offset() < next);
       s.keys.values().removeIf(offset -> offset < next);
@@ -637,7 +645,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
         PartitionState<W> s = partitions.get(f.partition());
         List<ConsumerRecord<byte[], byte[]>> whole;
         try {
-          whole = rereads.whole(List.copyOf(s.records));
+          whole = List.copyOf(s.keepValues ? s.records : rereads.whole(s.records));
         } catch (Rereads.RereadException e) {
           seekBack(s, e);
           continue;

@@ -105,6 +105,53 @@ class ITPoisonRecords {
     run.stop();
   }
 
+  /**
+   * A pipeline holds its records without their values and reads them again to isolate a poisoned
+   * one; when that re-read fails, it reads the partition again from its stored offset holding the
+   * records whole, and isolates the poison all the same: one dead letter, everything else once.
+   */
+  @Test
+  void isolatesThePoisonEvenWhenRecordsCannotBeReadAgain() throws Exception {
+    f.execute(
+        "ALTER TABLE error_groups ADD CONSTRAINT test_poison"
+            + " CHECK (type <> 'com.shop.PoisonException')");
+    f.failRereads = true;
+    PipelineFixture.Running run = f.errors("processor-errors", f.producer());
+    await().atMost(Duration.ofSeconds(30)).until(run::assigned);
+
+    EventBatch poison =
+        batch(poisoned, List.of(), List.of(error("com.shop.PoisonException", "bad", "GET /x")));
+    for (int i = 0; i < 12; i++) {
+      int partition = i % PARTITIONS;
+      f.send(partition, batch(other, List.of(), List.of(error("com.shop.A", "a " + i, "GET /a"))));
+      if (i == 4) {
+        f.send(partition, poison);
+      }
+      f.send(
+          partition, batch(poisoned, List.of(), List.of(error("com.shop.C", "c " + i, "GET /c"))));
+    }
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              assertThat(groupCount(other)).isEqualTo(12);
+              assertThat(groupCount(poisoned)).isEqualTo(12);
+            });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> f.storedOffsets("errors").equals(f.endOffsets()));
+    List<ConsumerRecord<byte[], byte[]>> dead = f.deadLetters();
+    assertThat(dead).hasSize(1);
+    assertThat(dead.getFirst().value()).isEqualTo(EventBatchCodec.encode(poison));
+    // Counted exactly once, though the partition was read twice.
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(4))
+        .until(() -> groupCount(other) == 12 && groupCount(poisoned) == 12);
+    run.stop();
+  }
+
   @Test
   void aNulWrittenStraightIntoTheTopicNeverStallsOtherTenants() throws Exception {
     PipelineFixture.Running errors = f.errors("processor-errors", f.producer());

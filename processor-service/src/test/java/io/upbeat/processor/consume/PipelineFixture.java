@@ -285,12 +285,23 @@ final class PipelineFixture implements AutoCloseable {
             work.make(meters),
             deleted,
             delay,
-            new Rereads(topic, () -> rereader(), Duration.ofSeconds(30)),
+            new Rereads(
+                topic,
+                () -> {
+                  if (failRereads) {
+                    throw new org.apache.kafka.common.KafkaException("test: re-reads fail");
+                  }
+                  return rereader();
+                },
+                Duration.ofSeconds(30)),
             Clock.systemUTC(),
             Duration.ofMillis(200),
             meters);
     return new Running(pipeline, Thread.ofPlatform().name("test-" + name).start(pipeline), meters);
   }
+
+  /** When set, pipelines started from now on cannot read their records again from Kafka. */
+  volatile boolean failRereads;
 
   /** A consumer as the pipelines re-read records with: no group, committed records only. */
   KafkaConsumer<byte[], byte[]> rereader() {
