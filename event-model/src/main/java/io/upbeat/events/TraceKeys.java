@@ -57,13 +57,10 @@ public final class TraceKeys {
     }
     Arrays.sort(keys, 0, n);
     ByteBuffer out = ByteBuffer.allocate(n * Long.BYTES);
-    long last = 0;
     for (int i = 0; i < n; i++) {
-      if (i > 0 && keys[i] == last) {
-        continue;
+      if (i == 0 || keys[i] != keys[i - 1]) {
+        out.putLong(keys[i]);
       }
-      out.putLong(keys[i]);
-      last = keys[i];
     }
     return Arrays.copyOf(out.array(), out.position());
   }

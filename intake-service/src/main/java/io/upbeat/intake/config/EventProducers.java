@@ -28,13 +28,6 @@ final class EventProducers implements IntFunction<Producer<byte[], byte[]>> {
    * @param topicPrefix the installation's topic prefix, so installations sharing a cluster never
    *     share transactional ids
    * @param instanceId this instance's stable name ({@link InstanceId})
-   */
-  EventProducers(
-      Map<String, Object> producerConfig, Duration budget, String topicPrefix, String instanceId) {
-    this(producerConfig, budget, topicPrefix, instanceId, "lz4");
-  }
-
-  /**
    * @param compression the records' compression ({@code upbeat.intake.publish.compression})
    */
   EventProducers(

@@ -80,8 +80,9 @@ class ITStableTransactionalIds {
 
   @Test
   void workersOfOneInstanceAndInstancesOfTwoPrefixesNeverShareAnId() {
-    EventProducers a = new EventProducers(client, Duration.ofSeconds(2), "", "pod-0");
-    EventProducers b = new EventProducers(client, Duration.ofSeconds(2), "staging.", "pod-0");
+    EventProducers a = new EventProducers(client, Duration.ofSeconds(2), "", "pod-0", "lz4");
+    EventProducers b =
+        new EventProducers(client, Duration.ofSeconds(2), "staging.", "pod-0", "lz4");
     assertThat(a.transactionalId(0)).isEqualTo("upbeat-intake-pod-0-0");
     assertThat(a.transactionalId(1)).isNotEqualTo(a.transactionalId(0));
     assertThat(b.transactionalId(0)).isNotEqualTo(a.transactionalId(0));
@@ -106,7 +107,8 @@ class ITStableTransactionalIds {
   }
 
   private EventProducers producers(String instance) {
-    return new EventProducers(client, Duration.ofSeconds(2), stack.stack().topicPrefix(), instance);
+    return new EventProducers(
+        client, Duration.ofSeconds(2), stack.stack().topicPrefix(), instance, "lz4");
   }
 
   /** Writes inside a transaction that is never committed nor aborted, as a killed process does. */

@@ -301,16 +301,11 @@ class PipelineConfiguration {
    * included), its own group, offsets outside Kafka, committed records only.
    */
   static KafkaConsumer<byte[], byte[]> consumer(KafkaClientConfig kafka, String pipeline) {
-    Map<String, Object> config = kafka.consumer();
-    config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+    Map<String, Object> config = readerConfig(kafka, "processor-" + pipeline);
     config.put(ConsumerConfig.GROUP_ID_CONFIG, "upbeat-processor-" + pipeline);
-    // Offsets live in PostgreSQL with the effects; Kafka's committed offsets are not used.
-    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     // Offsets are always sought from PostgreSQL; should one be out of range all the same, the
     // oldest retained records are read rather than skipped.
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    // Only committed intake transactions: an aborted request was answered 503 and must not count.
-    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     // A processor killed without leaving its groups stalls every member of them until its
     // session expires: 10 s (Kafka's default before 3.0) rather than today's 45 s. Heartbeats come
     // from the consumer's own thread, so a long flush does not expire it; only a process paused
@@ -324,6 +319,22 @@ class PipelineConfiguration {
     // Waiting up to 200 ms for 256 KiB costs at most that in freshness (the flush is every second).
     config.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 256 * 1024);
     config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 200);
+    return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /**
+   * What every reader of the events topic shares, a pipeline's consumer and its re-reads: the
+   * service's {@code spring.kafka.*} consumer settings (security included), no group of their own
+   * yet, offsets outside Kafka, committed records only, bounded fetches.
+   */
+  private static Map<String, Object> readerConfig(KafkaClientConfig kafka, String clientId) {
+    Map<String, Object> config = kafka.consumer();
+    config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+    // Offsets live in PostgreSQL with the effects; Kafka's committed offsets are not used.
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    // Only committed intake transactions: an aborted request was answered 503 and must not count.
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     // Bounded fetches: a pipeline that is behind (after an outage, or under load) would otherwise
     // hold a 50 MiB fetch response (fetch.max.bytes, 16 MiB a partition) per consumer beside the
     // records it keeps until its flush: four pipelines filled a 512 MiB heap and spent most of
@@ -332,8 +343,8 @@ class PipelineConfiguration {
     // first batch of a fetch always is), so the largest record intake writes is read all the same.
     config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_PARTITION_FETCH_BYTES);
     config.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, MAX_FETCH_BYTES);
-    config.put(ConsumerConfig.CLIENT_ID_CONFIG, "processor-" + pipeline + "-" + UUID.randomUUID());
-    return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-" + UUID.randomUUID());
+    return config;
   }
 
   /**
@@ -343,18 +354,11 @@ class PipelineConfiguration {
   static Rereads rereads(KafkaClientConfig kafka, String topic) {
     return new Rereads(
         topic,
-        () -> {
-          Map<String, Object> config = kafka.consumer();
-          config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-          config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
-          config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-          config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-          config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_PARTITION_FETCH_BYTES);
-          config.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, MAX_FETCH_BYTES);
-          config.put(ConsumerConfig.CLIENT_ID_CONFIG, "processor-reread-" + UUID.randomUUID());
-          return new KafkaConsumer<>(
-              config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        },
+        () ->
+            new KafkaConsumer<>(
+                readerConfig(kafka, "processor-reread"),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer()),
         Duration.ofSeconds(30));
   }
 
