@@ -46,6 +46,18 @@ public interface WorkStore<W extends PartitionWork> {
    */
   int commit(String topic, List<Flush<W>> flushes) throws SQLException;
 
+  /**
+   * The partition a commit of {@code flushes} writes its per-partition rows under ({@code
+   * source_partition} of the minute and hour tables): the lowest of its partitions. The commit
+   * fences every one of them before its effects ({@link OffsetLedger#commit}), and processors hold
+   * disjoint partitions, so no two processors write one such row at once, and one that lost the
+   * partition is fenced before it reads the row. One row per key and commit rather than per key and
+   * partition: with twelve partitions on one processor, a flush writes a twelfth of the rows.
+   */
+  static int writer(List<? extends Flush<?>> flushes) {
+    return flushes.stream().mapToInt(Flush::partition).min().orElseThrow();
+  }
+
   /** Called once a day before writing, e.g. to create the day's table partitions. */
   default void prepare(LocalDate today) throws SQLException {}
 }

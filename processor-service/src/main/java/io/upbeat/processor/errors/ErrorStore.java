@@ -1,6 +1,7 @@
 package io.upbeat.processor.errors;
 
 import io.upbeat.processor.consume.Effects;
+import io.upbeat.processor.consume.WorkStore;
 import io.upbeat.processor.consume.WorkStore.Flush;
 import io.upbeat.processor.errors.ErrorWork.GroupKey;
 import io.upbeat.processor.tail.TraceDecisions;
@@ -86,11 +87,6 @@ public final class ErrorStore implements Effects<ErrorWork> {
     }
   }
 
-  /** The partition whose rows of per-partition tables a commit of {@code fs} writes. */
-  private static int sourcePartition(List<Flush<ErrorWork>> fs) {
-    return fs.stream().mapToInt(Flush::partition).min().orElseThrow();
-  }
-
   @Override
   public int write(Connection c, List<Flush<ErrorWork>> fs) throws SQLException {
     // Built afresh in each attempt: a retried flush must not add anything twice.
@@ -124,7 +120,7 @@ public final class ErrorStore implements Effects<ErrorWork> {
       addMinutes(c, key.app(), group, delta, fs);
       addOccurrences(c, group, delta);
       if (users != null) {
-        users.write(c, sourcePartition(fs), group, delta.users);
+        users.write(c, WorkStore.writer(fs), group, delta.users);
       }
       if (state.created()) {
         triage.created(c, key.app(), state, delta);
@@ -273,8 +269,7 @@ public final class ErrorStore implements Effects<ErrorWork> {
       Connection c, UUID app, UUID group, GroupDelta d, List<Flush<ErrorWork>> fs)
       throws SQLException {
     if (counts != null) {
-      int lowest = fs.stream().mapToInt(Flush::partition).min().orElse(0);
-      counts.add(c, app, group, d, lowest);
+      counts.add(c, app, group, d, WorkStore.writer(fs));
     }
   }
 

@@ -1,43 +1,48 @@
 package io.upbeat.processor.metrics;
 
 import io.upbeat.metrics.DurationStats;
+import io.upbeat.processor.consume.WorkStore;
 import io.upbeat.processor.consume.WorkStore.Flush;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 /**
- * Merges each partition's pending destination metrics into its rows of {@code
- * destination_metrics_1m} (V37), inside the metrics pipeline's commit: exactly once, as the minute
- * metrics. As there, one round trip reads the stored rows a flush touches, the merge happens here
- * (sketches do not merge in SQL) and one upsert writes them back, per {@link MetricsStore#CHUNK}
- * rows.
+ * Merges the pending destination metrics of every partition in a commit into {@code
+ * destination_metrics_1m} (V37), one row per key under the commit's writer partition ({@link
+ * WorkStore#writer}), inside the metrics pipeline's commit: exactly once, as the minute metrics. As
+ * there, one round trip reads the stored rows a flush touches, the merge happens here (sketches do
+ * not merge in SQL) and one upsert writes them back, per {@link MetricsStore#CHUNK} rows.
  */
 final class DestinationStore {
   private DestinationStore() {}
 
   /**
-   * One key's row of one source partition: a copy of the pending stats (the work never changes in a
+   * One key's row of the writer partition: a copy of the pending stats (the works never change in a
    * commit, which may be retried), then merged with the stored.
    */
   private record Row(DestinationAggregator.Key key, int partition, DurationStats stats) {}
 
   /** Writes the flushes' destination metrics on {@code c}; returns the rows written. */
   static int write(Connection c, List<Flush<MetricsWork>> flushes) throws SQLException {
-    List<Row> rows = new ArrayList<>();
+    int writer = WorkStore.writer(flushes);
+    Map<DestinationAggregator.Key, Row> byKey = new LinkedHashMap<>();
     for (Flush<MetricsWork> f : flushes) {
       for (Map.Entry<DestinationAggregator.Key, DurationStats> e :
           f.work().destinations().pending().entrySet()) {
-        DurationStats copy = new DurationStats();
-        copy.merge(e.getValue());
-        rows.add(new Row(e.getKey(), f.partition(), copy));
+        byKey
+            .computeIfAbsent(e.getKey(), k -> new Row(k, writer, new DurationStats()))
+            .stats()
+            .merge(e.getValue());
       }
     }
+    List<Row> rows = new ArrayList<>(byKey.values());
     for (int from = 0; from < rows.size(); from += MetricsStore.CHUNK) {
       List<Row> chunk = rows.subList(from, Math.min(rows.size(), from + MetricsStore.CHUNK));
       readStored(c, chunk);

@@ -3,6 +3,7 @@ package io.upbeat.processor.metrics;
 import io.upbeat.metrics.DurationStats;
 import io.upbeat.processor.consume.Effects;
 import io.upbeat.processor.consume.LedgerStore;
+import io.upbeat.processor.consume.WorkStore;
 import io.upbeat.processor.consume.WorkStore.Flush;
 import io.upbeat.processor.rollup.MinutePartitions;
 import io.upbeat.processor.rollup.Rollups;
@@ -14,6 +15,7 @@ import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,10 +23,11 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 /**
- * The metrics pipeline's writes: each partition's minute aggregates merged into that partition's
- * rows, the apps' hours they touch marked for rollup, and the destination metrics merged into
- * {@code destination_metrics_1m} ({@link DestinationStore}), all committed with the offsets by
- * {@link LedgerStore}.
+ * The metrics pipeline's writes: the minute aggregates of every partition in a commit, merged into
+ * one row per key under the commit's {@linkplain WorkStore#writer writer} partition, the apps'
+ * hours they touch marked for rollup, and the destination metrics merged into {@code
+ * destination_metrics_1m} ({@link DestinationStore}), all committed with the offsets by {@link
+ * LedgerStore}.
  */
 public final class MetricsStore implements Effects<MetricsWork> {
   private final DataSource dataSource;
@@ -39,12 +42,12 @@ public final class MetricsStore implements Effects<MetricsWork> {
   public int write(Connection c, List<Flush<MetricsWork>> flushes) throws SQLException {
     int rows = mergeStats(c, flushes);
     // The hours these minutes belong to must be rolled up (again): one marker per app, hour and
-    // partition, so flushes of other partitions never wait on this one's markers.
+    // writer partition, so other processors' flushes never wait on this one's markers.
+    int writer = WorkStore.writer(flushes);
     Set<Rollups.Marker> hours = new HashSet<>();
     for (Flush<MetricsWork> f : flushes) {
       for (MetricKey k : f.work().aggregator().pending().keySet()) {
-        hours.add(
-            new Rollups.Marker(k.appId(), k.minute().truncatedTo(ChronoUnit.HOURS), f.partition()));
+        hours.add(new Rollups.Marker(k.appId(), k.minute().truncatedTo(ChronoUnit.HOURS), writer));
       }
     }
     Rollups.markPending(c, "1h", hours);
@@ -60,19 +63,21 @@ public final class MetricsStore implements Effects<MetricsWork> {
   static final int CHUNK = 4_000;
 
   /**
-   * Merges each partition's pending stats into its stored rows: one round trip reads every stored
-   * row the flush touches, the merge happens here (sketches do not merge in SQL), and one upsert
-   * writes them back, both through arrays, so the cost per flush is two statements per {@link
-   * #CHUNK} rows however many keys there are.
+   * Merges the partitions' pending stats, key by key, into the writer's stored rows: one round trip
+   * reads every stored row the flush touches, the merge happens here (sketches do not merge in
+   * SQL), and one upsert writes them back, both through arrays, so the cost per flush is two
+   * statements per {@link #CHUNK} rows however many keys there are.
    */
   private static int mergeStats(Connection c, List<Flush<MetricsWork>> flushes)
       throws SQLException {
-    List<Row> rows = new ArrayList<>();
+    int writer = WorkStore.writer(flushes);
+    Map<MetricKey, Row> byKey = new LinkedHashMap<>();
     for (Flush<MetricsWork> f : flushes) {
       for (Map.Entry<MetricKey, DurationStats> e : f.work().aggregator().pending().entrySet()) {
-        rows.add(new Row(e.getKey(), f.partition(), e.getValue()));
+        byKey.computeIfAbsent(e.getKey(), k -> new Row(k, writer)).stats.merge(e.getValue());
       }
     }
+    List<Row> rows = new ArrayList<>(byKey.values());
     for (int from = 0; from < rows.size(); from += CHUNK) {
       List<Row> chunk = rows.subList(from, Math.min(rows.size(), from + CHUNK));
       readStored(c, chunk);
@@ -82,19 +87,18 @@ public final class MetricsStore implements Effects<MetricsWork> {
   }
 
   /**
-   * One key's row of one source partition: a copy of the pending stats, then merged with the
-   * stored. A copy: the work's own stats never change in a commit, which may fail after the merge
-   * (connection lost, commit refused) and be retried with the same work.
+   * One key's row of the writer partition: a copy of the partitions' pending stats, then merged
+   * with the stored. A copy: the works' own stats never change in a commit, which may fail after
+   * the merge (connection lost, commit refused) and be retried with the same works.
    */
   private static final class Row {
     final MetricKey key;
     final int partition;
     final DurationStats stats = new DurationStats();
 
-    Row(MetricKey key, int partition, DurationStats pending) {
+    Row(MetricKey key, int partition) {
       this.key = key;
       this.partition = partition;
-      this.stats.merge(pending);
     }
   }
 
