@@ -8,6 +8,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.dataformat.smile.SmileFactory;
 
 class EventBatchCodecTest {
   private interface Readers {
@@ -98,18 +103,20 @@ class EventBatchCodecTest {
                 null)));
   }
 
-  @Test
-  void roundTripsEveryField() {
+  @ParameterizedTest
+  @EnumSource(EventBatchCodec.Format.class)
+  void roundTripsEveryField(EventBatchCodec.Format format) {
     EventBatch batch = fullBatch();
-    assertThat(EventBatchCodec.decode(EventBatchCodec.encode(batch))).isEqualTo(batch);
+    assertThat(EventBatchCodec.decode(EventBatchCodec.encode(batch, format))).isEqualTo(batch);
     assertThat(batch.service().environment()).isEqualTo("production");
     assertThat(batch.size()).isEqualTo(4);
   }
 
-  @Test
-  void decodesOnlyThePartsAReaderAsksFor() {
+  @ParameterizedTest
+  @EnumSource(EventBatchCodec.Format.class)
+  void decodesOnlyThePartsAReaderAsksFor(EventBatchCodec.Format format) {
     EventBatch batch = fullBatch();
-    byte[] bytes = EventBatchCodec.encode(batch);
+    byte[] bytes = EventBatchCodec.encode(batch, format);
 
     EventBatch timings = EventBatchCodec.decode(bytes, EventBatchCodec.Parts.TRANSACTION_TIMINGS);
     assertThat(timings.errors()).isEmpty();
@@ -139,8 +146,9 @@ class EventBatchCodecTest {
     assertThat(errors.receivedAt()).isEqualTo(batch.receivedAt());
   }
 
-  @Test
-  void thePartsHeaderTellsEachReaderWhetherARecordHasAnythingForIt() {
+  @ParameterizedTest
+  @EnumSource(EventBatchCodec.Format.class)
+  void thePartsHeaderTellsEachReaderWhetherARecordHasAnythingForIt(EventBatchCodec.Format format) {
     EventBatch full = fullBatch(); // transactions and errors
     EventBatch transactionsOnly =
         new EventBatch(
@@ -165,7 +173,7 @@ class EventBatchCodecTest {
             EventBatchCodec.Parts.SAMPLES);
     for (EventBatch b : List.of(full, transactionsOnly, errorsOnly)) {
       byte[] header = EventBatchCodec.partsHeader(b);
-      byte[] bytes = EventBatchCodec.encode(b);
+      byte[] bytes = EventBatchCodec.encode(b, format);
       for (EventBatchCodec.Parts reader : readers) {
         EventBatch read = EventBatchCodec.decode(bytes, reader);
         boolean hasSomething =
@@ -191,8 +199,10 @@ class EventBatchCodecTest {
     }
   }
 
-  @Test
-  void samplesAndAgentAggregatesRoundTripAndAreReadOnlyByThoseWhoAskForThem() {
+  @ParameterizedTest
+  @EnumSource(EventBatchCodec.Format.class)
+  void samplesAndAgentAggregatesRoundTripAndAreReadOnlyByThoseWhoAskForThem(
+      EventBatchCodec.Format format) {
     EventBatch plain = fullBatch();
     TransactionMetric metric =
         new TransactionMetric(
@@ -215,7 +225,7 @@ class EventBatchCodecTest {
             plain.errors(),
             List.of(plain.transactions().get(0)),
             List.of(metric));
-    byte[] bytes = EventBatchCodec.encode(batch);
+    byte[] bytes = EventBatchCodec.encode(batch, format);
 
     EventBatch all = EventBatchCodec.decode(bytes);
     assertThat(all.samples()).isEqualTo(batch.samples());
@@ -240,8 +250,10 @@ class EventBatchCodecTest {
    * the samples, the same (which are kept in full already), never spans, context, errors or
    * aggregates; a record with nothing but samples is not even decoded.
    */
-  @Test
-  void traceLinksReadTheIdsOfTransactionsAndSamplesWithoutTheirDetails() {
+  @ParameterizedTest
+  @EnumSource(EventBatchCodec.Format.class)
+  void traceLinksReadTheIdsOfTransactionsAndSamplesWithoutTheirDetails(
+      EventBatchCodec.Format format) {
     EventBatch plain = fullBatch();
     TransactionEvent full = plain.transactions().get(0);
     EventBatch batch =
@@ -255,7 +267,8 @@ class EventBatchCodecTest {
             List.of(full),
             List.of());
     EventBatch links =
-        EventBatchCodec.decode(EventBatchCodec.encode(batch), EventBatchCodec.Parts.TRACE_LINKS);
+        EventBatchCodec.decode(
+            EventBatchCodec.encode(batch, format), EventBatchCodec.Parts.TRACE_LINKS);
 
     TransactionEvent read = links.transactions().get(0);
     assertThat(read.id()).isEqualTo("a1b2c3");
@@ -274,7 +287,8 @@ class EventBatchCodecTest {
     // The metrics' reading still drops the ids.
     assertThat(
             EventBatchCodec.decode(
-                    EventBatchCodec.encode(batch), EventBatchCodec.Parts.TRANSACTION_TIMINGS)
+                    EventBatchCodec.encode(batch, format),
+                    EventBatchCodec.Parts.TRANSACTION_TIMINGS)
                 .transactions()
                 .get(0)
                 .traceId())
@@ -296,8 +310,9 @@ class EventBatchCodecTest {
         .isTrue();
   }
 
-  @Test
-  void orphanSpansTravelWithTheSamples() {
+  @ParameterizedTest
+  @EnumSource(EventBatchCodec.Format.class)
+  void orphanSpansTravelWithTheSamples(EventBatchCodec.Format format) {
     OrphanSpan orphan =
         new OrphanSpan(
             "5b8efff798038103d269b633813fc60c",
@@ -323,7 +338,7 @@ class EventBatchCodecTest {
             List.of(),
             List.of(),
             List.of(orphan));
-    byte[] bytes = EventBatchCodec.encode(batch);
+    byte[] bytes = EventBatchCodec.encode(batch, format);
 
     assertThat(EventBatchCodec.decode(bytes).orphanSpans()).containsExactly(orphan);
     assertThat(EventBatchCodec.decode(bytes, EventBatchCodec.Parts.SAMPLES).orphanSpans())
@@ -398,12 +413,13 @@ class EventBatchCodecTest {
           95.0,
           new byte[] {2, 0, -1, 7, 42});
 
-  @Test
-  void destinationMetricsTravelWithTheMetricsAndOnlyWithThem() {
+  @ParameterizedTest
+  @EnumSource(EventBatchCodec.Format.class)
+  void destinationMetricsTravelWithTheMetricsAndOnlyWithThem(EventBatchCodec.Format format) {
     EventBatch plain = fullBatch();
     EventBatch batch = plain.withDestinationMetrics(List.of(INVENTORY));
     assertThat(batch.size()).isEqualTo(plain.size() + 1);
-    byte[] bytes = EventBatchCodec.encode(batch);
+    byte[] bytes = EventBatchCodec.encode(batch, format);
 
     for (EventBatchCodec.Parts reader : List.of(Readers.ALL, Readers.TIMINGS)) {
       List<DestinationMetric> read = EventBatchCodec.decode(bytes, reader).destinationMetrics();
@@ -448,7 +464,7 @@ class EventBatchCodecTest {
     String json = new String(EventBatchCodec.encode(fullBatch()), StandardCharsets.UTF_8);
     for (String bad :
         List.of(
-            json.replace("\"v\":1", "\"v\":2"),
+            json.replace("\"v\":1", "\"v\":3"),
             json.replace("\"app_id\"", "\"other\""),
             json.substring(0, json.length() / 2),
             "[]",
@@ -456,5 +472,97 @@ class EventBatchCodecTest {
       assertThatThrownBy(() -> EventBatchCodec.decode(bad.getBytes(StandardCharsets.UTF_8)))
           .isInstanceOf(IllegalArgumentException.class);
     }
+  }
+
+  /**
+   * Smile values: version 2, contexts as their JSON text, transactions last, so that a reader that
+   * wants none of them stops before them: one whose transactions are cut off still reads its errors
+   * and samples, while a reader of everything refuses it.
+   */
+  @Test
+  void smileValuesPutTransactionsLastAndReadersThatWantNoneStopBeforeThem() throws Exception {
+    EventBatch plain = fullBatch();
+    EventBatch batch =
+        new EventBatch(
+            plain.batchId(),
+            plain.appId(),
+            plain.receivedAt(),
+            plain.service(),
+            plain.transactions(),
+            plain.errors(),
+            List.of(plain.transactions().get(0)),
+            List.of());
+    byte[] smile = EventBatchCodec.encode(batch, EventBatchCodec.Format.SMILE);
+    assertThat(new String(smile, 0, 3, StandardCharsets.US_ASCII)).isEqualTo(":)\n");
+
+    List<String> fields = new java.util.ArrayList<>();
+    JsonToken context = null;
+    try (JsonParser p =
+        new SmileFactory().createParser(tools.jackson.core.ObjectReadContext.empty(), smile)) {
+      p.nextToken();
+      while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+        fields.add(p.currentName());
+        if (p.nextToken() == JsonToken.VALUE_NUMBER_INT) {
+          assertThat(p.getIntValue()).isEqualTo(EventBatchCodec.VERSION_2);
+        } else if (p.currentName().equals("errors")) {
+          p.nextToken(); // the first error
+          while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+            if (p.nextToken() != null && p.currentName().equals("context")) {
+              context = p.currentToken();
+            }
+            p.skipChildren();
+          }
+          while (p.nextToken() != JsonToken.END_ARRAY) {
+            p.skipChildren(); // the other errors
+          }
+        } else {
+          p.skipChildren();
+        }
+      }
+    }
+    assertThat(fields).startsWith("v").endsWith("transactions").contains("errors", "samples");
+    assertThat(context).isEqualTo(JsonToken.VALUE_STRING);
+
+    byte[] cut = java.util.Arrays.copyOf(smile, smile.length - 20);
+    EventBatch errors = EventBatchCodec.decode(cut, Readers.ERRORS);
+    assertThat(errors.errors()).isEqualTo(batch.errors());
+    assertThat(EventBatchCodec.decode(cut, Readers.SAMPLES).samples()).isEqualTo(batch.samples());
+    assertThatThrownBy(() -> EventBatchCodec.decode(cut, Readers.ALL))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> EventBatchCodec.decode(cut, Readers.TIMINGS))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  /** Any storable string survives Smile: NUL, astral characters, 100 KB, shared short values. */
+  @Test
+  void smileKeepsEveryStorableString() {
+    EventBatch plain = fullBatch();
+    String hostile = "a\u0000b \uD83D\uDE00 \u00e9 \"quoted\" \\ </script>";
+    String huge = "x".repeat(100_000);
+    List<TransactionEvent> transactions = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      transactions.add(
+          new TransactionEvent(
+              null,
+              null,
+              i % 2 == 0 ? hostile : "GET /shared/" + (i % 3),
+              "request",
+              plain.receivedAt(),
+              i + 0.5,
+              "HTTP 2xx",
+              "success",
+              List.of(new Span(huge, "db", 1.0, 2.0)),
+              "{\"note\":\"" + hostile.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}"));
+    }
+    EventBatch batch =
+        new EventBatch(
+            plain.batchId(),
+            plain.appId(),
+            plain.receivedAt(),
+            plain.service(),
+            transactions,
+            List.of());
+    assertThat(EventBatchCodec.decode(EventBatchCodec.encode(batch, EventBatchCodec.Format.SMILE)))
+        .isEqualTo(batch);
   }
 }

@@ -65,8 +65,15 @@ class IntakeConfiguration {
       GroupCommitPublisher publisher,
       Topics topics,
       ScrubbingTable scrubbing,
+      IntakeProperties properties,
       MeterRegistry meters) {
-    return new EventSink(rateLimiter, publisher::publish, topics, scrubbing::forApp, meters);
+    return new EventSink(
+        rateLimiter,
+        publisher::publish,
+        topics,
+        scrubbing::forApp,
+        properties.publish().valueFormat(),
+        meters);
   }
 
   /** The keep-in-full decision for traces, shared by every receiver. */

@@ -96,6 +96,10 @@ public record IntakeProperties(
    * @param compression Kafka's compression of the events records: {@code lz4} (the default), {@code
    *     zstd}, {@code gzip}, {@code snappy} or {@code none} (a broker on the same machine: less CPU
    *     for intake, the broker and every pipeline, about five times the bytes on disk)
+   * @param valueFormat how the records' values are encoded: {@code smile} (the default: Jackson's
+   *     binary JSON, about half the CPU of JSON text to write and to read) or {@code json} (text,
+   *     what processors older than Smile values read: set it while upgrading from such a version,
+   *     until every processor runs the new one)
    */
   public record Publish(
       @DefaultValue("2s") Duration timeout,
@@ -103,7 +107,8 @@ public record IntakeProperties(
       @DefaultValue("2ms") Duration linger,
       @DefaultValue("256") int maxRequestsPerTransaction,
       @DefaultValue("4096") int queueCapacity,
-      @DefaultValue("lz4") String compression) {
+      @DefaultValue("lz4") String compression,
+      @DefaultValue("smile") io.upbeat.events.EventBatchCodec.Format valueFormat) {
     public Publish {
       if (!java.util.Set.of("lz4", "zstd", "gzip", "snappy", "none").contains(compression)) {
         throw new IllegalArgumentException(

@@ -94,18 +94,34 @@ public final class EventSink {
   private final Publisher publisher;
   private final Topics topics;
   private final Scrubbers scrubbers;
+  private final EventBatchCodec.Format format;
   private final Map<Receiver, Counter> replaced = new EnumMap<>(Receiver.class);
 
+  /** A sink writing values in the default encoding ({@link EventBatchCodec.Format#SMILE}). */
   public EventSink(
       AppRateLimiter rateLimiter,
       Publisher publisher,
       Topics topics,
       Scrubbers scrubbers,
       MeterRegistry meters) {
+    this(rateLimiter, publisher, topics, scrubbers, EventBatchCodec.Format.SMILE, meters);
+  }
+
+  /**
+   * @param format how the records' values are encoded ({@code upbeat.intake.publish.value-format})
+   */
+  public EventSink(
+      AppRateLimiter rateLimiter,
+      Publisher publisher,
+      Topics topics,
+      Scrubbers scrubbers,
+      EventBatchCodec.Format format,
+      MeterRegistry meters) {
     this.rateLimiter = rateLimiter;
     this.publisher = publisher;
     this.topics = topics;
     this.scrubbers = scrubbers;
+    this.format = format;
     for (Receiver r : Receiver.values()) {
       replaced.put(r, meters.counter("upbeat.intake.text.replaced", "receiver", r.tag()));
     }
@@ -182,7 +198,7 @@ public final class EventSink {
       EventBatch scrubbed = scrubber.batch(b);
       EventBatchCodec.Encoded encoded =
           EventBatchCodec.encodeRecord(
-              receiver.parsesStorableText ? scrubbed : storable.of(scrubbed));
+              receiver.parsesStorableText ? scrubbed : storable.of(scrubbed), format);
       if (encoded.size() > Topics.EVENTS_MAX_RECORD_BYTES) {
         // Kafka would refuse it on every retry: refuse it once, for good (413 is not retried).
         return new Outcome.TooLarge(
