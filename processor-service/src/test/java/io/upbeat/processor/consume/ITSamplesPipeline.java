@@ -104,11 +104,17 @@ class ITSamplesPipeline {
         Statement st = c.createStatement();
         ResultSet rs =
             st.executeQuery(
-                "SELECT spans::text, context::text, service_version, trace_id FROM txn_samples"
+                "SELECT spans::text, context::text, service_version, trace_id, started_at,"
+                    + " duration_ms, transaction_id, txn_type, result, outcome FROM txn_samples"
                     + " WHERE app_id = '"
                     + app
-                    + "' AND txn_name = 'GET /orders' LIMIT 1")) {
+                    + "' AND txn_name = 'GET /orders' ORDER BY started_at LIMIT 1")) {
       assertThat(rs.next()).isTrue();
+      assertThat(rs.getTimestamp(5).toInstant()).isEqualTo(minute.plusNanos(123_456_000));
+      assertThat(rs.getDouble(6)).isEqualTo(2.5);
+      assertThat(rs.getString(7)).isEqualTo("a1b2c3d4e5f6a7b0");
+      assertThat(List.of(rs.getString(8), rs.getString(9), rs.getString(10)))
+          .containsExactly("request", "HTTP 2xx", "success");
       assertThat(rs.getString(1))
           .contains("\"name\": \"SELECT FROM orders\"")
           .contains("\"start_ms\": 0.5");
@@ -521,7 +527,7 @@ class ITSamplesPipeline {
                   // The last batch of a name goes to the next minute (a fresh budget).
                   produced++ >= 12 && name.startsWith("GET /users")
                       ? minute.plusSeconds(70)
-                      : minute.plusSeconds(i),
+                      : minute.plusSeconds(i).plusNanos(123_456_000), // microseconds kept
                   2.5,
                   "HTTP 2xx",
                   "success",
