@@ -1,7 +1,6 @@
 package io.upbeat.processor.samples;
 
 import io.upbeat.events.Span;
-import io.upbeat.events.TransactionEvent;
 import io.upbeat.processor.consume.Effects;
 import io.upbeat.processor.consume.WorkStore.Flush;
 import io.upbeat.processor.rollup.Rollups;
@@ -11,12 +10,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Instant;
 import java.time.LocalDate;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import javax.sql.DataSource;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.ObjectWriteContext;
@@ -68,73 +64,29 @@ public final class SampleStore implements Effects<SampleWork> {
   private static void insertChunk(Connection c, List<SampleWork.Sample> samples)
       throws SQLException {
     int n = samples.size();
-    UUID[] sampleIds = new UUID[n];
-    UUID[] apps = new UUID[n];
-    String[] environments = new String[n];
-    String[] types = new String[n];
-    String[] names = new String[n];
-    Long[] startedAt = new Long[n];
-    Double[] durations = new Double[n];
-    String[] transactionIds = new String[n];
-    String[] traceIds = new String[n];
-    String[] results = new String[n];
-    String[] outcomes = new String[n];
-    String[] versions = new String[n];
+    SampleColumns columns = new SampleColumns(n);
     String[] spans = new String[n];
     String[] contexts = new String[n];
-    String[] parentIds = new String[n];
     for (int i = 0; i < n; i++) {
       SampleWork.Sample s = samples.get(i);
-      TransactionEvent t = s.t();
-      sampleIds[i] = s.sampleId();
-      apps[i] = s.appId();
-      environments[i] = s.environment();
-      types[i] = t.type();
-      names[i] = t.name();
-      startedAt[i] = ChronoUnit.MICROS.between(Instant.EPOCH, t.timestamp());
-      durations[i] = t.durationMs();
-      transactionIds[i] = t.id();
-      traceIds[i] = t.traceId();
-      results[i] = t.result();
-      outcomes[i] = t.outcome();
-      versions[i] = s.serviceVersion();
-      spans[i] = spansJson(t.spans());
-      contexts[i] = t.contextJson();
-      parentIds[i] = t.parentId();
+      columns.set(i, s.sampleId(), s.appId(), s.environment(), s.serviceVersion(), s.t());
+      spans[i] = spansJson(s.t().spans());
+      contexts[i] = s.t().contextJson();
     }
     try (PreparedStatement ps =
         c.prepareStatement(
-            """
-            INSERT INTO txn_samples (sample_id, app_id, environment, txn_type, txn_name,
-                started_at, duration_ms, transaction_id, trace_id, result, outcome,
-                service_version, spans, context, parent_id)
-            SELECT sample_id, app_id, environment, txn_type, txn_name,
-                   'epoch'::timestamptz + started_us * interval '1 microsecond', duration_ms,
-                   transaction_id, trace_id, result, outcome, service_version,
-                   spans::jsonb, context::jsonb, parent_id
-            FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::bigint[],
-                        ?::float8[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                        ?::text[], ?::text[], ?::text[])
-                 AS r(sample_id, app_id, environment, txn_type, txn_name, started_us,
-                      duration_ms, transaction_id, trace_id, result, outcome, service_version,
-                      spans, context, parent_id)
-            ON CONFLICT DO NOTHING
-            """)) {
-      ps.setArray(1, c.createArrayOf("uuid", sampleIds));
-      ps.setArray(2, c.createArrayOf("uuid", apps));
-      ps.setArray(3, c.createArrayOf("text", environments));
-      ps.setArray(4, c.createArrayOf("text", types));
-      ps.setArray(5, c.createArrayOf("text", names));
-      ps.setArray(6, c.createArrayOf("bigint", startedAt));
-      ps.setArray(7, c.createArrayOf("float8", durations));
-      ps.setArray(8, c.createArrayOf("text", transactionIds));
-      ps.setArray(9, c.createArrayOf("text", traceIds));
-      ps.setArray(10, c.createArrayOf("text", results));
-      ps.setArray(11, c.createArrayOf("text", outcomes));
-      ps.setArray(12, c.createArrayOf("text", versions));
-      ps.setArray(13, c.createArrayOf("text", spans));
-      ps.setArray(14, c.createArrayOf("text", contexts));
-      ps.setArray(15, c.createArrayOf("text", parentIds));
+            "INSERT INTO txn_samples ("
+                + SampleColumns.COLUMNS
+                + ", spans, context) SELECT "
+                + SampleColumns.COLUMNS
+                + ", spans::jsonb, context::jsonb FROM unnest("
+                + SampleColumns.UNNEST
+                + ", ?::text[], ?::text[]) AS r("
+                + SampleColumns.COLUMNS
+                + ", spans, context) ON CONFLICT DO NOTHING")) {
+      int next = columns.bind(c, ps, 1);
+      ps.setArray(next, c.createArrayOf("text", spans));
+      ps.setArray(next + 1, c.createArrayOf("text", contexts));
       ps.executeUpdate();
     }
   }

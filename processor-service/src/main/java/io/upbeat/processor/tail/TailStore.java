@@ -7,6 +7,7 @@ import io.upbeat.processor.consume.LedgerStore;
 import io.upbeat.processor.consume.OffsetLedger;
 import io.upbeat.processor.consume.WorkStore;
 import io.upbeat.processor.consume.WorkStore.Flush;
+import io.upbeat.processor.samples.SampleColumns;
 import io.upbeat.processor.samples.SampleStore;
 import io.upbeat.processor.tail.TailWork.Candidate;
 import java.sql.Connection;
@@ -112,45 +113,17 @@ public final class TailStore implements Effects<TailWork> {
    * @return the samples inserted
    */
   private int insert(Connection c, List<Candidate> matched) throws SQLException {
-    int n = matched.size();
-    Object[] ids = new Object[n];
-    Object[] apps = new Object[n];
-    String[] environments = new String[n];
-    String[] types = new String[n];
-    String[] names = new String[n];
-    String[] starts = new String[n];
-    Double[] durations = new Double[n];
-    String[] transactionIds = new String[n];
-    String[] traceIds = new String[n];
-    String[] results = new String[n];
-    String[] outcomes = new String[n];
-    String[] versions = new String[n];
-    String[] parents = new String[n];
-    for (int i = 0; i < n; i++) {
+    SampleColumns columns = new SampleColumns(matched.size());
+    for (int i = 0; i < matched.size(); i++) {
       Candidate m = matched.get(i);
-      ids[i] = m.sampleId();
-      apps[i] = m.appId();
-      environments[i] = m.environment();
-      types[i] = m.t().type();
-      names[i] = m.t().name();
-      starts[i] = m.t().timestamp().toString();
-      durations[i] = m.t().durationMs();
-      transactionIds[i] = m.t().id();
-      traceIds[i] = m.t().traceId();
-      results[i] = m.t().result();
-      outcomes[i] = m.t().outcome();
-      versions[i] = m.serviceVersion();
-      parents[i] = m.t().parentId();
+      columns.set(i, m.sampleId(), m.appId(), m.environment(), m.serviceVersion(), m.t());
     }
     try (PreparedStatement ps =
         c.prepareStatement(
             """
             WITH c AS (
-              SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::text[],
-                  ?::timestamptz[], ?::float8[], ?::text[], ?::text[], ?::text[], ?::text[],
-                  ?::text[], ?::text[]) WITH ORDINALITY
-                AS c(sample_id, app_id, environment, txn_type, txn_name, started_at, duration_ms,
-                  transaction_id, trace_id, result, outcome, service_version, parent_id, ord)
+              SELECT * FROM unnest(%s) WITH ORDINALITY
+                AS c(%s, ord)
             ), ranked AS (
               SELECT c.*, date_trunc('minute', c.started_at) AS minute,
                 row_number() OVER (PARTITION BY c.app_id, date_trunc('minute', c.started_at)
@@ -174,21 +147,10 @@ public final class TailStore implements Effects<TailWork> {
             WHERE r.n <= room.left_over
             ORDER BY r.ord
             ON CONFLICT DO NOTHING
-            """)) {
-      ps.setArray(1, c.createArrayOf("uuid", ids));
-      ps.setArray(2, c.createArrayOf("uuid", apps));
-      ps.setArray(3, c.createArrayOf("text", environments));
-      ps.setArray(4, c.createArrayOf("text", types));
-      ps.setArray(5, c.createArrayOf("text", names));
-      ps.setArray(6, c.createArrayOf("text", starts));
-      ps.setArray(7, c.createArrayOf("float8", durations));
-      ps.setArray(8, c.createArrayOf("text", transactionIds));
-      ps.setArray(9, c.createArrayOf("text", traceIds));
-      ps.setArray(10, c.createArrayOf("text", results));
-      ps.setArray(11, c.createArrayOf("text", outcomes));
-      ps.setArray(12, c.createArrayOf("text", versions));
-      ps.setArray(13, c.createArrayOf("text", parents));
-      ps.setInt(14, maxPerAppMinute);
+            """
+                .formatted(SampleColumns.UNNEST, SampleColumns.COLUMNS))) {
+      int next = columns.bind(c, ps, 1);
+      ps.setInt(next, maxPerAppMinute);
       return ps.executeUpdate();
     }
   }
