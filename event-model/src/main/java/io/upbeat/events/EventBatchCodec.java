@@ -70,12 +70,14 @@ public final class EventBatchCodec {
 
   /**
    * Raw binary (sketches) rather than 7-bit safe; short string values shared by back-reference
-   * (names, types, results repeat through a batch).
+   * (names, types, results repeat through a batch); an unpaired surrogate, which no receiver lets
+   * through (they make text storable first), written as U+FFFD rather than failing the request.
    */
   private static final SmileFactory SMILE =
       SmileFactory.builder()
           .disable(SmileWriteFeature.ENCODE_BINARY_AS_7BIT)
           .enable(SmileWriteFeature.CHECK_SHARED_STRING_VALUES)
+          .enable(SmileWriteFeature.LENIENT_UTF_ENCODING)
           .build();
 
   private EventBatchCodec() {}

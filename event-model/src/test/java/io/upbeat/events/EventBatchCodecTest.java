@@ -565,4 +565,37 @@ class EventBatchCodecTest {
     assertThat(EventBatchCodec.decode(EventBatchCodec.encode(batch, EventBatchCodec.Format.SMILE)))
         .isEqualTo(batch);
   }
+
+  /**
+   * Receivers never let an unpaired surrogate through, but should one reach the codec it costs the
+   * character, not the request.
+   */
+  @Test
+  void smileWritesAnUnpairedSurrogateAsTheReplacementCharacter() {
+    EventBatch plain = fullBatch();
+    TransactionEvent t = plain.transactions().getFirst();
+    TransactionEvent lone =
+        new TransactionEvent(
+            t.id(),
+            t.traceId(),
+            "GET /a\uD800b",
+            t.type(),
+            t.timestamp(),
+            t.durationMs(),
+            t.result(),
+            t.outcome(),
+            t.spans(),
+            t.contextJson());
+    EventBatch batch =
+        new EventBatch(
+            plain.batchId(),
+            plain.appId(),
+            plain.receivedAt(),
+            plain.service(),
+            List.of(lone),
+            List.of());
+    EventBatch read =
+        EventBatchCodec.decode(EventBatchCodec.encode(batch, EventBatchCodec.Format.SMILE));
+    assertThat(read.transactions().getFirst().name()).isEqualTo("GET /a\uFFFDb");
+  }
 }
