@@ -170,6 +170,15 @@ class ITNotifications {
   }
 
   private UUID notification(UUID group, String kind, String assignee, String message) {
+    return notification(group, kind, assignee, message, false);
+  }
+
+  /**
+   * @param dispatched inserted as dispatched already, so that no dispatcher makes its deliveries
+   *     (the test makes them)
+   */
+  private UUID notification(
+      UUID group, String kind, String assignee, String message, boolean dispatched) {
     UUID id = UUID.randomUUID();
     String payload =
         JsonMapper.shared()
@@ -193,12 +202,14 @@ class ITNotifications {
                   }
                 });
     jdbc.update(
-        "INSERT INTO notifications (id, app_id, group_id, kind, payload) VALUES (?, ?::uuid, ?, ?, ?::jsonb)",
+        "INSERT INTO notifications (id, app_id, group_id, kind, payload, dispatched_at)"
+            + " VALUES (?, ?::uuid, ?, ?, ?::jsonb, CASE WHEN ? THEN now() END)",
         id,
         appId,
         group,
         kind,
-        payload);
+        payload,
+        dispatched);
     return id;
   }
 
@@ -280,10 +291,10 @@ class ITNotifications {
   @Test
   void aDeliveryClaimedByAWorkerThatDiedIsSentOnceItsLeaseRunsOut() {
     Response hook = createWebhook("[\"assigned\"]");
-    UUID id = notification(group(), "assigned", carol);
     // As a worker leaves it when it dies after claiming (attempt counted, lease set) but before
-    // recording the outcome: already dispatched, leased until a moment ago.
-    jdbc.update("UPDATE notifications SET dispatched_at = now() WHERE id = ?", id);
+    // recording the outcome: already dispatched, leased until a moment ago. Inserted dispatched, so
+    // that the running dispatcher cannot make the delivery first.
+    UUID id = notification(group(), "assigned", carol, "user is null", true);
     jdbc.update(
         "INSERT INTO notification_deliveries (notification_id, channel, webhook_id, status,"
             + " attempts, next_attempt_at) VALUES (?, ?, ?::uuid, 'pending', 1,"
