@@ -439,7 +439,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       // The work may hold part of this record: rebuilt from the records before it, without it.
       state.deadLetters.add(
           deadLetters.send(r, DeadLetters.Reason.DATA_FAULT, Fault.describe(e), null));
-      rebuild(state);
+      rebuild(r.partition(), state);
       return;
     }
     state.records.add(state.keepValues ? r : rereads.held(r));
@@ -479,7 +479,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       if (!offsets.isEmpty()) {
         s.records.removeIf(r -> offsets.contains(r.offset()));
         duplicates.increment(offsets.size());
-        rebuild(s);
+        rebuild(p, s);
       }
     }
   }
@@ -497,12 +497,12 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
    * Remakes a partition's work from its records not yet committed, as they were added the first
    * time (nothing counted or charged to a budget again).
    */
-  private void rebuild(PartitionState<W> state) {
+  private void rebuild(int partition, PartitionState<W> state) {
     List<ConsumerRecord<byte[], byte[]>> whole;
     try {
       whole = state.keepValues ? state.records : rereads.whole(state.records);
     } catch (Rereads.RereadException e) {
-      seekBack(state, e);
+      seekBack(partition, state, e);
       return;
     }
     state.work.rewind();
@@ -516,15 +516,9 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
    * the partition is read again from its stored offset (what was read since is read again, with the
    * budgets it charged charged again).
    */
-  private void seekBack(PartitionState<W> state, Exception cause) {
-    Integer partition = null;
-    for (Map.Entry<Integer, PartitionState<W>> e : partitions.entrySet()) {
-      if (e.getValue() == state) {
-        partition = e.getKey();
-      }
-    }
-    if (partition == null) {
-      return; // revoked meanwhile
+  private void seekBack(int partition, PartitionState<W> state, Exception cause) {
+    if (partitions.get(partition) != state) {
+      return; // revoked (or assigned afresh) meanwhile
     }
     log.warn(
         "Pipeline {}: {}; reading partition {} again from its stored offset",
@@ -647,7 +641,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
         try {
           whole = List.copyOf(s.keepValues ? s.records : rereads.whole(s.records));
         } catch (Rereads.RereadException e) {
-          seekBack(s, e);
+          seekBack(f.partition(), s, e);
           continue;
         }
         try {
@@ -673,7 +667,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
           dropDuplicates(List.of(f.partition()), e.keys()); // the rest at the next flush
         } finally {
           if (s.hasProgress()) {
-            rebuild(s); // cut short: the work of what is left
+            rebuild(f.partition(), s); // cut short: the work of what is left
           }
         }
       }

@@ -107,6 +107,7 @@ public final class ErrorStore implements Effects<ErrorWork> {
       decided.forEach((k, d) -> merge(fromWorks, k, d));
     }
     Map<GroupKey, GroupDelta> merged = toExistingLegacyGroups(c, fromWorks);
+    int writer = WorkStore.writer(fs); // the per-partition tables' source_partition
     MergedGroups families = new MergedGroups(keep);
     for (GroupKey key : families.withTargets(c, merged.keySet())) {
       GroupDelta delta = merged.get(key);
@@ -117,10 +118,10 @@ public final class ErrorStore implements Effects<ErrorWork> {
       Triage.GroupState state = upsertGroup(c, key, delta);
       UUID group = state.id();
       addHourly(c, group, delta);
-      addMinutes(c, key.app(), group, delta, fs);
+      addMinutes(c, key.app(), group, delta, writer);
       addOccurrences(c, group, delta);
       if (users != null) {
-        users.write(c, WorkStore.writer(fs), group, delta.users);
+        users.write(c, writer, group, delta.users);
       }
       if (state.created()) {
         triage.created(c, key.app(), state, delta);
@@ -265,11 +266,10 @@ public final class ErrorStore implements Effects<ErrorWork> {
     }
   }
 
-  private void addMinutes(
-      Connection c, UUID app, UUID group, GroupDelta d, List<Flush<ErrorWork>> fs)
+  private void addMinutes(Connection c, UUID app, UUID group, GroupDelta d, int writer)
       throws SQLException {
     if (counts != null) {
-      counts.add(c, app, group, d, WorkStore.writer(fs));
+      counts.add(c, app, group, d, writer);
     }
   }
 
