@@ -131,6 +131,28 @@ class ITKafkaBroker {
     }
   }
 
+  @Test
+  void retriesAddingAPartitionToATransactionAfterOneMillisecondUnlessOverridden() throws Exception {
+    try (KafkaBroker broker = KafkaBroker.start(dir.resolve("backoff"), Map.of())) {
+      assertThat(brokerSetting(broker, "add.partitions.to.txn.retry.backoff.ms")).isEqualTo("1");
+    }
+    try (KafkaBroker broker =
+        KafkaBroker.start(
+            dir.resolve("overridden"), Map.of("add.partitions.to.txn.retry.backoff.ms", "20"))) {
+      assertThat(brokerSetting(broker, "add.partitions.to.txn.retry.backoff.ms")).isEqualTo("20");
+    }
+  }
+
+  private static String brokerSetting(KafkaBroker broker, String name) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+      var node = admin.describeCluster().nodes().get().iterator().next();
+      var resource =
+          new org.apache.kafka.common.config.ConfigResource(
+              org.apache.kafka.common.config.ConfigResource.Type.BROKER, node.idString());
+      return admin.describeConfigs(List.of(resource)).all().get().get(resource).get(name).value();
+    }
+  }
+
   private static KafkaProducer<String, String> producer(KafkaBroker broker) {
     return new KafkaProducer<>(
         Map.of("bootstrap.servers", broker.bootstrapServers(), "acks", "all"),
