@@ -106,6 +106,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   // Partitions sought back to their stored offsets during this poll: its other records of them are
   // read again.
   private final Set<Integer> soughtBack = new HashSet<>();
+  private Instant lastFlushStart;
   private Instant lastFlush;
   private Duration backoff = Duration.ZERO;
   private Duration resolveBackoff = Duration.ZERO;
@@ -260,6 +261,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     }
     new KafkaClientMetrics(consumer, List.of(Tag.of("pipeline", name))).bindTo(meters);
     this.lastFlush = clock.instant();
+    this.lastFlushStart = lastFlush;
   }
 
   /**
@@ -316,8 +318,9 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
         }
         releaseHeld();
         skipControlRecords();
-        if (Duration.between(lastFlush, clock.instant()).compareTo(flushInterval.plus(backoff))
-            >= 0) {
+        if (!clock
+            .instant()
+            .isBefore(FlushCadence.next(lastFlushStart, lastFlush, flushInterval, backoff))) {
           flush(List.copyOf(partitions.keySet()));
         }
         waitingCount = delay.held();
@@ -538,13 +541,11 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
    * backs off, on a data fault isolates the records at fault.
    */
   private void flush(Collection<Integer> which) {
+    Instant start = clock.instant();
     try {
       write(which);
     } finally {
-      // The interval runs from the end of a flush, so that consumption always gets a full interval
-      // between two flushes. Measured from the start, a flush slower than the interval (many keys,
-      // a busy database) left time for one poll before the next, and the pipeline fell behind at a
-      // fixed max.poll.records per flush however cheap its records were.
+      lastFlushStart = start; // see FlushCadence
       lastFlush = clock.instant();
     }
   }
