@@ -21,6 +21,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -76,10 +77,17 @@ public final class Freshness {
   /** Probe name -> when 202 arrived (nanoTime); visibility times by kind. */
   private final Map<String, Long> acked = new ConcurrentHashMap<>();
 
+  private volatile long watchersStopped;
+
   private final Map<String, Long> inKafka = new ConcurrentHashMap<>();
   private final Map<String, Long> inMetrics = new ConcurrentHashMap<>();
   private final Map<String, Long> inErrors = new ConcurrentHashMap<>();
   private final AtomicLong accepted = new AtomicLong();
+  // Transactions in requests answered 202, and in requests answered otherwise or not at all (a
+  // request that timed out may still have been committed): the store must count at least the
+  // first and at most both.
+  private final AtomicLong acceptedTransactions = new AtomicLong();
+  private final AtomicLong unsureTransactions = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong failedSends = new AtomicLong();
   private final AtomicBoolean running = new AtomicBoolean(true);
@@ -168,9 +176,24 @@ public final class Freshness {
         Thread.sleep(100);
       }
       running.set(false);
+      watchersStopped = System.nanoTime();
       kafka.join(10_000);
       db.join(10_000);
+      long counted = countedTransactions(ready.get("postgres"));
       report(rate, duration);
+      System.out.printf(
+          Locale.ROOT,
+          "Transactions: %,d in requests answered 202, %,d in requests answered otherwise or not"
+              + " at all, %,d counted in txn_metrics_1m: %s%n",
+          acceptedTransactions.get(),
+          unsureTransactions.get(),
+          counted,
+          counted < acceptedTransactions.get()
+              ? "LOST " + (acceptedTransactions.get() - counted) + " answered 202"
+              : counted > acceptedTransactions.get() + unsureTransactions.get()
+                  ? "COUNTED TWICE "
+                      + (counted - acceptedTransactions.get() - unsureTransactions.get())
+                  : "none lost, none counted twice");
     } finally {
       dev.destroy(); // SIGTERM: the launcher stops services, Kafka, then PostgreSQL
       if (!dev.waitFor(60, TimeUnit.SECONDS)) {
@@ -237,8 +260,10 @@ public final class Freshness {
               request(intake, token, body(b.transactions(), "")),
               HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() == 202) {
+        acceptedTransactions.incrementAndGet();
         return;
       }
+      unsureTransactions.incrementAndGet(); // a 401 until the token arrives: not written
       Thread.sleep(250);
     }
     throw new IllegalStateException("intake did not accept the new app's token within 60 s");
@@ -274,7 +299,7 @@ public final class Freshness {
         () -> {
           EventBatch b = traffic.batch(UUID.randomUUID(), Instant.now(), PER_REQUEST, 0);
           String to = tokens.get((int) (sent.getAndIncrement() % tokens.size()));
-          send(intake, to, body(b.transactions(), ""), null, inFlight);
+          send(intake, to, body(b.transactions(), ""), PER_REQUEST, null, inFlight);
         },
         0,
         periodNanos,
@@ -301,7 +326,7 @@ public final class Freshness {
               ,"errors":[{"timestamp":"%s","exception":{"type":"bench.Probe","message":"%s"},\
               "fingerprint":["%s"]}]"""
                   .formatted(Instant.now(), probe, probe);
-          send(intake, token, body(List.of(t), error), measured ? probe : null, inFlight);
+          send(intake, token, body(List.of(t), error), 1, measured ? probe : null, inFlight);
         },
         0,
         probePeriod,
@@ -311,9 +336,15 @@ public final class Freshness {
     }
     timer.shutdownNow();
     timer.awaitTermination(10, TimeUnit.SECONDS);
+    // Every answer in before the wait for the probes starts: a probe answered 202 after that wait
+    // had seen all the others would be counted as never seen although it was.
+    if (!inFlight.tryAcquire(256, 30, TimeUnit.SECONDS)) {
+      log("requests still unanswered 30 s after the load: " + (256 - inFlight.availablePermits()));
+    }
   }
 
-  private void send(URI intake, String token, String body, String probe, Semaphore inFlight) {
+  private void send(
+      URI intake, String token, String body, int transactions, String probe, Semaphore inFlight) {
     if (!inFlight.tryAcquire()) {
       failedSends.incrementAndGet();
       return;
@@ -324,13 +355,16 @@ public final class Freshness {
               inFlight.release();
               if (e != null) {
                 failedSends.incrementAndGet();
+                unsureTransactions.addAndGet(transactions);
               } else if (r.statusCode() == 202) {
                 accepted.incrementAndGet();
+                acceptedTransactions.addAndGet(transactions);
                 if (probe != null) {
                   acked.put(probe, System.nanoTime());
                 }
               } else {
                 refused.incrementAndGet();
+                unsureTransactions.addAndGet(transactions);
               }
             });
   }
@@ -432,6 +466,36 @@ public final class Freshness {
     }
   }
 
+  /**
+   * Every transaction the store counted (the database is this run's own; the app-wide rows, name
+   * '', count them a second time), once the count has not moved for 5 s (at most 60 s).
+   */
+  private static long countedTransactions(String jdbcUrl) throws Exception {
+    long last = -1;
+    long stableSince = System.nanoTime();
+    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    try (Connection c = DriverManager.getConnection(jdbcUrl, "upbeat", "upbeat");
+        Statement s = c.createStatement()) {
+      while (System.nanoTime() < until) {
+        long now;
+        try (ResultSet rs =
+            s.executeQuery(
+                "SELECT coalesce(sum(count), 0) FROM txn_metrics_1m WHERE txn_name <> ''")) {
+          rs.next();
+          now = rs.getLong(1);
+        }
+        if (now != last) {
+          last = now;
+          stableSince = System.nanoTime();
+        } else if (System.nanoTime() - stableSince > Duration.ofSeconds(5).toNanos()) {
+          break;
+        }
+        Thread.sleep(500);
+      }
+    }
+    return last;
+  }
+
   private void report(int rate, int duration) {
     System.out.println();
     System.out.println("| Visible in | Probes | p50 ms | p90 ms | p99 ms | max ms |");
@@ -459,6 +523,9 @@ public final class Freshness {
       Long at = seen.get(e.getKey());
       if (at == null) {
         missing++;
+        log(
+            "%s: %s never seen (answered 202 %d ms before the watchers stopped)"
+                .formatted(label, e.getKey(), (watchersStopped - e.getValue()) / 1_000_000));
       } else {
         ms.add(Math.max(0, (at - e.getValue()) / 1e6));
       }
