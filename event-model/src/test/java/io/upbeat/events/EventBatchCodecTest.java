@@ -554,14 +554,7 @@ class EventBatchCodecTest {
               List.of(new Span(huge, "db", 1.0, 2.0)),
               "{\"note\":\"" + hostile.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}"));
     }
-    EventBatch batch =
-        new EventBatch(
-            plain.batchId(),
-            plain.appId(),
-            plain.receivedAt(),
-            plain.service(),
-            transactions,
-            List.of());
+    EventBatch batch = withTransactions(plain, transactions);
     assertThat(EventBatchCodec.decode(EventBatchCodec.encode(batch, EventBatchCodec.Format.SMILE)))
         .isEqualTo(batch);
   }
@@ -574,28 +567,22 @@ class EventBatchCodecTest {
   void smileWritesAnUnpairedSurrogateAsTheReplacementCharacter() {
     EventBatch plain = fullBatch();
     TransactionEvent t = plain.transactions().getFirst();
-    TransactionEvent lone =
-        new TransactionEvent(
-            t.id(),
-            t.traceId(),
-            "GET /a\uD800b",
-            t.type(),
-            t.timestamp(),
-            t.durationMs(),
-            t.result(),
-            t.outcome(),
-            t.spans(),
-            t.contextJson());
     EventBatch batch =
-        new EventBatch(
-            plain.batchId(),
-            plain.appId(),
-            plain.receivedAt(),
-            plain.service(),
-            List.of(lone),
-            List.of());
+        withTransactions(plain, List.of(t.withText("GET /a\uD800b", t.spans(), t.contextJson())));
     EventBatch read =
         EventBatchCodec.decode(EventBatchCodec.encode(batch, EventBatchCodec.Format.SMILE));
     assertThat(read.transactions().getFirst().name()).isEqualTo("GET /a\uFFFDb");
+  }
+
+  /** {@code plain}'s identity and service with only {@code transactions}: no errors. */
+  private static EventBatch withTransactions(
+      EventBatch plain, List<TransactionEvent> transactions) {
+    return new EventBatch(
+        plain.batchId(),
+        plain.appId(),
+        plain.receivedAt(),
+        plain.service(),
+        transactions,
+        List.of());
   }
 }

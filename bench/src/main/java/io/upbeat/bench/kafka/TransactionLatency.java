@@ -68,11 +68,10 @@ public final class TransactionLatency {
             pool.submit(
                 () -> transactions(broker.bootstrapServers(), id, value, records, warm, end)));
       }
-      long cpuAtWarm = 0;
       while (System.nanoTime() < warm) {
         Thread.sleep(10);
       }
-      cpuAtWarm = os.getProcessCpuTime();
+      long cpuAtWarm = os.getProcessCpuTime();
       List<Long> flush = new ArrayList<>();
       List<Long> commit = new ArrayList<>();
       for (Future<long[][]> f : results) {

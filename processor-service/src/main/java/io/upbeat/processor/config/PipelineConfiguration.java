@@ -339,8 +339,8 @@ class PipelineConfiguration {
     // hold a 50 MiB fetch response (fetch.max.bytes, 16 MiB a partition) per consumer beside the
     // records it keeps until its flush: four pipelines filled a 512 MiB heap and spent most of
     // their CPU in full collections. A record larger than these limits is still returned, alone
-    // (the
-    // first batch of a fetch always is), so the largest record intake writes is read all the same.
+    // (the first batch of a fetch always is), so the largest record intake writes is read all the
+    // same.
     config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_PARTITION_FETCH_BYTES);
     config.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, MAX_FETCH_BYTES);
     config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-" + UUID.randomUUID());
