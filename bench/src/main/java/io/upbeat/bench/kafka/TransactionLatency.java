@@ -29,8 +29,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * transactions per second, the flush (the writes, acknowledged by every in-sync replica) and commit
  * percentiles, and the process's CPU time per transaction (producers and broker together).
  *
- * <p>System properties: {@code backoffs} (comma-separated, default {@code 20,1}), {@code workers}
- * (2), {@code records} (4), {@code seconds} (15 measured, after 5 of warm-up).
+ * <p>System properties: {@code backoffs} (comma-separated, default {@code 20,1}), {@code lingers}
+ * (the producers' {@code linger.ms}, comma-separated, default {@code 0}), {@code workers} (2),
+ * {@code records} (4), {@code seconds} (15 measured, after 5 of warm-up).
  */
 public final class TransactionLatency {
   private static final int WARMUP_SECONDS = 5;
@@ -40,11 +41,14 @@ public final class TransactionLatency {
     int records = Integer.getInteger("records", 4);
     int seconds = Integer.getInteger("seconds", 15);
     for (String backoff : System.getProperty("backoffs", "20,1").split(",")) {
-      run(backoff.trim(), workers, records, seconds);
+      for (String linger : System.getProperty("lingers", "0").split(",")) {
+        run(backoff.trim(), Integer.parseInt(linger.trim()), workers, records, seconds);
+      }
     }
   }
 
-  private static void run(String backoff, int workers, int records, int seconds) throws Exception {
+  private static void run(String backoff, int linger, int workers, int records, int seconds)
+      throws Exception {
     Path dir = Files.createTempDirectory("txn-latency");
     try (KafkaBroker broker =
         KafkaBroker.start(dir, Map.of("add.partitions.to.txn.retry.backoff.ms", backoff))) {
@@ -66,7 +70,9 @@ public final class TransactionLatency {
         String id = "bench-" + w;
         results.add(
             pool.submit(
-                () -> transactions(broker.bootstrapServers(), id, value, records, warm, end)));
+                () ->
+                    transactions(
+                        broker.bootstrapServers(), id, linger, value, records, warm, end)));
       }
       while (System.nanoTime() < warm) {
         Thread.sleep(10);
@@ -90,8 +96,9 @@ public final class TransactionLatency {
       int n = flush.size();
       System.out.printf(
           Locale.ROOT,
-          "| %s | %d | %d | %.0f | %.1f / %.1f | %.1f / %.1f | %.2f |%n",
+          "| %s | %d | %d | %d | %.0f | %.1f / %.1f | %.1f / %.1f | %.2f |%n",
           backoff,
+          linger,
           workers,
           records,
           n / (double) seconds,
@@ -105,14 +112,17 @@ public final class TransactionLatency {
 
   /** One worker's transactions: the flush and commit times of those begun after the warm-up. */
   private static long[][] transactions(
-      String bootstrap, String id, byte[] value, int records, long warm, long end) {
+      String bootstrap, String id, int linger, byte[] value, int records, long warm, long end) {
     Map<String, Object> c = new HashMap<>();
     c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     c.put(ProducerConfig.ACKS_CONFIG, "all");
     c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     c.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     c.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-    c.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    c.put(ProducerConfig.LINGER_MS_CONFIG, linger);
+    // As intake: the delivery time-out bounds linger plus the request time-out.
+    c.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 1_000);
+    c.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 1_000 + linger);
     c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, id);
     List<Long> flush = new ArrayList<>();
     List<Long> commit = new ArrayList<>();

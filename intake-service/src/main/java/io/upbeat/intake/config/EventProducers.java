@@ -19,6 +19,9 @@ final class EventProducers implements IntFunction<Producer<byte[], byte[]>> {
   /** How long the coordinator keeps a transaction open that its producer abandoned. */
   static final int TRANSACTION_TIMEOUT_MS = 30_000;
 
+  /** How long a send waits for more records of its transaction unless flushed first. */
+  static final int LINGER_MS = 5;
+
   private final Map<String, Object> base;
   private final String idPrefix;
 
@@ -42,11 +45,15 @@ final class EventProducers implements IntFunction<Producer<byte[], byte[]>> {
     config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
     config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.EVENTS_MAX_RECORD_BYTES);
     config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-    config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    // The publisher flushes every transaction's records itself once all are sent: the linger only
+    // keeps the first from leaving alone, so a transaction's records reach a partition as one
+    // batch in one produce request (bench/kafka-txn: about 8 % less CPU per transaction).
+    config.put(ProducerConfig.LINGER_MS_CONFIG, LINGER_MS);
     // Kafka slow or down must surface within the request's budget, never hang it.
     int kafkaTimeoutMs = (int) Math.max(250, budget.toMillis() / 2);
     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, kafkaTimeoutMs);
-    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, kafkaTimeoutMs);
+    // Kafka requires linger + request time-out <= delivery time-out.
+    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, kafkaTimeoutMs - LINGER_MS);
     config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, kafkaTimeoutMs);
     config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, TRANSACTION_TIMEOUT_MS);
     config.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);

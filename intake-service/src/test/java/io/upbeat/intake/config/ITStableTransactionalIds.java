@@ -106,6 +106,33 @@ class ITStableTransactionalIds {
             () -> committedValues().containsAll(List.of("written with none", "written with zstd")));
   }
 
+  @Test
+  void aTransactionsRecordsLeaveTogetherInOneProduceRequest() {
+    try (Producer<byte[], byte[]> producer = producers("batch-" + UUID.randomUUID()).apply(0)) {
+      producer.initTransactions();
+      producer.beginTransaction();
+      for (int i = 0; i < 4; i++) {
+        producer.send(record("together " + i));
+      }
+      producer.flush(); // as the publisher does, before it commits
+      producer.commitTransaction();
+
+      assertThat(producerMetric(producer, "record-send-total")).isEqualTo(4.0);
+      // Sent one by one with no linger, the first would leave alone: two requests or more.
+      assertThat(producerMetric(producer, "records-per-request-avg")).isEqualTo(4.0);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> committedValues().size() == 4);
+  }
+
+  private static double producerMetric(Producer<byte[], byte[]> producer, String name) {
+    return producer.metrics().entrySet().stream()
+        .filter(e -> e.getKey().group().equals("producer-metrics"))
+        .filter(e -> e.getKey().name().equals(name))
+        .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
+        .findFirst()
+        .orElseThrow();
+  }
+
   private EventProducers producers(String instance) {
     return new EventProducers(
         client, Duration.ofSeconds(2), stack.stack().topicPrefix(), instance, "lz4");
