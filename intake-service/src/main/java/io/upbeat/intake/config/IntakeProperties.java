@@ -89,7 +89,10 @@ public record IntakeProperties(
    * How requests reach Kafka.
    *
    * @param timeout how long a request waits for Kafka before it is answered 503
-   * @param workers concurrent Kafka transactions (one transactional producer each)
+   * @param workers concurrent Kafka transactions (one transactional producer each): one by default,
+   *     since the broker's cost is per transaction and fewer, larger ones take more requests a
+   *     second where Kafka shares the CPU (docs/benchmarks.md, M11 session 17); two overlap one
+   *     transaction's commit with the next one's sends, for remote brokers
    * @param linger how long a transaction waits for more requests after the first
    * @param maxRequestsPerTransaction requests committed together at most
    * @param queueCapacity requests waiting for a transaction at most; beyond, 503 at once
@@ -103,7 +106,7 @@ public record IntakeProperties(
    */
   public record Publish(
       @DefaultValue("2s") Duration timeout,
-      @DefaultValue("2") int workers,
+      @DefaultValue("1") int workers,
       @DefaultValue("2ms") Duration linger,
       @DefaultValue("256") int maxRequestsPerTransaction,
       @DefaultValue("4096") int queueCapacity,
