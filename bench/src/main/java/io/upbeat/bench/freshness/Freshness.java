@@ -92,8 +92,8 @@ public final class Freshness {
   private final AtomicLong acceptedTransactions = new AtomicLong();
   private final AtomicLong unsureTransactions = new AtomicLong();
   // Probe name -> what its request got instead of 202 (exception or status) and how long after it
-  // was sent: whether such a probe was committed after all is told at the end, beside the probes
-  // answered 202 and never seen, to tell a lost 202 from an answer matched to the wrong request.
+  // was sent: the end tells whether Kafka has such a probe after all (a request that timed out at
+  // the client may still have been committed), beside the probes answered 202 and never seen.
   private final Map<String, String> probesNotAccepted = new ConcurrentHashMap<>();
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong failedSends = new AtomicLong();
