@@ -280,7 +280,9 @@ class PipelineConfiguration {
 
   /**
    * DOWN when a pipeline's thread has died: the process would look healthy while nothing is
-   * processed, so this is part of liveness and the orchestrator restarts the service.
+   * processed, so this is part of liveness and the orchestrator restarts the service. A pipeline
+   * that Kafka refuses (its login, its rights) stays UP here, with why in its detail: a restart
+   * would not help, and it polls again by itself; readiness is DOWN by the Kafka check meanwhile.
    */
   @Bean
   HealthIndicator pipelinesHealthIndicator(List<PipelineLifecycle> pipelines) {
@@ -290,7 +292,14 @@ class PipelineConfiguration {
         if (!p.isRunning()) {
           health.down();
         }
-        health.withDetail(p.pipeline.name(), p.isRunning() ? "running" : "stopped");
+        health.withDetail(
+            p.pipeline.name(),
+            !p.isRunning()
+                ? "stopped"
+                : p.pipeline
+                    .refusal()
+                    .map(r -> "running; Kafka refuses it: " + r)
+                    .orElse("running"));
       }
       return health.build();
     };

@@ -22,9 +22,11 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -32,6 +34,8 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
@@ -92,6 +96,11 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   private volatile int pausedCount;
   private volatile int unresolvedCount;
   private volatile int waitingCount;
+  // Why Kafka refuses this pipeline's consumer (a wrong login, missing ACLs), while it does; read
+  // by the health indicator.
+  private volatile String refusal;
+  private volatile Instant refusedAt = Instant.MIN;
+  private Duration refusalBackoff = Duration.ZERO;
   private final Counter recordsRead;
   private final Counter recordsSkipped;
   private final Counter recordsDropped;
@@ -100,6 +109,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   private final Counter poisonFlushes;
   private final Counter systemicFlushes;
   private final Counter expired;
+  private final Counter refusals;
   private final Timer flushTime;
   private final Timer isolationTime;
   private final Rereads rereads;
@@ -242,6 +252,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     this.systemicFlushes = meters.counter("upbeat.processor.flushes.systemic", "pipeline", name);
     this.isolationTime = meters.timer("upbeat.processor.poison.isolation", "pipeline", name);
     this.expired = meters.counter("upbeat.processor.records.expired", "pipeline", name);
+    this.refusals = meters.counter("upbeat.processor.kafka.refused", "pipeline", name);
     meters.gauge(
         "upbeat.processor.partitions.paused",
         List.of(Tag.of("pipeline", name)),
@@ -387,15 +398,65 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     }
   }
 
+  /**
+   * The next records, or none when stopped or when Kafka refuses the consumer: a wrong login,
+   * missing ACLs or credentials not created yet cost no thread (a restart would not help), the
+   * pipeline waits with backoff and polls again, reported by {@link #refusal()} meanwhile.
+   */
   private Iterable<ConsumerRecord<byte[], byte[]>> pollOrWakeUp() {
     try {
-      return consumer.poll(Duration.ofMillis(200));
+      var records = consumer.poll(Duration.ofMillis(200));
+      // A poll that returns proves nothing (the consumer may not have tried to log in again yet):
+      // records or partitions do.
+      if (refusal != null && (!records.isEmpty() || !consumer.assignment().isEmpty())) {
+        log.info("Pipeline {}: Kafka accepts its consumer again", name);
+        refusal = null;
+        refusalBackoff = Duration.ZERO;
+      }
+      return records;
     } catch (WakeupException e) {
       if (running.get()) {
         throw e;
       }
       return List.of(); // stop(): fall through to the final flush
+    } catch (AuthenticationException | AuthorizationException e) {
+      refusals.increment();
+      refusal = e.toString();
+      refusedAt = clock.instant();
+      refusalBackoff =
+          refusalBackoff.isZero()
+              ? FIRST_BACKOFF
+              : min(refusalBackoff.multipliedBy(2), MAX_BACKOFF);
+      log.warn(
+          "Pipeline {}: Kafka refuses its consumer ({}); retrying in {}", name, e, refusalBackoff);
+      waitWhileRunning(refusalBackoff);
+      return List.of();
     }
+  }
+
+  /** Waits {@code d}, or less if the pipeline is stopped meanwhile. */
+  private void waitWhileRunning(Duration d) {
+    long until = System.nanoTime() + d.toNanos();
+    try {
+      for (long left = d.toNanos(); left > 0 && running.get(); left = until - System.nanoTime()) {
+        Thread.sleep(Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, 100));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      running.set(false);
+    }
+  }
+
+  /**
+   * Why Kafka refuses this pipeline's consumer (its login or its rights), while it does: until it
+   * gets partitions or records, or for twice the longest backoff after the last refusal (an
+   * instance with no partition to get has no other proof that it is accepted again).
+   */
+  public Optional<String> refusal() {
+    String why = refusal;
+    return why != null && clock.instant().isBefore(refusedAt.plus(MAX_BACKOFF.multipliedBy(2)))
+        ? Optional.of(why)
+        : Optional.empty();
   }
 
   private void accept(PartitionState<W> state, ConsumerRecord<byte[], byte[]> r) {
