@@ -22,15 +22,18 @@ import java.util.Locale;
  *   <li><b>Card numbers.</b> In every string of the batch (context values, exception messages,
  *       transaction, span and metric names, span destinations, culprits, fingerprints; not ids),
  *       every number of 13 to 19 digits that passes the Luhn check becomes {@code [Filtered]}.
- *       Digits may be grouped by single spaces or dashes as card numbers are written ({@code 4111
- *       1111 1111 1111}, {@code 4111-1111-1111-1111}); the number must not touch a letter or
- *       another digit, so hexadecimal ids and longer digit strings are left alone. A grouped run
- *       may hold a card number among other groups ({@code ref 12 4111 1111 1111 1111}): whole
- *       groups are tried, leftmost first, longest first.
+ *       Digits may be grouped by single spaces or dashes as card numbers are printed: in fours, the
+ *       last group shorter ({@code 4111 1111 1111 1111}, {@code 4111-1111-1111-1111}, {@code 6011
+ *       0009 9013 9424 124}), or 4-6-5 and 4-6-4 (American Express, Diners Club); other groupings
+ *       are not card numbers, so a UUID whose leading groups are all digits ({@code
+ *       95169381-9621-4099-...}) is kept. The number must not touch a letter or another digit, so
+ *       hexadecimal ids and longer digit strings are left alone. A grouped run may hold a card
+ *       number among other groups ({@code ref 12 4111 1111 1111 1111}): whole groups are tried,
+ *       leftmost first, longest first.
  * </ul>
  *
  * <p>Everything is linear in the input: keys go through an Aho-Corasick automaton, the JSON is
- * walked once without recursion, and the card scan Luhn-checks at most 7 windows per digit group,
+ * walked once without recursion, and the card scan Luhn-checks at most six windows per digit group,
  * each in constant time from prefix sums. A clean string comes back as the same instance and a
  * clean batch as the same record, so the common case allocates almost nothing. Immutable and
  * thread-safe.
@@ -211,9 +214,10 @@ public final class Scrubber {
 
   /**
    * One pass over a string for card numbers. A run is digit groups joined by single spaces or
-   * dashes; for each group, the windows of whole groups starting there that hold 13 to 19 digits
-   * are Luhn-checked in O(1) each from prefix sums, so the scan is linear however the run is made
-   * ({@code 1-1-1-...} tries 7 windows per digit, each a subtraction).
+   * dashes; for each group, the windows of whole groups starting there that hold 13 to 19 digits in
+   * a card's grouping ({@link #cardGrouping}) are Luhn-checked in O(1) each from prefix sums, so
+   * the scan is linear however the run is made (a group starts at most six windows, each checked in
+   * constant time).
    */
   private static final class CardScan {
     private final String s;
@@ -312,8 +316,12 @@ public final class Scrubber {
             }
             if (count >= MIN_DIGITS
                 && (e < groups - 1 || !letterAfter)
+                && cardGrouping(g, e)
                 && luhn(first[g], first[e + 1])) {
               match = e; // keep looking: the longest passing window wins
+            }
+            if (digits(e) != 4 && !(e == g + 1 && digits(g) == 4 && digits(e) == 6)) {
+              break; // no longer window is grouped as a card number
             }
           }
         }
@@ -328,6 +336,35 @@ public final class Scrubber {
         copied = ends[match];
         g = match + 1;
       }
+    }
+
+    /**
+     * Whether groups {@code g} to {@code e} of the run are grouped as card numbers are printed: one
+     * group; fours, the last group 1 to 4 digits ({@code 4111 1111 1111 1111}, {@code 4222 2222
+     * 2222 2}, {@code 6011 0009 9013 9424 124}); or 4-6-5 and 4-6-4 (American Express, Diners
+     * Club).
+     */
+    private boolean cardGrouping(int g, int e) {
+      if (g == e) {
+        return true;
+      }
+      if (e - g == 2 && digits(g) == 4 && digits(g + 1) == 6) {
+        int last = digits(e);
+        if (last == 4 || last == 5) {
+          return true;
+        }
+      }
+      for (int k = g; k < e; k++) {
+        if (digits(k) != 4) {
+          return false;
+        }
+      }
+      return digits(e) <= 4;
+    }
+
+    /** The digits of group {@code k} (more than 19 count as 20). */
+    private int digits(int k) {
+      return first[k + 1] - first[k];
     }
 
     /** The Luhn check of the run's digits [a, b): the last digit plain, every other one doubled. */

@@ -403,10 +403,11 @@ public final class Freshness {
 
   /**
    * A probe's transaction name: its number, then a random UUID's hex with the digits spelled as
-   * letters {@code g}-{@code p}. Intake filters every Luhn-valid run of 13 to 19 digits grouped by
-   * dashes out of names as a card number ({@code Scrubber}): a plain UUID after the number made
-   * such a run about once in 900 probes, and that probe's name arrived as {@code
-   * probe-[Filtered]-...}, counted but never found under the name it was sent with.
+   * letters {@code g}-{@code p}, so no probe name can hold a card number whatever the rules of
+   * intake's card filter ({@code Scrubber}). Until session 18 the filter took any dash-grouped run
+   * of 13 to 19 Luhn-valid digits: a plain UUID after the number made one about once in 900 probes,
+   * and that probe's name arrived as {@code probe-[Filtered]-...}, counted but never found under
+   * the name it was sent with.
    */
   static String probeName(long number, UUID random) {
     StringBuilder name = new StringBuilder("probe-").append(number).append('-');
