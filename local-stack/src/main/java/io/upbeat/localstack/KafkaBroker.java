@@ -105,6 +105,30 @@ public final class KafkaBroker implements AutoCloseable {
     }
   }
 
+  /**
+   * The SASL mechanism whose accounts a secured broker keeps in its metadata (created with {@code
+   * Admin.alterUserScramCredentials}), beside the PLAIN accounts it is started with.
+   */
+  public static final String SCRAM_MECHANISM = "SCRAM-SHA-256";
+
+  /**
+   * The client settings ({@code spring.kafka.properties.*}) that log in as the SCRAM account {@code
+   * user} (see {@link #SCRAM_MECHANISM}); {@code security.protocol} is the plaintext one.
+   */
+  public static Map<String, String> saslScramClient(String user, String password) {
+    return Map.of(
+        "security.protocol",
+        SASL_LISTENER,
+        "sasl.mechanism",
+        SCRAM_MECHANISM,
+        "sasl.jaas.config",
+        "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+            + user
+            + "\" password=\""
+            + password
+            + "\";");
+  }
+
   /** The client settings ({@code spring.kafka.properties.*}) that log in as {@code user}. */
   public static Map<String, String> saslPlainClient(String user, String password) {
     return Map.of(
@@ -265,7 +289,9 @@ public final class KafkaBroker implements AutoCloseable {
         "listener.security.protocol.map",
         listener + ":" + listener + "," + CONTROLLER_LISTENER + ":PLAINTEXT");
     props.put("inter.broker.listener.name", listener);
-    props.put("sasl.enabled.mechanisms", "PLAIN");
+    // SCRAM too: its accounts live in the cluster's metadata, so a test can create one while a
+    // client is already trying to log in with it (credentials created late).
+    props.put("sasl.enabled.mechanisms", "PLAIN," + SCRAM_MECHANISM);
     props.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
     if (security.tls() != null) {
       SelfSignedTls tls = security.tls();
@@ -289,9 +315,11 @@ public final class KafkaBroker implements AutoCloseable {
         .forEach(
             (user, password) ->
                 jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
+    String prefix = "listener.name." + listener.toLowerCase(java.util.Locale.ROOT) + ".";
+    props.put(prefix + "plain.sasl.jaas.config", jaas.append(';').toString());
     props.put(
-        "listener.name." + listener.toLowerCase(java.util.Locale.ROOT) + ".plain.sasl.jaas.config",
-        jaas.append(';').toString());
+        prefix + SCRAM_MECHANISM.toLowerCase(java.util.Locale.ROOT) + ".sasl.jaas.config",
+        "org.apache.kafka.common.security.scram.ScramLoginModule required;");
   }
 
   private static void formatOnce(Path logDir, Member member) {

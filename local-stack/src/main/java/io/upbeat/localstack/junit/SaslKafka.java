@@ -9,8 +9,16 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 
 /**
  * A second embedded broker, shared by the tests of one JVM, that clients reach only through a
@@ -68,16 +76,49 @@ public final class SaslKafka {
    * login under {@code properties}).
    */
   public static Map<String, String> springProperties(String password) {
+    return springProperties(KafkaBroker.saslPlainClient(USER, password));
+  }
+
+  /**
+   * Like {@link #springProperties(String)}, logging in as the SCRAM account {@code user}, which
+   * need not exist yet ({@link #createScramAccount}).
+   */
+  public static Map<String, String> springPropertiesScram(String user, String password) {
+    return springProperties(KafkaBroker.saslScramClient(user, password));
+  }
+
+  private static Map<String, String> springProperties(Map<String, String> login) {
     Map<String, String> props = new LinkedHashMap<>();
     props.put("spring.kafka.bootstrap-servers", broker().bootstrapServers());
     props.put("spring.kafka.security.protocol", "SASL_SSL");
     props.put("spring.kafka.ssl.trust-store-location", tls.trustStore().toUri().toString());
     props.put("spring.kafka.ssl.trust-store-password", tls.password());
     props.put("spring.kafka.ssl.trust-store-type", "PKCS12");
-    KafkaBroker.saslPlainClient(USER, password).entrySet().stream()
+    login.entrySet().stream()
         .filter(e -> !e.getKey().equals("security.protocol"))
         .forEach(e -> props.put("spring.kafka.properties." + e.getKey(), e.getValue()));
     return props;
+  }
+
+  /**
+   * Creates the SCRAM account {@code user} on the secured broker, as an operator does with {@code
+   * kafka-configs.sh --alter --add-config SCRAM-SHA-256=[...]}, logged in as {@link #USER}.
+   */
+  public static void createScramAccount(String user, String password) {
+    try (Admin admin = Admin.create(client(PASSWORD))) {
+      admin
+          .alterUserScramCredentials(
+              List.of(
+                  new UserScramCredentialUpsertion(
+                      user, new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), password)))
+          .all()
+          .get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("could not create the SCRAM account " + user, e);
+    }
   }
 
   /** The certificate the broker presents, and the trust store clients need for it. */

@@ -166,7 +166,7 @@ class PipelineConfiguration {
             METRICS_PIPELINE,
             EventBatchCodec.Parts.TRANSACTION_TIMINGS,
             consumer(kafka, METRICS_PIPELINE),
-            deadLetterProducer(kafka),
+            () -> deadLetterProducer(kafka),
             topics.eventsDeadLetter(),
             topics.events(),
             new LedgerStore<>(
@@ -202,7 +202,7 @@ class PipelineConfiguration {
             ERRORS_PIPELINE,
             EventBatchCodec.Parts.ERRORS,
             consumer(kafka, ERRORS_PIPELINE),
-            deadLetterProducer(kafka),
+            () -> deadLetterProducer(kafka),
             topics.eventsDeadLetter(),
             topics.events(),
             new LedgerStore<>(
@@ -243,7 +243,7 @@ class PipelineConfiguration {
             SAMPLES_PIPELINE,
             EventBatchCodec.Parts.SAMPLES,
             consumer(kafka, SAMPLES_PIPELINE),
-            deadLetterProducer(kafka),
+            () -> deadLetterProducer(kafka),
             topics.eventsDeadLetter(),
             topics.events(),
             new LedgerStore<>(

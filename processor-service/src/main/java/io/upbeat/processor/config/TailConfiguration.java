@@ -56,7 +56,7 @@ class TailConfiguration {
             name,
             EventBatchCodec.Parts.TRACE_LINKS,
             PipelineConfiguration.consumer(kafka, name),
-            PipelineConfiguration.deadLetterProducer(kafka),
+            () -> PipelineConfiguration.deadLetterProducer(kafka),
             topics.eventsDeadLetter(),
             topics.events(),
             store.through(new OffsetLedger(dataSource, name, clock)),

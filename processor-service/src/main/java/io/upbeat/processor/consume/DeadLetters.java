@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -61,19 +62,33 @@ final class DeadLetters {
     }
   }
 
-  private final Producer<byte[], byte[]> producer;
+  private final Supplier<? extends Producer<byte[], byte[]>> producers;
+  private Producer<byte[], byte[]> producer;
   private final String topic;
   private final String pipeline;
   private final Counter undecodable;
   private final Counter dataFaults;
+  private final Counter renewed;
 
-  DeadLetters(Producer<byte[], byte[]> producer, String topic, String pipeline, MeterRegistry m) {
-    this.producer = producer;
+  /**
+   * @param producers makes the producer when the first letter is sent (so a pipeline that starts
+   *     before Kafka accepts it makes it once it does), and again when one did not deliver a letter
+   *     in time or failed it (the old one is then closed, unless {@code producers} returns the same
+   *     instance): a producer refused at its first connection (credentials created late) never
+   *     recovers by itself (KAFKA-20237, an idempotent producer stays uninitialized)
+   */
+  DeadLetters(
+      Supplier<? extends Producer<byte[], byte[]>> producers,
+      String topic,
+      String pipeline,
+      MeterRegistry m) {
+    this.producers = producers;
     this.topic = topic;
     this.pipeline = pipeline;
     String name = "upbeat.processor.records.deadlettered";
     this.undecodable = m.counter(name, "pipeline", pipeline, "reason", Reason.UNDECODABLE.tag);
     this.dataFaults = m.counter(name, "pipeline", pipeline, "reason", Reason.DATA_FAULT.tag);
+    this.renewed = m.counter("upbeat.processor.deadletter.producers.renewed", "pipeline", pipeline);
   }
 
   /** Sends without waiting; {@link #await} before the offset moves past the record. */
@@ -102,7 +117,14 @@ final class DeadLetters {
     try {
       p.sent.get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
-      throw new NotDurableException(p.source, e instanceof ExecutionException ? e.getCause() : e);
+      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+      if (renewProducer(cause)) {
+        // Closing the old producer fails what it still held; this one is sent again by the new
+        // producer on the next try. (If the old one delivered it after all, the letter is there
+        // twice: replays take one of each source and pipeline.)
+        p.sent = CompletableFuture.failedFuture(cause);
+      }
+      throw new NotDurableException(p.source, cause);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new NotDurableException(p.source, e);
@@ -116,8 +138,39 @@ final class DeadLetters {
     await(send(r, reason, message, state));
   }
 
+  /** Replaces the producer with a new one; false when the factory gives the same one back. */
+  private boolean renewProducer(Throwable why) {
+    Producer<byte[], byte[]> fresh;
+    try {
+      fresh = producers.get();
+    } catch (RuntimeException e) {
+      log.warn(
+          "Pipeline {}: a new dead-letter producer could not be made: {}", pipeline, e.toString());
+      return false;
+    }
+    if (fresh == producer || producer == null) {
+      producer = fresh;
+      return false;
+    }
+    log.warn(
+        "Pipeline {}: a dead letter was not acknowledged ({}); the dead-letter producer is replaced",
+        pipeline,
+        why.toString());
+    try {
+      producer.close(Duration.ZERO);
+    } catch (RuntimeException e) {
+      log.debug("Closing the old dead-letter producer failed", e);
+    }
+    producer = fresh;
+    renewed.increment();
+    return true;
+  }
+
   private Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> letter) {
     try {
+      if (producer == null) {
+        producer = producers.get();
+      }
       return producer.send(letter);
     } catch (RuntimeException e) { // e.g. buffer full past max.block.ms, producer closed
       return CompletableFuture.failedFuture(e);
@@ -125,7 +178,9 @@ final class DeadLetters {
   }
 
   void close() {
-    producer.close(Duration.ofSeconds(5));
+    if (producer != null) {
+      producer.close(Duration.ofSeconds(5));
+    }
   }
 
   private static byte[] utf8(String s) {

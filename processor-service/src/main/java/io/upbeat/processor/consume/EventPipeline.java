@@ -177,7 +177,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
         name,
         parts,
         consumer,
-        deadLetters,
+        () -> deadLetters,
         deadLetterTopic,
         topic,
         store,
@@ -195,12 +195,14 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
    * @param delay how far behind real time records are processed (the tail pipeline's window)
    * @param rereads how records are held until their commit (without their values, read again when
    *     needed whole); closed with the pipeline
+   * @param deadLetters makes the dead-letter producer, again when one did not deliver a letter (see
+   *     {@link DeadLetters}); one that always returns the same producer keeps it
    */
   public EventPipeline(
       String name,
       EventBatchCodec.Parts parts,
       Consumer<byte[], byte[]> consumer,
-      Producer<byte[], byte[]> deadLetters,
+      Supplier<? extends Producer<byte[], byte[]>> deadLetters,
       String deadLetterTopic,
       String topic,
       WorkStore<W> store,

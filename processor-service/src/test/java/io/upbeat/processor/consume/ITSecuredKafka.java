@@ -68,24 +68,31 @@ class ITSecuredKafka {
                 TestHttp.get("http://127.0.0.1:" + port + "/actuator/health/readiness").statusCode()
                     == 200);
     UUID app = UUID.randomUUID();
+    sendBatchAndGarbage(topics.events(), app);
+    await().atMost(Duration.ofSeconds(30)).until(() -> errorGroups(stack, app) == 1);
+    await().atMost(Duration.ofSeconds(30)).until(() -> !deadLetters(topics).isEmpty());
+  }
+
+  /**
+   * Sends, logged in as the shared account, a batch with one error of {@code app} and a record that
+   * is not a batch (dead-lettered).
+   */
+  static void sendBatchAndGarbage(String eventsTopic, UUID app) throws Exception {
     EventBatch batch = batch(app, List.of(), List.of(error("com.shop.Secured", "over SASL", null)));
     try (KafkaProducer<byte[], byte[]> producer = producer()) {
       ProducerRecord<byte[], byte[]> r =
-          new ProducerRecord<>(topics.events(), "k".getBytes(), EventBatchCodec.encode(batch));
+          new ProducerRecord<>(eventsTopic, "k".getBytes(), EventBatchCodec.encode(batch));
       r.headers().add(EventBatchCodec.PARTS_HEADER, EventBatchCodec.partsHeader(batch));
       producer.send(r).get();
       producer
           .send(
               new ProducerRecord<>(
-                  topics.events(), "k".getBytes(), "not a batch".getBytes(StandardCharsets.UTF_8)))
+                  eventsTopic, "k".getBytes(), "not a batch".getBytes(StandardCharsets.UTF_8)))
           .get();
     }
-
-    await().atMost(Duration.ofSeconds(30)).until(() -> errorGroups(app) == 1);
-    await().atMost(Duration.ofSeconds(30)).until(() -> !deadLetters().isEmpty());
   }
 
-  private long errorGroups(UUID app) throws Exception {
+  static long errorGroups(LocalStackExtension stack, UUID app) throws Exception {
     try (Connection c = stack.stack().dataSource().getConnection();
         PreparedStatement st =
             c.prepareStatement(
@@ -103,7 +110,7 @@ class ITSecuredKafka {
     return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
-  private List<ConsumerRecord<byte[], byte[]>> deadLetters() {
+  static List<ConsumerRecord<byte[], byte[]>> deadLetters(Topics topics) {
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(
             SaslKafka.client(SaslKafka.PASSWORD),

@@ -278,7 +278,7 @@ final class PipelineFixture implements AutoCloseable {
             name,
             parts,
             consumer(group),
-            deadLetters,
+            () -> deadLetters,
             deadLetterTopic,
             topic,
             store,
