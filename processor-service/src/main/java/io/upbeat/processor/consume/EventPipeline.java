@@ -96,10 +96,9 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   private volatile int pausedCount;
   private volatile int unresolvedCount;
   private volatile int waitingCount;
-  // Why Kafka refuses this pipeline's consumer (a wrong login, missing ACLs), while it does; read
-  // by the health indicator.
-  private volatile String refusal;
-  private volatile Instant refusedAt = Instant.MIN;
+  // Why and when Kafka last refused this pipeline's consumer (a wrong login, missing ACLs), null
+  // once it is accepted again; read by the health indicator.
+  private volatile Refusal refusal;
   private Duration refusalBackoff = Duration.ZERO;
   private final Counter recordsRead;
   private final Counter recordsSkipped;
@@ -423,12 +422,8 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
       return List.of(); // stop(): fall through to the final flush
     } catch (AuthenticationException | AuthorizationException e) {
       refusals.increment();
-      refusal = e.toString();
-      refusedAt = clock.instant();
-      refusalBackoff =
-          refusalBackoff.isZero()
-              ? FIRST_BACKOFF
-              : min(refusalBackoff.multipliedBy(2), MAX_BACKOFF);
+      refusal = new Refusal(e.toString(), clock.instant());
+      refusalBackoff = nextBackoff(refusalBackoff);
       log.warn(
           "Pipeline {}: Kafka refuses its consumer ({}); retrying in {}", name, e, refusalBackoff);
       waitWhileRunning(refusalBackoff);
@@ -455,11 +450,13 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
    * instance with no partition to get has no other proof that it is accepted again).
    */
   public Optional<String> refusal() {
-    String why = refusal;
-    return why != null && clock.instant().isBefore(refusedAt.plus(MAX_BACKOFF.multipliedBy(2)))
-        ? Optional.of(why)
+    Refusal last = refusal;
+    return last != null && clock.instant().isBefore(last.at().plus(MAX_BACKOFF.multipliedBy(2)))
+        ? Optional.of(last.why())
         : Optional.empty();
   }
+
+  private record Refusal(String why, Instant at) {}
 
   private void accept(PartitionState<W> state, ConsumerRecord<byte[], byte[]> r) {
     Header only = r.headers().lastHeader(REPLAY_PIPELINE_HEADER);
@@ -754,7 +751,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
   }
 
   private void pause(Exception e) {
-    backoff = backoff.isZero() ? FIRST_BACKOFF : min(backoff.multipliedBy(2), MAX_BACKOFF);
+    backoff = nextBackoff(backoff);
     log.warn(
         "Pipeline {}: flush failed ({}); pausing consumption, retrying in {}",
         name,
@@ -811,10 +808,7 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
           .forEach((tp, o) -> logStarts.put(tp.partition(), o));
       offsets = store.claim(topic, logStarts);
     } catch (SQLException | TimeoutException e) {
-      resolveBackoff =
-          resolveBackoff.isZero()
-              ? FIRST_BACKOFF
-              : min(resolveBackoff.multipliedBy(2), MAX_BACKOFF);
+      resolveBackoff = nextBackoff(resolveBackoff);
       nextResolve = clock.instant().plus(resolveBackoff);
       log.warn(
           "Pipeline {} cannot read stored offsets ({}); partitions {} wait, retried in {}",
@@ -893,8 +887,13 @@ public final class EventPipeline<W extends PartitionWork> implements Runnable {
     }
   }
 
-  private static Duration min(Duration a, Duration b) {
-    return a.compareTo(b) <= 0 ? a : b;
+  /** The wait after {@code current} (zero: none yet): 0.5 s, doubling up to 30 s. */
+  private static Duration nextBackoff(Duration current) {
+    if (current.isZero()) {
+      return FIRST_BACKOFF;
+    }
+    Duration doubled = current.multipliedBy(2);
+    return doubled.compareTo(MAX_BACKOFF) <= 0 ? doubled : MAX_BACKOFF;
   }
 
   public String name() {

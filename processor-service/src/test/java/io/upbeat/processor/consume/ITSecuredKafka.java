@@ -48,10 +48,7 @@ class ITSecuredKafka {
 
   @DynamicPropertySource
   static void stackProperties(DynamicPropertyRegistry registry) {
-    Schema.flyway(stack.stack().dataSource()).migrate();
-    stack.springProperties().entrySet().stream()
-        .filter(e -> e.getKey().startsWith("spring.datasource."))
-        .forEach(e -> registry.add(e.getKey(), e::getValue));
+    database(stack, registry);
     SaslKafka.springProperties(SaslKafka.PASSWORD).forEach((k, v) -> registry.add(k, () -> v));
     registry.add("upbeat.kafka.topic-prefix", () -> PREFIX);
   }
@@ -90,6 +87,27 @@ class ITSecuredKafka {
                   eventsTopic, "k".getBytes(), "not a batch".getBytes(StandardCharsets.UTF_8)))
           .get();
     }
+  }
+
+  /**
+   * Migrates the stack's database and points the processor at it (its Kafka settings are each
+   * test's own: only the secured broker).
+   */
+  static void database(LocalStackExtension stack, DynamicPropertyRegistry registry) {
+    Schema.flyway(stack.stack().dataSource()).migrate();
+    stack.springProperties().entrySet().stream()
+        .filter(e -> e.getKey().startsWith("spring.datasource."))
+        .forEach(e -> registry.add(e.getKey(), e::getValue));
+  }
+
+  /** Whether the processor on {@code port} has counted a refusal by Kafka of {@code pipeline}. */
+  static boolean refusalCounted(int port, String pipeline) {
+    return TestHttp.get("http://127.0.0.1:" + port + "/actuator/prometheus")
+        .body()
+        .matches(
+            "(?s).*upbeat_processor_kafka_refused_total\\{[^}]*pipeline=\""
+                + pipeline
+                + "\"[^}]*} [1-9].*");
   }
 
   static long errorGroups(LocalStackExtension stack, UUID app) throws Exception {

@@ -7,7 +7,6 @@ import io.upbeat.events.Topics;
 import io.upbeat.localstack.junit.LocalStackExtension;
 import io.upbeat.localstack.junit.SaslKafka;
 import io.upbeat.localstack.junit.TestHttp;
-import io.upbeat.storage.Schema;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -32,10 +31,7 @@ class ITSecuredKafkaLateCredentials {
 
   @DynamicPropertySource
   static void stackProperties(DynamicPropertyRegistry registry) {
-    Schema.flyway(stack.stack().dataSource()).migrate();
-    stack.springProperties().entrySet().stream()
-        .filter(e -> e.getKey().startsWith("spring.datasource."))
-        .forEach(e -> registry.add(e.getKey(), e::getValue));
+    ITSecuredKafka.database(stack, registry);
     SaslKafka.springPropertiesScram(USER, PASSWORD).forEach((k, v) -> registry.add(k, () -> v));
     registry.add("upbeat.kafka.topic-prefix", () -> "sasl-late-" + UUID.randomUUID() + ".");
   }
@@ -47,13 +43,7 @@ class ITSecuredKafkaLateCredentials {
   void becomesReadyAndWorksOnceItsAccountIsCreatedWithoutARestart() throws Exception {
     await()
         .atMost(Duration.ofSeconds(60))
-        .until(
-            () ->
-                TestHttp.get(url("/actuator/prometheus"))
-                    .body()
-                    .matches(
-                        "(?s).*upbeat_processor_kafka_refused_total\\{[^}]*pipeline=\"metrics\""
-                            + "[^}]*} [1-9].*"));
+        .until(() -> ITSecuredKafka.refusalCounted(port, "metrics"));
     assertThat(TestHttp.get(url("/actuator/health/readiness")).statusCode()).isEqualTo(503);
 
     SaslKafka.createScramAccount(USER, PASSWORD);

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.upbeat.localstack.junit.LocalStackExtension;
 import io.upbeat.localstack.junit.SaslKafka;
 import io.upbeat.localstack.junit.TestHttp;
-import io.upbeat.storage.Schema;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.UUID;
@@ -27,10 +26,7 @@ class ITSecuredKafkaWrongPassword {
 
   @DynamicPropertySource
   static void stackProperties(DynamicPropertyRegistry registry) {
-    Schema.flyway(stack.stack().dataSource()).migrate();
-    stack.springProperties().entrySet().stream()
-        .filter(e -> e.getKey().startsWith("spring.datasource."))
-        .forEach(e -> registry.add(e.getKey(), e::getValue));
+    ITSecuredKafka.database(stack, registry);
     SaslKafka.springProperties("not-the-password").forEach((k, v) -> registry.add(k, () -> v));
     registry.add("upbeat.kafka.topic-prefix", () -> "sasl-wrong-" + UUID.randomUUID() + ".");
   }
@@ -43,13 +39,7 @@ class ITSecuredKafkaWrongPassword {
     // fails this wait as well as the liveness check below.
     await()
         .atMost(Duration.ofSeconds(60))
-        .until(
-            () ->
-                TestHttp.get(url("/actuator/prometheus"))
-                    .body()
-                    .matches(
-                        "(?s).*upbeat_processor_kafka_refused_total\\{[^}]*pipeline=\"errors\""
-                            + "[^}]*} [1-9].*"));
+        .until(() -> ITSecuredKafka.refusalCounted(port, "errors"));
     HttpResponse<String> readiness = TestHttp.get(url("/actuator/health/readiness"));
     assertThat(readiness.statusCode()).isEqualTo(503);
     assertThat(readiness.body())
